@@ -1,0 +1,10 @@
+"""The `imagenet-g` command line: a thin layer over the library (see ``imagenet_g.cli.app``).
+
+Each module below registers its commands on the root app; heavy libraries (torch, diffusers)
+are imported inside the commands so that ``--help`` stays fast.
+"""
+
+from imagenet_g.cli import build, evaluate, leaderboard  # noqa: F401  (registers commands)
+from imagenet_g.cli.app import app, main
+
+__all__ = ["app", "main"]

@@ -1,0 +1,202 @@
+"""The ImageNet-1k label space and the class subsets that published numbers depend on.
+
+Sources (nothing is copied by hand):
+- wnids in index order, lemmas: ``timm.data.ImageNetInfo`` (timm's ``_info/imagenet_synsets.txt``).
+- readable CLIP-style class names and the 80 prompt templates: ``open_clip.zero_shot_metadata``.
+- ImageNet-R / ImageNet-A 200-class index lists: timm's ``_info/imagenet_{r,a}_indices.txt``.
+- ImageNet-100 (the paper's subset): ``data/imagenet100_wnids.txt`` (generative-robustness, MIT).
+- ObjectNet 113 classes -> 125 ImageNet indices: ``data/objectnet/*.json`` (imagenet-testbed, MIT).
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Callable
+
+from imagenet_g.errors import UnknownNameError, close_matches
+
+NUM_CLASSES = 1000
+
+
+def _data_text(*parts: str) -> str:
+    return resources.files("imagenet_g").joinpath("data", *parts).read_text(encoding="utf-8")
+
+
+def _timm_info_text(name: str) -> str:
+    return resources.files("timm.data").joinpath("_info", name).read_text(encoding="utf-8")
+
+
+@cache
+def wnids() -> tuple[str, ...]:
+    """The 1000 ImageNet-1k wnids in class-index order (index 0 = n01440764, tench)."""
+    from timm.data import ImageNetInfo
+
+    return tuple(ImageNetInfo().label_names())
+
+
+@cache
+def wnid_to_index() -> dict[str, int]:
+    """Map a wnid to its ImageNet-1k class index."""
+    return {w: i for i, w in enumerate(wnids())}
+
+
+@cache
+def class_names() -> tuple[str, ...]:
+    """Readable CLIP-style names in index order; used in prompts. Not unique (see ``unique_class_names``)."""
+    from open_clip.zero_shot_metadata import IMAGENET_CLASSNAMES
+
+    return tuple(IMAGENET_CLASSNAMES)
+
+
+@cache
+def unique_class_names() -> tuple[str, ...]:
+    """Class names made unique for ``datasets.ClassLabel``: a repeated name gets its wnid appended.
+
+    The CLIP-style names repeat 'missile' (657, 744) and 'sunglasses' (836, 837); ClassLabel
+    rejects duplicates, so those four become e.g. 'missile (n03773504)'.
+    """
+    names = class_names()
+    counts = Counter(names)
+    return tuple(n if counts[n] == 1 else f"{n} ({w})" for n, w in zip(names, wnids()))
+
+
+@cache
+def templates() -> tuple[Callable[[str], str], ...]:
+    """The 80 OpenAI ImageNet prompt templates, in open_clip's order (template_id = position)."""
+    from open_clip.zero_shot_metadata import OPENAI_IMAGENET_TEMPLATES
+
+    return tuple(OPENAI_IMAGENET_TEMPLATES)
+
+
+@cache
+def simple_templates() -> tuple[Callable[[str], str], ...]:
+    """open_clip's short template set (a subset of the 80)."""
+    from open_clip.zero_shot_metadata import SIMPLE_IMAGENET_TEMPLATES
+
+    return tuple(SIMPLE_IMAGENET_TEMPLATES)
+
+
+TEMPLATE_SETS: dict[str, Callable[[], tuple[Callable[[str], str], ...]]] = {
+    "openai_imagenet_80": templates,
+    "openai_imagenet_simple": simple_templates,
+}
+
+
+def template_set(name: str) -> tuple[Callable[[str], str], ...]:
+    """Return the template set called ``name``; unknown names raise with close matches."""
+    if name not in TEMPLATE_SETS:
+        raise UnknownNameError(
+            f"unknown template set {name!r}{close_matches(name, TEMPLATE_SETS)}; "
+            f"choose one of: {', '.join(TEMPLATE_SETS)}"
+        )
+    return TEMPLATE_SETS[name]()
+
+
+def _indices_from_timm(name: str) -> tuple[int, ...]:
+    return tuple(int(line) for line in _timm_info_text(name).split())
+
+
+@cache
+def imagenet_r_indices() -> tuple[int, ...]:
+    """The 200 ImageNet indices of ImageNet-R, ascending (= ImageNet-R's own class order)."""
+    return _indices_from_timm("imagenet_r_indices.txt")
+
+
+@cache
+def imagenet_a_indices() -> tuple[int, ...]:
+    """The 200 ImageNet indices of ImageNet-A, ascending (= ImageNet-A's own class order)."""
+    return _indices_from_timm("imagenet_a_indices.txt")
+
+
+@cache
+def imagenet100_indices() -> tuple[int, ...]:
+    """The paper's ImageNet-100 subset as ascending ImageNet indices."""
+    index = wnid_to_index()
+    return tuple(sorted(index[w] for w in _data_text("imagenet100_wnids.txt").split()))
+
+
+@dataclass(frozen=True)
+class ObjectNetMapping:
+    """ObjectNet's 113 ImageNet-overlapping classes and the ImageNet indices each one accepts.
+
+    ``folder_to_class`` maps ObjectNet's image folder names to its class names (313 folders,
+    only the 113 overlapping classes appear in ``class_to_indices``).
+    """
+
+    folder_to_class: dict[str, str]
+    class_to_indices: dict[str, tuple[int, ...]]
+
+    @property
+    def indices(self) -> tuple[int, ...]:
+        """The 125 ImageNet indices that some ObjectNet class maps to, ascending."""
+        return tuple(sorted({i for idx in self.class_to_indices.values() for i in idx}))
+
+    def index_to_class(self) -> dict[int, str]:
+        """Map each of the 125 ImageNet indices to its ObjectNet class."""
+        return {i: c for c, idx in self.class_to_indices.items() for i in idx}
+
+
+@cache
+def objectnet_mapping() -> ObjectNetMapping:
+    """Load the imagenet-testbed ObjectNet mapping shipped in ``data/objectnet``."""
+    folder_to_class = json.loads(_data_text("objectnet", "folder_to_objectnet_label.json"))
+    to_imagenet = json.loads(_data_text("objectnet", "objectnet_to_imagenet_1k.json"))
+    imagenet_labels = json.loads(_data_text("objectnet", "imagenet_to_labels.json"))
+    label_counts = Counter(imagenet_labels.values())
+    label_to_index = {v: int(k) for k, v in imagenet_labels.items() if label_counts[v] == 1}
+    class_to_indices = {
+        cls: tuple(sorted(label_to_index[label] for label in labels.split("; ")))
+        for cls, labels in to_imagenet.items()
+    }
+    return ObjectNetMapping(folder_to_class=folder_to_class, class_to_indices=class_to_indices)
+
+
+@cache
+def objectnet_indices() -> tuple[int, ...]:
+    """The 125 ImageNet indices that ObjectNet's 113 overlapping classes map to."""
+    return objectnet_mapping().indices
+
+
+SUBSETS: dict[str, Callable[[], tuple[int, ...]]] = {
+    "imagenet-1k": lambda: tuple(range(NUM_CLASSES)),
+    "imagenet-100": imagenet100_indices,
+    "imagenet-r-200": imagenet_r_indices,
+    "imagenet-a-200": imagenet_a_indices,
+    "objectnet-125": objectnet_indices,
+}
+
+
+def subset_indices(name: str) -> tuple[int, ...]:
+    """Return the ascending ImageNet indices of a named class subset."""
+    if name not in SUBSETS:
+        raise UnknownNameError(
+            f"unknown class subset {name!r}{close_matches(name, SUBSETS)}; "
+            f"choose one of: {', '.join(SUBSETS)}"
+        )
+    return SUBSETS[name]()
+
+
+def resolve_classes(selection: str | list[str] | list[int]) -> tuple[int, ...]:
+    """Resolve a spec's class selection (subset name, wnids, or indices) to ascending indices."""
+    if isinstance(selection, str):
+        return subset_indices(selection)
+    index = wnid_to_index()
+    out: list[int] = []
+    for item in selection:
+        if isinstance(item, bool):
+            raise UnknownNameError(f"class {item!r} is not a wnid or a class index")
+        if isinstance(item, int):
+            if not 0 <= item < NUM_CLASSES:
+                raise UnknownNameError(f"class index {item} is outside 0..{NUM_CLASSES - 1}")
+            out.append(item)
+        elif item in index:
+            out.append(index[item])
+        else:
+            raise UnknownNameError(f"unknown class {item!r}{close_matches(item, index)}; use a wnid like n01440764")
+    if len(set(out)) != len(out):
+        raise UnknownNameError("the class list names a class twice; list each class once")
+    return tuple(sorted(out))

@@ -1,0 +1,93 @@
+"""The results JSON of one evaluation run: what `imagenet-g eval` writes and a submission carries.
+
+Accuracies are percentages in [0, 100], as in timm's results CSVs and the imagenet-testbed table.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+RESULTS_SCHEMA_VERSION = 1
+
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ModelInfo(_Strict):
+    """Which classifier was scored and how its inputs were prepared."""
+
+    id: str = Field(description="the id given to `eval --model`, e.g. 'resnet50' or 'open_clip:ViT-B-32/openai'")
+    source: Literal["timm", "open_clip", "custom"]
+    pretrained: bool | str = Field(description="False, True, or the pretrained tag that was loaded")
+    checkpoint: str | None = None
+    weights_sha256: str | None = Field(default=None, description="sha256 of the checkpoint or of the state dict")
+    preprocess: dict[str, object] = Field(description="the resolved preprocessing config, as applied")
+
+
+class DatasetResult(_Strict):
+    """Top-1/top-5 of one model on one dataset, with where the data came from."""
+
+    name: str = Field(description="registry name: imagenet-g, imagenet, imagenet-v2, imagenet-r, ...")
+    version: str | None = Field(default=None, description="release (imagenet-g) or variant (imagenet-v2)")
+    source: str = Field(description="local folder or Hub dataset id")
+    checksum: str | None = Field(default=None, description="release spec hash for imagenet-g")
+    classes: str = Field(description="class subset the logits were restricted to, e.g. imagenet-r-200")
+    top1: float = Field(ge=0, le=100)
+    top5: float = Field(ge=0, le=100)
+    images: int = Field(ge=0, description="images scored")
+    skipped: int = Field(ge=0, default=0, description="images not scored (unreadable, outside the label space)")
+    skipped_reasons: dict[str, int] = Field(default_factory=dict)
+    predictions_file: str | None = Field(default=None, description="per-image predictions (parquet), relative")
+
+
+class FitER(_Strict):
+    """Effective robustness under one fit: ER = B(D') - f(B(D)) with f fitted on the baselines."""
+
+    axis: Literal["linear", "logit"]
+    slope: float
+    intercept: float
+    er: float = Field(description="percentage points above (+) or below (-) the baseline fit")
+    ci_low: float | None = Field(default=None, description="bootstrap 95% interval of ER, low end")
+    ci_high: float | None = None
+
+
+class EffectiveRobustness(_Strict):
+    """ER of the model on one shift set against its control (x-axis) dataset."""
+
+    shift: str = Field(description="the shifted dataset (y-axis), e.g. imagenet-r")
+    control: str = Field(description="the control dataset (x-axis), e.g. val-on-imagenet-r-classes")
+    control_top1: float = Field(ge=0, le=100)
+    shift_top1: float = Field(ge=0, le=100)
+    baseline: str = Field(description="where the baseline points came from")
+    n_baselines: int = Field(ge=0)
+    fits: list[FitER]
+
+
+class EvalResult(_Strict):
+    """Everything one `imagenet-g eval` run produced; the body of a leaderboard submission."""
+
+    schema_version: int = RESULTS_SCHEMA_VERSION
+    model: ModelInfo
+    datasets: dict[str, DatasetResult] = Field(description="keyed by dataset name (incl. controls)")
+    effective_robustness: dict[str, EffectiveRobustness] = Field(default_factory=dict, description="keyed by shift")
+    environment: dict[str, str] = Field(description="package and library versions, device")
+    created: datetime
+    complete: bool = Field(description="False while a run is still adding datasets")
+
+    def write(self, path: Path) -> None:
+        """Write atomically (temp file + rename), so a reader never sees half a file."""
+        path = Path(path)
+        tmp = path.with_name(f".{path.name}.tmp")
+        tmp.write_text(self.model_dump_json(indent=2) + "\n", encoding="utf-8")
+        tmp.replace(path)
+
+    @classmethod
+    def read(cls, path: Path) -> "EvalResult":
+        """Read and validate a results file."""
+        return cls.model_validate_json(Path(path).read_text(encoding="utf-8"))
