@@ -1,0 +1,47 @@
+# The two quick-start commands: `make demo` and `make test`. Each creates .venv on first use.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+# torch is pinned to the build served from the local wheel store; never ask for a newer one.
+TORCH := torch==2.14.1 torchvision==0.29.1
+export HF_HUB_OFFLINE ?= 1
+
+.PHONY: demo test install install-test browser clean-demo
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: $(BIN)/python pyproject.toml
+	$(BIN)/pip install --quiet $(TORCH)
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed
+	$(BIN)/pip install --quiet -e '.[test,ray]'
+	touch $@
+
+install: $(VENV)/.installed
+install-test: $(VENV)/.installed-test
+
+# Debian's chromium + chromedriver for the leaderboard page test; skipped cleanly where apt is unavailable.
+browser:
+	@if ! command -v chromedriver >/dev/null 2>&1; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+			(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null) \
+				|| echo "chromium not installed: the browser test will be skipped"; \
+		else echo "no root/apt: the browser test will be skipped"; fi; \
+	fi
+
+demo: install
+	$(BIN)/imagenet-g build --version smoke
+	$(BIN)/imagenet-g eval --model resnet18 --no-pretrained --release smoke --datasets imagenet-g --out results/smoke-resnet18.json
+	$(BIN)/imagenet-g leaderboard add results/smoke-resnet18.json --name "ResNet-18 (random init, smoke)" --category real --release smoke --force
+	$(BIN)/imagenet-g leaderboard build
+	@echo
+	@echo "Release:     ./imagenet-g/smoke  (python -c \"import datasets; print(datasets.load_dataset('imagenet-g', 'smoke', split='test'))\")"
+	@echo "Results:     ./results/smoke-resnet18.json"
+	@echo "Leaderboard: ./leaderboard/README.md, ./leaderboard/site/index.html"
+
+test: install-test browser
+	$(BIN)/python -m pytest
