@@ -1,0 +1,218 @@
+"""Effective Robustness (ER): how far a model sits above the line that standard models follow.
+
+Formulas (accuracies in percent, A(D) = top-1 on the control set, A(D') = top-1 on the shift set):
+
+- linear axis (the seed paper): fit A(D') = m * A(D) + c by least squares over baseline models;
+  ER = B(D') - (m * B(D) + c) for the model B.
+- logit axis (Taori et al. 2020, "Measuring robustness to natural distribution shifts"): with
+  logit(p) = ln(p / (1 - p)) on accuracy fractions p = A / 100, fit logit(A(D')) = m * logit(A(D)) + c;
+  the prediction is mapped back to percent, 100 * sigmoid(m * logit(B(D)/100) + c), and ER is the
+  difference to B(D') in percentage points, like the linear axis.
+- 95% interval: refit on ``bootstrap`` resamples (with replacement) of the baseline points and take
+  the 2.5th and 97.5th percentiles of the resulting ER values.
+
+Baselines: the imagenet-testbed table shipped in ``data/baselines/imagenet_testbed_top1.csv`` (rows
+typed STANDARD: real-data, standard-training classifiers), or points given in memory (the
+leaderboard's standard entries, for ImageNet-G).
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Literal
+
+import numpy as np
+
+from imagenet_g.errors import ImagenetGError, UnknownNameError, close_matches
+from imagenet_g.results import FitER
+
+MIN_BASELINES = 3  # fewer points leave no degrees of freedom for a 2-parameter fit and its interval
+
+TESTBED_TABLE = "imagenet_testbed_top1.csv"
+TESTBED_SOURCE = "imagenet-testbed (Taori et al. 2020), model_type STANDARD"
+
+# Our dataset names -> the imagenet-testbed column holding the same evaluation setting.
+TESTBED_COLUMNS: dict[str, str] = {
+    "imagenet": "val",
+    "imagenet-v2": "imagenetv2-matched-frequency-format-val",
+    "imagenet-sketch": "imagenet-sketch",
+    "imagenet-r": "imagenet-r",
+    "val-on-imagenet-r-classes": "val-on-imagenet-r-classes",
+    "objectnet": "objectnet-1.0-beta",
+    "val-on-objectnet-classes": "val-on-objectnet-classes",
+    "imagenet-a": "imagenet-a",
+    "val-on-imagenet-a-classes": "val-on-imagenet-a-classes",
+}
+
+# Shift set -> the control set on its x-axis.
+SHIFT_CONTROLS: dict[str, str] = {
+    "imagenet-v2": "imagenet",
+    "imagenet-sketch": "imagenet",
+    "imagenet-r": "val-on-imagenet-r-classes",
+    "imagenet-a": "val-on-imagenet-a-classes",
+    "objectnet": "val-on-objectnet-classes",
+    "imagenet-g": "imagenet",
+}
+
+# Fractions are clipped away from 0 and 1 before the logit, so 0% or 100% stay finite.
+_LOGIT_EPS = 1e-6
+
+
+@dataclass(frozen=True)
+class LinearFit:
+    """y = slope * x + intercept (in the axis' own space: percent, or logit of fractions)."""
+
+    slope: float
+    intercept: float
+
+
+@dataclass(frozen=True)
+class BaselinePoints:
+    """Control (x) and shift (y) top-1 in percent of standard models, one point per model."""
+
+    names: tuple[str, ...]
+    x: tuple[float, ...]
+    y: tuple[float, ...]
+    source: str
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "names", tuple(str(n) for n in self.names))
+        object.__setattr__(self, "x", tuple(float(v) for v in np.asarray(self.x, dtype=float).ravel()))
+        object.__setattr__(self, "y", tuple(float(v) for v in np.asarray(self.y, dtype=float).ravel()))
+        if not len(self.names) == len(self.x) == len(self.y):
+            raise ImagenetGError(
+                f"baseline points from {self.source!r}: {len(self.names)} names, {len(self.x)} x values and "
+                f"{len(self.y)} y values; give one name, x and y per model"
+            )
+        values = np.asarray(self.x + self.y)
+        if not np.all(np.isfinite(values)) or values.min(initial=0) < 0 or values.max(initial=0) > 100:
+            raise ImagenetGError(
+                f"baseline points from {self.source!r} hold accuracies outside [0, 100]; give top-1 in percent"
+            )
+
+    def __len__(self) -> int:
+        return len(self.names)
+
+
+@cache
+def _testbed_rows() -> tuple[dict[str, str], ...]:
+    text = resources.files("imagenet_g").joinpath("data", "baselines", TESTBED_TABLE).read_text(encoding="utf-8")
+    return tuple(csv.DictReader(text.splitlines()))
+
+
+def _testbed_column(name: str) -> str:
+    if name in TESTBED_COLUMNS:
+        return TESTBED_COLUMNS[name]
+    if name in TESTBED_COLUMNS.values():
+        return name
+    known = [*TESTBED_COLUMNS, *TESTBED_COLUMNS.values()]
+    hint = " (ImageNet-G baselines are the leaderboard's standard entries: pass BaselinePoints)" if name == "imagenet-g" else ""
+    raise UnknownNameError(
+        f"no baseline column for {name!r}{close_matches(name, known)}{hint}; "
+        f"choose one of: {', '.join(TESTBED_COLUMNS)}"
+    )
+
+
+def load_baselines(shift: str, control: str) -> BaselinePoints:
+    """The STANDARD models of the shipped imagenet-testbed table that report both ``control`` and ``shift``.
+
+    Names are our dataset names (``imagenet-r``) or the table's column names (``val``).
+    """
+    x_col, y_col = _testbed_column(control), _testbed_column(shift)
+    names, xs, ys = [], [], []
+    for row in _testbed_rows():
+        if row["model_type"] != "STANDARD" or not row[x_col] or not row[y_col]:
+            continue
+        names.append(row["model"])
+        xs.append(float(row[x_col]))
+        ys.append(float(row[y_col]))
+    return BaselinePoints(names=tuple(names), x=tuple(xs), y=tuple(ys), source=f"{TESTBED_SOURCE}: {y_col} vs {x_col}")
+
+
+def _lstsq(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Least-squares slope and intercept along the last axis (vectorised over bootstrap resamples)."""
+    xm, ym = x.mean(axis=-1, keepdims=True), y.mean(axis=-1, keepdims=True)
+    var = ((x - xm) ** 2).sum(axis=-1)
+    cov = ((x - xm) * (y - ym)).sum(axis=-1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        slope = cov / var
+    return slope, ym[..., 0] - slope * xm[..., 0]
+
+
+def _check_points(x: np.ndarray, y: np.ndarray) -> None:
+    if x.shape != y.shape or x.ndim != 1:
+        raise ImagenetGError(f"fit needs two equal-length 1-d arrays, got shapes {x.shape} and {y.shape}")
+    if len(x) < MIN_BASELINES:
+        raise ImagenetGError(
+            f"an ER fit needs at least {MIN_BASELINES} baseline points, got {len(x)}; add standard models"
+        )
+    if np.ptp(x) == 0:
+        raise ImagenetGError("all baseline points share one control accuracy, so no line can be fitted")
+
+
+def logit(percent: np.ndarray) -> np.ndarray:
+    """logit of accuracy fractions, from percentages (clipped to stay finite at 0% and 100%)."""
+    p = np.clip(np.asarray(percent, dtype=float) / 100.0, _LOGIT_EPS, 1 - _LOGIT_EPS)
+    return np.log(p) - np.log1p(-p)
+
+
+def inverse_logit(z: np.ndarray) -> np.ndarray:
+    """Back from logit space to percent."""
+    return 100.0 / (1.0 + np.exp(-np.asarray(z, dtype=float)))
+
+
+def fit_linear(x, y) -> LinearFit:
+    """Least-squares line y = m x + c through (control, shift) top-1 points in percent."""
+    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    _check_points(x, y)
+    slope, intercept = _lstsq(x, y)
+    return LinearFit(float(slope), float(intercept))
+
+
+def fit_logit(x, y) -> LinearFit:
+    """Least-squares line in logit space: logit(y/100) = m logit(x/100) + c (Taori et al. 2020)."""
+    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    _check_points(x, y)
+    return fit_linear(logit(x), logit(y))
+
+
+def predict(fit: LinearFit, control_top1, axis: Literal["linear", "logit"]) -> np.ndarray:
+    """Shift top-1 (percent) that the baseline fit predicts for the given control top-1 (percent)."""
+    if axis == "linear":
+        return fit.slope * np.asarray(control_top1, dtype=float) + fit.intercept
+    return inverse_logit(fit.slope * logit(control_top1) + fit.intercept)
+
+
+_FITS = {"linear": fit_linear, "logit": fit_logit}
+
+
+def effective_robustness(
+    control_top1: float,
+    shift_top1: float,
+    baselines: BaselinePoints,
+    axis: Literal["linear", "logit"],
+    bootstrap: int = 1000,
+    seed: int = 0,
+) -> FitER:
+    """ER in percentage points of a model against ``baselines`` on one axis, with a bootstrap 95% interval.
+
+    ``bootstrap=0`` skips the interval. Resamples whose points all share one x are dropped (no line).
+    """
+    if axis not in _FITS:
+        raise UnknownNameError(f"unknown ER axis {axis!r}; choose linear or logit")
+    x, y = np.asarray(baselines.x), np.asarray(baselines.y)
+    fit = _FITS[axis](x, y)
+    er = float(shift_top1 - predict(fit, control_top1, axis))
+    ci_low = ci_high = None
+    if bootstrap > 0:
+        idx = np.random.default_rng(seed).integers(0, len(x), size=(bootstrap, len(x)))
+        bx, by = (x[idx], y[idx]) if axis == "linear" else (logit(x)[idx], logit(y)[idx])
+        slopes, intercepts = _lstsq(bx, by)
+        ok = np.isfinite(slopes)
+        boot_fits = LinearFit(slopes[ok], intercepts[ok])  # arrays: predict() broadcasts over resamples
+        ers = shift_top1 - predict(boot_fits, control_top1, axis)
+        ci_low, ci_high = (float(v) for v in np.percentile(ers, [2.5, 97.5]))
+    return FitER(axis=axis, slope=fit.slope, intercept=fit.intercept, er=er, ci_low=ci_low, ci_high=ci_high)
