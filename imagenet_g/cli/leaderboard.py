@@ -1,10 +1,155 @@
-"""CLI commands of the leaderboard job: `imagenet-g leaderboard ...`."""
+"""CLI commands of the leaderboard job: `imagenet-g leaderboard validate|add|build|show|verify`."""
 
 from __future__ import annotations
 
-import typer
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
-from imagenet_g.cli.app import app
+import typer
+from rich import box
+from rich.table import Table
+
+from imagenet_g.cli.app import USER_ERROR_EXIT, app, console, fail
 
 leaderboard_app = typer.Typer(help="Validate submissions and build the leaderboard.", no_args_is_help=True)
 app.add_typer(leaderboard_app, name="leaderboard")
+
+ROOT = typer.Option(Path("leaderboard"), "--root", help="leaderboard folder holding submissions/<release>/")
+RELEASE_ROOT = typer.Option(
+    Path("imagenet-g"), "--release-root", help="folder of built releases (<version>/manifest.json) to check checksums against"
+)
+CATEGORIES = ("real", "generated", "real+generated", "more data", "other")  # as in imagenet_g.leaderboard.schema
+# column titles for terminals narrower than 120 characters
+SHORT_LABELS = {"imagenet": "IN", "imagenet-g": "IN-G", "imagenet-v2": "V2", "imagenet-sketch": "Sketch",
+                "imagenet-r": "R", "imagenet-a": "A", "objectnet": "ObjNet", "avg_er": "ER"}
+RELEASES_DIR = typer.Option(Path("releases"), "--releases-dir", help="folder of release specs (<version>/spec.yaml)")
+
+
+@contextmanager
+def _problems_as_lines() -> Iterator[None]:
+    """Print every submission problem on its own line and exit 2."""
+    from imagenet_g.leaderboard import SubmissionProblems
+
+    try:
+        yield
+    except SubmissionProblems as exc:
+        for line in exc.problems:
+            fail(line)
+        raise typer.Exit(USER_ERROR_EXIT) from None
+
+
+def _catalog(releases_dir: Path, release_root: Path):
+    from imagenet_g.leaderboard import ReleaseCatalog
+
+    return ReleaseCatalog.discover(releases_dir, release_root)
+
+
+@leaderboard_app.command("validate")
+def validate(
+    files: list[Path] = typer.Argument(..., help="submission JSON files"),
+    release_root: Path = RELEASE_ROOT,
+    releases_dir: Path = RELEASES_DIR,
+) -> None:
+    """Check submission files; print every problem on one line each (exit 2 if any)."""
+    from imagenet_g.leaderboard import validate_files
+
+    with _problems_as_lines():
+        loaded = validate_files(files, _catalog(releases_dir, release_root))
+    console.print(f"{len(loaded)} submission(s) valid")
+
+
+@leaderboard_app.command("add")
+def add(
+    results: Path = typer.Argument(..., help="results JSON written by `imagenet-g eval --out`"),
+    name: str = typer.Option(..., "--name", help="display name on the board"),
+    category: str = typer.Option(..., "--category", help=f"training data of the model: {', '.join(CATEGORIES)}"),
+    standard: bool = typer.Option(False, "--standard", help="a standard (real-data, standard-training) model: a baseline point"),
+    paper: str | None = typer.Option(None, "--paper", help="http(s) link to the paper"),
+    code: str | None = typer.Option(None, "--code", help="http(s) link to the code or weights"),
+    submitted_by: str | None = typer.Option(None, "--submitted-by", help="who submitted it"),
+    release: str | None = typer.Option(None, "--release", help="release; default: the one the ImageNet-G result is from"),
+    force: bool = typer.Option(False, "--force", help="replace an existing entry for the same model"),
+    root: Path = ROOT,
+    release_root: Path = RELEASE_ROOT,
+    releases_dir: Path = RELEASES_DIR,
+) -> None:
+    """Turn an eval results JSON into leaderboard/submissions/<release>/<slug>.json."""
+    from imagenet_g.leaderboard import SubmissionInfo, add_submission
+
+    info = SubmissionInfo(name, category, standard, paper, code, submitted_by, release)
+    with _problems_as_lines():
+        path = add_submission(results, info, root, _catalog(releases_dir, release_root), force=force)
+    console.print(f"wrote {path}")
+
+
+@leaderboard_app.command("build")
+def build(
+    root: Path = ROOT,
+    bootstrap: int = typer.Option(1000, "--bootstrap", min=0, help="bootstrap resamples for ER intervals (0: none)"),
+    release_root: Path = RELEASE_ROOT,
+    releases_dir: Path = RELEASES_DIR,
+) -> None:
+    """Validate all submissions, recompute ER, and write leaderboard.json, README.md and site/index.html."""
+    from imagenet_g.leaderboard import build_leaderboard
+
+    with _problems_as_lines():
+        out = build_leaderboard(root, _catalog(releases_dir, release_root), bootstrap=bootstrap)
+    for version, release in out.board.releases.items():
+        fit = release.fits["imagenet-g"]
+        console.print(f"release {version}: {len(release.entries)} entries; ImageNet-G fit: {fit.status}", markup=False)
+    for path in (out.json_path, out.markdown_path, out.html_path):
+        console.print(f"wrote {path}", markup=False)
+
+
+@leaderboard_app.command("show")
+def show(
+    release: str | None = typer.Option(None, "--release", help="release to show (default: all)"),
+    root: Path = ROOT,
+    release_root: Path = RELEASE_ROOT,
+    releases_dir: Path = RELEASES_DIR,
+) -> None:
+    """Print the leaderboard table(s) in the terminal (ER recomputed, without intervals)."""
+    from imagenet_g.errors import UnknownNameError, close_matches
+    from imagenet_g.leaderboard import load_leaderboard
+
+    with _problems_as_lines():
+        board = load_leaderboard(root, _catalog(releases_dir, release_root), bootstrap=0)
+    versions = list(board.releases)
+    if release is not None and release not in board.releases:
+        raise UnknownNameError(
+            f"no release {release!r} on the board under {root}{close_matches(release, versions)}; "
+            f"releases: {', '.join(versions) or 'none'}"
+        )
+    for version in [release] if release else versions:
+        console.print(_release_table(board, version))
+
+
+def _release_table(board, version: str) -> Table:
+    from rich.markup import escape
+
+    rel = board.releases[version]
+    g_fit = rel.fits["imagenet-g"]
+    table = Table(title=f"ImageNet-G leaderboard, release {escape(version)}", box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True,
+                  caption=f"top-1 % and, below it, ER in pp (linear fit); ImageNet-G fit: {escape(g_fit.status)}")
+    labels = board.labels if console.width >= 120 else SHORT_LABELS
+    table.add_column("#", justify="right")
+    table.add_column("Model", min_width=12, overflow="fold")
+    table.add_column("Category", min_width=9, overflow="fold")
+    for header in [labels["imagenet"], *(labels[s] for s in board.shifts), labels.get("avg_er", "Avg ER")]:
+        table.add_column(header, justify="right", no_wrap=True)
+    for rank, entry in enumerate(rel.entries, start=1):
+        cells = [str(rank), escape(entry.name) + (" [dim](standard)[/dim]" if entry.is_standard else ""),
+                 escape(entry.category), _fmt(entry.top1.get("imagenet"))]
+        for shift in board.shifts:
+            er = entry.er.get(shift, {}).get("linear")
+            cells.append(_fmt(entry.top1.get(shift)) + (f"\n[dim]{er.er:+.1f}[/dim]" if er else ""))
+        cells.append(_fmt(entry.avg_er, signed=True))
+        table.add_row(*cells)
+    return table
+
+
+def _fmt(value: float | None, signed: bool = False) -> str:
+    if value is None:
+        return "–"
+    return f"{value:+.1f}" if signed else f"{value:.1f}"

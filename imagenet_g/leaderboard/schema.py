@@ -1,0 +1,69 @@
+"""A leaderboard submission: one eval results JSON plus what a reader needs to place the model.
+
+Stored as ``leaderboard/submissions/<release>/<slug>.json``; the slug comes from the model id, so one
+model has one entry per release.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from imagenet_g.results import EvalResult
+
+SUBMISSION_SCHEMA_VERSION = 1
+
+Category = Literal["real", "generated", "real+generated", "more data", "other"]
+CATEGORIES: tuple[str, ...] = Category.__args__
+
+_URL = r"^https?://[^\s<>\"']+$"
+_RELEASE = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
+
+
+class Submission(BaseModel):
+    """The file format of one leaderboard entry; unknown keys are errors."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    schema_version: Literal[1] = SUBMISSION_SCHEMA_VERSION
+    name: str = Field(min_length=1, max_length=120, description="display name, e.g. 'ResNet-50 (timm a1_in1k)'")
+    release: str = Field(pattern=_RELEASE, description="the ImageNet-G release evaluated, e.g. 'v1'")
+    category: Category = Field(description="what the model was trained on")
+    is_standard: bool = Field(
+        default=False,
+        description="a standard (real-data, standard-training) model: a baseline point of the ImageNet-G fit",
+    )
+    paper: str | None = Field(default=None, pattern=_URL, description="http(s) link to the paper")
+    code: str | None = Field(default=None, pattern=_URL, description="http(s) link to the code or weights")
+    submitted_by: str | None = Field(default=None, min_length=1, max_length=120)
+    result: EvalResult = Field(description="the `imagenet-g eval` results JSON, unchanged")
+
+    @field_validator("name", "submitted_by")
+    @classmethod
+    def _one_line(cls, value: str | None) -> str | None:
+        if value is not None and (not value.strip() or any(ord(ch) < 32 or ord(ch) == 127 for ch in value)):
+            raise ValueError("must be one line of visible text (no control characters or line breaks)")
+        return value
+
+    @property
+    def model_id(self) -> str:
+        """The model id the eval ran with (``result.model.id``)."""
+        return self.result.model.id
+
+    @property
+    def model_source(self) -> str:
+        """Where the model came from: timm, open_clip or custom."""
+        return self.result.model.source
+
+    @property
+    def slug(self) -> str:
+        """The file stem under ``submissions/<release>/``."""
+        return slugify(self.model_id)
+
+
+def slugify(model_id: str) -> str:
+    """A file-name-safe, lowercase slug of a model id: 'open_clip:ViT-B-32/openai' -> 'open_clip-vit-b-32-openai'."""
+    slug = re.sub(r"[^a-z0-9_.]+", "-", model_id.lower()).strip("-.")
+    return slug or "model"

@@ -1,0 +1,94 @@
+"""Turn an eval results JSON into a submission file: ``<root>/submissions/<release>/<slug>.json``."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from imagenet_g.errors import OutputError, SubmissionError
+from imagenet_g.leaderboard.files import write_text_atomic
+from imagenet_g.leaderboard.schema import Category, Submission
+from imagenet_g.leaderboard.validate import (
+    IMAGENET_G,
+    LoadedSubmission,
+    ReleaseCatalog,
+    SubmissionProblems,
+    check_submission,
+    duplicate_problems,
+    error_lines,
+    read_submission,
+)
+from imagenet_g.results import EvalResult
+
+
+@dataclass(frozen=True)
+class SubmissionInfo:
+    """What a reader needs besides the results: the flags of `imagenet-g leaderboard add`."""
+
+    name: str
+    category: Category
+    is_standard: bool = False
+    paper: str | None = None
+    code: str | None = None
+    submitted_by: str | None = None
+    release: str | None = None  # None: the release the ImageNet-G result was evaluated on
+
+
+def make_submission(results_path: Path, info: SubmissionInfo) -> Submission:
+    """Read an eval results JSON and wrap it with ``info``; raises `SubmissionProblems` on bad input."""
+    results_path = Path(results_path)
+    try:
+        result = EvalResult.model_validate_json(results_path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise SubmissionError(f"{results_path}: no such results file; run `imagenet-g eval ... --out FILE` first") from None
+    except ValidationError as exc:
+        raise SubmissionProblems(error_lines(results_path, exc)) from None
+    release = info.release
+    if release is None:
+        g = result.datasets.get(IMAGENET_G)
+        if g is None or g.version is None:
+            raise SubmissionError(f"{results_path}: no ImageNet-G result to take the release from; pass --release")
+        release = g.version
+    fields = {
+        "name": info.name, "release": release, "category": info.category, "is_standard": info.is_standard,
+        "paper": info.paper, "code": info.code, "submitted_by": info.submitted_by, "result": result,
+    }
+    try:
+        return Submission.model_validate(fields)
+    except ValidationError as exc:
+        raise SubmissionProblems([line.replace(f"{results_path}: ", "", 1) for line in error_lines(results_path, exc)]) from None
+
+
+def add_submission(
+    results_path: Path,
+    info: SubmissionInfo,
+    root: Path = Path("leaderboard"),
+    catalog: ReleaseCatalog | None = None,
+    force: bool = False,
+) -> Path:
+    """Validate and write the submission; refuse to replace an existing entry unless ``force``."""
+    sub = make_submission(results_path, info)
+    folder = Path(root) / "submissions" / sub.release
+    path = folder / f"{sub.slug}.json"
+    if path.exists() and not force:
+        raise OutputError(f"{path} already exists; pass --force to replace it")
+    catalog = catalog or ReleaseCatalog.discover()
+    problems = list(catalog.problems) + check_submission(sub, path, catalog)
+    others = []
+    for other in sorted(folder.glob("*.json")):
+        existing, _ = read_submission(other)
+        if other != path and existing is not None:
+            others.append(LoadedSubmission(other, existing))
+    problems += duplicate_problems([*others, LoadedSubmission(path, sub)])
+    if problems:
+        raise SubmissionProblems(problems)
+    write_text_atomic(path, submission_json(sub))
+    return path
+
+
+def submission_json(sub: Submission) -> str:
+    """The stable file text of a submission."""
+    return json.dumps(sub.model_dump(mode="json"), indent=2, ensure_ascii=False) + "\n"

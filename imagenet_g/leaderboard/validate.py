@@ -1,0 +1,177 @@
+"""Validate submission files, collecting every problem as one line ``FILE: field: what is wrong``.
+
+Checks: the schema (required fields, types, accuracy ranges, unknown keys), the eval run being complete
+and carrying an ImageNet-G result for the submission's release, a release that exists, the release
+checksum against the locally built release, the file sitting in its release folder, and no model
+entered twice for one release.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from imagenet_g.errors import SubmissionError, close_matches
+from imagenet_g.leaderboard.schema import Submission
+from imagenet_g.results import DatasetResult
+
+IMAGENET_G = "imagenet-g"
+
+
+class SubmissionProblems(SubmissionError):
+    """One or more submissions are invalid; ``problems`` holds one line per problem."""
+
+    def __init__(self, problems: Sequence[str]):
+        self.problems = tuple(problems)
+        noun = "problem" if len(self.problems) == 1 else "problems"
+        super().__init__(f"{len(self.problems)} {noun}: " + "; ".join(self.problems))
+
+
+@dataclass(frozen=True)
+class ReleaseCatalog:
+    """Which releases exist (have a spec or a built folder) and the spec hash of each one built locally."""
+
+    known: frozenset[str]
+    built_hashes: Mapping[str, str] = field(default_factory=dict)
+    problems: tuple[str, ...] = ()
+
+    @classmethod
+    def discover(cls, releases_dir: Path = Path("releases"), release_root: Path = Path("imagenet-g")) -> ReleaseCatalog:
+        """Releases with ``releases_dir/<v>/spec.yaml``, plus those built as ``release_root/<v>/manifest.json``."""
+        known = {p.parent.name for p in Path(releases_dir).glob("*/spec.yaml")}
+        built: dict[str, str] = {}
+        problems: list[str] = []
+        for manifest in sorted(Path(release_root).glob("*/manifest.json")):
+            try:
+                spec_hash = json.loads(manifest.read_text(encoding="utf-8"))["spec_hash"]
+            except (OSError, ValueError, KeyError, TypeError) as exc:
+                problems.append(f"{manifest}: unreadable release manifest ({type(exc).__name__}); rebuild the release")
+                continue
+            built[manifest.parent.name] = str(spec_hash)
+        return cls(known=frozenset(known | set(built)), built_hashes=built, problems=tuple(problems))
+
+
+@dataclass(frozen=True)
+class LoadedSubmission:
+    """A valid submission and the file it came from."""
+
+    path: Path
+    submission: Submission
+
+
+def read_submission(path: Path) -> tuple[Submission | None, list[str]]:
+    """Parse one file against the schema; returns the submission (or None) and its problems."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None, [f"{path}: no such file"]
+    except (OSError, UnicodeDecodeError) as exc:
+        return None, [f"{path}: cannot be read as UTF-8 text ({type(exc).__name__})"]
+    try:
+        json.loads(text)
+    except ValueError as exc:
+        return None, [f"{path}: not valid JSON: {exc}"]
+    try:
+        return Submission.model_validate_json(text), []
+    except ValidationError as exc:
+        return None, error_lines(path, exc)
+
+
+def error_lines(path: Path, exc: ValidationError) -> list[str]:
+    """One ``FILE: field: message`` line per pydantic error."""
+    return [f"{path}: {_format_error(err)}" for err in exc.errors()]
+
+
+def _format_error(err: Mapping[str, object]) -> str:
+    where = ".".join(str(part) for part in err["loc"]) or "(file)"
+    message = str(err["msg"])
+    value = err.get("input")
+    if err["type"] == "missing":
+        return f"{where}: required field is missing"
+    if err["type"] == "extra_forbidden":
+        return f"{where}: unknown field; remove it"
+    if isinstance(value, (int, float, bool)) or (isinstance(value, str) and len(value) <= 60):
+        message += f" (got {json.dumps(value)})"
+    return f"{where}: {message}"
+
+
+def check_submission(sub: Submission, path: Path, catalog: ReleaseCatalog) -> list[str]:
+    """Problems the schema alone cannot see: completeness, release, checksum, folder, per-dataset sanity."""
+    problems: list[str] = []
+    result = sub.result
+    if not result.complete:
+        problems.append("result.complete: the eval run is incomplete; finish it (rerun the same eval) before submitting")
+    for key, ds in sorted(result.datasets.items()):
+        problems.extend(_check_dataset(key, ds))
+    if sub.release not in catalog.known:
+        hint = close_matches(sub.release, catalog.known)
+        known = ", ".join(sorted(catalog.known)) or "none found"
+        problems.append(f"release: unknown release {sub.release!r}{hint}; known releases: {known}")
+    problems.extend(_check_imagenet_g(sub, catalog))
+    folder = path.parent
+    if folder.parent.name == "submissions" and folder.name != sub.release:
+        problems.append(f"release: {sub.release!r} but the file is under submissions/{folder.name}/; "
+                        f"move it to submissions/{sub.release}/")
+    return [f"{path}: {p}" for p in problems]
+
+
+def _check_dataset(key: str, ds: DatasetResult) -> list[str]:
+    where = f"result.datasets.{key}"
+    problems = []
+    if ds.name != key:
+        problems.append(f"{where}.name: {ds.name!r} does not match its key {key!r}")
+    if ds.top5 < ds.top1:
+        problems.append(f"{where}.top5: {ds.top5} is below top1 {ds.top1}; top-5 accuracy cannot be lower")
+    if ds.images == 0:
+        problems.append(f"{where}.images: 0 images scored; an accuracy needs at least one image")
+    return problems
+
+
+def _check_imagenet_g(sub: Submission, catalog: ReleaseCatalog) -> list[str]:
+    ds = sub.result.datasets.get(IMAGENET_G)
+    where = f"result.datasets.{IMAGENET_G}"
+    if ds is None:
+        return [f"{where}: missing; run `imagenet-g eval --release {sub.release} --datasets {IMAGENET_G} ...` first"]
+    problems = []
+    if ds.version != sub.release:
+        problems.append(f"{where}.version: evaluated on release {ds.version!r} but submitted for {sub.release!r}")
+    built = catalog.built_hashes.get(sub.release)
+    if built is not None and ds.checksum != built:
+        problems.append(f"{where}.checksum: {ds.checksum!r} does not match the built release "
+                        f"{sub.release!r} (spec hash {built!r}); re-evaluate on this release")
+    return problems
+
+
+def duplicate_problems(loaded: Iterable[LoadedSubmission]) -> list[str]:
+    """One line per file that repeats a (release, model id) pair already seen in an earlier file."""
+    seen: dict[tuple[str, str], Path] = {}
+    problems = []
+    for item in loaded:
+        key = (item.submission.release, item.submission.model_id)
+        if key in seen:
+            problems.append(f"{item.path}: duplicate entry: model {key[1]!r} in release {key[0]!r} "
+                            f"is already entered in {seen[key]}")
+        else:
+            seen[key] = item.path
+    return problems
+
+
+def validate_files(paths: Iterable[Path], catalog: ReleaseCatalog) -> list[LoadedSubmission]:
+    """Read and check every file; raise `SubmissionProblems` listing all problems, else return them all."""
+    problems = list(catalog.problems)
+    loaded: list[LoadedSubmission] = []
+    for path in sorted({Path(p) for p in paths}):
+        sub, found = read_submission(path)
+        if sub is not None:
+            found = check_submission(sub, path, catalog)
+            loaded.append(LoadedSubmission(path, sub))
+        problems.extend(found)
+    problems.extend(duplicate_problems(loaded))
+    if problems:
+        raise SubmissionProblems(problems)
+    return loaded

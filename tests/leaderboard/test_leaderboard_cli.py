@@ -1,0 +1,107 @@
+"""`imagenet-g leaderboard ...`: exit 2 with one line per problem, add refuses to overwrite, build writes 3 files."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from leaderboard_factories import SPEC_HASH, edit_json, make_result, make_submission, write_submission
+
+
+@pytest.fixture
+def project(tmp_path, monkeypatch):
+    """A project folder: release specs for v1 and smoke, v1 built locally; commands run inside it."""
+    for version in ("v1", "smoke"):
+        (tmp_path / "releases" / version).mkdir(parents=True)
+        (tmp_path / "releases" / version / "spec.yaml").write_text(f"version: {version}\n")
+    (tmp_path / "imagenet-g" / "v1").mkdir(parents=True)
+    (tmp_path / "imagenet-g" / "v1" / "manifest.json").write_text(json.dumps({"spec_hash": SPEC_HASH}))
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+@pytest.fixture
+def results(project):
+    path = project / "results" / "resnet50.json"
+    path.parent.mkdir()
+    make_result("resnet50", {"imagenet": 76.1, "imagenet-g": 50.0}).write(path)
+    return path
+
+
+def test_validate_prints_one_line_per_problem_and_exits_2(run_cli, project):
+    good = write_submission(project / "leaderboard", make_submission("a", {"imagenet": 70.0, "imagenet-g": 40.0}))
+    bad = write_submission(project / "leaderboard", make_submission("b", {"imagenet": 70.0, "imagenet-g": 40.0}))
+    edit_json(bad, lambda d: d.update(category="synthetic", is_standard="maybe"))
+    result = run_cli("leaderboard", "validate", good, bad)
+    assert result.exit_code == 2
+    lines = result.stderr.splitlines()
+    assert len(lines) == 2
+    assert all(line.startswith(f"imagenet-g: error: {bad}: ") for line in lines)
+    assert "category: Input should be" in lines[0] and "is_standard: Input should be a valid boolean" in lines[1]
+    ok = run_cli("leaderboard", "validate", good)
+    assert ok.exit_code == 0 and "1 submission(s) valid" in ok.stdout
+
+
+def test_validate_checks_the_checksum_of_the_built_release(run_cli, project):
+    path = write_submission(project / "leaderboard", make_submission("a", {"imagenet": 70.0, "imagenet-g": 40.0}))
+    edit_json(path, lambda d: d["result"]["datasets"]["imagenet-g"].update(checksum="c" * 64))
+    result = run_cli("leaderboard", "validate", path)
+    assert result.exit_code == 2 and "does not match the built release 'v1'" in result.stderr
+
+
+def test_add_writes_a_submission_and_refuses_to_overwrite(run_cli, project, results):
+    args = ("leaderboard", "add", results, "--name", "ResNet-50", "--category", "real", "--standard",
+            "--paper", "https://arxiv.org/abs/1512.03385", "--submitted-by", "me")
+    first = run_cli(*args)
+    assert first.exit_code == 0, first.stderr
+    path = project / "leaderboard" / "submissions" / "v1" / "resnet50.json"
+    data = json.loads(path.read_text())
+    assert data["name"] == "ResNet-50" and data["is_standard"] is True and data["release"] == "v1"
+    assert data["result"]["datasets"]["imagenet"]["top1"] == 76.1
+    again = run_cli(*args[:4], "Renamed", *args[5:])
+    assert again.exit_code == 2
+    assert again.stderr.strip() == f"imagenet-g: error: {path.relative_to(project)} already exists; pass --force to replace it"
+    assert json.loads(path.read_text())["name"] == "ResNet-50"
+    forced = run_cli(*args[:4], "Renamed", *args[5:], "--force")
+    assert forced.exit_code == 0 and json.loads(path.read_text())["name"] == "Renamed"
+
+
+def test_add_rejects_bad_input_without_writing(run_cli, project, results):
+    bad_category = run_cli("leaderboard", "add", results, "--name", "x", "--category", "synthetic")
+    assert bad_category.exit_code == 2
+    assert bad_category.stderr.startswith("imagenet-g: error: category: Input should be 'real', 'generated'")
+    bad_url = run_cli("leaderboard", "add", results, "--name", "x", "--category", "real", "--paper", "javascript:alert(1)")
+    assert bad_url.exit_code == 2 and bad_url.stderr.startswith("imagenet-g: error: paper: String should match pattern")
+    missing = run_cli("leaderboard", "add", project / "nope.json", "--name", "x", "--category", "real")
+    assert missing.exit_code == 2 and "no such results file" in missing.stderr
+    assert not (project / "leaderboard").exists()
+
+
+def test_add_refuses_the_same_model_under_another_file_name(run_cli, project, results):
+    other = write_submission(project / "leaderboard", make_submission("resnet50", {"imagenet": 70.0, "imagenet-g": 40.0}), slug="rn50")
+    result = run_cli("leaderboard", "add", results, "--name", "x", "--category", "real")
+    assert result.exit_code == 2 and f"is already entered in {other.relative_to(project)}" in result.stderr
+
+
+def test_build_and_show(run_cli, project, results):
+    assert run_cli("leaderboard", "add", results, "--name", "ResNet-50", "--category", "real").exit_code == 0
+    smoke = project / "results" / "smoke.json"
+    make_result("resnet18", {"imagenet-g": 0.2}, release="smoke", checksum=None).write(smoke)
+    assert run_cli("leaderboard", "add", smoke, "--name", "ResNet-18 (smoke)", "--category", "real").exit_code == 0
+    built = run_cli("leaderboard", "build", "--bootstrap", "20")
+    assert built.exit_code == 0, built.stderr
+    assert "release smoke: 1 entries; ImageNet-G fit: not enough baselines (0 of 3 needed)" in built.stdout
+    for name in ("leaderboard.json", "README.md", "site/index.html"):
+        assert (project / "leaderboard" / name).is_file()
+    shown = run_cli("leaderboard", "show", "--release", "smoke")
+    assert shown.exit_code == 0 and "ResNet-18" in shown.stdout and "ResNet-50" not in shown.stdout
+    unknown = run_cli("leaderboard", "show", "--release", "smoek")
+    assert unknown.exit_code == 2 and "did you mean: smoke?" in unknown.stderr
+
+
+def test_cli_categories_match_the_schema():
+    from imagenet_g.cli.leaderboard import CATEGORIES as cli_categories
+    from imagenet_g.leaderboard.schema import CATEGORIES
+
+    assert cli_categories == CATEGORIES
