@@ -41,6 +41,10 @@ class SubmissionError(ImagenetGError, ValueError):
     """A leaderboard submission failed validation."""
 
 
+class ModelError(ImagenetGError, ValueError):
+    """A model cannot be built, or its weights (checkpoint, pretrained tag) cannot be loaded into it."""
+
+
 class DependencyError(ImagenetGError, ImportError):
     """An optional dependency is not installed; the message names the extra to install."""
 

@@ -76,6 +76,12 @@ class EvalResult(_Strict):
     model: ModelInfo
     datasets: dict[str, DatasetResult] = Field(description="keyed by dataset name (incl. controls)")
     effective_robustness: dict[str, EffectiveRobustness] = Field(default_factory=dict, description="keyed by shift")
+    datasets_skipped: dict[str, str] = Field(
+        default_factory=dict, description="datasets not evaluated (not found, no data) and why"
+    )
+    effective_robustness_skipped: dict[str, str] = Field(
+        default_factory=dict, description="shift sets with no ER (no control, no baselines) and why"
+    )
     environment: dict[str, str] = Field(description="package and library versions, device")
     created: datetime
     complete: bool = Field(description="False while a run is still adding datasets")

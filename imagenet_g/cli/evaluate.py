@@ -2,4 +2,105 @@
 
 from __future__ import annotations
 
-from imagenet_g.cli.app import app  # noqa: F401
+import json
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.table import Table
+
+from imagenet_g.cli.app import app, console
+from imagenet_g.errors import UnknownNameError
+
+DATA_ROOT_HELP = "folder holding the datasets in their publishers' layouts (see `imagenet-g data`)"
+PATH_HELP = "NAME=PATH: a dataset's folder or Hub id (ORG/NAME[:split]), e.g. imagenet-r=/data/imagenet-r; repeatable"
+
+
+def _parse_paths(items: list[str] | None) -> dict[str, str]:
+    paths: dict[str, str] = {}
+    for item in items or []:
+        name, sep, value = item.partition("=")
+        if not sep or not name or not value:
+            raise UnknownNameError(f"--path {item!r} must look like NAME=PATH, e.g. imagenet-r=/data/imagenet-r")
+        paths[name.strip()] = value.strip()
+    return paths
+
+
+def _fmt(value: float | None) -> str:
+    return "-" if value is None else f"{value:+.2f}"
+
+
+@app.command("eval")
+def eval_command(
+    model: Annotated[str, typer.Option("--model", "-m", help="timm name, timm/<name>.<tag>, open_clip:<arch>/<tag>, pkg.module:callable")],
+    checkpoint: Annotated[Optional[Path], typer.Option(help="local state dict to load (beats pretrained)")] = None,
+    pretrained: Annotated[bool, typer.Option("--pretrained/--no-pretrained", help="load the library's pretrained weights")] = True,
+    datasets: Annotated[Optional[str], typer.Option(help="comma-separated names or collections (natural-shift, controls, all); default: all found")] = None,
+    release: Annotated[str, typer.Option(help="ImageNet-G release (version) to score")] = "v1",
+    data_root: Annotated[Path, typer.Option(help=DATA_ROOT_HELP)] = Path("."),
+    path: Annotated[Optional[list[str]], typer.Option("--path", help=PATH_HELP)] = None,
+    v2_variant: Annotated[str, typer.Option(help="ImageNet-V2 variant: matched-frequency, threshold0.7, top-images")] = "matched-frequency",
+    batch_size: Annotated[int, typer.Option(min=1)] = 64,
+    device: Annotated[str, typer.Option(help="auto, cpu, cuda, cuda:1, mps")] = "auto",
+    workers: Annotated[Optional[int], typer.Option(min=0, help="decode worker processes (default: one per core)")] = None,
+    out: Annotated[Optional[Path], typer.Option(help="results JSON (default results/<model>.json); predictions parquet go beside it")] = None,
+    bootstrap: Annotated[int, typer.Option(min=0, help="bootstrap resamples for the ER 95% interval")] = 1000,
+    as_json: Annotated[bool, typer.Option("--json", help="print the results JSON instead of a table")] = False,
+) -> None:
+    """Score a classifier on ImageNet-G and the natural-shift sets; write results JSON with top-1/5 and ER."""
+    from imagenet_g.evaluate import EvalRequest, run_eval
+    from imagenet_g.evaluate.run import output_path
+
+    request = EvalRequest(
+        model=model, checkpoint=checkpoint, pretrained=pretrained,
+        datasets=tuple(d.strip() for d in datasets.split(",") if d.strip()) if datasets else None,
+        release=release, data_root=data_root, paths=_parse_paths(path), v2_variant=v2_variant,
+        batch_size=batch_size, device=device, workers=workers, out=out, bootstrap=bootstrap,
+    )
+    result = run_eval(request, progress=not as_json)
+    if as_json:
+        console.print_json(result.model_dump_json())
+        return
+    table = Table(title=f"{result.model.id} ({result.model.source})")
+    for col in ("dataset", "version", "top-1", "top-5", "images", "skipped", "ER linear [95% CI]", "ER logit"):
+        table.add_column(col, justify="left" if col in ("dataset", "version") else "right")
+    for name, d in result.datasets.items():
+        er = result.effective_robustness.get(name)
+        fits = {f.axis: f for f in er.fits} if er else {}
+        lin, log = fits.get("linear"), fits.get("logit")
+        lin_text = f"{_fmt(lin.er)} [{_fmt(lin.ci_low)}, {_fmt(lin.ci_high)}]" if lin else ""
+        table.add_row(name, d.version or "", f"{d.top1:.2f}", f"{d.top5:.2f}", str(d.images), str(d.skipped),
+                      lin_text, _fmt(log.er) if log else "")
+    console.print(table)
+    for name, reason in {**result.datasets_skipped, **result.effective_robustness_skipped}.items():
+        console.print(f"[dim]{name}: {reason}[/dim]")
+    console.print(f"results: {output_path(request)}")
+
+
+@app.command("data")
+def data_command(
+    data_root: Annotated[Path, typer.Option(help=DATA_ROOT_HELP)] = Path("."),
+    path: Annotated[Optional[list[str]], typer.Option("--path", help=PATH_HELP)] = None,
+    release: Annotated[str, typer.Option(help="ImageNet-G release to count")] = "v1",
+    v2_variant: Annotated[str, typer.Option(help="ImageNet-V2 variant")] = "matched-frequency",
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON instead of a table")] = False,
+) -> None:
+    """List which evaluation datasets are found, where, and their image counts against the published ones."""
+    from dataclasses import asdict
+
+    from imagenet_g.evaluate import inventory
+
+    rows = inventory(data_root, _parse_paths(path), release, v2_variant)
+    if as_json:
+        console.print_json(json.dumps([asdict(r) for r in rows]))
+        return
+    table = Table(title=f"datasets under {data_root}")
+    for col in ("dataset", "found", "where", "images", "published", "skipped", "note"):
+        table.add_column(col, justify="right" if col in ("images", "published", "skipped") else "left")
+    for r in rows:
+        images = "-" if r.images is None else str(r.images)
+        if r.images is not None and r.expected is not None and r.images != r.expected:
+            images = f"[yellow]{images}[/yellow]"
+        table.add_row(r.name, "yes" if r.found else "[red]no[/red]", r.where or "-", images,
+                      "-" if r.expected is None else str(r.expected), str(r.skipped), r.note)
+    console.print(table)

@@ -1,0 +1,428 @@
+"""The evaluation datasets: a registry of small frozen specs, each found in its publisher's layout.
+
+Expected layouts under ``--data-root`` (first match wins; any dataset can also be set by path or Hub id):
+
+==========================  ==================================================================  =======
+dataset                     folder (publisher's layout)                                          images
+==========================  ==================================================================  =======
+imagenet-g                  imagenet-g/<release>/*.parquet + manifest.json (our release folder)  -
+imagenet                    imagenet/val/<wnid>/*.JPEG  (or val/, imagenet-val/)                 50000
+imagenet-v2                 imagenetv2-<variant>-format-val/<0..999>/*.jpeg                      10000
+                            (or imagenet-v2/imagenetv2-<variant>-format-val)
+imagenet-r                  imagenet-r/<wnid>/*.jpg (200 wnids)                                  30000
+imagenet-sketch             sketch/<wnid>/*.JPEG (or imagenet-sketch/sketch, imagenet-sketch)    50889
+objectnet                   objectnet-1.0/images/<objectnet folder>/*.png (or objectnet/images)  18574
+imagenet-a                  imagenet-a/<wnid>/*.jpg (200 wnids)                                  7500
+val-on-*-classes            derived from imagenet (val images of those classes)                   -
+==========================  ==================================================================  =======
+
+Counts are the published ones (ObjectNet: the images of its 113 ImageNet-overlapping classes).
+A Hub dataset id (``ORG/NAME`` or ``ORG/NAME:split``) needs an ``image`` column and a ``label``
+column holding ImageNet-1k indices.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from imagenet_g import labels
+from imagenet_g.errors import DatasetNotFoundError, UnknownNameError, close_matches
+
+V2_VARIANTS = ("matched-frequency", "threshold0.7", "top-images")
+HUB_ID = re.compile(r"^[\w.-]+/[\w.-]+(:[\w.-]+)?$")
+IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".ppm", ".tif", ".tiff")
+
+
+@dataclass(frozen=True)
+class DatasetSpec:
+    """One evaluation setting: where its images live, which classes its logits are restricted to, its ER control."""
+
+    name: str
+    description: str
+    expected_images: int | None  # published count; None where it depends on the release
+    classes: str  # labels.subset_indices name: logits are restricted to these before argmax
+    control: str | None  # the x-axis dataset of this shift set's ER fit
+    folders: tuple[str, ...] = ()  # candidate folders under --data-root ('{variant}' filled for V2)
+    layout: str = "wnid"  # key of LAYOUTS
+    parent: str | None = None  # controls: a class subset of another dataset's images
+    border: int = 0  # pixels trimmed off each edge before resizing
+    objectnet_labels: bool = False  # correct when prediction and target map to the same ObjectNet class
+    hub_split: str = "test"
+
+
+DATASETS: dict[str, DatasetSpec] = {
+    spec.name: spec
+    for spec in (
+        DatasetSpec("imagenet-g", "ImageNet-G generated test set (a built release)", None, "imagenet-1k", "imagenet",
+                    ("imagenet-g",), "release"),
+        DatasetSpec("imagenet", "ImageNet-1k validation set", 50_000, "imagenet-1k", None,
+                    ("imagenet/val", "imagenet-val", "val"), "wnid", hub_split="validation"),
+        DatasetSpec("imagenet-v2", "ImageNet-V2 (Recht et al. 2019)", 10_000, "imagenet-1k", "imagenet",
+                    ("imagenetv2-{variant}-format-val", "imagenet-v2/imagenetv2-{variant}-format-val"), "index"),
+        DatasetSpec("imagenet-r", "ImageNet-R renditions, 200 classes", 30_000, "imagenet-r-200",
+                    "val-on-imagenet-r-classes", ("imagenet-r",), "wnid"),
+        DatasetSpec("imagenet-sketch", "ImageNet-Sketch", 50_889, "imagenet-1k", "imagenet",
+                    ("sketch", "imagenet-sketch/sketch", "imagenet-sketch"), "wnid"),
+        DatasetSpec("objectnet", "ObjectNet 1.0, 113 ImageNet-overlapping classes", 18_574, "objectnet-125",
+                    "val-on-objectnet-classes", ("objectnet-1.0/images", "objectnet/images"), "objectnet",
+                    border=2, objectnet_labels=True),
+        DatasetSpec("imagenet-a", "ImageNet-A natural adversarial examples, 200 classes", 7_500, "imagenet-a-200",
+                    "val-on-imagenet-a-classes", ("imagenet-a",), "wnid"),
+        DatasetSpec("val-on-imagenet-r-classes", "ImageNet val on the 200 ImageNet-R classes", 10_000,
+                    "imagenet-r-200", None, parent="imagenet"),
+        DatasetSpec("val-on-imagenet-a-classes", "ImageNet val on the 200 ImageNet-A classes", 10_000,
+                    "imagenet-a-200", None, parent="imagenet"),
+        DatasetSpec("val-on-objectnet-classes", "ImageNet val on the 125 ObjectNet-mapped classes", 6_250,
+                    "objectnet-125", None, parent="imagenet", objectnet_labels=True),
+    )
+}
+
+COLLECTIONS: dict[str, tuple[str, ...]] = {
+    "natural-shift": ("imagenet", "imagenet-v2", "imagenet-r", "imagenet-sketch", "objectnet", "imagenet-a"),
+    "controls": ("val-on-imagenet-r-classes", "val-on-imagenet-a-classes", "val-on-objectnet-classes"),
+}
+COLLECTIONS["all"] = ("imagenet-g", *COLLECTIONS["natural-shift"], *COLLECTIONS["controls"])
+
+
+def get_spec(name: str) -> DatasetSpec:
+    """The spec called ``name``; unknown names raise with close matches."""
+    if name not in DATASETS:
+        raise UnknownNameError(
+            f"unknown dataset {name!r}{close_matches(name, [*DATASETS, *COLLECTIONS])}; "
+            f"choose from: {', '.join([*DATASETS, *COLLECTIONS])}"
+        )
+    return DATASETS[name]
+
+
+def expand_names(names: tuple[str, ...] | list[str]) -> tuple[str, ...]:
+    """Expand collection names, validate each dataset name, keep order, drop repeats."""
+    out: list[str] = []
+    for name in names:
+        for item in COLLECTIONS.get(name, (name,)):
+            get_spec(item)
+            if item not in out:
+                out.append(item)
+    return tuple(out)
+
+
+def label_map(spec: DatasetSpec) -> np.ndarray | None:
+    """ImageNet index -> ObjectNet class id (-1 elsewhere) for ObjectNet-scored datasets, else None."""
+    if not spec.objectnet_labels:
+        return None
+    table = np.full(labels.NUM_CLASSES, -1, dtype=np.int64)
+    for cls_id, indices in enumerate(labels.objectnet_mapping().class_to_indices.values()):
+        table[list(indices)] = cls_id
+    return table
+
+
+# ---- image sources (picklable, so DataLoader workers can read them) -------------------------------------
+
+
+@dataclass(frozen=True)
+class FolderImages:
+    """Image files with their ImageNet targets, in timm's order (natural sort of the path)."""
+
+    root: str
+    paths: tuple[str, ...]
+    targets: np.ndarray
+    skipped: dict[str, int] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.paths)
+
+    def open(self, i: int):
+        from PIL import Image
+
+        with open(self.paths[i], "rb") as fh:
+            return Image.open(fh).convert("RGB")
+
+    def key(self, i: int) -> str:
+        return os.path.relpath(self.paths[i], self.root)
+
+    def subset(self, mask: np.ndarray) -> FolderImages:
+        keep = np.flatnonzero(mask)
+        return FolderImages(self.root, tuple(self.paths[i] for i in keep), self.targets[keep], dict(self.skipped))
+
+
+@dataclass(frozen=True)
+class HubImages:
+    """Rows of a ``datasets.Dataset`` (image bytes not decoded until read) with ImageNet targets."""
+
+    dataset: object  # datasets.Dataset with an undecoded ``image`` column
+    targets: np.ndarray
+    root: str
+    skipped: dict[str, int] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.targets)
+
+    def open(self, i: int):
+        import io
+
+        from PIL import Image
+
+        image = self.dataset[int(i)]["image"]
+        if image.get("bytes"):
+            return Image.open(io.BytesIO(image["bytes"])).convert("RGB")
+        with open(image["path"], "rb") as fh:
+            return Image.open(fh).convert("RGB")
+
+    def key(self, i: int) -> str:
+        return f"row-{i}"
+
+    def subset(self, mask: np.ndarray) -> HubImages:
+        keep = np.flatnonzero(mask)
+        return HubImages(self.dataset.select(keep), self.targets[keep], self.root, dict(self.skipped))
+
+
+@dataclass(frozen=True)
+class LoadedDataset:
+    """A dataset ready to score: its images, where they came from, and its version/checksum."""
+
+    spec: DatasetSpec
+    images: FolderImages | HubImages
+    source: str
+    version: str | None = None
+    checksum: str | None = None
+
+
+# ---- publisher layouts ----------------------------------------------------------------------------------
+
+
+def _natural_key(text: str):
+    # timm's natural_key: digit runs compare as numbers, so '2' < '10' < '100' as ImageNet-V2 needs
+    return [int(s) if s.isdigit() else s.lower() for s in re.split(r"(\d+)", text)]
+
+
+def _walk_classes(root: Path, target_of: Callable[[str], int | None], layout_hint: str) -> FolderImages:
+    """Class folders directly under ``root``; ``target_of(folder)`` -> ImageNet index, None to skip the folder."""
+    if not root.is_dir():
+        raise DatasetNotFoundError(f"{root} is not a folder; expected {layout_hint}")
+    paths: list[str] = []
+    targets: list[int] = []
+    skipped: Counter = Counter()
+    for entry in sorted(os.scandir(root), key=lambda e: _natural_key(e.name)):
+        if entry.name.startswith("."):
+            continue
+        if not entry.is_dir():
+            skipped["file outside the class folders"] += 1
+            continue
+        target = target_of(entry.name)
+        for dirpath, _, files in os.walk(entry.path):
+            for f in files:
+                if f.startswith("."):
+                    continue
+                if target is None:
+                    skipped["class outside the dataset's label space"] += 1
+                elif f.lower().endswith(IMAGE_EXTENSIONS):
+                    paths.append(os.path.join(dirpath, f))
+                    targets.append(target)
+                else:
+                    skipped["not an image file (extension)"] += 1
+    if not paths:
+        raise DatasetNotFoundError(f"no images found in {root}; expected {layout_hint}")
+    order = sorted(range(len(paths)), key=lambda i: _natural_key(paths[i]))
+    return FolderImages(
+        str(root), tuple(paths[i] for i in order), np.asarray([targets[i] for i in order], dtype=np.int64), dict(skipped)
+    )
+
+
+def _scan_wnid(spec: DatasetSpec, root: Path) -> FolderImages:
+    index = labels.wnid_to_index()
+    allowed = set(labels.subset_indices(spec.classes))
+    hint = f"one folder per wnid (e.g. n01440764/) holding {spec.name} images"
+
+    def target_of(folder: str) -> int | None:
+        if folder not in index:
+            raise DatasetNotFoundError(f"folder {folder!r} in {root} is not an ImageNet wnid; expected {hint}")
+        return index[folder] if index[folder] in allowed else None
+
+    return _walk_classes(root, target_of, hint)
+
+
+def _scan_index(spec: DatasetSpec, root: Path) -> FolderImages:
+    hint = "folders named 0..999 (class index) as ImageNet-V2 ships them"
+
+    def target_of(folder: str) -> int:
+        # ImageNet-V2 names folders by class index: int(folder), never the string order ('10' < '2')
+        if not folder.isdigit() or not 0 <= int(folder) < labels.NUM_CLASSES:
+            raise DatasetNotFoundError(f"folder {folder!r} in {root} is not a class index; expected {hint}")
+        return int(folder)
+
+    return _walk_classes(root, target_of, hint)
+
+
+def _scan_objectnet(spec: DatasetSpec, root: Path) -> FolderImages:
+    mapping = labels.objectnet_mapping()
+    hint = "ObjectNet's images/<folder>/ layout (e.g. objectnet-1.0/images/air_freshener/)"
+
+    def target_of(folder: str) -> int | None:
+        if folder not in mapping.folder_to_class:
+            raise DatasetNotFoundError(f"folder {folder!r} in {root} is not an ObjectNet class folder; expected {hint}")
+        indices = mapping.class_to_indices.get(mapping.folder_to_class[folder])
+        # any ImageNet index of the class stands for it: scoring compares ObjectNet classes (label_map)
+        return indices[0] if indices else None
+
+    images = _walk_classes(root, target_of, hint)
+    skipped = dict(images.skipped)
+    if "class outside the dataset's label space" in skipped:
+        skipped["outside the 113 ImageNet-overlapping classes"] = skipped.pop("class outside the dataset's label space")
+    return FolderImages(images.root, images.paths, images.targets, skipped)
+
+
+LAYOUTS: dict[str, Callable[[DatasetSpec, Path], FolderImages]] = {
+    "wnid": _scan_wnid,
+    "index": _scan_index,
+    "objectnet": _scan_objectnet,
+}
+
+
+# ---- finding and loading --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where a dataset was found: a local folder or a Hub dataset id."""
+
+    kind: str  # "folder" | "hub"
+    where: str
+
+
+def candidate_folders(spec: DatasetSpec, data_root: Path, variant: str = V2_VARIANTS[0]) -> tuple[Path, ...]:
+    """The folders under ``data_root`` where ``spec`` is looked for, in order."""
+    return tuple(Path(data_root) / f.format(variant=variant) for f in spec.folders)
+
+
+def locate(spec: DatasetSpec, data_root: Path, path: str | None = None, variant: str = V2_VARIANTS[0]) -> Location | None:
+    """Find a dataset: an explicit path or Hub id, else the first publisher folder under ``data_root``."""
+    if spec.parent is not None:
+        return None
+    if path:
+        if Path(path).exists():
+            return Location("folder", str(Path(path)))
+        if HUB_ID.match(path):
+            return Location("hub", path)
+        raise DatasetNotFoundError(f"{spec.name} path {path!r} does not exist and is not a Hub id like ORG/NAME")
+    for folder in candidate_folders(spec, data_root, variant):
+        if folder.is_dir():
+            return Location("folder", str(folder))
+    return None
+
+
+def _hub_images(where: str, split: str, config: str | None = None):
+    """Load ``where`` (a Hub id or a local dataset folder) with ``datasets``; undecoded images, ImageNet targets."""
+    import datasets
+
+    ds = datasets.load_dataset(where, config, split=split)
+    if "image" not in ds.column_names or "label" not in ds.column_names:
+        raise DatasetNotFoundError(f"{where} has columns {ds.column_names}; need 'image' and 'label' (ImageNet index)")
+    targets = np.asarray(ds["label"], dtype=np.int64)
+    if len(targets) == 0:
+        raise DatasetNotFoundError(f"{where} (split {split}) has no rows")
+    if targets.min() < 0 or targets.max() >= labels.NUM_CLASSES:
+        raise DatasetNotFoundError(f"{where}: 'label' must hold ImageNet-1k indices 0..999")
+    images = ds.select_columns(["image"]).cast_column("image", datasets.Image(decode=False))
+    return ds, HubImages(images, targets, where)
+
+
+def release_versions(location: Location) -> tuple[str, ...]:
+    """The releases available at an ImageNet-G location (folders with a manifest, or the Hub configs)."""
+    if location.kind == "folder":
+        root = Path(location.where)
+        return tuple(sorted(d.name for d in root.iterdir() if (d / "manifest.json").is_file()))
+    import datasets
+
+    return tuple(datasets.get_dataset_config_names(location.where))
+
+
+def _load_release(spec: DatasetSpec, location: Location, release: str) -> LoadedDataset:
+    versions = release_versions(location)
+    if release not in versions:
+        raise UnknownNameError(
+            f"release {release!r} is not built at {location.where}{close_matches(release, versions)}; "
+            f"built: {', '.join(versions) or 'none'} (build it with `imagenet-g build --version {release}`)"
+        )
+    ds, images = _hub_images(location.where, "test", release)
+    checksum = None
+    if location.kind == "folder":
+        checksum = json.loads((Path(location.where) / release / "manifest.json").read_text(encoding="utf-8")).get("spec_hash")
+    elif "spec_hash" in ds.column_names:
+        checksum = ",".join(ds.unique("spec_hash"))
+    return LoadedDataset(spec, images, location.where, version=release, checksum=checksum)
+
+
+def load(spec: DatasetSpec, location: Location, release: str = "v1", variant: str = V2_VARIANTS[0]) -> LoadedDataset:
+    """Read a dataset's image list (no decoding) from where ``locate`` found it."""
+    if spec.layout == "release":
+        return _load_release(spec, location, release)
+    version = variant if spec.name == "imagenet-v2" else None
+    if location.kind == "hub":
+        name, _, split = location.where.partition(":")
+        _, images = _hub_images(name, split or spec.hub_split)
+        return LoadedDataset(spec, images, location.where, version=version)
+    return LoadedDataset(spec, LAYOUTS[spec.layout](spec, Path(location.where)), location.where, version=version)
+
+
+def check_variant(variant: str) -> str:
+    """Validate an ImageNet-V2 variant name."""
+    if variant not in V2_VARIANTS:
+        raise UnknownNameError(f"unknown ImageNet-V2 variant {variant!r}{close_matches(variant, V2_VARIANTS)}; "
+                               f"choose one of: {', '.join(V2_VARIANTS)}")
+    return variant
+
+
+@dataclass(frozen=True)
+class DatasetStatus:
+    """What `imagenet-g data` reports for one dataset."""
+
+    name: str
+    found: bool
+    where: str | None
+    images: int | None
+    expected: int | None
+    skipped: int = 0
+    note: str = ""
+
+
+def inventory(
+    data_root: Path, paths: dict[str, str] | None = None, release: str = "v1", variant: str = V2_VARIANTS[0]
+) -> list[DatasetStatus]:
+    """Find every registered dataset and count its images against the published count (no decoding)."""
+    paths = dict(paths or {})
+    for name in paths:
+        get_spec(name)
+    check_variant(variant)
+    scanned: dict[str, LoadedDataset] = {}
+    out: list[DatasetStatus] = []
+    for spec in DATASETS.values():
+        source = get_spec(spec.parent) if spec.parent else spec
+        location = None
+        try:
+            location = locate(source, data_root, paths.get(source.name), variant)
+            if location is None:
+                looked = ", ".join(str(p) for p in candidate_folders(source, data_root, variant))
+                out.append(DatasetStatus(spec.name, False, None, None, spec.expected_images, note=f"looked in {looked}"))
+                continue
+            if source.name not in scanned:
+                scanned[source.name] = load(source, location, release, variant)
+        except (DatasetNotFoundError, UnknownNameError) as exc:
+            where = location.where if location else paths.get(source.name)
+            out.append(DatasetStatus(spec.name, False, where, None, spec.expected_images, note=str(exc)))
+            continue
+        data = scanned[source.name]
+        targets = data.images.targets
+        count = len(targets) if not spec.parent else int(np.isin(targets, labels.subset_indices(spec.classes)).sum())
+        skipped = sum(data.images.skipped.values()) if not spec.parent else 0
+        note = ", ".join(f"{v} {k}" for k, v in data.images.skipped.items()) if not spec.parent else f"from {spec.parent}"
+        if data.version:
+            note = f"version {data.version}" + (f"; {note}" if note else "")
+        out.append(DatasetStatus(spec.name, True, data.source, count, spec.expected_images, skipped, note))
+    return out

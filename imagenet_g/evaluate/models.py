@@ -1,0 +1,276 @@
+"""Model ids -> one ``LoadedModel``: parse the id once, dispatch through a registry of loaders.
+
+Ids (cf. open_clip ``parse_model_name``, CLIP_benchmark ``models/__init__.py``):
+
+- ``resnet50``, ``resnet50.a1_in1k``, ``timm/resnet50.a1_in1k``: timm (``timm.create_model``; pretrained
+  weights through timm's own Hub loading).
+- ``open_clip:<arch>/<pretrained>``: open_clip with a zero-shot head (1000 class names x 80 templates).
+- ``package.module:callable``: the user's own code, returning a torch module or ``(module, transform)``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from imagenet_g.errors import ModelError, UnknownNameError, close_matches
+from imagenet_g.evaluate.preprocess import PreprocessConfig, resolve_preprocess
+
+Source = Literal["timm", "open_clip", "custom"]
+OPEN_CLIP_PREFIX = "open_clip:"
+CLIP_LOGIT_SCALE = 100.0  # open_clip's zero-shot evaluation scales cosine similarities by 100
+
+
+@dataclass(frozen=True)
+class ModelId:
+    """A parsed model id: which loader, and what it loads."""
+
+    raw: str
+    source: Source
+    name: str
+    tag: str | None = None  # pretrained tag (timm '<name>.<tag>', open_clip '<arch>/<tag>')
+
+
+@dataclass(frozen=True)
+class LoadedModel:
+    """A classifier ready to score: 1000 ImageNet logits per image, and how its inputs are made.
+
+    Either ``preprocess`` is set (timm-style config: the harness decodes to uint8 once and normalises on
+    the batch) or ``transform`` is (an opaque PIL -> float tensor callable the model brought along).
+    """
+
+    id: str
+    source: Source
+    module: object
+    preprocess: PreprocessConfig | None
+    transform: Callable | None
+    preprocess_info: dict[str, object]
+    pretrained: bool | str
+    checkpoint: str | None = None
+    weights_sha256: str | None = None
+    extra: dict[str, object] = field(default_factory=dict)
+
+
+def parse_model_id(model_id: str) -> ModelId:
+    """Split a model id into source, name and tag; no imports, no loading."""
+    text = model_id.strip()
+    if not text:
+        raise UnknownNameError("empty model id; give a timm name (resnet50), open_clip:<arch>/<tag> or pkg.module:fn")
+    if text.startswith(OPEN_CLIP_PREFIX):
+        arch, _, tag = text[len(OPEN_CLIP_PREFIX):].partition("/")
+        if not arch:
+            raise UnknownNameError(f"model id {model_id!r} names no open_clip architecture; use open_clip:ViT-B-32/openai")
+        return ModelId(text, "open_clip", arch, tag or None)
+    if ":" in text and not text.startswith("hf-hub:"):
+        module, _, attr = text.partition(":")
+        if not module or not attr:
+            raise UnknownNameError(f"custom model id {model_id!r} must look like package.module:callable")
+        return ModelId(text, "custom", text)
+    name = text.removeprefix("timm/")  # 'timm/<name>.<tag>' is the Hub spelling of timm's '<name>.<tag>'
+    arch, _, tag = name.partition(".")
+    return ModelId(text, "timm", name, tag or None)
+
+
+def state_dict_sha256(module) -> str:
+    """sha256 over a module's state dict (names, dtypes, shapes and bytes, in key order)."""
+    import torch
+
+    digest = hashlib.sha256()
+    for key, tensor in sorted(module.state_dict().items()):
+        t = tensor.detach().cpu().contiguous().view(-1)
+        digest.update(f"{key}|{t.dtype}|{tuple(tensor.shape)}|".encode())
+        digest.update(t.view(torch.uint8).numpy().tobytes() if t.numel() else b"")
+    return digest.hexdigest()
+
+
+def file_sha256(path: Path) -> str:
+    """sha256 of a file, read in 1 MiB blocks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _check_checkpoint(checkpoint: Path | None) -> Path | None:
+    if checkpoint is not None and not Path(checkpoint).is_file():
+        raise ModelError(f"checkpoint {str(checkpoint)!r} is not a file; give the path of a saved state dict")
+    return checkpoint
+
+
+def _load_state(module, checkpoint: Path, model_name: str) -> None:
+    """Load a local state dict strictly with timm's loader (handles 'state_dict'/'model' keys, safetensors)."""
+    from timm.models import load_checkpoint
+
+    try:
+        load_checkpoint(module, str(checkpoint), strict=True)
+    except (RuntimeError, KeyError, ValueError, OSError) as exc:
+        first = " ".join(str(exc).split())[:300]
+        raise ModelError(f"checkpoint {str(checkpoint)!r} does not fit {model_name!r}: {first}") from exc
+
+
+def _weights(checkpoint: Path | None, module) -> dict[str, str | None]:
+    """The checkpoint path and the sha256 identifying the weights (of the file, else of the state dict)."""
+    return {
+        "checkpoint": str(checkpoint) if checkpoint else None,
+        "weights_sha256": file_sha256(checkpoint) if checkpoint else state_dict_sha256(module),
+    }
+
+
+def _load_timm(mid: ModelId, pretrained: bool, checkpoint: Path | None, overrides: dict) -> LoadedModel:
+    import timm
+
+    arch = mid.name.split(".")[0]
+    if not timm.is_model(arch):
+        raise UnknownNameError(f"unknown timm model {arch!r}{close_matches(arch, timm.list_models())}")
+    use_pretrained = pretrained and checkpoint is None
+    try:
+        module = timm.create_model(mid.name, pretrained=use_pretrained)
+    except RuntimeError as exc:  # timm: 'Invalid pretrained tag (...) for ...'
+        tags = [m.partition(".")[2] for m in timm.list_pretrained(f"{arch}.*")]
+        raise UnknownNameError(f"{exc} Known tags: {', '.join(tags) or 'none'}") from exc
+    except OSError as exc:  # Hub unreachable or weights not cached (huggingface_hub errors are OSErrors)
+        raise ModelError(
+            f"cannot load pretrained weights for {mid.raw!r} ({type(exc).__name__}); connect to the Hub once "
+            "to cache them, or pass --checkpoint PATH or --no-pretrained"
+        ) from exc
+    if checkpoint is not None:
+        _load_state(module, checkpoint, mid.name)
+    preprocess = resolve_preprocess(module, overrides)
+    tag: bool | str = (mid.tag or module.pretrained_cfg.get("tag") or True) if use_pretrained else False
+    return LoadedModel(
+        id=mid.raw,
+        source="timm",
+        module=module,
+        preprocess=preprocess,
+        transform=None,
+        preprocess_info=preprocess.as_dict(),
+        pretrained=tag,
+        **_weights(checkpoint, module),
+    )
+
+
+def _zero_shot_module(model, tokenizer):
+    """Wrap an open_clip model as a 1000-way classifier with the standard zero-shot head."""
+    import open_clip
+    import torch
+
+    from imagenet_g import labels
+
+    with torch.inference_mode():
+        weights = open_clip.build_zero_shot_classifier(
+            model, tokenizer=tokenizer, classnames=labels.class_names(), templates=labels.templates(),
+            num_classes_per_batch=10, device="cpu", use_tqdm=False,
+        )
+
+    class ZeroShotClassifier(torch.nn.Module):
+        """Cosine similarity of the normalised image embedding with each class's mean text embedding."""
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.model = model
+            self.register_buffer("classifier", weights.clone())
+
+        def forward(self, images: torch.Tensor) -> torch.Tensor:
+            features = torch.nn.functional.normalize(self.model.encode_image(images), dim=-1)
+            return CLIP_LOGIT_SCALE * features @ self.classifier.to(features.dtype)
+
+    return ZeroShotClassifier().eval()
+
+
+def _load_open_clip(mid: ModelId, pretrained: bool, checkpoint: Path | None, overrides: dict) -> LoadedModel:
+    import open_clip
+
+    if overrides:
+        raise UnknownNameError("preprocessing overrides apply to timm models only; open_clip uses its own transform")
+    if mid.name not in open_clip.list_models():
+        raise UnknownNameError(f"unknown open_clip model {mid.name!r}{close_matches(mid.name, open_clip.list_models())}")
+    weights = str(checkpoint) if checkpoint else (mid.tag if pretrained else None)
+    if pretrained and weights is None:
+        tags = open_clip.list_pretrained_tags_by_model(mid.name)
+        raise UnknownNameError(
+            f"{mid.raw!r} names no pretrained tag; use open_clip:{mid.name}/<tag> with one of: "
+            f"{', '.join(tags) or 'none'}, or --no-pretrained"
+        )
+    if checkpoint is None and weights and weights not in open_clip.list_pretrained_tags_by_model(mid.name):
+        tags = open_clip.list_pretrained_tags_by_model(mid.name)
+        raise UnknownNameError(f"unknown pretrained tag {weights!r} for {mid.name}{close_matches(weights, tags)}")
+    try:
+        model, _, transform = open_clip.create_model_and_transforms(mid.name, pretrained=weights)
+    except (RuntimeError, KeyError) as exc:
+        raise ModelError(f"cannot load {weights!r} into open_clip {mid.name}: {' '.join(str(exc).split())[:300]}") from exc
+    except OSError as exc:
+        raise ModelError(
+            f"cannot load pretrained weights for {mid.raw!r} ({type(exc).__name__}); connect to the Hub once "
+            "to cache them, or pass --checkpoint PATH"
+        ) from exc
+    model.eval()
+    cfg = open_clip.get_model_preprocess_cfg(model)
+    return LoadedModel(
+        id=mid.raw,
+        source="open_clip",
+        module=_zero_shot_module(model, open_clip.get_tokenizer(mid.name)),
+        preprocess=None,
+        transform=transform,
+        preprocess_info={"kind": "open_clip", **{k: _plain(v) for k, v in cfg.items()}, "transform": repr(transform)},
+        pretrained=(mid.tag or True) if pretrained and checkpoint is None else False,
+        **_weights(checkpoint, model),
+        extra={"zero_shot": "80 OpenAI templates x 1000 class names, logit scale 100"},
+    )
+
+
+def _plain(value):
+    return list(value) if isinstance(value, tuple) else value
+
+
+def _load_custom(mid: ModelId, pretrained: bool, checkpoint: Path | None, overrides: dict) -> LoadedModel:
+    import torch
+
+    module_name, _, attr = mid.name.partition(":")
+    try:
+        factory = getattr(importlib.import_module(module_name), attr)
+    except ImportError as exc:
+        raise UnknownNameError(f"cannot import {module_name!r} for model {mid.raw!r}: {exc}") from exc
+    except AttributeError as exc:
+        raise UnknownNameError(f"module {module_name!r} has no {attr!r}; give package.module:callable") from exc
+    built = factory()
+    module, transform = built if isinstance(built, tuple) else (built, None)
+    if not isinstance(module, torch.nn.Module):
+        raise ModelError(f"{mid.raw!r} returned {type(module).__name__}, not a torch.nn.Module (or a (module, transform) pair)")
+    if checkpoint is not None:
+        _load_state(module, checkpoint, mid.raw)
+    preprocess = None if transform is not None else resolve_preprocess(module, overrides)
+    return LoadedModel(
+        id=mid.raw,
+        source="custom",
+        module=module,
+        preprocess=preprocess,
+        transform=transform,
+        preprocess_info=preprocess.as_dict() if preprocess else {"kind": "custom", "transform": repr(transform)},
+        pretrained=False,
+        **_weights(checkpoint, module),
+    )
+
+
+LOADERS: dict[str, Callable[[ModelId, bool, Path | None, dict], LoadedModel]] = {
+    "timm": _load_timm,
+    "open_clip": _load_open_clip,
+    "custom": _load_custom,
+}
+
+
+def load_model(
+    model_id: str,
+    pretrained: bool = True,
+    checkpoint: Path | None = None,
+    preprocess_overrides: dict | None = None,
+) -> LoadedModel:
+    """Build the classifier named by ``model_id`` in eval mode; ``checkpoint`` (a state dict) beats pretrained."""
+    mid = parse_model_id(model_id)
+    loaded = LOADERS[mid.source](mid, pretrained, _check_checkpoint(checkpoint), dict(preprocess_overrides or {}))
+    loaded.module.eval()
+    return loaded

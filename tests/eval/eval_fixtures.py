@@ -1,0 +1,102 @@
+"""Builders of tiny local datasets in each publisher's layout (JPEG/PNG of varied sizes and modes)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from imagenet_g import labels
+
+MODES = ("RGB", "L", "CMYK", "P", "RGBA")
+
+
+def write_images(folder: Path, n: int, seed: int, ext: str = "jpg", border: bool = False) -> None:
+    """``n`` random images of varied size and colour mode (timm's loader converts each to RGB)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(seed)
+    for j in range(n):
+        w, h = (int(v) for v in rng.integers(24, 160, 2))
+        arr = (rng.random((h, w, 3)) * 255).astype(np.uint8)
+        arr = np.clip(arr.astype(int) + np.linspace(0, 80, w, dtype=int)[None, :, None], 0, 255).astype(np.uint8)
+        if border:  # ObjectNet images carry a thin frame that evaluation trims
+            arr[:2], arr[-2:], arr[:, :2], arr[:, -2:] = 255, 255, 255, 255
+        image = Image.fromarray(arr)
+        mode = MODES[(seed + j) % len(MODES)]
+        if ext in ("jpg", "jpeg", "JPEG") and mode in ("P", "RGBA"):
+            mode = "RGB"  # JPEG cannot hold these
+        if ext == "png" and mode == "CMYK":
+            mode = "P"  # nor PNG this one
+        image = image.convert(mode)
+        image.save(folder / f"img{seed}_{j}.{ext}", quality=90) if ext != "png" else image.save(folder / f"img{seed}_{j}.png")
+
+
+# ImageNet indices picked so that every subset is exercised: 6 and 658 are in R-200 and A-200, 658 and 879
+# map to ObjectNet classes (winter glove, umbrella), 409 is ObjectNet-only, 0 is in none of them.
+VAL_CLASSES = (0, 6, 409, 658, 879)
+RA_CLASSES = (6, 658)
+V2_FOLDERS = ("2", "10", "100")
+OBJECTNET_FOLDERS = ("umbrella", "winter_glove", "squeegee")  # squeegee is outside the 113 classes
+PER_CLASS = 2
+
+
+def build_release(root: Path, version: str = "smoke", n: int = 6) -> Path:
+    """A minimal ImageNet-G release folder as the build job writes it: card with configs, parquet, manifest."""
+    import io
+
+    import datasets
+
+    folder = root / "imagenet-g"
+    (folder / version).mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(7)
+    rows = {k: [] for k in ("image", "label", "wnid", "class_name", "prompt", "template_id", "seed", "steps",
+                            "guidance", "sampler", "width", "height", "spec_hash")}
+    for i in range(n):
+        label = VAL_CLASSES[i % len(VAL_CLASSES)]
+        buf = io.BytesIO()
+        Image.fromarray((rng.random((64, 64, 3)) * 255).astype(np.uint8)).save(buf, format="PNG")
+        name = labels.class_names()[label]
+        for key, value in (("image", {"bytes": buf.getvalue(), "path": None}), ("label", label),
+                           ("wnid", labels.wnids()[label]), ("class_name", name), ("prompt", f"a photo of a {name}."),
+                           ("template_id", 0), ("seed", i), ("steps", 2), ("guidance", 7.5), ("sampler", "ddim"),
+                           ("width", 64), ("height", 64), ("spec_hash", "abc123")):
+            rows[key].append(value)
+    features = datasets.Features({
+        "image": datasets.Image(), "label": datasets.ClassLabel(names=list(labels.unique_class_names())),
+        "wnid": datasets.Value("string"), "class_name": datasets.Value("string"), "prompt": datasets.Value("string"),
+        "template_id": datasets.Value("int32"), "seed": datasets.Value("int64"), "steps": datasets.Value("int32"),
+        "guidance": datasets.Value("float32"), "sampler": datasets.Value("string"), "width": datasets.Value("int32"),
+        "height": datasets.Value("int32"), "spec_hash": datasets.Value("string"),
+    })
+    datasets.Dataset.from_dict(rows, features=features).to_parquet(folder / version / "test-00000-of-00001.parquet")
+    (folder / version / "manifest.json").write_text(json.dumps({"spec_hash": "abc123", "version": version}))
+    (folder / "README.md").write_text(
+        f"---\nconfigs:\n- config_name: {version}\n  data_files:\n  - split: test\n    path: {version}/*.parquet\n---\n"
+        "# ImageNet-G (test fixture)\n"
+    )
+    return folder
+
+
+def build_data_root(root: Path) -> Path:
+    """Every dataset of the registry in its publisher's layout, a few images each, plus some junk files."""
+    wnids = labels.wnids()
+    for k, c in enumerate(VAL_CLASSES):
+        write_images(root / "imagenet" / "val" / wnids[c], PER_CLASS, seed=100 + k, ext="JPEG")
+    for k, f in enumerate(V2_FOLDERS):
+        write_images(root / "imagenetv2-matched-frequency-format-val" / f, PER_CLASS, seed=200 + k, ext="jpeg")
+    for k, c in enumerate(RA_CLASSES):
+        write_images(root / "imagenet-r" / wnids[c], PER_CLASS, seed=300 + k)
+        write_images(root / "imagenet-a" / wnids[c], PER_CLASS, seed=400 + k)
+        write_images(root / "sketch" / wnids[c], PER_CLASS, seed=500 + k, ext="JPEG")
+    for k, f in enumerate(OBJECTNET_FOLDERS):
+        write_images(root / "objectnet-1.0" / "images" / f, PER_CLASS, seed=600 + k, ext="png", border=True)
+    # junk a user's folder really holds: a truncated JPEG, a text file posing as an image, a stray note
+    r_class = root / "imagenet-r" / wnids[RA_CLASSES[0]]
+    (r_class / "broken.jpg").write_bytes((r_class / sorted(p.name for p in r_class.iterdir())[0]).read_bytes()[:200])
+    (r_class / "fake.jpg").write_text("not an image")
+    (r_class / "notes.txt").write_text("hello")
+    (root / "imagenet-r" / "README.txt").write_text("ImageNet-R")
+    build_release(root)
+    return root
