@@ -153,3 +153,54 @@ def _fmt(value: float | None, signed: bool = False) -> str:
     if value is None:
         return "–"
     return f"{value:+.1f}" if signed else f"{value:.1f}"
+
+
+@leaderboard_app.command("verify")
+def verify(
+    slug: str = typer.Argument(..., help="the submission's file stem, e.g. resnet50"),
+    release: str | None = typer.Option(None, "--release", help="release of the submission (needed if in several)"),
+    tolerance: float = typer.Option(0.1, "--tolerance", min=0.0, help="allowed top-1/top-5 difference, percentage points"),
+    data_root: Path = typer.Option(Path("."), "--data-root", help="folder holding the dataset folders"),
+    path: list[str] = typer.Option([], "--path", help="NAME=DIR: where one dataset lives (repeatable)"),
+    device: str = typer.Option("auto", "--device", help="auto, cpu, cuda, cuda:1, mps"),
+    workers: int | None = typer.Option(None, "--workers", min=0, help="decode worker processes (default: one per core)"),
+    out: Path | None = typer.Option(None, "--out", help="results JSON of the re-run (default results/verify/<release>/<slug>.json)"),
+    root: Path = ROOT,
+) -> None:
+    """Re-run the eval of a submission and report every metric that differs beyond the tolerance (exit 2)."""
+    from imagenet_g.errors import SubmissionError
+    from imagenet_g.leaderboard.verify import verify_submission
+
+    paths = {}
+    for item in path:
+        name, sep, folder = item.partition("=")
+        if not sep or not name or not folder:
+            raise SubmissionError(f"--path {item!r}: expected NAME=DIR, e.g. --path imagenet=/data/imagenet")
+        paths[name] = folder
+    with _problems_as_lines():
+        report = verify_submission(
+            slug, root, release, tolerance, data_root, paths, device, workers, out, progress=True
+        )
+    table = Table(title=f"verify {report.path}", box=box.SIMPLE_HEAD)
+    for header in ("dataset", "metric", "submitted", "measured", "ok"):
+        table.add_column(header, justify="right" if header in ("submitted", "measured") else "left")
+    for check in report.checks:
+        ok = check.ok(report.tolerance)
+        table.add_row(check.dataset, check.metric, _value(check.submitted), _value(check.measured),
+                      "[green]ok[/green]" if ok else "[red]DIFFERS[/red]")
+    console.print(table)
+    console.print(f"re-run results: {report.results_path}", markup=False)
+    if report.mismatches:
+        detail = "; ".join(f"{c.dataset} {c.metric}: {_value(c.submitted)} submitted, {_value(c.measured)} measured"
+                           for c in report.mismatches)
+        raise SubmissionError(f"{slug}: {len(report.mismatches)} of {len(report.checks)} metrics differ beyond "
+                              f"{tolerance} pp: {detail}")
+    console.print(f"{slug}: all {len(report.checks)} metrics agree within {tolerance} pp", markup=False)
+
+
+def _value(value: float | int | str | None) -> str:
+    if value is None:
+        return "not scored"
+    if isinstance(value, float):
+        return f"{value:.2f}"
+    return str(value)[:16]

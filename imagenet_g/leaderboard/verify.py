@@ -1,0 +1,137 @@
+"""Re-run the eval of one submission and compare every metric with what the submission claims."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from imagenet_g.errors import UnknownNameError, close_matches
+from imagenet_g.leaderboard.schema import Submission
+from imagenet_g.leaderboard.validate import LoadedSubmission, SubmissionProblems, read_submission
+from imagenet_g.results import EvalResult
+
+DEFAULT_TOLERANCE = 0.1  # percentage points: decode and kernel differences across machines stay well below this
+
+
+@dataclass(frozen=True)
+class MetricCheck:
+    """One claimed number against the re-measured one (``measured`` None: the dataset was not scored)."""
+
+    dataset: str
+    metric: str  # top1, top5 (compared within the tolerance), images, checksum (compared exactly)
+    submitted: float | int | str | None
+    measured: float | int | str | None
+
+    def ok(self, tolerance: float) -> bool:
+        """True when the measured value agrees with the submitted one."""
+        if self.measured is None or self.submitted is None:
+            return self.measured == self.submitted
+        if self.metric in ("top1", "top5"):
+            return abs(float(self.measured) - float(self.submitted)) <= tolerance
+        return self.measured == self.submitted
+
+
+@dataclass(frozen=True)
+class VerifyReport:
+    """The outcome of `verify_submission`."""
+
+    path: Path
+    submission: Submission
+    measured: EvalResult
+    results_path: Path
+    tolerance: float
+    checks: tuple[MetricCheck, ...]
+
+    @property
+    def mismatches(self) -> tuple[MetricCheck, ...]:
+        """The checks that failed."""
+        return tuple(c for c in self.checks if not c.ok(self.tolerance))
+
+
+EvalFn = Callable[..., EvalResult]  # run_eval(request, progress=...) -> EvalResult
+
+
+def find_submission(slug: str, root: Path = Path("leaderboard"), release: str | None = None) -> LoadedSubmission:
+    """The submission ``<root>/submissions/<release>/<slug>.json``; the release may be omitted when unambiguous."""
+    pattern = f"submissions/{release or '*'}/{slug}.json"
+    matches = sorted(Path(root).glob(pattern))
+    if not matches:
+        known = sorted({p.stem for p in Path(root).glob(f"submissions/{release or '*'}/*.json")})
+        where = f"release {release!r}" if release else "any release"
+        raise UnknownNameError(f"no submission {slug!r} in {where} under {root}{close_matches(slug, known)}; "
+                               f"run `imagenet-g leaderboard show` to list entries")
+    if len(matches) > 1:
+        releases = ", ".join(p.parent.name for p in matches)
+        raise UnknownNameError(f"submission {slug!r} is in several releases ({releases}); pass --release")
+    sub, problems = read_submission(matches[0])
+    if sub is None:
+        raise SubmissionProblems(problems)
+    return LoadedSubmission(matches[0], sub)
+
+
+def recorded_paths(result: EvalResult) -> dict[str, str]:
+    """Dataset folders recorded in the result that exist on this machine (reused unless overridden).
+
+    Controls (``val-on-...-classes``) are scored from their parent's folder and are never located alone.
+    """
+    from imagenet_g.evaluate import datasets
+
+    return {name: d.source for name, d in sorted(result.datasets.items())
+            if Path(d.source).is_dir() and datasets.get_spec(name).parent is None}
+
+
+def verify_submission(
+    slug: str,
+    root: Path = Path("leaderboard"),
+    release: str | None = None,
+    tolerance: float = DEFAULT_TOLERANCE,
+    data_root: Path = Path("."),
+    paths: Mapping[str, str] | None = None,
+    device: str = "auto",
+    workers: int | None = None,
+    out: Path | None = None,
+    progress: bool = False,
+    run: EvalFn | None = None,
+) -> VerifyReport:
+    """Re-evaluate the submission's model on its datasets and compare top-1, top-5, image counts and checksum.
+
+    ``paths`` override the dataset folders; by default the folders recorded in the submission are used
+    where they exist here, and the rest are looked up under ``data_root``. ``run`` defaults to
+    `imagenet_g.evaluate.run_eval`.
+    """
+    from imagenet_g.evaluate.run import EvalRequest
+
+    if run is None:
+        from imagenet_g.evaluate.run import run_eval as run
+    item = find_submission(slug, root, release)
+    sub = item.submission
+    claimed = sub.result
+    results_path = out or Path("results") / "verify" / sub.release / f"{sub.slug}.json"
+    request = EvalRequest(
+        model=claimed.model.id,
+        checkpoint=Path(claimed.model.checkpoint) if claimed.model.checkpoint else None,
+        pretrained=claimed.model.pretrained is not False,
+        datasets=tuple(sorted(claimed.datasets)),
+        release=sub.release,
+        data_root=Path(data_root),
+        paths={**recorded_paths(claimed), **(paths or {})},
+        device=device,
+        workers=workers,
+        out=results_path,
+        bootstrap=0,
+    )
+    measured = run(request, progress=progress)
+    return VerifyReport(item.path, sub, measured, results_path, tolerance, tuple(compare(claimed, measured)))
+
+
+def compare(claimed: EvalResult, measured: EvalResult) -> list[MetricCheck]:
+    """One check per claimed dataset and metric, in a stable order."""
+    checks = []
+    for name, d in sorted(claimed.datasets.items()):
+        m = measured.datasets.get(name)
+        for metric in ("top1", "top5", "images"):
+            checks.append(MetricCheck(name, metric, getattr(d, metric), None if m is None else getattr(m, metric)))
+        if d.checksum is not None:
+            checks.append(MetricCheck(name, "checksum", d.checksum, None if m is None else m.checksum))
+    return checks

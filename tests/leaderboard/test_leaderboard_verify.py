@@ -1,0 +1,116 @@
+"""`leaderboard verify`: re-run the eval of a submission and flag every metric beyond the tolerance."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+from leaderboard_factories import edit_json, make_result, make_submission, write_submission
+
+from imagenet_g.errors import UnknownNameError
+from imagenet_g.leaderboard.verify import verify_submission
+
+TOP1 = {"imagenet": 76.0, "imagenet-g": 50.0}
+
+
+class FakeEval:
+    """Stands in for run_eval: records the request and returns the result it was given."""
+
+    def __init__(self, result):
+        self.result, self.requests = result, []
+
+    def __call__(self, request, progress=False):
+        self.requests.append(request)
+        return self.result
+
+
+@pytest.fixture
+def root(tmp_path):
+    root = tmp_path / "leaderboard"
+    write_submission(root, make_submission("resnet50", TOP1))
+    return root
+
+
+def test_agreeing_rerun_passes_and_the_request_repeats_the_eval(root, tmp_path):
+    fake = FakeEval(make_result("resnet50", {"imagenet": 76.05, "imagenet-g": 49.95}))
+    report = verify_submission("resnet50", root, data_root=tmp_path, paths={"imagenet": "/x"}, out=tmp_path / "r.json", run=fake)
+    assert report.mismatches == ()
+    assert [(c.dataset, c.metric) for c in report.checks] == [
+        ("imagenet", "top1"), ("imagenet", "top5"), ("imagenet", "images"),
+        ("imagenet-g", "top1"), ("imagenet-g", "top5"), ("imagenet-g", "images"), ("imagenet-g", "checksum")]
+    [request] = fake.requests
+    assert (request.model, request.pretrained, request.release) == ("resnet50", True, "v1")
+    assert request.datasets == ("imagenet", "imagenet-g") and request.paths == {"imagenet": "/x"}
+    assert request.out == tmp_path / "r.json" and request.bootstrap == 0
+
+
+def test_every_difference_beyond_the_tolerance_is_reported(root):
+    measured = make_result("resnet50", {"imagenet": 75.5, "imagenet-g": 50.0}, checksum="b" * 64)
+    report = verify_submission("resnet50", root, run=FakeEval(measured))
+    assert [(c.dataset, c.metric) for c in report.mismatches] == [("imagenet", "top1"), ("imagenet", "top5"),
+                                                                  ("imagenet-g", "checksum")]
+    assert verify_submission("resnet50", root, tolerance=0.6, run=FakeEval(measured)).mismatches[0].metric == "checksum"
+
+
+def test_a_dataset_not_scored_again_is_a_mismatch(root):
+    report = verify_submission("resnet50", root, run=FakeEval(make_result("resnet50", {"imagenet-g": 50.0})))
+    assert {(c.dataset, c.measured) for c in report.mismatches} == {("imagenet", None)}
+
+
+def test_unknown_or_ambiguous_slug(root):
+    with pytest.raises(UnknownNameError, match=r"no submission 'resnet5' in any release .*did you mean: resnet50"):
+        verify_submission("resnet5", root, run=FakeEval(None))
+    write_submission(root, make_submission("resnet50", TOP1, release="smoke"))
+    with pytest.raises(UnknownNameError, match=r"'resnet50' is in several releases \(smoke, v1\); pass --release"):
+        verify_submission("resnet50", root, run=FakeEval(None))
+
+
+def test_cli_exits_2_with_one_line_naming_the_differences(run_cli, root, monkeypatch):
+    import imagenet_g.evaluate.run as run_module
+
+    monkeypatch.setattr(run_module, "run_eval", FakeEval(make_result("resnet50", {"imagenet": 70.0, "imagenet-g": 50.0})))
+    result = run_cli("leaderboard", "verify", "resnet50", "--root", root, "--path", "imagenet=/x")
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [
+        "imagenet-g: error: resnet50: 2 of 7 metrics differ beyond 0.1 pp: imagenet top1: 76.00 submitted, "
+        "70.00 measured; imagenet top5: 86.00 submitted, 80.00 measured"]
+    bad_path = run_cli("leaderboard", "verify", "resnet50", "--root", root, "--path", "imagenet")
+    assert bad_path.exit_code == 2 and "expected NAME=DIR" in bad_path.stderr
+
+
+def test_real_rerun_of_a_tiny_model_on_a_tiny_release(tmp_path, monkeypatch, run_cli):
+    """The real run_eval, twice: once to make the submission, once from `leaderboard verify`."""
+    import timm
+    import torch
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "eval"))
+    from eval_fixtures import VAL_CLASSES, build_release, write_images
+
+    from imagenet_g import labels
+    from imagenet_g.evaluate.run import EvalRequest, run_eval
+
+    monkeypatch.chdir(tmp_path)
+    build_release(Path("data"), version="smoke")
+    for k, c in enumerate(VAL_CLASSES[:2]):
+        write_images(Path("data/imagenet/val") / labels.wnids()[c], 2, seed=100 + k, ext="JPEG")
+    torch.manual_seed(0)  # timm's tiny test_resnet (0.5 M parameters, 160 px): real code path, little CPU time
+    torch.save(timm.create_model("test_resnet", pretrained=False).state_dict(), "test_resnet-random.pt")
+    request = EvalRequest(model="test_resnet", pretrained=False, checkpoint=Path("test_resnet-random.pt"), release="smoke",
+                          datasets=("imagenet-g", "imagenet"), data_root=Path("data"), out=Path("results/r.json"),
+                          bootstrap=0, workers=0)
+    result = run_eval(request)
+    root = Path("leaderboard")
+    write_submission(root, make_submission("test_resnet", {}, release="smoke").model_copy(update={"result": result}))
+
+    agreed = run_cli("leaderboard", "verify", "test_resnet", "--workers", "0", "--device", "cpu")
+    assert agreed.exit_code == 0, agreed.stderr
+    assert "test_resnet: all 7 metrics agree within 0.1 pp" in agreed.stdout
+    assert Path("results/verify/smoke/test_resnet.json").is_file()
+
+    edit_json(root / "submissions" / "smoke" / "test_resnet.json",
+              lambda d: d["result"]["datasets"]["imagenet-g"].update(top1=result.datasets["imagenet-g"].top1 + 0.5,
+                                                                     top5=100.0))
+    differs = run_cli("leaderboard", "verify", "test_resnet", "--workers", "0", "--device", "cpu")
+    assert differs.exit_code == 2
+    assert "test_resnet: 2 of 7 metrics differ beyond 0.1 pp: imagenet-g top1:" in differs.stderr
