@@ -1,0 +1,239 @@
+"""``build_release``: spec -> shard plan -> executor -> shards + manifest -> dataset card. Resumable."""
+
+from __future__ import annotations
+
+import platform
+import time
+from dataclasses import dataclass
+from importlib.metadata import version as package_version
+from pathlib import Path
+
+from imagenet_g import __version__
+from imagenet_g.build.executor import Executor, get_executor
+from imagenet_g.build.manifest import (
+    BuildSettings,
+    Manifest,
+    ShardRecord,
+    SplitRecord,
+    read_manifest,
+    shard_problem,
+    write_manifest,
+)
+from imagenet_g.build.plan import ShardPlan, init_image_root, plan_shards
+from imagenet_g.build.schema import SPEC_HASH_KEY
+from imagenet_g.build.shard import ShardTask
+from imagenet_g.build.writer import TEMP_GLOB
+from imagenet_g.errors import ImagenetGError, OutputError, SpecError
+from imagenet_g.generate import effective_dtype, model_lock, pick_device, resolve_model
+from imagenet_g.progress import progress_bar
+from imagenet_g.spec import Lock, Release, load_release, lock_differences, read_lock, write_lock
+
+DEFAULT_OUT = Path("imagenet-g")
+ENVIRONMENT_PACKAGES = ("torch", "diffusers", "transformers", "datasets", "pyarrow", "pillow", "numpy")
+
+
+@dataclass(frozen=True)
+class BuildRequest:
+    """What to build and where. ``device=None`` picks cuda when available, else cpu."""
+
+    version: str
+    out_dir: Path = DEFAULT_OUT
+    splits: tuple[str, ...] | None = None
+    batch_size: int = 4
+    device: str | None = None
+    allow_lock_mismatch: bool = False
+    releases_dir: Path | None = None
+    executor: str = "local"
+    progress: bool = True
+
+
+@dataclass(frozen=True)
+class BuildReport:
+    """What a build did."""
+
+    version: str
+    out_dir: Path
+    version_dir: Path
+    spec_hash: str
+    device: str
+    dtype: str
+    batch_size: int
+    shards: tuple[ShardRecord, ...]
+    written: int
+    skipped: int
+    complete: bool
+    lock_written: bool
+    lock_mismatch: tuple[str, ...]
+    seconds: float
+
+    @property
+    def rows(self) -> int:
+        return sum(s.rows for s in self.shards)
+
+
+def environment(device: str) -> dict[str, str]:
+    """Versions and hardware the bytes came from (recorded in the manifest)."""
+    import torch
+
+    env = {"python": platform.python_version(), "platform": platform.platform(), "imagenet-g": __version__}
+    env.update({name: package_version(name) for name in ENVIRONMENT_PACKAGES})
+    env["device"] = torch.cuda.get_device_name(device) if device.startswith("cuda") else platform.machine()
+    env["torch_threads"] = str(torch.get_num_threads())
+    return env
+
+
+def _check_foreign_shards(version_dir: Path, release: Release) -> None:
+    """With no manifest, any parquet file there must come from this spec, or we refuse to touch the folder."""
+    import pyarrow.parquet as pq
+
+    for path in sorted(version_dir.glob("*.parquet")):
+        try:
+            found = (pq.read_schema(path).metadata or {}).get(SPEC_HASH_KEY, b"").decode()
+        except (OSError, ValueError):
+            found = ""
+        if found != release.spec_hash:
+            raise OutputError(
+                f"{version_dir} holds {path.name}, which is not from the {release.version} spec; "
+                f"use another --out or delete {version_dir}"
+            )
+
+
+def _check_manifest(version_dir: Path, release: Release, manifest: Manifest) -> None:
+    if manifest.version != release.version or manifest.spec_hash != release.spec_hash:
+        raise OutputError(
+            f"{version_dir} holds {manifest.version} built from a different spec (hash {manifest.spec_hash[:12]}, "
+            f"releases/{release.version}/spec.yaml is {release.spec_hash[:12]}); "
+            f"use another --out or delete {version_dir}"
+        )
+
+
+def _resolve_lock(release: Release, current: Lock, allow_mismatch: bool) -> tuple[bool, tuple[str, ...]]:
+    """Write the lock on a version's first build, else compare; returns (written, differences allowed)."""
+    locked = read_lock(release.lock_path)
+    if locked is None:
+        write_lock(release.lock_path, current)
+        return True, ()
+    diffs = lock_differences(locked, current)
+    if diffs and not allow_mismatch:
+        raise SpecError(
+            f"{release.lock_path}: what this build would load differs from the lock ({'; '.join(diffs)}); "
+            "install the locked versions, or pass --allow-lock-mismatch to build anyway (recorded in the manifest)"
+        )
+    return False, tuple(diffs)
+
+
+def _start_manifest(
+    existing: Manifest | None, release: Release, lock: Lock, mismatch: tuple[str, ...], settings: BuildSettings,
+    shards: list[ShardPlan], device: str,
+) -> Manifest:
+    manifest = existing or Manifest(
+        version=release.version,
+        spec_hash=release.spec_hash,
+        spec=release.spec,
+        lock=lock,
+        lock_mismatch=mismatch,
+        build=settings,
+        environment={},
+        splits={},
+    )
+    splits = dict(manifest.splits)
+    for shard in shards:
+        if shard.split not in splits:
+            rows = sum(len(s.rows) for s in shards if s.split == shard.split)
+            splits[shard.split] = SplitRecord(num_rows=rows, num_shards=shard.num_shards)
+    return manifest.model_copy(update={"environment": environment(device)}).with_splits(splits)
+
+
+def _drop_bad_records(manifest: Manifest, version_dir: Path) -> Manifest:
+    """Keep only the records whose shard on disk still matches (a damaged shard is rebuilt)."""
+    return manifest.with_splits(
+        {
+            name: split.model_copy(update={"shards": tuple(s for s in split.shards if shard_problem(version_dir, s) is None)})
+            for name, split in manifest.splits.items()
+        }
+    )
+
+
+def build_release(request: BuildRequest, executor: Executor | None = None) -> BuildReport:
+    """Build (or resume) one version into ``out_dir/<version>`` and refresh the dataset card."""
+    import torch
+
+    from imagenet_g.release import write_card
+
+    started = time.perf_counter()
+    if request.batch_size < 1:
+        raise ImagenetGError(f"batch size must be at least 1 (got {request.batch_size})")
+    release = load_release(request.version, request.releases_dir)
+    shards = plan_shards(release.spec, release.folder, request.splits)
+    version_dir = Path(request.out_dir) / release.version
+    device = pick_device(request.device)
+    dtype = effective_dtype(release.spec.generator, device)
+    runner = executor or get_executor(request.executor)
+    settings = BuildSettings(device_type=torch.device(device).type, dtype=dtype, batch_size=request.batch_size)
+
+    existing = read_manifest(version_dir)
+    if existing is not None:
+        _check_manifest(version_dir, release, existing)
+    elif version_dir.exists():
+        _check_foreign_shards(version_dir, release)
+
+    model = resolve_model(release.spec.generator, release.folder)
+    current = model_lock(model)
+    lock_written, mismatch = _resolve_lock(release, current, request.allow_lock_mismatch)
+    if existing is not None and existing.lock != current:
+        raise OutputError(
+            f"{version_dir} was started with other weights or library versions than this build would use; "
+            f"use another --out or delete {version_dir}"
+        )
+
+    manifest = _drop_bad_records(
+        _start_manifest(existing, release, current, mismatch, settings, shards, device), version_dir
+    )
+    todo = [s for s in shards if manifest.shard(s.split, s.index) is None]
+    if todo and existing is not None and existing.build != settings:
+        old = existing.build
+        raise OutputError(
+            f"{version_dir} was started with batch size {old.batch_size} on {old.device_type} ({old.dtype}); "
+            "rerun with the same --batch-size and --device so the bytes match, or use another --out"
+        )
+    version_dir.mkdir(parents=True, exist_ok=True)
+    for stale in version_dir.glob(TEMP_GLOB):  # left by a killed build; never a finished shard
+        stale.unlink()
+    write_manifest(version_dir, manifest)
+
+    written = 0
+    with progress_bar(f"build {release.version}", sum(len(s.rows) for s in todo), request.progress) as advance:
+        if todo:
+            task = ShardTask(
+                version=release.version,
+                spec=release.spec,
+                spec_hash=release.spec_hash,
+                version_dir=version_dir,
+                model=model,
+                device=device,
+                batch_size=request.batch_size,
+                init_root=init_image_root(release.spec, release.folder),
+            )
+            for record in runner.run(task, todo, advance):
+                manifest = manifest.with_shard(record)
+                write_manifest(version_dir, manifest)
+                written += 1
+    if manifest.complete:
+        write_card(Path(request.out_dir))
+    planned = {(s.split, s.index) for s in shards}
+    return BuildReport(
+        version=release.version,
+        out_dir=Path(request.out_dir),
+        version_dir=version_dir,
+        spec_hash=release.spec_hash,
+        device=device,
+        dtype=dtype,
+        batch_size=request.batch_size,
+        shards=tuple(r for split in manifest.splits.values() for r in split.shards if (r.split, r.index) in planned),
+        written=written,
+        skipped=len(shards) - len(todo),
+        complete=manifest.complete,
+        lock_written=lock_written,
+        lock_mismatch=mismatch,
+        seconds=time.perf_counter() - started,
+    )

@@ -1,0 +1,91 @@
+"""Generate one whole shard: its images (in batches) and rows, as an arrow table. Writes nothing."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from imagenet_g.build.plan import ShardPlan
+from imagenet_g.build.schema import shard_schema
+from imagenet_g.generate import LoadedGenerator, ResolvedModel, generate_batch
+from imagenet_g.spec import OutputSpec, ReleaseSpec
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+    from PIL import Image
+
+PNG_COMPRESS_LEVEL = 6  # Pillow's default, fixed here so that identical pixels give identical bytes
+
+
+@dataclass(frozen=True)
+class ShardTask:
+    """Everything a worker needs to build shards of one release; plain data, picklable."""
+
+    version: str
+    spec: ReleaseSpec
+    spec_hash: str
+    version_dir: Path
+    model: ResolvedModel
+    device: str
+    batch_size: int
+    init_root: Path | None = None
+
+
+def encode_image(image: Image.Image, output: OutputSpec) -> tuple[bytes, str]:
+    """Encode deterministically (fixed options, no timestamps); returns the bytes and the file suffix."""
+    buffer = io.BytesIO()
+    if output.image_format == "png":
+        image.save(buffer, format="PNG", compress_level=PNG_COMPRESS_LEVEL, optimize=False)
+        return buffer.getvalue(), "png"
+    image.save(buffer, format="JPEG", quality=output.jpeg_quality, subsampling=0, optimize=False)
+    return buffer.getvalue(), "jpg"
+
+
+def generate_shard(
+    task: ShardTask,
+    shard: ShardPlan,
+    generator: LoadedGenerator,
+    advance: Callable[[int], None] = lambda n: None,
+) -> pa.Table:
+    """Generate every image of ``shard`` in batches of ``task.batch_size`` and return its rows.
+
+    Each image has its own seed and CPU generator, so a given (shard, batch size, device) always gives the
+    same pixels. Batched GPU/CPU kernels may round differently at another batch size, which is why the
+    manifest records the batch size and a resumed build must use the same one.
+    """
+    import pyarrow as pa
+
+    gen = task.spec.generator
+    columns: dict[str, list] = {name: [] for name in shard_schema(task.spec_hash).names}
+    for start in range(0, len(shard.rows), task.batch_size):
+        rows = shard.rows[start : start + task.batch_size]
+        inits = shard.init_images[start : start + task.batch_size] if shard.init_images else None
+        init_paths = [task.init_root / p for p in inits] if inits and task.init_root else None
+        images = generate_batch(generator, [r.prompt for r in rows], [r.seed for r in rows], init_paths)
+        for offset, (row, image) in enumerate(zip(rows, images)):
+            data, suffix = encode_image(image, task.spec.output)
+            values = {
+                "image": {"bytes": data, "path": f"{row.split}/{row.wnid}/{row.image_index:05d}.{suffix}"},
+                "label": row.class_index,
+                "wnid": row.wnid,
+                "class_name": row.class_name,
+                "image_index": row.image_index,
+                "prompt": row.prompt,
+                "template_id": row.template_id,
+                "seed": row.seed,
+                "steps": gen.steps,
+                "guidance": gen.guidance,
+                "sampler": gen.scheduler.name,
+                "width": image.width,
+                "height": image.height,
+                "strength": gen.strength,
+                "init_image": inits[offset] if inits else None,
+                "spec_hash": task.spec_hash,
+            }
+            for name, value in values.items():
+                columns[name].append(value)
+        advance(len(rows))
+    return pa.Table.from_pydict(columns, schema=shard_schema(task.spec_hash))
