@@ -23,7 +23,7 @@ CATEGORIES = ("real", "generated", "real+generated", "more data", "other")  # as
 # column titles for terminals narrower than 120 characters
 SHORT_LABELS = {"imagenet": "IN", "imagenet-g": "IN-G", "imagenet-v2": "V2", "imagenet-sketch": "Sketch",
                 "imagenet-r": "R", "imagenet-a": "A", "objectnet": "ObjNet", "avg_er": "ER"}
-RELEASES_DIR = typer.Option(Path("releases"), "--releases-dir", help="folder of release specs (<version>/spec.yaml)")
+RELEASES_DIR = typer.Option(None, "--releases-dir", help="folder of release specs (<version>/spec.yaml); default: the repo's releases/")
 
 
 @contextmanager
@@ -39,7 +39,7 @@ def _problems_as_lines() -> Iterator[None]:
         raise typer.Exit(USER_ERROR_EXIT) from None
 
 
-def _catalog(releases_dir: Path, release_root: Path):
+def _catalog(releases_dir: Path | None, release_root: Path):
     from imagenet_g.leaderboard import ReleaseCatalog
 
     return ReleaseCatalog.discover(releases_dir, release_root)
@@ -49,7 +49,7 @@ def _catalog(releases_dir: Path, release_root: Path):
 def validate(
     files: list[Path] = typer.Argument(..., help="submission JSON files"),
     release_root: Path = RELEASE_ROOT,
-    releases_dir: Path = RELEASES_DIR,
+    releases_dir: Path | None = RELEASES_DIR,
 ) -> None:
     """Check submission files; print every problem on one line each (exit 2 if any)."""
     from imagenet_g.leaderboard import validate_files
@@ -72,7 +72,7 @@ def add(
     force: bool = typer.Option(False, "--force", help="replace an existing entry for the same model"),
     root: Path = ROOT,
     release_root: Path = RELEASE_ROOT,
-    releases_dir: Path = RELEASES_DIR,
+    releases_dir: Path | None = RELEASES_DIR,
 ) -> None:
     """Turn an eval results JSON into leaderboard/submissions/<release>/<slug>.json."""
     from imagenet_g.leaderboard import SubmissionInfo, add_submission
@@ -88,7 +88,7 @@ def build(
     root: Path = ROOT,
     bootstrap: int = typer.Option(1000, "--bootstrap", min=0, help="bootstrap resamples for ER intervals (0: none)"),
     release_root: Path = RELEASE_ROOT,
-    releases_dir: Path = RELEASES_DIR,
+    releases_dir: Path | None = RELEASES_DIR,
 ) -> None:
     """Validate all submissions, recompute ER, and write leaderboard.json, README.md and site/index.html."""
     from imagenet_g.leaderboard import build_leaderboard
@@ -107,7 +107,7 @@ def show(
     release: str | None = typer.Option(None, "--release", help="release to show (default: all)"),
     root: Path = ROOT,
     release_root: Path = RELEASE_ROOT,
-    releases_dir: Path = RELEASES_DIR,
+    releases_dir: Path | None = RELEASES_DIR,
 ) -> None:
     """Print the leaderboard table(s) in the terminal (ER recomputed, without intervals)."""
     from imagenet_g.errors import UnknownNameError, close_matches

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from imagenet_g.errors import SubmissionError, close_matches
+from imagenet_g.errors import SubmissionError, UnknownNameError, close_matches
 from imagenet_g.leaderboard.schema import Submission
 from imagenet_g.results import DatasetResult
 
@@ -40,11 +40,19 @@ class ReleaseCatalog:
     problems: tuple[str, ...] = ()
 
     @classmethod
-    def discover(cls, releases_dir: Path = Path("releases"), release_root: Path = Path("imagenet-g")) -> ReleaseCatalog:
-        """Releases with ``releases_dir/<v>/spec.yaml``, plus those built as ``release_root/<v>/manifest.json``."""
-        known = {p.parent.name for p in Path(releases_dir).glob("*/spec.yaml")}
-        built: dict[str, str] = {}
+    def discover(cls, releases_dir: Path | None = None, release_root: Path = Path("imagenet-g")) -> ReleaseCatalog:
+        """Releases with a spec (``releases/<v>/spec.yaml``, found as `imagenet_g.spec.releases_dir` finds it),
+        plus those built as ``release_root/<v>/manifest.json``."""
+        from imagenet_g import spec
+
         problems: list[str] = []
+        try:
+            known = set(spec.list_versions(spec.releases_dir(releases_dir)))
+        except UnknownNameError as exc:
+            known = set()
+            if releases_dir is not None:
+                problems.append(str(exc))
+        built: dict[str, str] = {}
         for manifest in sorted(Path(release_root).glob("*/manifest.json")):
             try:
                 spec_hash = json.loads(manifest.read_text(encoding="utf-8"))["spec_hash"]
@@ -110,7 +118,7 @@ def check_submission(sub: Submission, path: Path, catalog: ReleaseCatalog) -> li
         problems.extend(_check_dataset(key, ds))
     if sub.release not in catalog.known:
         hint = close_matches(sub.release, catalog.known)
-        known = ", ".join(sorted(catalog.known)) or "none found"
+        known = ", ".join(sorted(catalog.known)) or "none found (pass --releases-dir)"
         problems.append(f"release: unknown release {sub.release!r}{hint}; known releases: {known}")
     problems.extend(_check_imagenet_g(sub, catalog))
     folder = path.parent

@@ -17,6 +17,9 @@ def project(tmp_path, monkeypatch):
         (tmp_path / "releases" / version / "spec.yaml").write_text(f"version: {version}\n")
     (tmp_path / "imagenet-g" / "v1").mkdir(parents=True)
     (tmp_path / "imagenet-g" / "v1" / "manifest.json").write_text(json.dumps({"spec_hash": SPEC_HASH}))
+    monkeypatch.setenv("IMAGENET_G_RELEASES", str(tmp_path / "releases"))
+    (tmp_path / "releases" / "v2").mkdir()  # a release no other folder has: proves these specs are the ones read
+    (tmp_path / "releases" / "v2" / "spec.yaml").write_text("version: v2\n")
     monkeypatch.chdir(tmp_path)
     return tmp_path
 
@@ -41,6 +44,15 @@ def test_validate_prints_one_line_per_problem_and_exits_2(run_cli, project):
     assert "category: Input should be" in lines[0] and "is_standard: Input should be a valid boolean" in lines[1]
     ok = run_cli("leaderboard", "validate", good)
     assert ok.exit_code == 0 and "1 submission(s) valid" in ok.stdout
+
+
+def test_validate_reads_the_release_specs(run_cli, project):
+    path = write_submission(project / "leaderboard", make_submission("a", {"imagenet": 70.0, "imagenet-g": 40.0}, release="v2"))
+    assert run_cli("leaderboard", "validate", path).exit_code == 0
+    missing = run_cli("leaderboard", "validate", path, "--releases-dir", project / "nowhere")
+    assert missing.exit_code == 2
+    assert missing.stderr.splitlines()[0].startswith("imagenet-g: error: no releases folder at ")
+    assert "unknown release 'v2'; known releases: v1\n" in missing.stderr  # v1 is built here, so it exists
 
 
 def test_validate_checks_the_checksum_of_the_built_release(run_cli, project):
