@@ -93,4 +93,14 @@ def _reference_section(board: Leaderboard) -> list[str]:
         lines.append(
             f"| {board.labels[ref.shift]} | {board.labels[ref.control]} | {len(ref.points)} | {md_text(ref.source)} |"
         )
-    return lines + [""]
+    # one column per dataset (a control shared by two shift sets appears once), one row per model
+    columns = list(dict.fromkeys(name for ref in board.reference.values() for name in (ref.control, ref.shift)))
+    values: dict[str, dict[str, float]] = {}
+    for ref in board.reference.values():
+        for p in ref.points:
+            values.setdefault(p.name, {}).update({ref.control: p.x, ref.shift: p.y})
+    lines += ["", "<details><summary>All reference points (top-1 %)</summary>", ""]
+    lines += ["| " + " | ".join(["Model", *(board.labels[c] for c in columns)]) + " |", "|---|" + "---:|" * len(columns)]
+    for name in sorted(values, key=str.casefold):
+        lines.append("| " + " | ".join([md_text(name), *(_num(values[name].get(c)) for c in columns)]) + " |")
+    return lines + ["", "</details>", ""]

@@ -8,7 +8,7 @@
   var COLORS = { "real": "#0072B2", "generated": "#D55E00", "real+generated": "#009E73", "more data": "#CC79A7", "other": "#E69F00" };
   var W = 720, H = 480, M = { left: 62, right: 18, top: 16, bottom: 52 };
   var versions = Object.keys(DATA.releases);
-  var state = { release: initialRelease(), sortKey: null, sortDir: 1, shift: "imagenet-g" };
+  var state = { release: initialRelease(), sortKey: null, sortDir: 1, shift: null };
 
   function initialRelease() {
     var m = /release=([^&]+)/.exec(window.location.hash);
@@ -132,8 +132,9 @@
     var tabs = document.getElementById("plot-tabs");
     clear(tabs);
     DATA.shifts.forEach(function (s) {
-      var b = el("button", { type: "button", "class": "tab", role: "tab", "data-shift": s, "aria-selected": s === state.shift }, [label(s)]);
+      var b = el("button", { type: "button", "class": "tab", role: "tab", "data-shift": s, "aria-selected": "false" }, [label(s)]);
       b.addEventListener("click", function () { state.shift = s; renderTabs(); renderPlot(); });
+      if (s === currentShift()) b.setAttribute("aria-selected", "true");
       tabs.appendChild(b);
     });
   }
@@ -156,8 +157,15 @@
     return [Math.max(0, Math.floor(lo / step) * step), Math.min(100, Math.ceil(hi / step) * step)];
   }
 
+  // the tab the reader picked; until then ImageNet-G, or the first natural shift when no entry has ImageNet-G
+  function currentShift() {
+    if (state.shift) return state.shift;
+    var g = release().entries.some(function (e) { return e.top1.imagenet !== undefined && e.top1["imagenet-g"] !== undefined; });
+    return g ? "imagenet-g" : DATA.shifts.filter(function (s) { return DATA.reference[s]; })[0] || "imagenet-g";
+  }
+
   function renderPlot() {
-    var rel = release(), shift = state.shift, fit = rel.fits[shift], control = fit.control;
+    var rel = release(), shift = currentShift(), fit = rel.fits[shift], control = fit.control;
     var ref = DATA.reference[shift];
     var refPts = ref ? ref.points : [];
     var entries = rel.entries.filter(function (e) { return e.top1[control] !== undefined && e.top1[shift] !== undefined; });
@@ -288,6 +296,27 @@
     history.replaceState(null, "", "#release=" + encodeURIComponent(state.release));
     renderRelease();
   });
-  document.getElementById("reference-note").textContent = DATA.reference_note;
+  function renderReference() {
+    document.getElementById("reference-note").textContent = DATA.reference_note;
+    var refs = Object.keys(DATA.reference).map(function (k) { return DATA.reference[k]; });
+    var cols = [], rows = {};
+    refs.forEach(function (r) {
+      [r.control, r.shift].forEach(function (c) { if (cols.indexOf(c) < 0) cols.push(c); });
+      r.points.forEach(function (p) { rows[p.name] = rows[p.name] || {}; rows[p.name][r.control] = p.x; rows[p.name][r.shift] = p.y; });
+    });
+    var table = document.getElementById("reference-table");
+    var head = el("tr", {}, [el("th", { "class": "text", scope: "col" }, ["Model"])]);
+    cols.forEach(function (c) { head.appendChild(el("th", { scope: "col" }, [label(c)])); });
+    table.appendChild(el("thead", {}, [head]));
+    var body = el("tbody");
+    Object.keys(rows).sort(function (a, b) { return a.toLowerCase() < b.toLowerCase() ? -1 : 1; }).forEach(function (name) {
+      var tr = el("tr", {}, [el("td", { "class": "text" }, [name])]);
+      cols.forEach(function (c) { tr.appendChild(el("td", {}, [fmt(rows[name][c])])); });
+      body.appendChild(tr);
+    });
+    table.appendChild(body);
+    document.getElementById("reference-count").textContent = String(Object.keys(rows).length);
+  }
+  renderReference();
   renderRelease();
 })();
