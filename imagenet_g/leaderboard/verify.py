@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +21,7 @@ class MetricCheck:
     """One claimed number against the re-measured one (``measured`` None: the dataset was not scored)."""
 
     dataset: str
-    metric: str  # top1, top5 (compared within the tolerance), images, checksum (compared exactly)
+    metric: str  # top1, top5 (compared within the tolerance); images, checksum, preprocess, weights_sha256 (exactly)
     submitted: float | int | str | None
     measured: float | int | str | None
 
@@ -126,8 +128,10 @@ def verify_submission(
 
 
 def compare(claimed: EvalResult, measured: EvalResult) -> list[MetricCheck]:
-    """One check per claimed dataset and metric, in a stable order."""
-    checks = []
+    """The same model (weights, preprocessing), then one check per claimed dataset and metric, in a stable order."""
+    checks = [MetricCheck("model", "preprocess", _digest(claimed.model.preprocess), _digest(measured.model.preprocess))]
+    if claimed.model.weights_sha256 is not None:
+        checks.append(MetricCheck("model", "weights_sha256", claimed.model.weights_sha256, measured.model.weights_sha256))
     for name, d in sorted(claimed.datasets.items()):
         m = measured.datasets.get(name)
         for metric in ("top1", "top5", "images"):
@@ -135,3 +139,9 @@ def compare(claimed: EvalResult, measured: EvalResult) -> list[MetricCheck]:
         if d.checksum is not None:
             checks.append(MetricCheck(name, "checksum", d.checksum, None if m is None else m.checksum))
     return checks
+
+
+def _digest(config: Mapping[str, object]) -> str:
+    """A short stable fingerprint of a preprocessing config (compared, and shown, instead of the whole dict)."""
+    text = json.dumps(config, sort_keys=True, default=str)
+    return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]

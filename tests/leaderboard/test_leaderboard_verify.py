@@ -37,7 +37,7 @@ def test_agreeing_rerun_passes_and_the_request_repeats_the_eval(root, tmp_path):
     report = verify_submission("resnet50", root, data_root=tmp_path, paths={"imagenet": "/x"}, out=tmp_path / "r.json", run=fake)
     assert report.mismatches == ()
     assert [(c.dataset, c.metric) for c in report.checks] == [
-        ("imagenet", "top1"), ("imagenet", "top5"), ("imagenet", "images"),
+        ("model", "preprocess"), ("imagenet", "top1"), ("imagenet", "top5"), ("imagenet", "images"),
         ("imagenet-g", "top1"), ("imagenet-g", "top5"), ("imagenet-g", "images"), ("imagenet-g", "checksum")]
     [request] = fake.requests
     assert (request.model, request.pretrained, request.release) == ("resnet50", True, "v1")
@@ -51,6 +51,16 @@ def test_every_difference_beyond_the_tolerance_is_reported(root):
     assert [(c.dataset, c.metric) for c in report.mismatches] == [("imagenet", "top1"), ("imagenet", "top5"),
                                                                   ("imagenet-g", "checksum")]
     assert verify_submission("resnet50", root, tolerance=0.6, run=FakeEval(measured)).mismatches[0].metric == "checksum"
+
+
+def test_other_weights_or_preprocessing_are_mismatches(root):
+    claimed = make_result("resnet50", TOP1).model_copy(deep=True)
+    path = next(root.glob("submissions/v1/*.json"))
+    edit_json(path, lambda d: d["result"]["model"].update(weights_sha256="0" * 64))
+    measured = claimed.model_copy(update={"model": claimed.model.model_copy(
+        update={"weights_sha256": "1" * 64, "preprocess": {"crop_pct": 0.95}})})
+    report = verify_submission("resnet50", root, run=FakeEval(measured))
+    assert [(c.dataset, c.metric) for c in report.mismatches] == [("model", "preprocess"), ("model", "weights_sha256")]
 
 
 def test_a_dataset_not_scored_again_is_a_mismatch(root):
@@ -73,7 +83,7 @@ def test_cli_exits_2_with_one_line_naming_the_differences(run_cli, root, monkeyp
     result = run_cli("leaderboard", "verify", "resnet50", "--root", root, "--path", "imagenet=/x")
     assert result.exit_code == 2
     assert result.stderr.splitlines() == [
-        "imagenet-g: error: resnet50: 2 of 7 metrics differ beyond 0.1 pp: imagenet top1: 76.00 submitted, "
+        "imagenet-g: error: resnet50: 2 of 8 metrics differ beyond 0.1 pp: imagenet top1: 76.00 submitted, "
         "70.00 measured; imagenet top5: 86.00 submitted, 80.00 measured"]
     bad_path = run_cli("leaderboard", "verify", "resnet50", "--root", root, "--path", "imagenet")
     assert bad_path.exit_code == 2 and "expected NAME=DIR" in bad_path.stderr
@@ -105,7 +115,7 @@ def test_real_rerun_of_a_tiny_model_on_a_tiny_release(tmp_path, monkeypatch, run
 
     agreed = run_cli("leaderboard", "verify", "test_resnet", "--workers", "0", "--device", "cpu")
     assert agreed.exit_code == 0, agreed.stderr
-    assert "test_resnet: all 7 metrics agree within 0.1 pp" in agreed.stdout
+    assert "test_resnet: all 9 metrics agree within 0.1 pp" in agreed.stdout
     assert Path("results/verify/smoke/test_resnet.json").is_file()
 
     edit_json(root / "submissions" / "smoke" / "test_resnet.json",
@@ -113,4 +123,4 @@ def test_real_rerun_of_a_tiny_model_on_a_tiny_release(tmp_path, monkeypatch, run
                                                                      top5=100.0))
     differs = run_cli("leaderboard", "verify", "test_resnet", "--workers", "0", "--device", "cpu")
     assert differs.exit_code == 2
-    assert "test_resnet: 2 of 7 metrics differ beyond 0.1 pp: imagenet-g top1:" in differs.stderr
+    assert "test_resnet: 2 of 9 metrics differ beyond 0.1 pp: imagenet-g top1:" in differs.stderr
