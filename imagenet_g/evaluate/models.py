@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import hashlib
 import importlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from imagenet_g import labels
 from imagenet_g.errors import ModelError, UnknownNameError, close_matches
 from imagenet_g.evaluate.preprocess import PreprocessConfig, resolve_preprocess
 
@@ -154,16 +155,16 @@ def _load_timm(mid: ModelId, pretrained: bool, checkpoint: Path | None, override
     )
 
 
-def _zero_shot_module(model, tokenizer):
-    """Wrap an open_clip model as a 1000-way classifier with the standard zero-shot head."""
+def zero_shot_classifier(model, tokenizer, classnames: Sequence[str], templates: Sequence[Callable[[str], str]]):
+    """Wrap an open_clip model as a classifier: per class, the text embeddings of every template are
+    L2-normalised, averaged and renormalised (open_clip ``build_zero_shot_classifier``); logits are
+    100 x cosine similarity with the normalised image embedding."""
     import open_clip
     import torch
 
-    from imagenet_g import labels
-
     with torch.inference_mode():
         weights = open_clip.build_zero_shot_classifier(
-            model, tokenizer=tokenizer, classnames=labels.class_names(), templates=labels.templates(),
+            model, tokenizer=tokenizer, classnames=classnames, templates=templates,
             num_classes_per_batch=10, device="cpu", use_tqdm=False,
         )
 
@@ -213,7 +214,7 @@ def _load_open_clip(mid: ModelId, pretrained: bool, checkpoint: Path | None, ove
     return LoadedModel(
         id=mid.raw,
         source="open_clip",
-        module=_zero_shot_module(model, open_clip.get_tokenizer(mid.name)),
+        module=zero_shot_classifier(model, open_clip.get_tokenizer(mid.name), labels.class_names(), labels.templates()),
         preprocess=None,
         transform=transform,
         preprocess_info={"kind": "open_clip", **{k: _plain(v) for k, v in cfg.items()}, "transform": repr(transform)},

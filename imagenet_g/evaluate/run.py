@@ -221,7 +221,7 @@ def run_eval(request: EvalRequest, progress: bool = False) -> EvalResult:
 
     def save(complete: bool, er=None, er_skipped=None) -> EvalResult:
         result = EvalResult(
-            model=info, datasets=dict(results), effective_robustness=er or {},
+            model=info, datasets={n: results[n] for n in names if n in results}, effective_robustness=er or {},
             datasets_skipped=dict(missing), effective_robustness_skipped=er_skipped or {},
             environment=env, created=created, complete=complete,
         )

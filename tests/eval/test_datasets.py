@@ -1,0 +1,104 @@
+"""Each dataset convention on tiny local folders: layouts, counts, junk files, wrong layouts, releases."""
+
+from __future__ import annotations
+
+import shutil
+
+import numpy as np
+import pytest
+
+from imagenet_g import labels
+from imagenet_g.errors import DatasetNotFoundError, UnknownNameError
+from imagenet_g.evaluate import datasets as ds
+
+from eval_fixtures import PER_CLASS, RA_CLASSES, VAL_CLASSES, build_release, write_images
+
+
+def _load(name, root, **kw):
+    spec = ds.get_spec(name)
+    variant = kw.get("variant", ds.V2_VARIANTS[0])
+    return ds.load(spec, ds.locate(spec, root, kw.get("path"), variant), release="smoke", variant=variant)
+
+
+def test_registry_names_collections_and_controls():
+    assert ds.expand_names(["natural-shift", "imagenet"]) == ds.COLLECTIONS["natural-shift"]
+    for name in ("imagenet-r", "imagenet-a", "objectnet"):
+        control = ds.get_spec(ds.get_spec(name).control)
+        assert control.parent == "imagenet" and control.classes == ds.get_spec(name).classes
+    with pytest.raises(UnknownNameError, match="imagenet-r"):
+        ds.expand_names(["imagenet-rr"])
+
+
+def test_every_publisher_layout_is_found_under_the_data_root(data_root):
+    rows = {r.name: r for r in ds.inventory(data_root, release="smoke")}
+    assert all(r.found for r in rows.values()), [r for r in rows.values() if not r.found]
+    assert rows["imagenet"].images == PER_CLASS * len(VAL_CLASSES) and rows["imagenet"].expected == 50_000
+    assert rows["imagenet-sketch"].where.endswith("sketch")
+    assert rows["val-on-imagenet-r-classes"].images == PER_CLASS * 2  # classes 6 and 658
+    assert rows["val-on-objectnet-classes"].images == PER_CLASS * 3  # 409, 658, 879
+    assert rows["objectnet"].images == PER_CLASS * 2 and rows["objectnet"].skipped == PER_CLASS
+    assert rows["imagenet-g"].images == 6 and "smoke" in rows["imagenet-g"].note
+
+
+def test_imagenet_r_counts_junk_files_without_failing(data_root):
+    data = _load("imagenet-r", data_root)
+    assert data.images.skipped == {"not an image file (extension)": 1, "file outside the class folders": 1}
+    # the truncated and the fake JPEG are listed (by extension) and fail later, at decode time
+    assert len(data.images) == PER_CLASS * len(RA_CLASSES) + 2
+    assert set(data.images.targets) == set(RA_CLASSES)
+
+
+def test_wrong_layouts_and_empty_folders_raise_clear_errors(tmp_path):
+    write_images(tmp_path / "imagenet-r" / "cats", 1, seed=1)
+    with pytest.raises(DatasetNotFoundError, match="'cats' .* not an ImageNet wnid"):
+        _load("imagenet-r", tmp_path)
+    write_images(tmp_path / "imagenetv2-matched-frequency-format-val" / "n01440764", 1, seed=2)
+    with pytest.raises(DatasetNotFoundError, match="not a class index"):
+        _load("imagenet-v2", tmp_path)
+    (tmp_path / "imagenet-a").mkdir()
+    with pytest.raises(DatasetNotFoundError, match="no images found"):
+        _load("imagenet-a", tmp_path)
+    write_images(tmp_path / "objectnet-1.0" / "images" / "n01440764", 1, seed=3, ext="png")
+    with pytest.raises(DatasetNotFoundError, match="not an ObjectNet class folder"):
+        _load("objectnet", tmp_path)
+
+
+def test_r_folder_of_a_class_outside_its_200_is_skipped_and_counted(tmp_path):
+    outside = next(i for i in range(1000) if i not in labels.imagenet_r_indices())
+    write_images(tmp_path / "imagenet-r" / labels.wnids()[outside], 2, seed=4)
+    write_images(tmp_path / "imagenet-r" / labels.wnids()[labels.imagenet_r_indices()[0]], 1, seed=5)
+    data = _load("imagenet-r", tmp_path)
+    assert len(data.images) == 1 and data.images.skipped == {"class outside the dataset's label space": 2}
+
+
+def test_v2_variants_and_explicit_paths(tmp_path, data_root):
+    src = data_root / "imagenetv2-matched-frequency-format-val"
+    shutil.copytree(src, tmp_path / "imagenet-v2" / "imagenetv2-threshold0.7-format-val")
+    spec = ds.get_spec("imagenet-v2")
+    assert ds.locate(spec, tmp_path) is None  # matched-frequency is not there
+    data = _load("imagenet-v2", tmp_path, variant="threshold0.7")
+    assert data.version == "threshold0.7" and sorted(set(data.images.targets)) == [2, 10, 100]
+    data = _load("imagenet-v2", tmp_path / "nowhere", path=str(src))
+    assert data.source == str(src)
+    with pytest.raises(DatasetNotFoundError, match="not a Hub id"):
+        ds.locate(spec, tmp_path, path=str(tmp_path / "missing" / "dir" / "x"))
+    assert ds.locate(spec, tmp_path, path="someorg/imagenet-v2").kind == "hub"
+    with pytest.raises(UnknownNameError, match="threshold0.7"):
+        ds.check_variant("threshold-0.7")
+
+
+def test_release_loads_with_version_and_spec_hash_and_a_wrong_release_lists_the_built_ones(tmp_path):
+    build_release(tmp_path, "smoke")
+    data = _load("imagenet-g", tmp_path)
+    assert (data.version, data.checksum, len(data.images)) == ("smoke", "abc123", 6)
+    assert data.images.open(0).size == (64, 64)
+    assert data.images.targets.tolist() == [VAL_CLASSES[i % len(VAL_CLASSES)] for i in range(6)]
+    with pytest.raises(UnknownNameError, match="release 'v1' is not built .* built: smoke"):
+        ds.load(ds.get_spec("imagenet-g"), ds.locate(ds.get_spec("imagenet-g"), tmp_path), release="v1")
+
+
+def test_subset_keeps_targets_aligned(data_root):
+    data = _load("imagenet", data_root)
+    sub = data.images.subset(np.isin(data.images.targets, [6]))
+    assert len(sub) == PER_CLASS and set(sub.targets) == {6}
+    assert all(labels.wnids()[6] in k for k in (sub.key(i) for i in range(len(sub))))
