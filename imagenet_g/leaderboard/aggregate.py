@@ -11,6 +11,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
 
+from imagenet_g.errors import SubmissionError
 from imagenet_g.leaderboard import er
 from imagenet_g.leaderboard.schema import Submission
 from imagenet_g.leaderboard.validate import IMAGENET_G, LoadedSubmission, ReleaseCatalog, validate_files
@@ -130,6 +131,9 @@ def load_leaderboard(
     root: Path = Path("leaderboard"), catalog: ReleaseCatalog | None = None, bootstrap: int = 1000
 ) -> Leaderboard:
     """Validate every submission under ``root`` and aggregate them (raises `SubmissionProblems`)."""
+    if not (Path(root) / "submissions").is_dir():
+        raise SubmissionError(f"no leaderboard at {root}: {Path(root) / 'submissions'} is not a folder; pass --root, "
+                              f"or add a first entry with `imagenet-g leaderboard add`")
     catalog = catalog or ReleaseCatalog.discover()
     loaded = validate_files(submission_paths(root), catalog)
     versions = sorted(set(release_folders(root)) | {item.submission.release for item in loaded}, key=_release_key)

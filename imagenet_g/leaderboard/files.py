@@ -1,21 +1,16 @@
-"""Atomic text writes: a temp file beside the target, then rename, so no reader sees half a file."""
+"""Leaderboard file writes: atomic (`imagenet_g.files`), with a failure turned into a one-line OutputError."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from imagenet_g.errors import OutputError
+from imagenet_g.files import atomic_write_text
 
 
 def write_text_atomic(path: Path, text: str) -> None:
     """Write ``text`` to ``path`` via a temp file and rename; parent folders are created."""
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.tmp")
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, path)
+        atomic_write_text(Path(path), text)
     except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise OutputError(f"cannot write {path}: {exc.strerror or exc}; check the folder exists and is writable") from exc
+        raise OutputError(f"cannot write {path}: {exc.strerror or exc}; check the folder is writable") from exc

@@ -79,4 +79,4 @@ def test_invalid_submission_leaves_the_built_board_intact(board_root, catalog):
     with pytest.raises(SubmissionProblems, match=r"std-a\.json: category"):
         build_leaderboard(board_root, catalog, bootstrap=0)
     assert out.json_path.read_bytes() == before
-    assert not list(board_root.rglob(".*.tmp"))
+    assert not list(board_root.rglob(".*.tmp*"))

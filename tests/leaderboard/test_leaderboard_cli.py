@@ -117,3 +117,19 @@ def test_cli_categories_match_the_schema():
     from imagenet_g.leaderboard.schema import CATEGORIES
 
     assert cli_categories == CATEGORIES
+
+
+def test_unwritable_root_is_one_line(run_cli, project, results):
+    (project / "leaderboard").write_text("a file where the folder should be")
+    result = run_cli("leaderboard", "add", results, "--name", "x", "--category", "real")
+    assert result.exit_code == 2
+    assert result.stderr.startswith("imagenet-g: error: cannot write leaderboard/submissions/v1/resnet50.json: ")
+    assert (project / "leaderboard").read_text() == "a file where the folder should be"
+
+
+def test_build_without_a_leaderboard_folder(run_cli, project):
+    result = run_cli("leaderboard", "build", "--root", "elsewhere")
+    assert result.exit_code == 2
+    assert result.stderr == ("imagenet-g: error: no leaderboard at elsewhere: elsewhere/submissions is not a folder; "
+                             "pass --root, or add a first entry with `imagenet-g leaderboard add`\n")
+    assert not (project / "elsewhere").exists()
