@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from imagenet_g.results import EvalResult
 
@@ -19,6 +19,8 @@ Category = Literal["real", "generated", "real+generated", "more data", "other"]
 CATEGORIES: tuple[str, ...] = Category.__args__
 
 _URL = r"^https?://[^\s<>\"']+$"
+# DEL and the bidi embedding/override/isolate controls: they can make a name display as another one
+_INVISIBLE = frozenset("\x7f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 _RELEASE = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
 
 
@@ -43,9 +45,17 @@ class Submission(BaseModel):
     @field_validator("name", "submitted_by")
     @classmethod
     def _one_line(cls, value: str | None) -> str | None:
-        if value is not None and (not value.strip() or any(ord(ch) < 32 or ord(ch) == 127 for ch in value)):
-            raise ValueError("must be one line of visible text (no control characters or line breaks)")
+        if value is not None and (not value.strip() or any(ch in _INVISIBLE or ord(ch) < 32 for ch in value)):
+            raise ValueError("must be one line of visible text (no control characters, line breaks or "
+                             "text-direction overrides)")
         return value
+
+    @model_validator(mode="after")
+    def _standard_means_real(self) -> Submission:
+        if self.is_standard and self.category != "real":
+            raise ValueError(f"is_standard: a standard model is trained on real data only, but category is "
+                             f"{self.category!r}; drop --standard or use --category real")
+        return self
 
     @property
     def model_id(self) -> str:

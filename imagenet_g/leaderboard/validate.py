@@ -96,7 +96,10 @@ def error_lines(path: Path, exc: ValidationError) -> list[str]:
 
 
 def _format_error(err: Mapping[str, object]) -> str:
-    where = ".".join(str(part) for part in err["loc"]) or "(file)"
+    where = ".".join(str(part) for part in err["loc"])
+    if err["type"] == "value_error":  # our own validators: the message already names the field when needed
+        message = str(err["ctx"]["error"])
+        return f"{where}: {message}" if where else message
     message = str(err["msg"])
     value = err.get("input")
     if err["type"] == "missing":

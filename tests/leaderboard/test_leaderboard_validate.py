@@ -37,6 +37,10 @@ def _delete(*keys):
     return edit
 
 
+def _standard_generated(data):
+    data.update(is_standard=True, category="generated")
+
+
 BAD = {
     "missing field": (_delete("name"), r"name: required field is missing"),
     "missing nested field": (_delete("result", "datasets", "imagenet", "top1"),
@@ -51,8 +55,12 @@ BAD = {
     "unknown category": (_set("category", "synthetic"), r"category: Input should be 'real', 'generated'"),
     "unknown field": (_set("extra_field", 1), r"extra_field: unknown field; remove it"),
     "script url": (_set("paper", "javascript:alert(1)"), r"paper: String should match pattern"),
-    "multi-line name": (_set("name", "two\nlines"), r"name: Value error, must be one line"),
+    "multi-line name": (_set("name", "two\nlines"), r"name: must be one line of visible text \(no control characters, line breaks"),
     "empty name": (_set("name", ""), r"name: String should have at least 1 character"),
+    "direction override in name": (_set("name", "resnet\u202e05"), r"name: must be one line of visible text"),
+    "standard but not real data": (_standard_generated,
+                                   r"json: is_standard: a standard model is trained on real data only, "
+                                   r"but category is 'generated'; drop --standard or use --category real"),
     "incomplete run": (_set("result", "complete", False), r"result\.complete: the eval run is incomplete"),
     "top5 below top1": (_set("result", "datasets", "imagenet", "top5", 50.0),
                         r"result\.datasets\.imagenet\.top5: 50\.0 is below top1 76\.0"),
