@@ -37,6 +37,14 @@ def _delete(*keys):
     return edit
 
 
+def _add_v2(variant):
+    def edit(data):
+        v2 = dict(data["result"]["datasets"]["imagenet"], name="imagenet-v2", version=variant)
+        data["result"]["datasets"]["imagenet-v2"] = v2
+
+    return edit
+
+
 def _standard_generated(data):
     data.update(is_standard=True, category="generated")
 
@@ -67,6 +75,9 @@ BAD = {
     "no images": (_set("result", "datasets", "imagenet", "images", 0), r"result\.datasets\.imagenet\.images: 0 images"),
     "key differs from name": (_set("result", "datasets", "imagenet", "name", "imagenet-v2"),
                               r"result\.datasets\.imagenet\.name: 'imagenet-v2' does not match its key 'imagenet'"),
+    "other imagenet-v2 variant": (_add_v2("threshold0.7"),
+                                  r"result\.datasets\.imagenet-v2\.version: variant 'threshold0\.7', but the board's "
+                                  r"ImageNet-V2 column and its baselines are 'matched-frequency'"),
     "no imagenet-g result": (_delete("result", "datasets", "imagenet-g"),
                              r"result\.datasets\.imagenet-g: missing; run `imagenet-g eval --release v1"),
     "other release evaluated": (_set("result", "datasets", "imagenet-g", "version", "smoke"),
