@@ -201,7 +201,7 @@
     svg.appendChild(refG);
     var entG = sv("g", { "class": "entries" });
     entries.forEach(function (e) {
-      var c = sv("circle", { "class": "pt-entry", "data-slug": e.slug, cx: px(e.top1[control]), cy: py(e.top1[shift]), r: 6, fill: COLORS[e.category] || "#777", tabindex: 0 });
+      var c = sv("circle", { "class": "pt-entry" + (e.is_standard ? " standard" : ""), "data-slug": e.slug, cx: px(e.top1[control]), cy: py(e.top1[shift]), r: 6, fill: COLORS[e.category] || "#777", tabindex: 0 });
       var er = linearEr(e, shift);
       hover(c, [e.name, e.model_id + " \u00b7 " + e.category + (e.is_standard ? " \u00b7 standard" : ""),
         label(control) + ": " + fmt(e.top1[control]), label(shift) + ": " + fmt(e.top1[shift]) + (er ? " (ER " + fmt(er.er, true) + ")" : "")]);
@@ -268,6 +268,9 @@
       if (!rel.entries.some(function (e) { return e.category === cat; })) return;
       legend.appendChild(legendItem(sv("circle", { cx: 6, cy: 6, r: 5, fill: COLORS[cat] }), cat));
     });
+    if (shift === "imagenet-g" && rel.entries.some(function (e) { return e.is_standard; })) {
+      legend.appendChild(legendItem(sv("circle", { cx: 6, cy: 6, r: 4.5, fill: "#fff", stroke: "#1d2330", "stroke-width": 1.6 }), "standard entry (fit baseline)"));
+    }
     if (ref) legend.appendChild(legendItem(sv("circle", { cx: 6, cy: 6, r: 4, "class": "pt-ref", fill: "#fff", stroke: "#9aa3b2" }), "reference (imagenet-testbed)"));
     if (fit.lines.linear) legend.appendChild(legendItem(sv("line", { x1: 0, y1: 6, x2: 12, y2: 6, stroke: "#333", "stroke-width": 1.6 }), "linear fit"));
     if (fit.lines.logit) legend.appendChild(legendItem(sv("line", { x1: 0, y1: 6, x2: 12, y2: 6, stroke: "#8a6d3b", "stroke-width": 1.6, "stroke-dasharray": "4 3" }), "logit fit"));
