@@ -170,7 +170,7 @@ def build_release(
     entries.sort(key=lambda e: (-e.top1.get(IMAGENET_G, -1.0), e.name.casefold(), e.slug))
     return Release(
         version=version,
-        spec_hash=catalog.built_hashes.get(version),
+        spec_hash=catalog.spec_hashes.get(version),
         entries=entries,
         fits={shift: _fit(baselines[shift]) for shift in SHIFTS},
     )

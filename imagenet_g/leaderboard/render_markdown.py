@@ -53,7 +53,7 @@ def render_markdown(board: Leaderboard) -> str:
 def _release_section(board: Leaderboard, release: Release) -> list[str]:
     lines = [f"## Release {md_text(release.version)}", ""]
     if release.spec_hash:
-        lines += [f"Spec hash of the locally built release: `{release.spec_hash}`", ""]
+        lines += [f"Release spec hash: `{release.spec_hash}`", ""]
     g_fit = release.fits["imagenet-g"]
     lines += [f"ImageNet-G baseline fit on {g_fit.n_baselines} standard entries: {md_text(g_fit.status)}.", ""]
     if not release.entries:

@@ -2,8 +2,8 @@
 
 Checks: the schema (required fields, types, accuracy ranges, unknown keys), the eval run being complete
 and carrying an ImageNet-G result for the submission's release, a release that exists, the release
-checksum against the locally built release, the file sitting in its release folder, and no model
-entered twice for one release.
+checksum against the release's committed spec and against the locally built release, the file sitting in
+its release folder, and no model entered twice for one release.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from imagenet_g.errors import SubmissionError, UnknownNameError, close_matches
+from imagenet_g.errors import ImagenetGError, SubmissionError, UnknownNameError, close_matches
 from imagenet_g.leaderboard.schema import Submission
 from imagenet_g.results import DatasetResult
 
@@ -34,9 +34,10 @@ class SubmissionProblems(SubmissionError):
 
 @dataclass(frozen=True)
 class ReleaseCatalog:
-    """Which releases exist (have a spec or a built folder) and the spec hash of each one built locally."""
+    """Which releases exist, the spec hash of each (from its committed spec) and of each one built locally."""
 
     known: frozenset[str]
+    spec_hashes: Mapping[str, str] = field(default_factory=dict)
     built_hashes: Mapping[str, str] = field(default_factory=dict)
     problems: tuple[str, ...] = ()
 
@@ -47,12 +48,18 @@ class ReleaseCatalog:
         from imagenet_g import spec
 
         problems: list[str] = []
+        specs: dict[str, str] = {}
         try:
-            known = set(spec.list_versions(spec.releases_dir(releases_dir)))
+            folder = spec.releases_dir(releases_dir)
         except UnknownNameError as exc:
-            known = set()
+            folder = None
             if releases_dir is not None:
                 problems.append(str(exc))
+        for version in spec.list_versions(folder) if folder else ():
+            try:
+                specs[version] = spec.load_release(version, folder).spec_hash
+            except ImagenetGError as exc:
+                problems.append(f"release spec {version}: {exc}")
         built: dict[str, str] = {}
         for manifest in sorted(Path(release_root).glob("*/manifest.json")):
             try:
@@ -61,7 +68,7 @@ class ReleaseCatalog:
                 problems.append(f"{manifest}: unreadable release manifest ({type(exc).__name__}); rebuild the release")
                 continue
             built[manifest.parent.name] = str(spec_hash)
-        return cls(known=frozenset(known | set(built)), built_hashes=built, problems=tuple(problems))
+        return cls(frozenset(specs) | frozenset(built), specs, built, tuple(problems))
 
 
 @dataclass(frozen=True)
@@ -155,10 +162,14 @@ def _check_imagenet_g(sub: Submission, catalog: ReleaseCatalog) -> list[str]:
     problems = []
     if ds.version != sub.release:
         problems.append(f"{where}.version: evaluated on release {ds.version!r} but submitted for {sub.release!r}")
-    built = catalog.built_hashes.get(sub.release)
-    if built is not None and ds.checksum != built:
-        problems.append(f"{where}.checksum: {ds.checksum!r} does not match the built release "
-                        f"{sub.release!r} (spec hash {built!r}); re-evaluate on this release")
+    # the committed spec is the authority; a local build stands in where the spec is not at hand
+    expected = catalog.spec_hashes.get(sub.release)
+    origin = "the spec hash of release"
+    if expected is None:
+        expected, origin = catalog.built_hashes.get(sub.release), "the spec hash of the built release"
+    if expected is not None and ds.checksum != expected:
+        problems.append(f"{where}.checksum: {ds.checksum!r} is not {origin} {sub.release!r} ({expected!r}); "
+                        f"evaluate on a build of the release's committed spec")
     return problems
 
 

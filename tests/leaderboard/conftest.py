@@ -12,8 +12,8 @@ from imagenet_g.leaderboard import ReleaseCatalog
 
 @pytest.fixture
 def catalog() -> ReleaseCatalog:
-    """Releases v1 and smoke exist; v1 is built locally with SPEC_HASH."""
-    return ReleaseCatalog(known=frozenset({"v1", "smoke"}), built_hashes={"v1": SPEC_HASH})
+    """Releases v1 and smoke exist; v1's spec hashes to SPEC_HASH."""
+    return ReleaseCatalog(known=frozenset({"v1", "smoke"}), spec_hashes={"v1": SPEC_HASH})
 
 
 @pytest.fixture

@@ -45,9 +45,11 @@ def make_result(model_id: str, top1: dict[str, float], release: str = "v1", chec
     )
 
 
-def make_submission(model_id: str, top1: dict[str, float], release: str = "v1", **meta) -> Submission:
+def make_submission(
+    model_id: str, top1: dict[str, float], release: str = "v1", checksum: str = SPEC_HASH, **meta
+) -> Submission:
     fields = {"name": model_id, "category": "real", "release": release, **meta}
-    return Submission(result=make_result(model_id, top1, release), **fields)
+    return Submission(result=make_result(model_id, top1, release, checksum), **fields)
 
 
 def write_submission(root: Path, sub: Submission, slug: str | None = None) -> Path:

@@ -6,20 +6,24 @@ import json
 
 import pytest
 
-from leaderboard_factories import SPEC_HASH, edit_json, make_result, make_submission, write_submission
+from leaderboard_factories import edit_json, make_result, make_submission, write_submission
+
+from imagenet_g.spec import load_release
+
+V1_HASH, SMOKE_HASH = load_release("v1").spec_hash, load_release("smoke").spec_hash
 
 
 @pytest.fixture
 def project(tmp_path, monkeypatch):
-    """A project folder: release specs for v1 and smoke, v1 built locally; commands run inside it."""
+    """A project folder with the repo's v1 and smoke specs, v1 built locally; commands run inside it."""
+    from imagenet_g import spec
+
     for version in ("v1", "smoke"):
         (tmp_path / "releases" / version).mkdir(parents=True)
-        (tmp_path / "releases" / version / "spec.yaml").write_text(f"version: {version}\n")
+        (tmp_path / "releases" / version / "spec.yaml").write_text((spec.releases_dir() / version / "spec.yaml").read_text())
     (tmp_path / "imagenet-g" / "v1").mkdir(parents=True)
-    (tmp_path / "imagenet-g" / "v1" / "manifest.json").write_text(json.dumps({"spec_hash": SPEC_HASH}))
+    (tmp_path / "imagenet-g" / "v1" / "manifest.json").write_text(json.dumps({"spec_hash": V1_HASH}))
     monkeypatch.setenv("IMAGENET_G_RELEASES", str(tmp_path / "releases"))
-    (tmp_path / "releases" / "v2").mkdir()  # a release no other folder has: proves these specs are the ones read
-    (tmp_path / "releases" / "v2" / "spec.yaml").write_text("version: v2\n")
     monkeypatch.chdir(tmp_path)
     return tmp_path
 
@@ -28,13 +32,18 @@ def project(tmp_path, monkeypatch):
 def results(project):
     path = project / "results" / "resnet50.json"
     path.parent.mkdir()
-    make_result("resnet50", {"imagenet": 76.1, "imagenet-g": 50.0}).write(path)
+    make_result("resnet50", {"imagenet": 76.1, "imagenet-g": 50.0}, checksum=V1_HASH).write(path)
     return path
 
 
+def _submission(model_id, release="v1", **meta):
+    checksum = {"v1": V1_HASH, "smoke": SMOKE_HASH}[release]
+    return make_submission(model_id, {"imagenet": 70.0, "imagenet-g": 40.0}, release=release, checksum=checksum, **meta)
+
+
 def test_validate_prints_one_line_per_problem_and_exits_2(run_cli, project):
-    good = write_submission(project / "leaderboard", make_submission("a", {"imagenet": 70.0, "imagenet-g": 40.0}))
-    bad = write_submission(project / "leaderboard", make_submission("b", {"imagenet": 70.0, "imagenet-g": 40.0}))
+    good = write_submission(project / "leaderboard", _submission("a"))
+    bad = write_submission(project / "leaderboard", _submission("b"))
     edit_json(bad, lambda d: d.update(category="synthetic", is_standard="maybe"))
     result = run_cli("leaderboard", "validate", good, bad)
     assert result.exit_code == 2
@@ -47,19 +56,19 @@ def test_validate_prints_one_line_per_problem_and_exits_2(run_cli, project):
 
 
 def test_validate_reads_the_release_specs(run_cli, project):
-    path = write_submission(project / "leaderboard", make_submission("a", {"imagenet": 70.0, "imagenet-g": 40.0}, release="v2"))
+    path = write_submission(project / "leaderboard", _submission("a", release="smoke"))
     assert run_cli("leaderboard", "validate", path).exit_code == 0
     missing = run_cli("leaderboard", "validate", path, "--releases-dir", project / "nowhere")
     assert missing.exit_code == 2
     assert missing.stderr.splitlines()[0].startswith("imagenet-g: error: no releases folder at ")
-    assert "unknown release 'v2'; known releases: v1\n" in missing.stderr  # v1 is built here, so it exists
+    assert "unknown release 'smoke'; known releases: v1\n" in missing.stderr  # v1 is built here, so it exists
 
 
 def test_validate_checks_the_checksum_of_the_built_release(run_cli, project):
-    path = write_submission(project / "leaderboard", make_submission("a", {"imagenet": 70.0, "imagenet-g": 40.0}))
+    path = write_submission(project / "leaderboard", _submission("a"))
     edit_json(path, lambda d: d["result"]["datasets"]["imagenet-g"].update(checksum="c" * 64))
     result = run_cli("leaderboard", "validate", path)
-    assert result.exit_code == 2 and "does not match the built release 'v1'" in result.stderr
+    assert result.exit_code == 2 and f"is not the spec hash of release 'v1' ('{V1_HASH}')" in result.stderr
 
 
 def test_add_writes_a_submission_and_refuses_to_overwrite(run_cli, project, results):
@@ -91,7 +100,7 @@ def test_add_rejects_bad_input_without_writing(run_cli, project, results):
 
 
 def test_add_refuses_the_same_model_under_another_file_name(run_cli, project, results):
-    other = write_submission(project / "leaderboard", make_submission("resnet50", {"imagenet": 70.0, "imagenet-g": 40.0}), slug="rn50")
+    other = write_submission(project / "leaderboard", _submission("resnet50"), slug="rn50")
     result = run_cli("leaderboard", "add", results, "--name", "x", "--category", "real")
     assert result.exit_code == 2 and f"is already entered in {other.relative_to(project)}" in result.stderr
 
@@ -99,7 +108,7 @@ def test_add_refuses_the_same_model_under_another_file_name(run_cli, project, re
 def test_build_and_show(run_cli, project, results):
     assert run_cli("leaderboard", "add", results, "--name", "ResNet-50", "--category", "real").exit_code == 0
     smoke = project / "results" / "smoke.json"
-    make_result("resnet18", {"imagenet-g": 0.2}, release="smoke", checksum=None).write(smoke)
+    make_result("resnet18", {"imagenet-g": 0.2}, release="smoke", checksum=SMOKE_HASH).write(smoke)
     assert run_cli("leaderboard", "add", smoke, "--name", "ResNet-18 (smoke)", "--category", "real").exit_code == 0
     built = run_cli("leaderboard", "build", "--bootstrap", "20")
     assert built.exit_code == 0, built.stderr

@@ -83,7 +83,8 @@ BAD = {
     "other release evaluated": (_set("result", "datasets", "imagenet-g", "version", "smoke"),
                                 r"imagenet-g\.version: evaluated on release 'smoke' but submitted for 'v1'"),
     "checksum mismatch": (_set("result", "datasets", "imagenet-g", "checksum", "b" * 64),
-                          r"imagenet-g\.checksum: 'b{64}' does not match the built release 'v1' \(spec hash 'a{64}'\)"),
+                          r"imagenet-g\.checksum: 'b{64}' is not the spec hash of release 'v1' \('a{64}'\); "
+                          r"evaluate on a build of the release's committed spec"),
 }
 
 
@@ -102,9 +103,14 @@ def test_valid_file_passes(good, catalog):
     assert loaded.submission.model_id == "resnet50" and loaded.submission.slug == "resnet50"
 
 
-def test_checksum_is_not_checked_when_the_release_is_not_built(good):
+def test_without_a_spec_the_local_build_gives_the_checksum(good):
     edit_json(good, _set("result", "datasets", "imagenet-g", "checksum", "b" * 64))
-    assert validate_files([good], ReleaseCatalog(known=frozenset({"v1"})))
+    built = ReleaseCatalog(known=frozenset({"v1"}), built_hashes={"v1": "c" * 64})
+    with pytest.raises(SubmissionProblems, match=r"'b{64}' is not the spec hash of the built release 'v1' \('c{64}'\)"):
+        validate_files([good], built)
+    stale_build = ReleaseCatalog(known=frozenset({"v1"}), spec_hashes={"v1": "b" * 64}, built_hashes={"v1": "c" * 64})
+    assert validate_files([good], stale_build)  # the committed spec decides
+    assert validate_files([good], ReleaseCatalog(known=frozenset({"v1"})))  # nothing to compare with
 
 
 def test_unknown_release(tmp_path, catalog):
@@ -160,13 +166,19 @@ def test_every_problem_of_every_file_is_listed(good, catalog):
 
 
 def test_catalog_discovers_specs_and_built_manifests(tmp_path):
+    from imagenet_g import spec
+
+    repo_specs = spec.releases_dir()
     (tmp_path / "releases" / "v1").mkdir(parents=True)
-    (tmp_path / "releases" / "v1" / "spec.yaml").write_text("version: v1\n")
+    (tmp_path / "releases" / "v1" / "spec.yaml").write_text((repo_specs / "v1" / "spec.yaml").read_text())
+    (tmp_path / "releases" / "v9").mkdir()
+    (tmp_path / "releases" / "v9" / "spec.yaml").write_text("generator: {unknown: 1}\n")
     (tmp_path / "imagenet-g" / "smoke").mkdir(parents=True)
     (tmp_path / "imagenet-g" / "smoke" / "manifest.json").write_text('{"spec_hash": "abc"}')
     (tmp_path / "imagenet-g" / "broken").mkdir()
     (tmp_path / "imagenet-g" / "broken" / "manifest.json").write_text("{")
     catalog = ReleaseCatalog.discover(tmp_path / "releases", tmp_path / "imagenet-g")
     assert catalog.known == {"v1", "smoke"}
+    assert dict(catalog.spec_hashes) == {"v1": spec.load_release("v1", repo_specs).spec_hash}
     assert dict(catalog.built_hashes) == {"smoke": "abc"}
-    assert len(catalog.problems) == 1 and "broken/manifest.json: unreadable release manifest" in catalog.problems[0]
+    assert [p.split(":")[0] for p in catalog.problems] == ["release spec v9", f"{tmp_path}/imagenet-g/broken/manifest.json"]
