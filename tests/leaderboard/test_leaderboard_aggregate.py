@@ -80,3 +80,19 @@ def test_invalid_submission_leaves_the_built_board_intact(board_root, catalog):
         build_leaderboard(board_root, catalog, bootstrap=0)
     assert out.json_path.read_bytes() == before
     assert not list(board_root.rglob(".*.tmp*"))
+
+
+def test_committed_board_is_up_to_date(tmp_path):
+    """leaderboard/ in the repo is what `imagenet-g leaderboard build` makes of its submissions today."""
+    import shutil
+    from pathlib import Path
+
+    from imagenet_g.leaderboard import ReleaseCatalog
+
+    committed = Path(__file__).resolve().parents[2] / "leaderboard"
+    root = tmp_path / "leaderboard"
+    shutil.copytree(committed / "submissions", root / "submissions")
+    out = build_leaderboard(root, ReleaseCatalog.discover(release_root=tmp_path / "no-builds"))
+    for built in (out.json_path, out.markdown_path, out.html_path):
+        stale = built.read_bytes() != (committed / built.relative_to(root)).read_bytes()
+        assert not stale, f"leaderboard/{built.relative_to(root)} is stale: run `imagenet-g leaderboard build`"
