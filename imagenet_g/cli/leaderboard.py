@@ -16,14 +16,16 @@ leaderboard_app = typer.Typer(help="Validate submissions and build the leaderboa
 app.add_typer(leaderboard_app, name="leaderboard")
 
 ROOT = typer.Option(Path("leaderboard"), "--root", help="leaderboard folder holding submissions/<release>/")
+RELEASES_DIR = typer.Option(
+    None, "--releases-dir", help="folder of release specs (<version>/spec.yaml); default: the repo's releases/"
+)
 RELEASE_ROOT = typer.Option(
-    Path("imagenet-g"), "--release-root", help="folder of built releases (<version>/manifest.json) to check checksums against"
+    Path("imagenet-g"), "--release-root", help="folder of built releases (<version>/manifest.json); they count as existing"
 )
 CATEGORIES = ("real", "generated", "real+generated", "more data", "other")  # as in imagenet_g.leaderboard.schema
 # column titles for terminals narrower than 120 characters
 SHORT_LABELS = {"imagenet": "IN", "imagenet-g": "IN-G", "imagenet-v2": "V2", "imagenet-sketch": "Sketch",
                 "imagenet-r": "R", "imagenet-a": "A", "objectnet": "ObjNet", "avg_er": "ER"}
-RELEASES_DIR = typer.Option(None, "--releases-dir", help="folder of release specs (<version>/spec.yaml); default: the repo's releases/")
 
 
 @contextmanager
