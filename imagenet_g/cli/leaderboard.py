@@ -171,7 +171,7 @@ def verify(
 ) -> None:
     """Re-run the eval of a submission and report every metric that differs beyond the tolerance (exit 2)."""
     from imagenet_g.errors import SubmissionError
-    from imagenet_g.leaderboard.verify import verify_submission
+    from imagenet_g.leaderboard.verify import show_value, verify_submission
 
     paths = {}
     for item in path:
@@ -188,21 +188,10 @@ def verify(
         table.add_column(header, justify="right" if header in ("submitted", "measured") else "left")
     for check in report.checks:
         ok = check.ok(report.tolerance)
-        table.add_row(check.dataset, check.metric, _value(check.submitted), _value(check.measured),
+        table.add_row(check.dataset, check.metric, show_value(check.submitted), show_value(check.measured),
                       "[green]ok[/green]" if ok else "[red]DIFFERS[/red]")
     console.print(table)
     console.print(f"re-run results: {report.results_path}", markup=False)
     if report.mismatches:
-        detail = "; ".join(f"{c.dataset} {c.metric}: {_value(c.submitted)} submitted, {_value(c.measured)} measured"
-                           for c in report.mismatches)
-        raise SubmissionError(f"{slug}: {len(report.mismatches)} of {len(report.checks)} metrics differ beyond "
-                              f"{tolerance} pp: {detail}")
-    console.print(f"{slug}: all {len(report.checks)} metrics agree within {tolerance} pp", markup=False)
-
-
-def _value(value: float | int | str | None) -> str:
-    if value is None:
-        return "not scored"
-    if isinstance(value, float):
-        return f"{value:.2f}"
-    return str(value)[:16]
+        raise SubmissionError(report.summary())
+    console.print(report.summary(), markup=False)

@@ -50,6 +50,29 @@ class VerifyReport:
         """The checks that failed."""
         return tuple(c for c in self.checks if not c.ok(self.tolerance))
 
+    def summary(self) -> str:
+        """One line: all agree, or which checks failed and, where it is clear, why."""
+        slug, n = self.submission.slug, len(self.checks)
+        if not self.mismatches:
+            return f"{slug}: all {n} checks agree (top-1/top-5 within {self.tolerance} pp)"
+        detail = "; ".join(
+            f"{c.dataset} {c.metric}: {show_value(c.submitted)} submitted, {show_value(c.measured)} measured"
+            for c in self.mismatches
+        )
+        model = self.submission.result.model
+        if any(c.metric == "weights_sha256" for c in self.mismatches) and not model.pretrained and not model.checkpoint:
+            detail += " (the model has random weights and no checkpoint, so no re-run can reproduce it)"
+        return f"{slug}: {len(self.mismatches)} of {n} checks failed (top-1/top-5 tolerance {self.tolerance} pp): {detail}"
+
+
+def show_value(value: float | int | str | None) -> str:
+    """A check value as the report prints it."""
+    if value is None:
+        return "not scored"
+    if isinstance(value, float):
+        return f"{value:.2f}"
+    return str(value)[:16]
+
 
 EvalFn = Callable[..., EvalResult]  # run_eval(request, progress=...) -> EvalResult
 

@@ -61,6 +61,11 @@ def test_other_weights_or_preprocessing_are_mismatches(root):
         update={"weights_sha256": "1" * 64, "preprocess": {"crop_pct": 0.95}})})
     report = verify_submission("resnet50", root, run=FakeEval(measured))
     assert [(c.dataset, c.metric) for c in report.mismatches] == [("model", "preprocess"), ("model", "weights_sha256")]
+    assert report.summary().startswith("resnet50: 2 of 9 checks failed")
+    assert "random weights" not in report.summary()  # pretrained weights: a real difference, no excuse
+    edit_json(path, lambda d: d["result"]["model"].update(pretrained=False))
+    random_init = verify_submission("resnet50", root, run=FakeEval(measured)).summary()
+    assert random_init.endswith("(the model has random weights and no checkpoint, so no re-run can reproduce it)")
 
 
 def test_a_dataset_not_scored_again_is_a_mismatch(root):
@@ -83,8 +88,8 @@ def test_cli_exits_2_with_one_line_naming_the_differences(run_cli, root, monkeyp
     result = run_cli("leaderboard", "verify", "resnet50", "--root", root, "--path", "imagenet=/x")
     assert result.exit_code == 2
     assert result.stderr.splitlines() == [
-        "imagenet-g: error: resnet50: 2 of 8 metrics differ beyond 0.1 pp: imagenet top1: 76.00 submitted, "
-        "70.00 measured; imagenet top5: 86.00 submitted, 80.00 measured"]
+        "imagenet-g: error: resnet50: 2 of 8 checks failed (top-1/top-5 tolerance 0.1 pp): imagenet top1: "
+        "76.00 submitted, 70.00 measured; imagenet top5: 86.00 submitted, 80.00 measured"]
     bad_path = run_cli("leaderboard", "verify", "resnet50", "--root", root, "--path", "imagenet")
     assert bad_path.exit_code == 2 and "expected NAME=DIR" in bad_path.stderr
 
@@ -115,7 +120,7 @@ def test_real_rerun_of_a_tiny_model_on_a_tiny_release(tmp_path, monkeypatch, run
 
     agreed = run_cli("leaderboard", "verify", "test_resnet", "--workers", "0", "--device", "cpu")
     assert agreed.exit_code == 0, agreed.stderr
-    assert "test_resnet: all 9 metrics agree within 0.1 pp" in agreed.stdout
+    assert "test_resnet: all 9 checks agree (top-1/top-5 within 0.1 pp)" in agreed.stdout
     assert Path("results/verify/smoke/test_resnet.json").is_file()
 
     edit_json(root / "submissions" / "smoke" / "test_resnet.json",
@@ -123,7 +128,7 @@ def test_real_rerun_of_a_tiny_model_on_a_tiny_release(tmp_path, monkeypatch, run
                                                                      top5=100.0))
     differs = run_cli("leaderboard", "verify", "test_resnet", "--workers", "0", "--device", "cpu")
     assert differs.exit_code == 2
-    assert "test_resnet: 2 of 9 metrics differ beyond 0.1 pp: imagenet-g top1:" in differs.stderr
+    assert "test_resnet: 2 of 9 checks failed (top-1/top-5 tolerance 0.1 pp): imagenet-g top1:" in differs.stderr
 
 
 def test_board_v2_variant_is_the_eval_default():
