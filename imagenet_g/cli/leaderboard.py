@@ -20,7 +20,7 @@ RELEASES_DIR = typer.Option(
     None, "--releases-dir", help="folder of release specs (<version>/spec.yaml); default: the repo's releases/"
 )
 RELEASE_ROOT = typer.Option(
-    Path("imagenet-g"), "--release-root", help="folder of built releases (<version>/manifest.json); they count as existing"
+    Path("imagenet-g"), "--release-root", help="folder of built releases (<version>/manifest.json)"
 )
 CATEGORIES = ("real", "generated", "real+generated", "more data", "other")  # as in imagenet_g.leaderboard.schema
 # column titles for terminals narrower than 120 characters
@@ -66,11 +66,15 @@ def add(
     results: Path = typer.Argument(..., help="results JSON written by `imagenet-g eval --out`"),
     name: str = typer.Option(..., "--name", help="display name on the board"),
     category: str = typer.Option(..., "--category", help=f"training data of the model: {', '.join(CATEGORIES)}"),
-    standard: bool = typer.Option(False, "--standard", help="a standard (real-data, standard-training) model: a baseline point"),
+    standard: bool = typer.Option(
+        False, "--standard", help="a standard (real-data, standard-training) model: a baseline point"
+    ),
     paper: str | None = typer.Option(None, "--paper", help="http(s) link to the paper"),
     code: str | None = typer.Option(None, "--code", help="http(s) link to the code or weights"),
     submitted_by: str | None = typer.Option(None, "--submitted-by", help="who submitted it"),
-    release: str | None = typer.Option(None, "--release", help="release; default: the one the ImageNet-G result is from"),
+    release: str | None = typer.Option(
+        None, "--release", help="release; default: the one the ImageNet-G result is from"
+    ),
     force: bool = typer.Option(False, "--force", help="replace an existing entry for the same model"),
     root: Path = ROOT,
     release_root: Path = RELEASE_ROOT,
@@ -132,7 +136,8 @@ def _release_table(board, version: str) -> Table:
 
     rel = board.releases[version]
     g_fit = rel.fits["imagenet-g"]
-    table = Table(title=f"ImageNet-G leaderboard, release {escape(version)}", box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True,
+    table = Table(title=f"ImageNet-G leaderboard, release {escape(version)}",
+                  box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True,
                   caption=f"top-1 % and, below it, ER in pp (linear fit); ImageNet-G fit: {escape(g_fit.status)}")
     labels = board.labels if console.width >= 120 else SHORT_LABELS
     table.add_column("#", justify="right")
@@ -161,12 +166,18 @@ def _fmt(value: float | None, signed: bool = False) -> str:
 def verify(
     slug: str = typer.Argument(..., help="the submission's file stem, e.g. resnet50"),
     release: str | None = typer.Option(None, "--release", help="release of the submission (needed if in several)"),
-    tolerance: float = typer.Option(0.1, "--tolerance", min=0.0, help="allowed top-1/top-5 difference, percentage points"),
+    tolerance: float = typer.Option(
+        0.1, "--tolerance", min=0.0, help="allowed top-1/top-5 difference, percentage points"
+    ),
     data_root: Path = typer.Option(Path("."), "--data-root", help="folder holding the dataset folders"),
     path: list[str] = typer.Option([], "--path", help="NAME=DIR: where one dataset lives (repeatable)"),
     device: str = typer.Option("auto", "--device", help="auto, cpu, cuda, cuda:1, mps"),
-    workers: int | None = typer.Option(None, "--workers", min=0, help="decode worker processes (default: one per core)"),
-    out: Path | None = typer.Option(None, "--out", help="results JSON of the re-run (default results/verify/<release>/<slug>.json)"),
+    workers: int | None = typer.Option(
+        None, "--workers", min=0, help="decode worker processes (default: one per core)"
+    ),
+    out: Path | None = typer.Option(
+        None, "--out", help="results JSON of the re-run (default results/verify/<release>/<slug>.json)"
+    ),
     root: Path = ROOT,
 ) -> None:
     """Re-run the eval of a submission and report every metric that differs beyond the tolerance (exit 2)."""

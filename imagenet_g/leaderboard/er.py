@@ -46,7 +46,8 @@ def _fit(shift: str, points: robustness.BaselinePoints) -> ShiftBaseline:
         status = f"not enough baselines ({len(points)} of {robustness.MIN_BASELINES} needed)"
         return ShiftBaseline(shift, control, points, {}, status)
     if len(set(points.x)) == 1:
-        return ShiftBaseline(shift, control, points, {}, f"no fit: all {len(points)} baselines share one {control} accuracy")
+        status = f"no fit: all {len(points)} baselines share one {control} accuracy"
+        return ShiftBaseline(shift, control, points, {}, status)
     fits = {"linear": robustness.fit_linear(points.x, points.y), "logit": robustness.fit_logit(points.x, points.y)}
     return ShiftBaseline(shift, control, points, fits, "ok")
 

@@ -60,7 +60,8 @@ def _release_section(board: Leaderboard, release: Release) -> list[str]:
         return lines + ["No submissions yet.", ""]
     labels = board.labels
     header = ["#", "Model", "Category", labels["imagenet"], *(labels[s] for s in board.shifts), "Avg ER"]
-    lines += ["| " + " | ".join(header) + " |", "|" + "|".join(["---:", "---", "---", *["---:"] * (len(header) - 3)]) + "|"]
+    align = ["---:", "---", "---", *["---:"] * (len(header) - 3)]
+    lines += ["| " + " | ".join(header) + " |", "|" + "|".join(align) + "|"]
     for rank, entry in enumerate(release.entries, start=1):
         cells = [str(rank), _model_cell(entry), md_text(entry.category), _num(entry.top1.get("imagenet"))]
         cells += [_shift_cell(entry, shift) for shift in board.shifts]
@@ -87,7 +88,8 @@ def _shift_cell(entry: Entry, shift: str) -> str:
 
 
 def _reference_section(board: Leaderboard) -> list[str]:
-    lines = ["## Reference points (imagenet-testbed, not evaluated by imagenet-g)", "", md_text(board.reference_note), ""]
+    lines = ["## Reference points (imagenet-testbed, not evaluated by imagenet-g)", ""]
+    lines += [md_text(board.reference_note), ""]
     lines += ["| Shift set | x-axis | Points | Source |", "|---|---|---:|---|"]
     for ref in board.reference.values():
         lines.append(
@@ -100,7 +102,8 @@ def _reference_section(board: Leaderboard) -> list[str]:
         for p in ref.points:
             values.setdefault(p.name, {}).update({ref.control: p.x, ref.shift: p.y})
     lines += ["", "<details><summary>All reference points (top-1 %)</summary>", ""]
-    lines += ["| " + " | ".join(["Model", *(board.labels[c] for c in columns)]) + " |", "|---|" + "---:|" * len(columns)]
+    lines += ["| " + " | ".join(["Model", *(board.labels[c] for c in columns)]) + " |"]
+    lines += ["|---|" + "---:|" * len(columns)]
     for name in sorted(values, key=str.casefold):
         lines.append("| " + " | ".join([md_text(name), *(_num(values[name].get(c)) for c in columns)]) + " |")
     return lines + ["", "</details>", ""]

@@ -43,7 +43,9 @@ def make_submission(results_path: Path, info: SubmissionInfo) -> Submission:
     try:
         result = EvalResult.model_validate_json(results_path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise SubmissionError(f"{results_path}: no such results file; run `imagenet-g eval ... --out FILE` first") from None
+        raise SubmissionError(
+            f"{results_path}: no such results file; run `imagenet-g eval ... --out FILE` first"
+        ) from None
     except ValidationError as exc:
         raise SubmissionProblems(error_lines(results_path, exc)) from None
     release = info.release
@@ -59,7 +61,9 @@ def make_submission(results_path: Path, info: SubmissionInfo) -> Submission:
     try:
         return Submission.model_validate(fields)
     except ValidationError as exc:
-        raise SubmissionProblems([line.replace(f"{results_path}: ", "", 1) for line in error_lines(results_path, exc)]) from None
+        # these fields come from the command line, not from the file: no file name in front
+        lines = error_lines(results_path, exc)
+        raise SubmissionProblems([line.removeprefix(f"{results_path}: ") for line in lines]) from None
 
 
 def add_submission(

@@ -124,7 +124,9 @@ def check_submission(sub: Submission, path: Path, catalog: ReleaseCatalog) -> li
     problems: list[str] = []
     result = sub.result
     if not result.complete:
-        problems.append("result.complete: the eval run is incomplete; finish it (rerun the same eval) before submitting")
+        problems.append(
+            "result.complete: the eval run is incomplete; finish it (rerun the same eval) before submitting"
+        )
     for key, ds in sorted(result.datasets.items()):
         problems.extend(_check_dataset(key, ds))
     if sub.release not in catalog.known:
@@ -143,8 +145,8 @@ def _check_dataset(key: str, ds: DatasetResult) -> list[str]:
     where = f"result.datasets.{key}"
     problems = []
     if key == "imagenet-v2" and ds.version not in (None, V2_VARIANT):
-        problems.append(f"{where}.version: variant {ds.version!r}, but the board's ImageNet-V2 column and its baselines "
-                        f"are {V2_VARIANT!r}; re-run the eval with the default ImageNet-V2 variant")
+        problems.append(f"{where}.version: variant {ds.version!r}, but the board's ImageNet-V2 column and its "
+                        f"baselines are {V2_VARIANT!r}; re-run the eval with the default ImageNet-V2 variant")
     if ds.name != key:
         problems.append(f"{where}.name: {ds.name!r} does not match its key {key!r}")
     if ds.top5 < ds.top1:

@@ -62,7 +62,8 @@ class VerifyReport:
         model = self.submission.result.model
         if any(c.metric == "weights_sha256" for c in self.mismatches) and not model.pretrained and not model.checkpoint:
             detail += " (the model has random weights and no checkpoint, so no re-run can reproduce it)"
-        return f"{slug}: {len(self.mismatches)} of {n} checks failed (top-1/top-5 tolerance {self.tolerance} pp): {detail}"
+        failed = f"{len(self.mismatches)} of {n} checks failed (top-1/top-5 tolerance {self.tolerance} pp)"
+        return f"{slug}: {failed}: {detail}"
 
 
 def show_value(value: float | int | str | None) -> str:
@@ -154,7 +155,8 @@ def compare(claimed: EvalResult, measured: EvalResult) -> list[MetricCheck]:
     """The same model (weights, preprocessing), then one check per claimed dataset and metric, in a stable order."""
     checks = [MetricCheck("model", "preprocess", _digest(claimed.model.preprocess), _digest(measured.model.preprocess))]
     if claimed.model.weights_sha256 is not None:
-        checks.append(MetricCheck("model", "weights_sha256", claimed.model.weights_sha256, measured.model.weights_sha256))
+        weights = (claimed.model.weights_sha256, measured.model.weights_sha256)
+        checks.append(MetricCheck("model", "weights_sha256", *weights))
     for name, d in sorted(claimed.datasets.items()):
         m = measured.datasets.get(name)
         for metric in ("top1", "top5", "images"):
