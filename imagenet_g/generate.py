@@ -7,6 +7,8 @@ the spec's scheduler swapped in with ``from_config``, and one CPU ``torch.Genera
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib.metadata import version as package_version
 from pathlib import Path
@@ -266,6 +268,20 @@ def load_generator(spec: GeneratorSpec, model: ResolvedModel, device: str) -> Lo
     pipeline = pipeline.to(device)
     pipeline.set_progress_bar_config(disable=True)
     return LoadedGenerator(pipeline=pipeline, spec=spec, device=device, dtype=dtype)
+
+
+@contextmanager
+def torch_threads(count: int) -> Iterator[None]:
+    """Run with ``count`` CPU threads, then restore. CPU kernels split their sums by thread, so the thread
+    count is part of what decides the exact bytes of a CPU build (it is recorded in the manifest)."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(count)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
 
 
 def load_init_image(path: Path, width: int, height: int) -> Image.Image:

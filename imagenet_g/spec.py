@@ -282,6 +282,12 @@ def load_release(version: str, folder: Path | None = None) -> Release:
     return Release(version=version, folder=root / version, spec=spec, spec_hash=spec.content_hash())
 
 
+def list_releases(folder: Path | None = None) -> list[Release]:
+    """Every release in the releases folder, validated, by version name."""
+    root = releases_dir(folder)
+    return [load_release(version, root) for version in list_versions(root)]
+
+
 __all__ = [
     "GeneratorSpec",
     "Lock",
@@ -290,6 +296,7 @@ __all__ = [
     "Release",
     "ReleaseSpec",
     "SchedulerSpec",
+    "list_releases",
     "list_versions",
     "load_release",
     "load_spec",

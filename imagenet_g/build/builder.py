@@ -40,6 +40,7 @@ class BuildRequest:
     out_dir: Path = DEFAULT_OUT
     splits: tuple[str, ...] | None = None
     batch_size: int = 4
+    threads: int = 1
     device: str | None = None
     allow_lock_mismatch: bool = False
     releases_dir: Path | None = None
@@ -78,7 +79,6 @@ def environment(device: str) -> dict[str, str]:
     env = {"python": platform.python_version(), "platform": platform.platform(), "imagenet-g": __version__}
     env.update({name: package_version(name) for name in ENVIRONMENT_PACKAGES})
     env["device"] = torch.cuda.get_device_name(device) if device.startswith("cuda") else platform.machine()
-    env["torch_threads"] = str(torch.get_num_threads())
     return env
 
 
@@ -161,15 +161,19 @@ def build_release(request: BuildRequest, executor: Executor | None = None) -> Bu
     from imagenet_g.release import write_card
 
     started = time.perf_counter()
-    if request.batch_size < 1:
-        raise ImagenetGError(f"batch size must be at least 1 (got {request.batch_size})")
+    if request.batch_size < 1 or request.threads < 1:
+        raise ImagenetGError(
+            f"batch size and threads must be at least 1 (got {request.batch_size} and {request.threads})"
+        )
     release = load_release(request.version, request.releases_dir)
     shards = plan_shards(release.spec, release.folder, request.splits)
     version_dir = Path(request.out_dir) / release.version
     device = pick_device(request.device)
     dtype = effective_dtype(release.spec.generator, device)
     runner = executor or get_executor(request.executor)
-    settings = BuildSettings(device_type=torch.device(device).type, dtype=dtype, batch_size=request.batch_size)
+    settings = BuildSettings(
+        device_type=torch.device(device).type, dtype=dtype, batch_size=request.batch_size, threads=request.threads
+    )
 
     existing = read_manifest(version_dir)
     if existing is not None:
@@ -193,8 +197,9 @@ def build_release(request: BuildRequest, executor: Executor | None = None) -> Bu
     if todo and existing is not None and existing.build != settings:
         old = existing.build
         raise OutputError(
-            f"{version_dir} was started with batch size {old.batch_size} on {old.device_type} ({old.dtype}); "
-            "rerun with the same --batch-size and --device so the bytes match, or use another --out"
+            f"{version_dir} was started with batch size {old.batch_size}, {old.threads} thread(s) on "
+            f"{old.device_type} ({old.dtype}); rerun with the same --batch-size, --threads and --device so the "
+            "bytes match, or use another --out"
         )
     version_dir.mkdir(parents=True, exist_ok=True)
     for stale in version_dir.glob(TEMP_GLOB):  # left by a killed build; never a finished shard
@@ -212,6 +217,7 @@ def build_release(request: BuildRequest, executor: Executor | None = None) -> Bu
                 model=model,
                 device=device,
                 batch_size=request.batch_size,
+                threads=request.threads,
                 init_root=init_image_root(release.spec, release.folder),
             )
             for record in runner.run(task, todo, advance):

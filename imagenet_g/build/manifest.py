@@ -45,11 +45,12 @@ class SplitRecord(_Strict):
 
 
 class BuildSettings(_Strict):
-    """What, besides the spec and lock, decides the bytes: device kind, dtype and batch size."""
+    """What, besides the spec and lock, decides the bytes: device kind, dtype, batch size, CPU threads."""
 
     device_type: str
     dtype: str
     batch_size: int
+    threads: int
 
 
 class Manifest(_Strict):

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from imagenet_g.build.plan import ShardPlan
 from imagenet_g.build.schema import shard_schema
-from imagenet_g.generate import LoadedGenerator, ResolvedModel, generate_batch
+from imagenet_g.generate import LoadedGenerator, ResolvedModel, generate_batch, torch_threads
 from imagenet_g.spec import OutputSpec, ReleaseSpec
 
 if TYPE_CHECKING:
@@ -31,6 +31,7 @@ class ShardTask:
     model: ResolvedModel
     device: str
     batch_size: int
+    threads: int = 1
     init_root: Path | None = None
 
 
@@ -52,9 +53,9 @@ def generate_shard(
 ) -> pa.Table:
     """Generate every image of ``shard`` in batches of ``task.batch_size`` and return its rows.
 
-    Each image has its own seed and CPU generator, so a given (shard, batch size, device) always gives the
-    same pixels. Batched GPU/CPU kernels may round differently at another batch size, which is why the
-    manifest records the batch size and a resumed build must use the same one.
+    Each image has its own seed and CPU generator, so a given (shard, batch size, threads, device) always
+    gives the same pixels. Kernels may round the last bit differently at another batch size or CPU thread
+    count, which is why the manifest records both and a resumed build must use the same ones.
     """
     import pyarrow as pa
 
@@ -64,7 +65,8 @@ def generate_shard(
         rows = shard.rows[start : start + task.batch_size]
         inits = shard.init_images[start : start + task.batch_size] if shard.init_images else None
         init_paths = [task.init_root / p for p in inits] if inits and task.init_root else None
-        images = generate_batch(generator, [r.prompt for r in rows], [r.seed for r in rows], init_paths)
+        with torch_threads(task.threads):
+            images = generate_batch(generator, [r.prompt for r in rows], [r.seed for r in rows], init_paths)
         for offset, (row, image) in enumerate(zip(rows, images)):
             data, suffix = encode_image(image, task.spec.output)
             values = {

@@ -21,6 +21,7 @@ console = Console()
 err_console = Console(stderr=True)
 
 USER_ERROR_EXIT = 2
+INTERRUPTED_EXIT = 130  # 128 + SIGINT
 
 
 def fail(message: str) -> None:
@@ -44,4 +45,7 @@ def main(argv: list[str] | None = None) -> None:
     except click.ClickException as exc:
         exc.show()
         sys.exit(exc.exit_code)
+    if result == INTERRUPTED_EXIT:  # typer turns Ctrl-C inside a command into a returned 130
+        fail("interrupted; completed work was kept, rerun the same command to resume")
+        sys.exit(USER_ERROR_EXIT)
     sys.exit(result if isinstance(result, int) else 0)

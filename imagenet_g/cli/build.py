@@ -2,4 +2,180 @@
 
 from __future__ import annotations
 
-from imagenet_g.cli.app import app  # noqa: F401
+import dataclasses
+import json
+from pathlib import Path
+from typing import Any, Optional
+
+import typer
+from rich.table import Table
+
+from imagenet_g.cli.app import app, console, err_console
+
+ReleasesDir = typer.Option(
+    None, "--releases-dir", help="folder of release specs (default: $IMAGENET_G_RELEASES, else the repo's releases/)"
+)
+Version = typer.Option(..., "--version", "-v", help="release version, e.g. v1 or smoke")
+OutDir = typer.Option(Path("imagenet-g"), "--out", help="dataset folder holding every built version")
+JsonFlag = typer.Option(False, "--json", help="print JSON instead of a table")
+
+
+def _print_json(value: Any) -> None:
+    console.print_json(json.dumps(value, default=str))
+
+
+def _quiet_libraries() -> None:
+    """diffusers/transformers log loading chatter and draw their own bars; our bar is enough."""
+    from diffusers.utils import logging as diffusers_logging
+    from transformers.utils import logging as transformers_logging
+
+    for logging in (diffusers_logging, transformers_logging):
+        logging.set_verbosity_error()
+        logging.disable_progress_bar()
+
+
+@app.command("releases")
+def releases_command(releases_dir: Optional[Path] = ReleasesDir, as_json: bool = JsonFlag) -> None:
+    """List the release versions and what each one generates."""
+    from imagenet_g.spec import list_releases
+
+    releases = list_releases(releases_dir)
+    rows = [
+        {
+            "version": r.version,
+            "model": r.spec.generator.model,
+            "pipeline": r.spec.generator.pipeline,
+            "classes": len(r.spec.plan.class_indices()),
+            "images": {split: n * len(r.spec.plan.class_indices()) for split, n in r.spec.plan.splits.items()},
+            "spec_hash": r.spec_hash,
+            "locked": r.lock_path.exists(),
+        }
+        for r in releases
+    ]
+    if as_json:
+        _print_json(rows)
+        return
+    table = Table("version", "model", "pipeline", "classes", "images", "spec hash", "locked")
+    for row in rows:
+        images = ", ".join(f"{s}: {n}" for s, n in row["images"].items())
+        table.add_row(row["version"], row["model"], row["pipeline"], str(row["classes"]), images,
+                      row["spec_hash"][:12], "yes" if row["locked"] else "no")
+    console.print(table)
+
+
+@app.command("prompts")
+def prompts_command(
+    version: str = Version,
+    split: Optional[list[str]] = typer.Option(None, "--split", help="only these splits (repeatable)"),
+    limit: Optional[int] = typer.Option(None, "--limit", min=0, help="rows to show (table default 20, JSON all)"),
+    releases_dir: Optional[Path] = ReleasesDir,
+    as_json: bool = JsonFlag,
+) -> None:
+    """Preview the prompt plan of a release: class, template, prompt and seed of every image."""
+    from imagenet_g.prompts import plan_prompts
+    from imagenet_g.spec import load_release
+
+    release = load_release(version, releases_dir)
+    plan = plan_prompts(release.spec, tuple(split) if split else None)
+    rows = [row for rows in plan.values() for row in rows]
+    shown = rows[: limit if limit is not None else (len(rows) if as_json else 20)]
+    if as_json:
+        _print_json([dataclasses.asdict(r) for r in shown])
+        return
+    table = Table("split", "label", "wnid", "class", "#", "template", "prompt", "seed", title=f"{version} prompt plan")
+    for r in shown:
+        table.add_row(r.split, str(r.class_index), r.wnid, r.class_name, str(r.image_index), str(r.template_id),
+                      r.prompt, str(r.seed))
+    console.print(table)
+    console.print(f"showing {len(shown)} of {len(rows)} images; --limit 0 for none, --json for all")
+
+
+@app.command("build")
+def build_command(
+    version: str = Version,
+    out: Path = OutDir,
+    split: Optional[list[str]] = typer.Option(None, "--split", help="only these splits (repeatable)"),
+    batch_size: int = typer.Option(4, "--batch-size", min=1, help="images per pipeline call"),
+    threads: int = typer.Option(1, "--threads", min=1, help="CPU threads for torch (part of the exact bytes)"),
+    device: Optional[str] = typer.Option(None, "--device", help="auto (default), cpu, cuda or cuda:N"),
+    allow_lock_mismatch: bool = typer.Option(
+        False, "--allow-lock-mismatch", help="build even if the model or libraries differ from spec.lock"
+    ),
+    releases_dir: Optional[Path] = ReleasesDir,
+    as_json: bool = JsonFlag,
+) -> None:
+    """Build (or resume) a release into OUT/<version> as parquet shards + manifest + dataset card."""
+    from imagenet_g.build import BuildRequest, build_release
+
+    _quiet_libraries()
+    report = build_release(
+        BuildRequest(
+            version=version,
+            out_dir=out,
+            splits=tuple(split) if split else None,
+            batch_size=batch_size,
+            threads=threads,
+            device=device,
+            allow_lock_mismatch=allow_lock_mismatch,
+            releases_dir=releases_dir,
+            progress=not as_json,
+        )
+    )
+    for diff in report.lock_mismatch:
+        err_console.print(f"[bold yellow]warning:[/] lock mismatch allowed: {diff}")
+    if as_json:
+        _print_json({**dataclasses.asdict(report), "rows": report.rows})
+        return
+    console.print(
+        f"{report.version}: {report.rows} images in {len(report.shards)} shards ({report.written} written, "
+        f"{report.skipped} already built) in {report.seconds:.1f}s on {report.device} ({report.dtype})"
+    )
+    if report.lock_written:
+        console.print(f"wrote the lock for {report.version}; commit releases/{report.version}/spec.lock")
+    if report.complete:
+        folder = report.out_dir.resolve()
+        console.print(f"release folder: {folder}")
+        console.print(f'load it: datasets.load_dataset("{folder}", "{report.version}", split="test")')
+    else:
+        console.print("some splits are not built yet; run build again without --split to finish")
+
+
+@app.command("verify")
+def verify_command(
+    version: str = Version, out: Path = OutDir, releases_dir: Optional[Path] = ReleasesDir, as_json: bool = JsonFlag
+) -> None:
+    """Check every shard of a built release against its manifest and spec."""
+    from imagenet_g.release import verify_release
+    from imagenet_g.spec import load_release
+
+    release = load_release(version, releases_dir)
+    report = verify_release(out, version, expected_spec_hash=release.spec_hash)
+    if as_json:
+        _print_json(dataclasses.asdict(report))
+        return
+    console.print(f"{version}: OK, {report.shards} shards, {report.rows} rows match the manifest "
+                  f"(spec {report.spec_hash[:12]})")
+
+
+@app.command("push")
+def push_command(
+    version: str = Version,
+    repo_id: str = typer.Option(..., "--repo-id", help="Hub dataset repo, e.g. ORG/imagenet-g"),
+    out: Path = OutDir,
+    private: bool = typer.Option(False, "--private", help="create the repo as private"),
+    releases_dir: Optional[Path] = ReleasesDir,
+    as_json: bool = JsonFlag,
+) -> None:
+    """Verify a built release, upload it to a Hub dataset repo and tag the commit with the version."""
+    from imagenet_g.release import PushRequest, push_release
+    from imagenet_g.spec import load_release
+
+    release = load_release(version, releases_dir)
+    report = push_release(
+        PushRequest(version=version, repo_id=repo_id, out_dir=out, private=private,
+                    expected_spec_hash=release.spec_hash)
+    )
+    if as_json:
+        _print_json(dataclasses.asdict(report))
+        return
+    console.print(f"pushed {version} to {report.repo_id} (commit {report.commit[:12]}, tag {report.tag}): {report.url}")
