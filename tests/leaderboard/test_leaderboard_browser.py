@@ -107,3 +107,13 @@ def test_page_loads_sorts_plots_switches_and_escapes(page, board_root):
     assert driver.find_elements(By.CSS_SELECTOR, "#plot circle.pt-entry") == []
     assert driver.execute_script("return window.location.hash") == "#release=smoke"
     assert [e for e in driver.get_log("browser") if e["level"] in ("SEVERE", "WARNING")] == []
+
+
+def test_board_without_releases_says_so(tmp_path, catalog, driver):
+    from selenium.webdriver.common.by import By
+
+    (tmp_path / "leaderboard" / "submissions").mkdir(parents=True)
+    driver.get(build_leaderboard(tmp_path / "leaderboard", catalog, bootstrap=0).html_path.as_uri())
+    assert [e for e in driver.get_log("browser") if e["level"] in ("SEVERE", "WARNING")] == []
+    assert driver.find_element(By.ID, "empty").text.startswith("No releases on this board yet")
+    assert driver.find_element(By.ID, "reference-count").text == "87"

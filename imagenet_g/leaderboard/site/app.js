@@ -281,24 +281,7 @@
     return el("span", {}, [s, text]);
   }
 
-  // ---- release selector ----
-  function renderRelease() {
-    var rel = release();
-    var info = rel.entries.length + (rel.entries.length === 1 ? " entry" : " entries");
-    if (rel.spec_hash) info += " \u00b7 spec hash " + rel.spec_hash.slice(0, 12);
-    document.getElementById("release-info").textContent = info;
-    renderTable();
-    renderTabs();
-    renderPlot();
-  }
-  var select = document.getElementById("release");
-  versions.forEach(function (v) { select.appendChild(el("option", { value: v }, [v])); });
-  select.value = state.release;
-  select.addEventListener("change", function () {
-    state.release = select.value;
-    history.replaceState(null, "", "#release=" + encodeURIComponent(state.release));
-    renderRelease();
-  });
+  // ---- reference points ----
   function renderReference() {
     document.getElementById("reference-note").textContent = DATA.reference_note;
     var refs = Object.keys(DATA.reference).map(function (k) { return DATA.reference[k]; });
@@ -320,6 +303,32 @@
     table.appendChild(body);
     document.getElementById("reference-count").textContent = String(Object.keys(rows).length);
   }
+
+  // ---- release selector ----
+  function renderRelease() {
+    var rel = release();
+    var info = rel.entries.length + (rel.entries.length === 1 ? " entry" : " entries");
+    if (rel.spec_hash) info += " \u00b7 spec hash " + rel.spec_hash.slice(0, 12);
+    document.getElementById("release-info").textContent = info;
+    renderTable();
+    renderTabs();
+    renderPlot();
+  }
+  var select = document.getElementById("release");
   renderReference();
+  if (!versions.length) {  // a board with no release folder yet: say so instead of drawing empty frames
+    var empty = document.getElementById("empty");
+    empty.textContent = "No releases on this board yet: add a submission with `imagenet-g leaderboard add`.";
+    empty.hidden = false;
+    select.disabled = true;
+    return;
+  }
+  versions.forEach(function (v) { select.appendChild(el("option", { value: v }, [v])); });
+  select.value = state.release;
+  select.addEventListener("change", function () {
+    state.release = select.value;
+    history.replaceState(null, "", "#release=" + encodeURIComponent(state.release));
+    renderRelease();
+  });
   renderRelease();
 })();
