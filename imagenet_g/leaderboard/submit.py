@@ -41,11 +41,20 @@ def make_submission(results_path: Path, info: SubmissionInfo) -> Submission:
     """Read an eval results JSON and wrap it with ``info``; raises `SubmissionProblems` on bad input."""
     results_path = Path(results_path)
     try:
-        result = EvalResult.model_validate_json(results_path.read_text(encoding="utf-8"))
+        data = json.loads(results_path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise SubmissionError(
             f"{results_path}: no such results file; run `imagenet-g eval ... --out FILE` first"
         ) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SubmissionError(f"{results_path}: cannot be read ({type(exc).__name__}); pass a results JSON") from None
+    except ValueError as exc:
+        raise SubmissionError(f"{results_path}: not valid JSON: {exc}") from None
+    if isinstance(data, dict) and "result" in data:
+        raise SubmissionError(f"{results_path} is already a submission; pass the results JSON written by "
+                              f"`imagenet-g eval --out`, or check it with `imagenet-g leaderboard validate`")
+    try:
+        result = EvalResult.model_validate(data)
     except ValidationError as exc:
         raise SubmissionProblems(error_lines(results_path, exc)) from None
     release = info.release

@@ -89,9 +89,12 @@ def read_submission(path: Path) -> tuple[Submission | None, list[str]]:
     except (OSError, UnicodeDecodeError) as exc:
         return None, [f"{path}: cannot be read as UTF-8 text ({type(exc).__name__})"]
     try:
-        json.loads(text)
+        data = json.loads(text)
     except ValueError as exc:
         return None, [f"{path}: not valid JSON: {exc}"]
+    if isinstance(data, dict) and "result" not in data and {"model", "datasets"} <= data.keys():
+        return None, [f"{path}: this is an eval results file, not a submission; turn it into one with "
+                      f"`imagenet-g leaderboard add {path} --name ... --category ...`"]
     try:
         return Submission.model_validate_json(text), []
     except ValidationError as exc:
@@ -105,18 +108,18 @@ def error_lines(path: Path, exc: ValidationError) -> list[str]:
 
 def _format_error(err: Mapping[str, object]) -> str:
     where = ".".join(str(part) for part in err["loc"])
+    value = err.get("input")
     if err["type"] == "value_error":  # our own validators: the message already names the field when needed
         message = str(err["ctx"]["error"])
-        return f"{where}: {message}" if where else message
-    message = str(err["msg"])
-    value = err.get("input")
-    if err["type"] == "missing":
-        return f"{where}: required field is missing"
-    if err["type"] == "extra_forbidden":
-        return f"{where}: unknown field; remove it"
-    if isinstance(value, (int, float, bool)) or (isinstance(value, str) and len(value) <= 60):
-        message += f" (got {json.dumps(value)})"
-    return f"{where}: {message}"
+    elif err["type"] == "missing":
+        message = "required field is missing"
+    elif err["type"] == "extra_forbidden":
+        message = "unknown field; remove it"
+    else:
+        message = str(err["msg"])
+        if isinstance(value, (int, float, bool)) or (isinstance(value, str) and len(value) <= 60):
+            message += f" (got {json.dumps(value)})"
+    return f"{where}: {message}" if where else message
 
 
 def check_submission(sub: Submission, path: Path, catalog: ReleaseCatalog) -> list[str]:

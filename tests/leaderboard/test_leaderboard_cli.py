@@ -142,3 +142,22 @@ def test_build_without_a_leaderboard_folder(run_cli, project):
     assert result.stderr == ("imagenet-g: error: no leaderboard at elsewhere: elsewhere/submissions is not a folder; "
                              "pass --root, or add a first entry with `imagenet-g leaderboard add`\n")
     assert not (project / "elsewhere").exists()
+
+
+def test_mixing_up_results_and_submission_files(run_cli, project, results):
+    rel = results.relative_to(project)
+    wrong_way = run_cli("leaderboard", "validate", rel)
+    assert wrong_way.exit_code == 2
+    assert wrong_way.stderr.splitlines() == [
+        f"imagenet-g: error: {rel}: this is an eval results file, not a submission; turn it into one with "
+        f"`imagenet-g leaderboard add {rel} --name ... --category ...`"]
+    assert run_cli("leaderboard", "add", rel, "--name", "x", "--category", "real").exit_code == 0
+    submission = project / "leaderboard" / "submissions" / "v1" / "resnet50.json"
+    again = run_cli("leaderboard", "add", submission, "--name", "x", "--category", "real", "--force")
+    assert again.exit_code == 2 and "is already a submission; pass the results JSON" in again.stderr
+    results.write_text("{not json")
+    broken = run_cli("leaderboard", "add", rel, "--name", "x", "--category", "real")
+    assert broken.exit_code == 2 and broken.stderr.startswith(f"imagenet-g: error: {rel}: not valid JSON")
+    results.write_text("[1, 2]")
+    listed = run_cli("leaderboard", "validate", rel)
+    assert listed.stderr == f"imagenet-g: error: {rel}: Input should be an object\n"
