@@ -43,7 +43,8 @@ def _card_yaml(manifests: list[Manifest]) -> str:
     for m in manifests:
         splits = SplitDict()
         for name, split in m.splits.items():
-            splits.add(SplitInfo(name=name, num_examples=split.num_rows, num_bytes=sum(s.num_bytes for s in split.shards)))
+            size = sum(s.num_bytes for s in split.shards)
+            splits.add(SplitInfo(name=name, num_examples=split.num_rows, num_bytes=size))
         infos[m.version] = DatasetInfo(features=release_features(), config_name=m.version, splits=splits)
         configs[m.version] = {
             "data_files": [{"split": name, "path": f"{m.version}/{name}-*.parquet"} for name in m.splits]
@@ -147,7 +148,8 @@ def verify_release(out_dir: Path, version: str, expected_spec_hash: str | None =
     records = [r for split in manifest.splits.values() for r in split.shards]
     problems += [p for p in (shard_problem(version_dir, r) for r in records) if p]
     known = {r.file for r in records}
-    problems += [f"{p.name} is not in the manifest" for p in sorted(version_dir.glob("*.parquet")) if p.name not in known]
+    stray = [p.name for p in sorted(version_dir.glob("*.parquet")) if p.name not in known]
+    problems += [f"{name} is not in the manifest" for name in stray]
     if not problems and version not in _card_configs(out_dir):
         problems.append(f"{out_dir / CARD_FILE} does not list config {version}")
     if problems:

@@ -146,12 +146,11 @@ def _start_manifest(
 
 def _drop_bad_records(manifest: Manifest, version_dir: Path) -> Manifest:
     """Keep only the records whose shard on disk still matches (a damaged shard is rebuilt)."""
-    return manifest.with_splits(
-        {
-            name: split.model_copy(update={"shards": tuple(s for s in split.shards if shard_problem(version_dir, s) is None)})
-            for name, split in manifest.splits.items()
-        }
-    )
+    splits = {}
+    for name, split in manifest.splits.items():
+        good = tuple(s for s in split.shards if shard_problem(version_dir, s) is None)
+        splits[name] = split.model_copy(update={"shards": good})
+    return manifest.with_splits(splits)
 
 
 def build_release(request: BuildRequest, executor: Executor | None = None) -> BuildReport:

@@ -66,7 +66,8 @@ def test_rows_carry_full_provenance(smoke_build):
 def test_same_spec_twice_gives_identical_shards(smoke_build, releases_root, tmp_path):
     again = build_release(_request("smoke", tmp_path / "imagenet-g", releases_root))
     assert checksums(again) == checksums(smoke_build)
-    assert (again.version_dir / "manifest.json").read_bytes() == (smoke_build.version_dir / "manifest.json").read_bytes()
+    manifests = [(r.version_dir / "manifest.json").read_bytes() for r in (again, smoke_build)]
+    assert manifests[0] == manifests[1]
 
 
 class _KilledAfterFirstShard:
