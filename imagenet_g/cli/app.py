@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sys
 
-import click
 import typer
 from rich.console import Console
 
@@ -37,14 +36,14 @@ def main(argv: list[str] | None = None) -> None:
     except ImagenetGError as exc:
         fail(str(exc))
         sys.exit(USER_ERROR_EXIT)
-    except (KeyboardInterrupt, click.exceptions.Abort):
+    except (KeyboardInterrupt, typer.Abort):
         fail("interrupted; completed work was kept, rerun the same command to resume")
         sys.exit(USER_ERROR_EXIT)
-    except click.exceptions.Exit as exc:
+    except typer.Exit as exc:
         sys.exit(exc.exit_code)
-    except click.ClickException as exc:
+    except typer.TyperException as exc:  # usage errors from typer's bundled click: they print themselves
         exc.show()
-        sys.exit(exc.exit_code)
+        sys.exit(getattr(exc, "exit_code", USER_ERROR_EXIT))
     if result == INTERRUPTED_EXIT:  # typer turns Ctrl-C inside a command into a returned 130
         fail("interrupted; completed work was kept, rerun the same command to resume")
         sys.exit(USER_ERROR_EXIT)
