@@ -117,7 +117,7 @@ def resolve_device(device: str) -> torch.device:
 
 
 def default_workers() -> int:
-    """Decode workers: one per core (up to 8), since decoding, not the model, limits small models."""
+    """Decode workers: one per core (up to 8); they fill the gaps the forward pass leaves on every core."""
     return max(1, min(8, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1))
 
 

@@ -202,8 +202,11 @@ def _load_open_clip(mid: ModelId, pretrained: bool, checkpoint: Path | None, ove
         raise UnknownNameError(f"unknown pretrained tag {weights!r} for {mid.name}{close_matches(weights, tags)}")
     try:
         model, _, transform = open_clip.create_model_and_transforms(mid.name, pretrained=weights)
-    except (RuntimeError, KeyError) as exc:
-        raise ModelError(f"cannot load {weights!r} into open_clip {mid.name}: {' '.join(str(exc).split())[:300]}") from exc
+    except (RuntimeError, KeyError) as exc:  # open_clip reports failed downloads as RuntimeError too
+        raise ModelError(
+            f"cannot load {weights!r} into open_clip {mid.name} (offline? connect to the Hub once to cache the "
+            f"weights, or pass --checkpoint PATH): {' '.join(str(exc).split())[:200]}"
+        ) from exc
     except OSError as exc:
         raise ModelError(
             f"cannot load pretrained weights for {mid.raw!r} ({type(exc).__name__}); connect to the Hub once "
