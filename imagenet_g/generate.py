@@ -7,6 +7,7 @@ the spec's scheduler swapped in with ``from_config``, and one CPU ``torch.Genera
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -22,6 +23,8 @@ if TYPE_CHECKING:
     from PIL import Image
 
 TINY_MODEL = "tiny-random-sd"
+WEIGHT_SUFFIXES = (".safetensors", ".bin", ".ckpt", ".pt", ".pth", ".msgpack", ".onnx")
+SAFETY_COMPONENTS = ("safety_checker",)  # not loaded when the spec turns the safety checker off
 _TINY_SEED = 0  # fixed init: the tiny generator's weights are the same on every run (the smoke lock checks it)
 LOCKED_LIBRARIES = ("torch", "diffusers", "transformers")
 
@@ -35,6 +38,8 @@ class ResolvedModel:
     revision: str | None
     commit: str | None
     path: Path | None
+    variant: str | None = None
+    skipped: tuple[str, ...] = ()  # components not loaded (the safety checker when it is off)
 
 
 @dataclass(frozen=True)
@@ -142,12 +147,32 @@ def save_tiny_pipeline(path: Path) -> Path:
     return path
 
 
-def _folder_hashes(folder: Path) -> dict[str, str]:
-    return {
-        p.relative_to(folder).as_posix(): sha256_file(p)
-        for p in sorted(folder.rglob("*"))
-        if p.is_file() and not any(part.startswith(".") for part in p.relative_to(folder).parts)
-    }
+def _weight_variant(name: str) -> str | None:
+    """'diffusion_pytorch_model.fp16.safetensors' -> 'fp16'; 'model.safetensors' -> None."""
+    parts = name.split(".")
+    return parts[-2] if len(parts) >= 3 else None
+
+
+def loaded_files(folder: Path, variant: str | None, skipped: tuple[str, ...] = ()) -> list[Path]:
+    """The files ``from_pretrained`` reads from a pipeline folder, so that the lock does not depend on what
+    else a cache holds: model_index.json, and in each loaded component's folder its configs plus the weights
+    of the requested variant (non-variant weights where a component has none), safetensors when present."""
+    index = json.loads((folder / "model_index.json").read_text(encoding="utf-8"))
+    components = sorted(
+        name for name, value in index.items()
+        if not name.startswith("_") and isinstance(value, list) and value[0] is not None and name not in skipped
+    )
+    files = [folder / "model_index.json"]
+    for component in components:
+        entries = sorted(p for p in (folder / component).rglob("*") if p.is_file())
+        weights = [p for p in entries if p.suffix in WEIGHT_SUFFIXES]
+        chosen = [p for p in weights if _weight_variant(p.name) == variant] or [
+            p for p in weights if _weight_variant(p.name) is None
+        ]
+        if any(p.suffix == ".safetensors" for p in chosen):
+            chosen = [p for p in chosen if p.suffix == ".safetensors"]
+        files += [p for p in entries if p.suffix not in WEIGHT_SUFFIXES] + chosen
+    return files
 
 
 def _tiny_hashes() -> dict[str, str]:
@@ -170,16 +195,20 @@ def resolve_model(spec: GeneratorSpec, spec_dir: Path) -> ResolvedModel:
         if spec.model != TINY_MODEL:
             raise SpecError(f"generator.model: source tiny provides only {TINY_MODEL!r} (got {spec.model!r})")
         return ResolvedModel(spec.source, spec.model, None, None, None)
+    skipped = () if spec.safety_checker else SAFETY_COMPONENTS
     if spec.source == "local":
         path = (spec_dir / spec.model).resolve()
         if not (path / "model_index.json").is_file():
             raise SpecError(f"generator.model: no diffusers pipeline folder at {path} (model_index.json missing)")
-        return ResolvedModel(spec.source, spec.model, None, None, path)
+        return ResolvedModel(spec.source, spec.model, None, None, path, skipped=skipped)
     from diffusers import DiffusionPipeline
 
-    skip = {} if spec.safety_checker else {"safety_checker": None}
     try:
-        path = Path(DiffusionPipeline.download(spec.model, revision=spec.revision, variant=spec.variant, **skip))
+        path = Path(
+            DiffusionPipeline.download(
+                spec.model, revision=spec.revision, variant=spec.variant, **dict.fromkeys(skipped)
+            )
+        )
     except (OSError, ValueError) as exc:
         raise ImagenetGError(
             f"cannot fetch {spec.model}@{spec.revision or 'main'} from the Hub ({type(exc).__name__}: "
@@ -188,7 +217,7 @@ def resolve_model(spec: GeneratorSpec, spec_dir: Path) -> ResolvedModel:
         ) from None
     # Hub cache layout: .../snapshots/<commit>/ -- the folder name is the resolved commit.
     commit = path.name if path.parent.name == "snapshots" else None
-    return ResolvedModel(spec.source, spec.model, spec.revision, commit, path)
+    return ResolvedModel(spec.source, spec.model, spec.revision, commit, path, spec.variant, skipped)
 
 
 def library_versions() -> dict[str, str]:
@@ -198,7 +227,13 @@ def library_versions() -> dict[str, str]:
 
 def model_lock(model: ResolvedModel) -> Lock:
     """The lock describing what loading ``model`` uses now."""
-    files = _tiny_hashes() if model.path is None else _folder_hashes(model.path)
+    if model.path is None:
+        files = _tiny_hashes()
+    else:
+        files = {
+            p.relative_to(model.path).as_posix(): sha256_file(p)
+            for p in loaded_files(model.path, model.variant, model.skipped)
+        }
     return Lock(
         source=model.source,
         model=model.model,
@@ -262,7 +297,11 @@ def load_generator(spec: GeneratorSpec, model: ResolvedModel, device: str) -> Lo
         if dtype != "float32":  # built in float32; cast only for half precision on GPU
             pipeline = pipeline.to(dtype=getattr(torch, dtype))
     else:
-        extra = {} if spec.safety_checker else {"safety_checker": None, "requires_safety_checker": False}
+        extra: dict[str, Any] = dict.fromkeys(model.skipped)
+        if model.skipped:
+            extra["requires_safety_checker"] = False
+        if model.variant:
+            extra["variant"] = model.variant
         pipeline = pipeline_class.from_pretrained(model.path, dtype=getattr(torch, dtype), **extra)
     _swap_scheduler(pipeline, spec)
     pipeline = pipeline.to(device)

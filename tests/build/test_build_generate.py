@@ -73,3 +73,23 @@ def test_device_and_dtype_rules():
             pick_device("cuda")
     assert spec.dtype == "float16"
     assert effective_dtype(spec, "cpu") == "float32" and effective_dtype(spec, "cuda:0") == "float16"
+
+
+def test_lock_hashes_only_what_the_pipeline_loads(tmp_path):
+    from imagenet_g.generate import save_tiny_pipeline
+
+    folder = save_tiny_pipeline(tmp_path / "model")
+    spec = _generator_spec(source="local", model="model")
+    before = model_lock(resolve_model(spec, tmp_path)).files
+    assert "model_index.json" in before and "unet/diffusion_pytorch_model.safetensors" in before
+    # what else a Hub cache may hold: other variants, other formats, unused components, root checkpoints
+    weights = (folder / "unet" / "diffusion_pytorch_model.safetensors").read_bytes()
+    (folder / "unet" / "diffusion_pytorch_model.fp16.safetensors").write_bytes(weights[:100])
+    (folder / "unet" / "diffusion_pytorch_model.bin").write_bytes(b"old format")
+    (folder / "safety_checker").mkdir()
+    (folder / "safety_checker" / "model.safetensors").write_bytes(b"unused")
+    (folder / "v1-5-pruned.ckpt").write_bytes(b"single file")
+    assert model_lock(resolve_model(spec, tmp_path)).files == before
+    (folder / "vae" / "config.json").write_text((folder / "vae" / "config.json").read_text() + " ")
+    assert model_lock(resolve_model(spec, tmp_path)).files.keys() == before.keys() != {}
+    assert model_lock(resolve_model(spec, tmp_path)).files["vae/config.json"] != before["vae/config.json"]
