@@ -20,8 +20,13 @@ OutDir = typer.Option(Path("imagenet-g"), "--out", help="dataset folder holding 
 JsonFlag = typer.Option(False, "--json", help="print JSON instead of a table")
 
 
+def _jsonable(value: Any) -> Any:
+    """pydantic records (shard records inside reports) as their JSON fields; paths and the rest as text."""
+    return value.model_dump(mode="json") if hasattr(value, "model_dump") else str(value)
+
+
 def _print_json(value: Any) -> None:
-    console.print_json(json.dumps(value, default=str))
+    console.print_json(json.dumps(value, default=_jsonable))
 
 
 def _quiet_libraries() -> None:

@@ -41,6 +41,8 @@ def test_build_then_verify(run_cli, releases_root, tmp_path):
                     "--json")
     report = json.loads(again.stdout)
     assert (report["written"], report["skipped"], report["rows"]) == (0, 2, 2)
+    assert [s["file"] for s in report["shards"]] == ["test-00000-of-00002.parquet", "test-00001-of-00002.parquet"]
+    assert all(len(s["sha256"]) == 64 for s in report["shards"])
     (out / "mini" / "test-00001-of-00002.parquet").write_bytes(b"PAR1")
     broken = run_cli("verify", "--version", "mini", "--out", out, "--releases-dir", releases_root)
     assert broken.exit_code == 2 and "test-00001-of-00002.parquet has 4 bytes" in broken.stderr
