@@ -49,6 +49,10 @@ class DependencyError(ImagenetGError, ImportError):
     """An optional dependency is not installed; the message names the extra to install."""
 
 
+class ClusterError(ImagenetGError, ConnectionError):
+    """A compute cluster (Ray) cannot be reached, lacks the resources asked for, or lost its workers."""
+
+
 def close_matches(name: str, candidates: Iterable[str], n: int = 3) -> str:
     """Return a ' (did you mean: a, b?)' suffix for an unknown name, or '' when nothing is close."""
     matches = difflib.get_close_matches(name, list(candidates), n=n, cutoff=0.6)

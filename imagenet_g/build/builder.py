@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import dataclasses
 import platform
 import time
 from dataclasses import dataclass
+from functools import partial
 from importlib.metadata import version as package_version
 from pathlib import Path
 
 from imagenet_g import __version__
-from imagenet_g.build.executor import Executor, get_executor
+from imagenet_g.build.batching import AUTO, BatchSize, probe_batch_size, resolve_batch_size
+from imagenet_g.build.claim import remove_stale_temps
+from imagenet_g.build.executor import Executor, get_executor, load_task_generator
 from imagenet_g.build.manifest import (
     BuildSettings,
     Manifest,
@@ -21,9 +25,10 @@ from imagenet_g.build.manifest import (
 )
 from imagenet_g.build.plan import ShardPlan, init_image_root, plan_shards
 from imagenet_g.build.schema import SPEC_HASH_KEY
+from imagenet_g.build.sharding import Share, finalize_if_complete, read_job_record, write_job_record
 from imagenet_g.build.shard import ShardTask
-from imagenet_g.build.writer import TEMP_GLOB
 from imagenet_g.errors import ImagenetGError, OutputError, SpecError
+from imagenet_g.fastpath import parse_fast_path
 from imagenet_g.generate import effective_dtype, model_lock, pick_device, resolve_model
 from imagenet_g.progress import progress_bar
 from imagenet_g.spec import Lock, Release, load_release, lock_differences, read_lock, write_lock
@@ -34,18 +39,25 @@ ENVIRONMENT_PACKAGES = ("torch", "diffusers", "transformers", "datasets", "pyarr
 
 @dataclass(frozen=True)
 class BuildRequest:
-    """What to build and where. ``device=None`` picks cuda when available, else cpu."""
+    """What to build and where. ``device=None`` picks cuda when available, else cpu.
+
+    ``batch_size="auto"`` probes the GPU (CPU: 4; a resumed build keeps its recorded size). ``fast_path``: names
+    from ``imagenet_g.fastpath.OPTIONS``. ``share``: build only this job's part of a job array (no manifest.json;
+    the last job to finish, or ``finalize_release``, writes it).
+    """
 
     version: str
     out_dir: Path = DEFAULT_OUT
     splits: tuple[str, ...] | None = None
-    batch_size: int = 4
+    batch_size: BatchSize = 4
     threads: int = 1
     device: str | None = None
     allow_lock_mismatch: bool = False
     releases_dir: Path | None = None
     executor: str = "local"
     progress: bool = True
+    fast_path: tuple[str, ...] = ()
+    share: Share | None = None
 
 
 @dataclass(frozen=True)
@@ -66,6 +78,8 @@ class BuildReport:
     lock_written: bool
     lock_mismatch: tuple[str, ...]
     seconds: float
+    fast_path: tuple[str, ...] = ()
+    finalized: bool = False
 
     @property
     def rows(self) -> int:
@@ -160,21 +174,25 @@ def build_release(request: BuildRequest, executor: Executor | None = None) -> Bu
     from imagenet_g.release import write_card
 
     started = time.perf_counter()
-    if request.batch_size < 1 or request.threads < 1:
+    numeric = isinstance(request.batch_size, int) and request.batch_size >= 1
+    if not (numeric or request.batch_size == AUTO) or request.threads < 1:
         raise ImagenetGError(
-            f"batch size and threads must be at least 1 (got {request.batch_size} and {request.threads})"
+            f"batch size and threads must be at least 1 (got {request.batch_size} and {request.threads}); "
+            "the batch size may also be auto"
         )
+    fast_path = parse_fast_path(request.fast_path)
     release = load_release(request.version, request.releases_dir)
     shards = plan_shards(release.spec, release.folder, request.splits)
+    if request.share is not None:
+        request.share.check(len(shards))
     version_dir = Path(request.out_dir) / release.version
     device = pick_device(request.device)
     dtype = effective_dtype(release.spec.generator, device)
     runner = executor or get_executor(request.executor)
-    settings = BuildSettings(
-        device_type=torch.device(device).type, dtype=dtype, batch_size=request.batch_size, threads=request.threads
-    )
 
     existing = read_manifest(version_dir)
+    if existing is None and request.share is not None:
+        existing = read_job_record(version_dir, request.share)
     if existing is not None:
         _check_manifest(version_dir, release, existing)
     elif version_dir.exists():
@@ -189,41 +207,56 @@ def build_release(request: BuildRequest, executor: Executor | None = None) -> Bu
             f"use another --out or delete {version_dir}"
         )
 
+    recorded = existing.build.batch_size if existing is not None else None
+    batch_size = resolve_batch_size(request.batch_size, device, recorded, release.spec.output.rows_per_shard)
+    task = ShardTask(
+        version=release.version,
+        spec=release.spec,
+        spec_hash=release.spec_hash,
+        version_dir=version_dir,
+        model=model,
+        device=device,
+        batch_size=batch_size or 1,
+        threads=request.threads,
+        init_root=init_image_root(release.spec, release.folder),
+        fast_path=fast_path,
+    )
+    if batch_size is None:
+        batch_size = probe_batch_size(load_task_generator(task), release.spec.output.rows_per_shard)
+        task = dataclasses.replace(task, batch_size=batch_size)
+    settings = BuildSettings(
+        device_type=torch.device(device).type, dtype=dtype, batch_size=batch_size, threads=request.threads,
+        fast_path=fast_path,
+    )
     manifest = _drop_bad_records(
         _start_manifest(existing, release, current, mismatch, settings, shards, device), version_dir
     )
     todo = [s for s in shards if manifest.shard(s.split, s.index) is None]
+    if request.share is not None:
+        todo = request.share.select(shards, todo)
     if todo and existing is not None and existing.build != settings:
         old = existing.build
         raise OutputError(
             f"{version_dir} was started with batch size {old.batch_size}, {old.threads} thread(s) on "
-            f"{old.device_type} ({old.dtype}); rerun with the same --batch-size, --threads and --device so the "
-            "bytes match, or use another --out"
+            f"{old.device_type} ({old.dtype}), fast path {','.join(old.fast_path) or 'none'}; rerun with the same "
+            "--batch-size, --threads, --device and --fast-path so the bytes match, or use another --out"
         )
     version_dir.mkdir(parents=True, exist_ok=True)
-    for stale in version_dir.glob(TEMP_GLOB):  # left by a killed build; never a finished shard
-        stale.unlink()
-    write_manifest(version_dir, manifest)
+    remove_stale_temps(version_dir)  # left by a killed build; never a finished shard, nor one being written
+    save = write_manifest if request.share is None else partial(write_job_record, share=request.share)
+    save(version_dir, manifest)
 
     written = 0
     with progress_bar(f"build {release.version}", sum(len(s.rows) for s in todo), request.progress) as advance:
         if todo:
-            task = ShardTask(
-                version=release.version,
-                spec=release.spec,
-                spec_hash=release.spec_hash,
-                version_dir=version_dir,
-                model=model,
-                device=device,
-                batch_size=request.batch_size,
-                threads=request.threads,
-                init_root=init_image_root(release.spec, release.folder),
-            )
             for record in runner.run(task, todo, advance):
                 manifest = manifest.with_shard(record)
-                write_manifest(version_dir, manifest)
+                save(version_dir, manifest)
                 written += 1
-    if manifest.complete:
+    finalized = False
+    if request.share is not None:
+        finalized = finalize_if_complete(release.version, Path(request.out_dir), request.releases_dir)
+    elif manifest.complete:
         write_card(Path(request.out_dir))
     planned = {(s.split, s.index) for s in shards}
     return BuildReport(
@@ -233,12 +266,14 @@ def build_release(request: BuildRequest, executor: Executor | None = None) -> Bu
         spec_hash=release.spec_hash,
         device=device,
         dtype=dtype,
-        batch_size=request.batch_size,
+        batch_size=batch_size,
         shards=tuple(r for split in manifest.splits.values() for r in split.shards if (r.split, r.index) in planned),
         written=written,
         skipped=len(shards) - len(todo),
-        complete=manifest.complete,
+        complete=manifest.complete or finalized,
         lock_written=lock_written,
         lock_mismatch=mismatch,
         seconds=time.perf_counter() - started,
+        fast_path=fast_path,
+        finalized=finalized,
     )

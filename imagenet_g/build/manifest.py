@@ -51,6 +51,7 @@ class BuildSettings(_Strict):
     dtype: str
     batch_size: int
     threads: int
+    fast_path: tuple[str, ...] = ()
 
 
 class Manifest(_Strict):

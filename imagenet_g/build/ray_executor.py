@@ -6,9 +6,8 @@ starts a fresh one (on any node with room) and runs the interrupted shard again 
 each returns its shard as an arrow table, and the driver writes it (atomically, exactly once, under an
 exclusive claim), checksums it and records it in the manifest.
 
-Bytes match the local executor when the settings match: same batch size, same device kind, and on CPU the same
-torch thread count (each worker runs ``cpus_per_worker`` threads; torch's 1-thread and multi-thread kernels round
-differently), which is why the manifest's environment records the workers' thread count.
+Bytes match the local executor's because the settings that decide them travel in the ``ShardTask``: batch size,
+device kind, fast path, and the torch thread count (each worker reserves that many CPUs from Ray).
 """
 
 from __future__ import annotations
@@ -38,15 +37,15 @@ class RayOptions:
 
     ``address``: None starts a local Ray runtime (or joins ``$RAY_ADDRESS``); ``auto`` joins the cluster started
     on this node with ``ray start``; ``HOST:PORT`` (or ``ray://HOST:PORT``) joins that head node.
-    ``workers``: None uses every GPU (``gpus_per_worker`` each) or, on CPU, every CPU (``cpus_per_worker`` each).
-    ``gpus_per_worker``: None means 1 when building on CUDA, else 0.
+    ``workers``: None uses every GPU (``gpus_per_worker`` each) or, on CPU, every CPU (``threads`` each).
+    ``gpus_per_worker``: None means 1 when building on CUDA, else 0. Each worker also reserves the build's
+    ``threads`` CPUs.
     ``max_restarts``: how often a dead worker is replaced (and its shard retried) before the build gives up.
     """
 
     address: str | None = None
     workers: int | None = None
     gpus_per_worker: float | None = None
-    cpus_per_worker: int = 1
     max_restarts: int = 3
     connect_timeout_s: float = CONNECT_TIMEOUT_S
 
@@ -80,10 +79,10 @@ def _probe(address: str, timeout_s: float) -> None:
 def connect(options: RayOptions) -> bool:
     """Join (or start) the Ray runtime; returns True when this call started it (and so must shut it down)."""
     ray = require_ray()
-    if ray.is_initialized():
-        return False
     if options.address not in (None, "auto", "local"):
         _probe(options.address, options.connect_timeout_s)
+    if ray.is_initialized():
+        return False
     try:
         ray.init(address=options.address, include_dashboard=False, configure_logging=False, log_to_driver=False)
     except ConnectionError as exc:
@@ -94,7 +93,9 @@ def connect(options: RayOptions) -> bool:
     return True
 
 
-def plan_workers(options: RayOptions, resources: dict[str, float], device: str, shards: int) -> tuple[int, float]:
+def plan_workers(
+    options: RayOptions, resources: dict[str, float], device: str, threads: int, shards: int
+) -> tuple[int, float]:
     """(workers, GPUs per worker) for this cluster; raises when it cannot host even what was asked for."""
     gpus = options.gpus_per_worker if options.gpus_per_worker is not None else (1.0 if device != "cpu" else 0.0)
     have_gpus, have_cpus = resources.get("GPU", 0.0), resources.get("CPU", 0.0)
@@ -102,10 +103,10 @@ def plan_workers(options: RayOptions, resources: dict[str, float], device: str, 
         raise ClusterError(
             f"the Ray cluster has {have_gpus:g} GPUs, a worker needs {gpus:g}; add GPU nodes or build with --device cpu"
         )
-    fit = int(have_gpus // gpus) if gpus > 0 else int(have_cpus // options.cpus_per_worker)
+    fit = int(have_gpus // gpus) if gpus > 0 else int(have_cpus // threads)
     workers = options.workers if options.workers is not None else max(1, fit)
     if options.workers is not None and workers > fit:
-        need = f"{gpus:g} GPU" if gpus > 0 else f"{options.cpus_per_worker} CPU"
+        need = f"{gpus:g} GPU" if gpus > 0 else f"{threads} CPU"
         raise ClusterError(
             f"--workers {workers} needs {need} each, but the Ray cluster fits {fit}; "
             "ask for fewer workers or add nodes"
@@ -116,10 +117,7 @@ def plan_workers(options: RayOptions, resources: dict[str, float], device: str, 
 class ShardWorker:
     """One Ray actor: loads the pipeline once, then generates whole shards (returned as arrow tables)."""
 
-    def __init__(self, task: ShardTask, threads: int) -> None:
-        import torch
-
-        torch.set_num_threads(threads)
+    def __init__(self, task: ShardTask) -> None:
         _quiet_libraries()
         # Ray exposes the actor's GPUs as CUDA_VISIBLE_DEVICES, so the driver's cuda:N is cuda here.
         device = "cuda" if task.device.startswith("cuda") else task.device
@@ -180,15 +178,15 @@ class RayExecutor:
             for shard, path in zip(shards, claims):
                 acquire(path, f"shard {shard.filename}")
                 taken.append(path)
-            count, gpus = plan_workers(self.options, ray.cluster_resources(), task.device, len(shards))
+            count, gpus = plan_workers(self.options, ray.cluster_resources(), task.device, task.threads, len(shards))
             restarts = self.options.max_restarts
             worker = _remote_worker().options(
-                num_cpus=self.options.cpus_per_worker,
+                num_cpus=task.threads,
                 num_gpus=gpus,
                 max_restarts=restarts,
                 max_task_retries=restarts,
             )
-            actors = [worker.remote(task, self.options.cpus_per_worker) for _ in range(count)]
+            actors = [worker.remote(task) for _ in range(count)]
             pool = ActorPool(actors)
             for shard in shards:
                 pool.submit(lambda actor, s: actor.generate.remote(s, self.crash_once), shard)

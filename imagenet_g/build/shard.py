@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -33,6 +34,7 @@ class ShardTask:
     batch_size: int
     threads: int = 1
     init_root: Path | None = None
+    fast_path: tuple[str, ...] = ()
 
 
 def encode_image(image: Image.Image, output: OutputSpec) -> tuple[bytes, str]:
@@ -43,6 +45,11 @@ def encode_image(image: Image.Image, output: OutputSpec) -> tuple[bytes, str]:
         return buffer.getvalue(), "png"
     image.save(buffer, format="JPEG", quality=output.jpeg_quality, subsampling=0, optimize=False)
     return buffer.getvalue(), "jpg"
+
+
+def encode_images(images: list[Image.Image], output: OutputSpec) -> list[tuple[bytes, str, int, int]]:
+    """``encode_image`` of each image, with its width and height."""
+    return [(*encode_image(image, output), image.width, image.height) for image in images]
 
 
 def generate_shard(
@@ -61,14 +68,9 @@ def generate_shard(
 
     gen = task.spec.generator
     columns: dict[str, list] = {name: [] for name in shard_schema(task.spec_hash).names}
-    for start in range(0, len(shard.rows), task.batch_size):
-        rows = shard.rows[start : start + task.batch_size]
-        inits = shard.init_images[start : start + task.batch_size] if shard.init_images else None
-        init_paths = [task.init_root / p for p in inits] if inits and task.init_root else None
-        with torch_threads(task.threads):
-            images = generate_batch(generator, [r.prompt for r in rows], [r.seed for r in rows], init_paths)
-        for offset, (row, image) in enumerate(zip(rows, images)):
-            data, suffix = encode_image(image, task.spec.output)
+
+    def add_rows(rows: tuple, inits: tuple[str, ...] | None, encoded: Future) -> None:
+        for offset, (row, (data, suffix, width, height)) in enumerate(zip(rows, encoded.result())):
             values = {
                 "image": {"bytes": data, "path": f"{row.split}/{row.wnid}/{row.image_index:05d}.{suffix}"},
                 "label": row.class_index,
@@ -81,13 +83,30 @@ def generate_shard(
                 "steps": gen.steps,
                 "guidance": gen.guidance,
                 "sampler": gen.scheduler.name,
-                "width": image.width,
-                "height": image.height,
+                "width": width,
+                "height": height,
                 "strength": gen.strength,
                 "init_image": inits[offset] if inits else None,
                 "spec_hash": task.spec_hash,
             }
             for name, value in values.items():
                 columns[name].append(value)
-        advance(len(rows))
+
+    # Encoding (Pillow releases the GIL) runs on a second thread while the next batch is denoised;
+    # at most two batches of decoded images are held at once.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="imagenet-g-encode") as encoder:
+        previous = None
+        for start in range(0, len(shard.rows), task.batch_size):
+            rows = shard.rows[start : start + task.batch_size]
+            inits = shard.init_images[start : start + task.batch_size] if shard.init_images else None
+            init_paths = [task.init_root / p for p in inits] if inits and task.init_root else None
+            with torch_threads(task.threads):
+                images = generate_batch(generator, [r.prompt for r in rows], [r.seed for r in rows], init_paths)
+            current = (rows, inits, encoder.submit(encode_images, images, task.spec.output))
+            if previous is not None:
+                add_rows(*previous)
+            previous = current
+            advance(len(rows))
+        if previous is not None:
+            add_rows(*previous)
     return pa.Table.from_pydict(columns, schema=shard_schema(task.spec_hash))

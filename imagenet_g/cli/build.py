@@ -11,6 +11,7 @@ import typer
 from rich.table import Table
 
 from imagenet_g.cli.app import app, console, err_console
+from imagenet_g.errors import ImagenetGError
 
 ReleasesDir = typer.Option(
     None, "--releases-dir", help="folder of release specs (default: $IMAGENET_G_RELEASES, else the repo's releases/)"
@@ -95,23 +96,76 @@ def prompts_command(
     console.print(f"showing {len(shown)} of {len(rows)} images; --limit 0 for none, --json for all")
 
 
+def _batch_size(value: str) -> int | str:
+    if value == "auto":
+        return value
+    if not value.isdigit() or int(value) < 1:
+        raise typer.BadParameter(f"{value!r} is not a whole number >= 1 or auto")
+    return int(value)
+
+
+def _executor(name: str, address: str | None, workers: int | None, gpus: float | None) -> Any:
+    """The Ray executor for these options, None for the registry's default; Ray flags need --executor ray."""
+    if name != "ray":
+        if address is not None or workers is not None or gpus is not None:
+            raise ImagenetGError("--address, --workers and --gpus-per-worker need --executor ray")
+        return None
+    from imagenet_g.build.ray_executor import RayExecutor, RayOptions
+
+    return RayExecutor(RayOptions(address=address, workers=workers, gpus_per_worker=gpus))
+
+
 @app.command("build")
 def build_command(
     version: str = Version,
     out: Path = OutDir,
     split: Optional[list[str]] = typer.Option(None, "--split", help="only these splits (repeatable)"),
-    batch_size: int = typer.Option(4, "--batch-size", min=1, help="images per pipeline call"),
+    batch_size: str = typer.Option(
+        "4", "--batch-size", callback=_batch_size, help="images per pipeline call, or auto (largest the GPU holds)"
+    ),
     threads: int = typer.Option(1, "--threads", min=1, help="CPU threads for torch (part of the exact bytes)"),
     device: Optional[str] = typer.Option(None, "--device", help="auto (default), cpu, cuda or cuda:N"),
     allow_lock_mismatch: bool = typer.Option(
         False, "--allow-lock-mismatch", help="build even if the model or libraries differ from spec.lock"
+    ),
+    fast_path: Optional[list[str]] = typer.Option(
+        None, "--fast-path", help="GPU speed settings (comma list, recorded in the manifest): "
+        "fp16, sdpa, channels_last, compile_unet, vae_slicing"
+    ),
+    executor: str = typer.Option("local", "--executor", help="local (this process) or ray (a Ray cluster)"),
+    address: Optional[str] = typer.Option(
+        None, "--address", help="ray: auto, or HOST:PORT of the head node (default: start Ray on this machine)"
+    ),
+    workers: Optional[int] = typer.Option(
+        None, "--workers", min=1, help="ray: workers (default: one per GPU; on CPU one per --threads CPUs)"
+    ),
+    gpus_per_worker: Optional[float] = typer.Option(
+        None, "--gpus-per-worker", min=0, help="ray: GPUs per worker (default 1 on CUDA, 0 on CPU)"
+    ),
+    shard_index: Optional[int] = typer.Option(
+        None, "--shard-index", help="job array: this job's number, 0..N-1 (e.g. $SLURM_ARRAY_TASK_ID)"
+    ),
+    num_shards: Optional[int] = typer.Option(None, "--num-shards", help="job array: the number of jobs N"),
+    finalize: bool = typer.Option(
+        False, "--finalize", help="after a job array: check every shard, then write the manifest and the card"
     ),
     releases_dir: Optional[Path] = ReleasesDir,
     as_json: bool = JsonFlag,
 ) -> None:
     """Build (or resume) a release into OUT/<version> as parquet shards + manifest + dataset card."""
     from imagenet_g.build import BuildRequest, build_release
+    from imagenet_g.build.sharding import Share, finalize_release
 
+    if finalize:
+        done = finalize_release(version, out, releases_dir)
+        if as_json:
+            _print_json(dataclasses.asdict(done))
+        else:
+            console.print(f"{done.version}: finalized {done.shards} shards, {done.rows} images "
+                          f"({done.jobs} job records merged) in {done.version_dir}")
+        return
+    if (shard_index is None) != (num_shards is None):
+        raise ImagenetGError("--shard-index and --num-shards go together (job i of N); give both or neither")
     _quiet_libraries()
     report = build_release(
         BuildRequest(
@@ -123,8 +177,12 @@ def build_command(
             device=device,
             allow_lock_mismatch=allow_lock_mismatch,
             releases_dir=releases_dir,
+            executor=executor,
             progress=not as_json,
-        )
+            fast_path=tuple(fast_path or ()),
+            share=Share(shard_index, num_shards) if shard_index is not None else None,
+        ),
+        _executor(executor, address, workers, gpus_per_worker),
     )
     for diff in report.lock_mismatch:
         err_console.print(f"[bold yellow]warning:[/] lock mismatch allowed: {diff}")
@@ -137,6 +195,10 @@ def build_command(
     )
     if report.lock_written:
         console.print(f"wrote the lock for {report.version}; commit releases/{report.version}/spec.lock")
+    if report.finalized:
+        console.print("this was the last job: every shard is there, manifest and card written")
+    elif shard_index is not None:
+        console.print(f"job {shard_index} of {num_shards} done; the last job (or build --finalize) writes the manifest")
     if report.complete:
         folder = report.out_dir.resolve()
         console.print(f"release folder: {folder}")

@@ -1,0 +1,54 @@
+"""Fast-path settings: validated names, recorded in the manifest, resumes refuse a different set."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from imagenet_g.errors import ImagenetGError, UnknownNameError
+from imagenet_g.fastpath import OPTIONS, apply_fast_path, parse_fast_path
+
+
+def test_names_are_validated_and_ordered():
+    assert parse_fast_path(["vae_slicing,sdpa", "sdpa"]) == ("sdpa", "vae_slicing")
+    with pytest.raises(UnknownNameError, match="did you mean: channels_last"):
+        parse_fast_path(["channel_last"])
+
+
+def _images(generator):
+    from imagenet_g.generate import generate_batch
+
+    return np.stack([np.asarray(i) for i in generate_batch(generator, ["a photo of a tench"] * 2, [1, 2])])
+
+
+def test_sdpa_is_bit_identical_and_others_stay_close(releases):
+    from imagenet_g.generate import load_generator, resolve_model
+    from imagenet_g.spec import load_release
+
+    spec = load_release("smoke", releases).spec.generator
+    generator = load_generator(spec, resolve_model(spec, releases / "smoke"), "cpu")
+    base = _images(generator)
+    with pytest.raises(ImagenetGError, match="fp16 needs a CUDA device"):
+        apply_fast_path(generator, ["fp16"])
+    for name in ("sdpa", "vae_slicing", "channels_last"):  # cumulative, on one pipeline
+        generator = apply_fast_path(generator, [name])
+        images = _images(generator)
+        if OPTIONS[name].bit_identical:
+            assert np.array_equal(images, base), name
+        assert np.abs(images.astype(int) - base.astype(int)).max() <= 2, name  # 8-bit pixels: rounding at most
+
+
+def test_fast_path_is_recorded_and_a_resume_must_match(releases, planned, tmp_path, run_cli):
+    out = tmp_path / "imagenet-g"
+    args = ("build", "--version", "smoke", "--releases-dir", releases, "--out", out, "--split", "test")
+    first = run_cli(*args, "--fast-path", "sdpa,vae_slicing", "--batch-size", "auto")
+    assert first.exit_code == 0, first.stderr
+    manifest = json.loads((out / "smoke" / "manifest.json").read_text())
+    assert manifest["build"]["fast_path"] == ["sdpa", "vae_slicing"]
+    assert manifest["build"]["batch_size"] == 4  # auto on CPU
+    (out / "smoke" / planned[-1]).unlink()
+    other = run_cli(*args, "--fast-path", "channels_last")
+    assert other.exit_code == 2
+    assert "fast path" in other.stderr

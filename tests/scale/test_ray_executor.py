@@ -1,0 +1,67 @@
+"""The Ray executor gives the local executor's bytes, survives a dying worker, and fails clearly."""
+
+from __future__ import annotations
+
+import sys
+import time
+
+import pytest
+from scale_helpers import shard_checksums
+
+from imagenet_g.build import BuildRequest, build_release
+from imagenet_g.errors import ClusterError, DependencyError
+
+pytestmark = pytest.mark.ray
+
+
+def test_ray_build_matches_local_build_even_when_a_worker_dies(ray_runtime, releases, planned, reference, tmp_path):
+    from imagenet_g.build.ray_executor import RayExecutor, RayOptions
+
+    marker = tmp_path / "crashed"
+    out = tmp_path / "imagenet-g"
+    executor = RayExecutor(RayOptions(workers=2), crash_once=(planned[1], marker))
+    report = build_release(BuildRequest("smoke", out_dir=out, releases_dir=releases, progress=False), executor)
+    assert marker.exists()  # a worker really died on that shard (os._exit mid-task)
+    assert report.complete and report.written == len(planned)
+    assert shard_checksums(out / "smoke") == reference
+    assert not list((out / "smoke").glob(".*"))  # no claim or temp file left behind
+
+
+def test_more_workers_than_the_cluster_holds_is_refused(ray_runtime, releases, tmp_path, run_cli):
+    result = run_cli(
+        "build", "--version", "smoke", "--releases-dir", releases, "--out", tmp_path / "o",
+        "--executor", "ray", "--workers", "5",
+    )
+    assert result.exit_code == 2
+    assert "--workers 5" in result.stderr and "fits 2" in result.stderr
+    assert not list((tmp_path / "o" / "smoke").glob("*.parquet"))
+
+
+def test_without_ray_the_error_names_the_extra(monkeypatch, releases, tmp_path, run_cli):
+    monkeypatch.setitem(sys.modules, "ray", None)  # import ray -> ImportError
+    from imagenet_g.build.ray_executor import require_ray
+
+    with pytest.raises(DependencyError, match=r"imagenet-g\[ray\]"):
+        require_ray()
+    result = run_cli("build", "--version", "smoke", "--releases-dir", releases, "--out", tmp_path, "--executor", "ray")
+    assert result.exit_code == 2
+    assert "pip install 'imagenet-g[ray]'" in result.stderr
+
+
+def test_unreachable_address_fails_fast_with_exit_2(releases, tmp_path, run_cli):
+    started = time.monotonic()
+    result = run_cli(
+        "build", "--version", "smoke", "--releases-dir", releases, "--out", tmp_path,
+        "--executor", "ray", "--address", "127.0.0.1:9",
+    )
+    assert result.exit_code == 2
+    assert "cannot reach a Ray head node at 127.0.0.1:9" in result.stderr
+    assert time.monotonic() - started < 30
+    assert not list(tmp_path.rglob("*.parquet"))
+
+
+def test_malformed_address_is_refused():
+    from imagenet_g.build.ray_executor import _probe
+
+    with pytest.raises(ClusterError, match="not auto or HOST:PORT"):
+        _probe("headnode", 1.0)
