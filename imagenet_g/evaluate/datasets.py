@@ -17,8 +17,8 @@ val-on-*-classes            derived from imagenet (val images of those classes) 
 ==========================  ==================================================================  =======
 
 Counts are the published ones (ObjectNet: the images of its 113 ImageNet-overlapping classes).
-A Hub dataset id (``ORG/NAME`` or ``ORG/NAME:split``) needs an ``image`` column and a ``label``
-column holding ImageNet-1k indices.
+A Hub dataset id (``ORG/NAME`` or ``ORG/NAME:split``), or a local folder of its parquet shards, needs an
+``image`` column and a ``label`` column holding ImageNet-1k indices.
 """
 
 from __future__ import annotations
@@ -296,6 +296,11 @@ class Location:
     where: str
 
 
+def _is_hf_folder(folder: Path) -> bool:
+    """A `datasets` folder (parquet shards at the top or under data/), not image files in class folders."""
+    return any(folder.glob("*.parquet")) or any(folder.glob("data/*.parquet"))
+
+
 def candidate_folders(spec: DatasetSpec, data_root: Path, variant: str = V2_VARIANTS[0]) -> tuple[Path, ...]:
     """The folders under ``data_root`` where ``spec`` is looked for, in order."""
     return tuple(Path(data_root) / f.format(variant=variant) for f in spec.folders)
@@ -306,6 +311,8 @@ def locate(spec: DatasetSpec, data_root: Path, path: str | None = None, variant:
     if spec.parent is not None:
         return None
     if path:
+        if Path(path).is_dir() and spec.layout != "release" and _is_hf_folder(Path(path)):
+            return Location("hub", str(Path(path)))  # a local copy of a Hub dataset: load_dataset reads it too
         if Path(path).exists():
             return Location("folder", str(Path(path)))
         if HUB_ID.match(path):
@@ -321,7 +328,10 @@ def _hub_images(where: str, split: str, config: str | None = None):
     """Load ``where`` (a Hub id or a local dataset folder) with ``datasets``; undecoded images, ImageNet targets."""
     import datasets
 
-    ds = datasets.load_dataset(where, config, split=split)
+    try:
+        ds = datasets.load_dataset(where, config, split=split)
+    except (ValueError, OSError) as exc:  # unknown split, offline Hub, missing repo (FileNotFoundError)
+        raise DatasetNotFoundError(f"cannot load {where} (split {split}): {' '.join(str(exc).split())[:200]}") from exc
     if "image" not in ds.column_names or "label" not in ds.column_names:
         raise DatasetNotFoundError(f"{where} has columns {ds.column_names}; need 'image' and 'label' (ImageNet index)")
     targets = np.asarray(ds["label"], dtype=np.int64)

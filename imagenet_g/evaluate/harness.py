@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from imagenet_g.errors import UnknownNameError
 from imagenet_g.evaluate.datasets import FolderImages, HubImages
 from imagenet_g.evaluate.metrics import topk_indices
 from imagenet_g.evaluate.models import LoadedModel
@@ -106,14 +107,20 @@ def _collate(batch):
 
 
 def resolve_device(device: str) -> torch.device:
-    """'auto' -> cuda if available, else mps, else cpu; anything else as torch spells it."""
+    """'auto' -> cuda if available, else mps, else cpu; anything else as torch spells it (checked here)."""
     if device == "auto":
         if torch.cuda.is_available():
             return torch.device("cuda")
         if getattr(torch.backends, "mps", None) and torch.backends.mps.is_available():
             return torch.device("mps")
         return torch.device("cpu")
-    return torch.device(device)
+    try:
+        dev = torch.device(device)
+    except RuntimeError as exc:
+        raise UnknownNameError(f"unknown device {device!r}; use auto, cpu, cuda, cuda:N or mps") from exc
+    if dev.type == "cuda" and not torch.cuda.is_available():
+        raise UnknownNameError(f"device {device!r} asked for, but torch sees no CUDA device; use --device cpu or auto")
+    return dev
 
 
 def default_workers() -> int:

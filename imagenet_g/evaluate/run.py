@@ -16,7 +16,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from imagenet_g import labels
-from imagenet_g.errors import DatasetNotFoundError, ImagenetGError, OutputError
+from imagenet_g.errors import DatasetNotFoundError, ImagenetGError, OutputError, UnknownNameError
 from imagenet_g.evaluate import datasets as ds
 from imagenet_g.evaluate.harness import Predictions, predict, resolve_device
 from imagenet_g.evaluate.metrics import accuracy_from_topk, topk_hits
@@ -93,8 +93,11 @@ def environment(device: str) -> dict[str, str]:
 def _plan(request: EvalRequest) -> tuple[tuple[str, ...], set[str]]:
     """Datasets to run (controls of requested shift sets added) and the explicitly requested ones."""
     for name in request.paths:
-        ds.get_spec(name)
+        parent = ds.get_spec(name).parent
+        if parent:
+            raise UnknownNameError(f"{name} is scored from {parent}'s images; set --path {parent}=DIR instead")
     ds.check_variant(request.v2_variant)
+    resolve_device(request.device)
     explicit = set(ds.expand_names(request.datasets)) if request.datasets else set()
     names = list(ds.expand_names(request.datasets or ("all",)))
     for name in list(names):

@@ -108,6 +108,11 @@ def test_cli_data_lists_found_and_missing(run_cli, data_root, tmp_path):
         (["--path", "imagenet-r"], "NAME=PATH"),
         (["--v2-variant", "threshold-0.7"], "unknown ImageNet-V2 variant"),
         (["--checkpoint", "{tmp}/none.pth"], "is not a file"),
+        (["--device", "cuda:3"], "no CUDA device"),
+        (["--datasets", "imagenet-a", "--path", "someorg/imagenet-a"], "NAME=PATH"),
+        (["--datasets", "imagenet-a", "--path", "imagenet-a=someorg/imagenet-a"], "cannot load someorg/imagenet-a"),
+        (["--device", "gpu"], "unknown device 'gpu'"),
+        (["--path", "val-on-imagenet-r-classes=/x"], "set --path imagenet=DIR"),
     ],
 )
 def test_bad_input_exits_2_with_one_line(run_cli, data_root, tmp_path, args, message):

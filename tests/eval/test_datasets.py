@@ -102,3 +102,23 @@ def test_subset_keeps_targets_aligned(data_root):
     sub = data.images.subset(np.isin(data.images.targets, [6]))
     assert len(sub) == PER_CLASS and set(sub.targets) == {6}
     assert all(labels.wnids()[6] in k for k in (sub.key(i) for i in range(len(sub))))
+
+
+def test_a_datasets_folder_with_image_and_imagenet_label_columns(tmp_path, data_root):
+    import datasets
+
+    src = _load("imagenet-a", data_root).images
+    rows = {"image": [src.paths[i] for i in range(len(src))], "label": src.targets.tolist()}
+    folder = tmp_path / "imagenet-a-hf"
+    folder.mkdir()
+    table = datasets.Dataset.from_dict(rows).cast_column("image", datasets.Image())
+    table.to_parquet(folder / "test-00000.parquet")
+    data = _load("imagenet-a", tmp_path / "nowhere", path=str(folder))
+    assert isinstance(data.images, ds.HubImages) and data.images.targets.tolist() == src.targets.tolist()
+    assert data.images.open(0).size == src.open(0).size
+    bad = tmp_path / "bad-hf"
+    bad.mkdir()
+    datasets.Dataset.from_dict({"image": rows["image"], "label": [1000 + t for t in rows["label"]]}).cast_column(
+        "image", datasets.Image()).to_parquet(bad / "test-00000.parquet")
+    with pytest.raises(DatasetNotFoundError, match="ImageNet-1k indices"):
+        _load("imagenet-a", tmp_path / "nowhere", path=str(bad))
