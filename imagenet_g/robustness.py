@@ -179,11 +179,16 @@ def fit_logit(x, y) -> LinearFit:
     return fit_linear(logit(x), logit(y))
 
 
+def _line(slope, intercept, control_top1, axis: str) -> np.ndarray:
+    """The fitted line(s) evaluated at ``control_top1``, in percent; broadcasts over arrays of fits."""
+    if axis == "linear":
+        return slope * np.asarray(control_top1, dtype=float) + intercept
+    return inverse_logit(slope * logit(control_top1) + intercept)
+
+
 def predict(fit: LinearFit, control_top1, axis: Literal["linear", "logit"]) -> np.ndarray:
     """Shift top-1 (percent) that the baseline fit predicts for the given control top-1 (percent)."""
-    if axis == "linear":
-        return fit.slope * np.asarray(control_top1, dtype=float) + fit.intercept
-    return inverse_logit(fit.slope * logit(control_top1) + fit.intercept)
+    return _line(fit.slope, fit.intercept, control_top1, axis)
 
 
 _FITS = {"linear": fit_linear, "logit": fit_logit}
@@ -212,7 +217,6 @@ def effective_robustness(
         bx, by = (x[idx], y[idx]) if axis == "linear" else (logit(x)[idx], logit(y)[idx])
         slopes, intercepts = _lstsq(bx, by)
         ok = np.isfinite(slopes)
-        boot_fits = LinearFit(slopes[ok], intercepts[ok])  # arrays: predict() broadcasts over resamples
-        ers = shift_top1 - predict(boot_fits, control_top1, axis)
+        ers = shift_top1 - _line(slopes[ok], intercepts[ok], control_top1, axis)
         ci_low, ci_high = (float(v) for v in np.percentile(ers, [2.5, 97.5]))
     return FitER(axis=axis, slope=fit.slope, intercept=fit.intercept, er=er, ci_low=ci_low, ci_high=ci_high)
