@@ -183,6 +183,8 @@ def build_release(request: BuildRequest, executor: Executor | None = None) -> Bu
     fast_path = parse_fast_path(request.fast_path)
     release = load_release(request.version, request.releases_dir)
     shards = plan_shards(release.spec, release.folder, request.splits)
+    # the manifest sizes every split of the spec, so that a --split build is recorded as incomplete
+    every_split = plan_shards(release.spec, release.folder) if request.splits else shards
     if request.share is not None:
         request.share.check(len(shards))
     version_dir = Path(request.out_dir) / release.version
@@ -229,7 +231,7 @@ def build_release(request: BuildRequest, executor: Executor | None = None) -> Bu
         fast_path=fast_path,
     )
     manifest = _drop_bad_records(
-        _start_manifest(existing, release, current, mismatch, settings, shards, device), version_dir
+        _start_manifest(existing, release, current, mismatch, settings, every_split, device), version_dir
     )
     todo = [s for s in shards if manifest.shard(s.split, s.index) is None]
     if request.share is not None:

@@ -10,6 +10,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+import yaml
 from build_helpers import add_release, checksums, mini_spec_data
 from PIL import Image
 
@@ -17,10 +18,11 @@ import imagenet_g.build.executor as executor_module
 import imagenet_g.build.writer as writer_module
 from imagenet_g.build import BuildRequest, LocalExecutor, build_release, plan_shards, read_manifest
 from imagenet_g.build.shard import ShardTask, generate_shard
-from imagenet_g.errors import DatasetNotFoundError, ImagenetGError, OutputError, SpecError
+from imagenet_g.errors import DatasetNotFoundError, ImagenetGError, OutputError, ReleaseIntegrityError, SpecError
 from imagenet_g.files import sha256_file
 from imagenet_g.generate import load_generator, resolve_model, save_tiny_pipeline
 from imagenet_g.labels import unique_class_names
+from imagenet_g.release import verify_release
 from imagenet_g.spec import load_release, read_lock
 
 
@@ -260,3 +262,22 @@ def test_bad_requests(releases_root, tmp_path):
         build_release(_request("smoke", tmp_path, releases_root, splits=("train",)))
     with pytest.raises(ImagenetGError, match="batch size and threads must be at least 1"):
         build_release(_request("smoke", tmp_path, releases_root, batch_size=0))
+
+
+def test_splits_build_separately_and_complete_together(own_releases, tmp_path):
+    data = mini_spec_data()
+    data["plan"]["splits"] = {"test": 1, "val": 1}
+    add_release(own_releases, "two", data)
+    out = tmp_path / "imagenet-g"
+    partial = build_release(_request("two", out, own_releases, splits=("val",)))
+    assert not partial.complete and [s.file for s in partial.shards] == [
+        "val-00000-of-00002.parquet", "val-00001-of-00002.parquet"]
+    assert not (out / "README.md").exists()
+    with pytest.raises(ReleaseIntegrityError, match="test shard 0 of 2 never built; test shard 1 of 2 never built"):
+        verify_release(out, "two")
+    whole = build_release(_request("two", out, own_releases))
+    assert whole.complete and (whole.written, whole.skipped) == (2, 2)
+    meta = yaml.safe_load((out / "README.md").read_text().split("---\n")[1])
+    assert meta["configs"][0]["data_files"] == [
+        {"split": "test", "path": "two/test-*.parquet"}, {"split": "val", "path": "two/val-*.parquet"}]
+    assert verify_release(out, "two").rows == 4
