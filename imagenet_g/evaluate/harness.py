@@ -44,7 +44,6 @@ def input_pipeline(model: LoadedModel, border: int = 0) -> InputPipeline:
     """The model's input pipeline for a dataset that trims ``border`` pixels off each edge."""
     if model.preprocess is not None:
         cfg = model.preprocess.with_border(border)
-        # timm PrefetchLoader: (x - 255 * mean) / (255 * std) in float32, computed the same way here
         return InputPipeline(
             cfg.pixel_key(), cfg.pil_transform(), tuple(m * 255 for m in cfg.mean), tuple(s * 255 for s in cfg.std)
         )
@@ -128,6 +127,32 @@ def default_workers() -> int:
     return max(1, min(8, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1))
 
 
+class _Runner:
+    """One model on the device: picks its decoded input, normalises (timm configs), runs the forward pass."""
+
+    def __init__(self, model: LoadedModel, pipeline: InputPipeline, slot: int, dev: torch.device,
+                 channels_last: bool, amp: bool) -> None:
+        module = model.module.to(dev).eval()
+        self.module = module.to(memory_format=torch.channels_last) if channels_last else module
+        self.slot, self.dev, self.channels_last = slot, dev, channels_last
+        self.norm = None
+        if pipeline.mean255 is not None:
+            # timm PrefetchLoader: (x - 255 * mean) / (255 * std) in float32, computed the same way here
+            shape = (1, -1, 1, 1)
+            self.norm = (torch.tensor(pipeline.mean255, device=dev).view(shape),
+                         torch.tensor(pipeline.std255, device=dev).view(shape))
+        self.autocast = torch.autocast(dev.type, dtype=torch.float16) if amp else nullcontext()
+
+    def __call__(self, inputs: tuple[torch.Tensor, ...]) -> torch.Tensor:
+        x = inputs[self.slot].to(self.dev, non_blocking=True)
+        if self.norm is not None:
+            x = x.float().sub_(self.norm[0]).div_(self.norm[1])
+        if self.channels_last:
+            x = x.contiguous(memory_format=torch.channels_last)
+        with self.autocast:
+            return self.module(x).float()
+
+
 def predict(
     models: Sequence[LoadedModel],
     images: FolderImages | HubImages,
@@ -149,18 +174,9 @@ def predict(
     dev = resolve_device(device)
     use_amp = dev.type == "cuda" if amp is None else amp
     pipelines = [input_pipeline(m, border) for m in models]
-    keys = list(dict.fromkeys(p.key for p in pipelines))
+    keys = list(dict.fromkeys(p.key for p in pipelines))  # one decoded tensor per distinct pixel config
     transforms = [next(p.transform for p in pipelines if p.key == k) for k in keys]
-    slots = [keys.index(p.key) for p in pipelines]
-    norms = [
-        (torch.tensor(p.mean255, device=dev).view(1, -1, 1, 1), torch.tensor(p.std255, device=dev).view(1, -1, 1, 1))
-        if p.mean255 is not None else None
-        for p in pipelines
-    ]
-    modules = []
-    for m in models:
-        module = m.module.to(dev).eval()
-        modules.append(module.to(memory_format=torch.channels_last) if channels_last else module)
+    runners = [_Runner(m, p, keys.index(p.key), dev, channels_last, use_amp) for m, p in zip(models, pipelines)]
     n_workers = default_workers() if workers is None else workers
     loader = torch.utils.data.DataLoader(
         _Decoded(images, transforms), batch_size=batch_size, shuffle=False, num_workers=n_workers,
@@ -170,21 +186,13 @@ def predict(
     tops: list[dict[str, list[np.ndarray]]] = [{h: [] for h in heads} for _ in models]
     scores: list[dict[str, list[np.ndarray]]] = [{h: [] for h in heads} for _ in models]
     failures: list[tuple[int, str]] = []
-    autocast = torch.autocast(dev.type, dtype=torch.float16) if use_amp else nullcontext()
     with progress_bar(description, len(images), progress) as advance, torch.inference_mode():
         for index, inputs, failed in loader:
             failures.extend(failed)
             if len(index):
                 rows.append(index.numpy())
-                for i, module in enumerate(modules):
-                    x = inputs[slots[i]].to(dev, non_blocking=True)
-                    if norms[i] is not None:
-                        x = x.float().sub_(norms[i][0]).div_(norms[i][1])
-                    if channels_last:
-                        x = x.contiguous(memory_format=torch.channels_last)
-                    with autocast:
-                        logits = module(x)
-                    logits = logits.float()
+                for i, run in enumerate(runners):
+                    logits = run(inputs)
                     for head, indices in heads.items():
                         top, score = topk_indices(logits, TOP_K, indices)
                         tops[i][head].append(top)
