@@ -192,8 +192,10 @@ def push_release(request: PushRequest, api: Any = None) -> PushReport:
     except ReleaseIntegrityError as exc:
         raise ReleaseIntegrityError(f"refusing to push: {exc}") from None
     if api is None:
-        from huggingface_hub import HfApi
+        from huggingface_hub import HfApi, constants
 
+        if constants.HF_HUB_OFFLINE:
+            raise ImagenetGError("cannot push while HF_HUB_OFFLINE is set; unset it, then push again")
         api = HfApi()
     try:
         api.create_repo(request.repo_id, repo_type="dataset", private=request.private, exist_ok=True)
@@ -205,8 +207,9 @@ def push_release(request: PushRequest, api: Any = None) -> PushReport:
             commit_message=f"Release {request.version} (spec {checked.spec_hash[:12]})",
         )
         api.create_tag(request.repo_id, repo_type="dataset", tag=request.version, revision=commit.oid)
-    except OSError as exc:  # huggingface_hub's HTTP and cache errors are OSErrors
-        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    except Exception as exc:  # noqa: BLE001 -- Hub HTTP errors are OSErrors, but transport errors of its HTTP
+        # client (no network, DNS) share no base class with them; every failure here is reported on one line
+        first = f"{type(exc).__name__}: {str(exc).splitlines()[0]}" if str(exc) else type(exc).__name__
         raise ImagenetGError(
             f"push of {request.version} to {request.repo_id} failed: {first}; check `hf auth login`, the repo id, "
             f"and that tag {request.version} does not exist yet (a released version is immutable)"

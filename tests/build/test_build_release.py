@@ -82,6 +82,10 @@ def test_verify_catches_other_spec_edited_manifest_and_no_build(built_copy, tmp_
         verify_release(built_copy, "smoke")
 
 
+class _ConnectError(Exception):
+    """Like the Hub client's transport errors: not an OSError."""
+
+
 @dataclass
 class _Commit:
     oid: str
@@ -96,8 +100,10 @@ class FakeHfApi:
 
     def _record(self, name, args, kwargs):
         self.calls.append((name, args, kwargs))
-        if name == self.fail_on:
+        if name == self.fail_on == "create_tag":
             raise OSError("409 Client Error: Conflict (tag already exists)")
+        if name == self.fail_on:
+            raise _ConnectError("[Errno -2] Name or service not known")
 
     def create_repo(self, *args, **kwargs):
         self._record("create_repo", args, kwargs)
@@ -139,5 +145,16 @@ def test_push_refuses_a_release_that_fails_verify(built_copy):
 
 def test_push_hub_error_is_one_clear_line(smoke_build):
     api = FakeHfApi(fail_on="create_tag")
-    with pytest.raises(ImagenetGError, match="push of smoke to org/imagenet-g failed: 409 .* does not exist yet"):
+    with pytest.raises(ImagenetGError, match="push of smoke to org/imagenet-g failed: OSError: 409 .* does not exist"):
         push_release(PushRequest("smoke", "org/imagenet-g", out_dir=Path(smoke_build.out_dir)), api=api)
+    offline = FakeHfApi(fail_on="create_repo")
+    with pytest.raises(ImagenetGError, match="failed: _ConnectError: .Errno -2. Name or service not known; check"):
+        push_release(PushRequest("smoke", "org/imagenet-g", out_dir=Path(smoke_build.out_dir)), api=offline)
+
+
+def test_push_with_the_real_client_refuses_offline(smoke_build, monkeypatch):
+    from huggingface_hub import constants
+
+    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", True)
+    with pytest.raises(ImagenetGError, match="cannot push while HF_HUB_OFFLINE is set"):
+        push_release(PushRequest("smoke", "org/imagenet-g", out_dir=smoke_build.out_dir))
