@@ -243,10 +243,13 @@ def build_release(request: BuildRequest, executor: Executor | None = None) -> Bu
             f"{old.device_type} ({old.dtype}), fast path {','.join(old.fast_path) or 'none'}; rerun with the same "
             "--batch-size, --threads, --device and --fast-path so the bytes match, or use another --out"
         )
-    version_dir.mkdir(parents=True, exist_ok=True)
-    remove_stale_temps(version_dir)  # left by a killed build; never a finished shard, nor one being written
     save = write_manifest if request.share is None else partial(write_job_record, share=request.share)
-    save(version_dir, manifest)
+    try:
+        version_dir.mkdir(parents=True, exist_ok=True)
+        save(version_dir, manifest)
+    except OSError as exc:
+        raise OutputError(f"cannot write to {version_dir}: {exc.strerror or exc}; choose another --out") from None
+    remove_stale_temps(version_dir)  # left by a killed build; never a finished shard, nor one being written
 
     written = 0
     with progress_bar(f"build {release.version}", sum(len(s.rows) for s in todo), request.progress) as advance:

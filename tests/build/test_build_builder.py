@@ -257,6 +257,14 @@ def test_image_to_image_uses_real_init_images(own_releases, tmp_path):
         build_release(_request("i2i", tmp_path / "out2", own_releases))
 
 
+def test_unwritable_output_is_one_clear_line(releases_root, tmp_path, run_cli):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    result = run_cli("build", "--version", "mini", "--out", blocker, "--releases-dir", releases_root)
+    assert result.exit_code == 2 and "cannot write to" in result.stderr and "choose another --out" in result.stderr
+    assert blocker.read_text() == "not a folder"
+
+
 def test_bad_requests(releases_root, tmp_path):
     with pytest.raises(SpecError, match="unknown split 'train'"):
         build_release(_request("smoke", tmp_path, releases_root, splits=("train",)))
