@@ -243,12 +243,19 @@ def build_release(request: BuildRequest, executor: Executor | None = None) -> Bu
             f"{old.device_type} ({old.dtype}), fast path {','.join(old.fast_path) or 'none'}; rerun with the same "
             "--batch-size, --threads, --device and --fast-path so the bytes match, or use another --out"
         )
-    save = write_manifest if request.share is None else partial(write_job_record, share=request.share)
-    try:
-        version_dir.mkdir(parents=True, exist_ok=True)
-        save(version_dir, manifest)
-    except OSError as exc:
-        raise OutputError(f"cannot write to {version_dir}: {exc.strerror or exc}; choose another --out") from None
+    write_record = write_manifest if request.share is None else partial(write_job_record, share=request.share)
+
+    def save(manifest: Manifest) -> None:
+        try:
+            version_dir.mkdir(parents=True, exist_ok=True)
+            write_record(version_dir, manifest)
+        except OSError as exc:
+            raise OutputError(
+                f"cannot write to {version_dir}: {exc.strerror or exc}; the shards recorded so far are kept, "
+                "free space or choose another --out, then rerun to resume"
+            ) from None
+
+    save(manifest)
     remove_stale_temps(version_dir)  # left by a killed build; never a finished shard, nor one being written
 
     written = 0
@@ -256,7 +263,7 @@ def build_release(request: BuildRequest, executor: Executor | None = None) -> Bu
         if todo:
             for record in runner.run(task, todo, advance):
                 manifest = manifest.with_shard(record)
-                save(version_dir, manifest)
+                save(manifest)
                 written += 1
     finalized = False
     if request.share is not None:

@@ -265,6 +265,28 @@ def test_unwritable_output_is_one_clear_line(releases_root, tmp_path, run_cli):
     assert blocker.read_text() == "not a folder"
 
 
+def test_full_disk_while_recording_a_shard_keeps_the_record_before(releases_root, tmp_path, monkeypatch, run_cli):
+    import imagenet_g.build.builder as builder_module
+
+    real_write = builder_module.write_manifest
+    calls = []
+
+    def manifest_until_full(version_dir, manifest):
+        calls.append(1)
+        if len(calls) == 3:  # the start record, shard 0's record, then the disk is full
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real_write(version_dir, manifest)
+
+    monkeypatch.setattr(builder_module, "write_manifest", manifest_until_full)
+    out = tmp_path / "imagenet-g"
+    result = run_cli("build", "--version", "mini", "--out", out, "--releases-dir", releases_root)
+    assert result.exit_code == 2 and "No space left on device" in result.stderr and "rerun to resume" in result.stderr
+    assert read_manifest(out / "mini").shard("test", 0) is not None
+    monkeypatch.setattr(builder_module, "write_manifest", real_write)
+    report = build_release(_request("mini", out, releases_root))
+    assert (report.written, report.skipped, report.complete) == (1, 1, True)
+
+
 def test_bad_requests(releases_root, tmp_path):
     with pytest.raises(SpecError, match="unknown split 'train'"):
         build_release(_request("smoke", tmp_path, releases_root, splits=("train",)))
