@@ -16,7 +16,7 @@ from typing import Any
 from imagenet_g.build.builder import DEFAULT_OUT
 from imagenet_g.build.manifest import MANIFEST_FILE, Manifest, read_manifest, shard_problem
 from imagenet_g.build.schema import release_features
-from imagenet_g.errors import ImagenetGError, ReleaseIntegrityError
+from imagenet_g.errors import ImagenetGError, OutputError, ReleaseIntegrityError
 from imagenet_g.files import atomic_write_text
 
 CARD_FILE = "README.md"
@@ -100,7 +100,13 @@ def card_text(out_dir: Path) -> str:
 def write_card(out_dir: Path) -> Path:
     """Write ``out_dir/README.md`` atomically."""
     path = out_dir / CARD_FILE
-    atomic_write_text(path, card_text(out_dir))
+    try:
+        atomic_write_text(path, card_text(out_dir))
+    except OSError as exc:
+        raise OutputError(
+            f"cannot write the dataset card {path}: {exc.strerror or exc}; the shards are kept, free space and "
+            "rerun the build to write it"
+        ) from None
     return path
 
 

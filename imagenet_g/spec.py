@@ -18,7 +18,7 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from imagenet_g.errors import SpecError, UnknownNameError, close_matches
+from imagenet_g.errors import OutputError, SpecError, UnknownNameError, close_matches
 from imagenet_g.files import atomic_write_text
 from imagenet_g.labels import TEMPLATE_SETS, resolve_classes
 
@@ -231,7 +231,13 @@ def read_lock(path: Path) -> Lock | None:
 
 def write_lock(path: Path, lock: Lock) -> None:
     """Write a lock file (JSON, which is also YAML) atomically."""
-    atomic_write_text(path, lock.model_dump_json(indent=2) + "\n")
+    try:
+        atomic_write_text(path, lock.model_dump_json(indent=2) + "\n")
+    except OSError as exc:
+        raise OutputError(
+            f"cannot write the lock {path}: {exc.strerror or exc}; make the releases folder writable "
+            "(or pass --releases-dir) and build again"
+        ) from None
 
 
 def releases_dir(explicit: Path | None = None) -> Path:

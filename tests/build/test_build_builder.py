@@ -287,6 +287,26 @@ def test_full_disk_while_recording_a_shard_keeps_the_record_before(releases_root
     assert (report.written, report.skipped, report.complete) == (1, 1, True)
 
 
+def test_card_and_lock_write_failures_are_one_line(own_releases, tmp_path, monkeypatch, run_cli):
+    import imagenet_g.release as release_module
+    import imagenet_g.spec as spec_module
+
+    def full(path, text):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(spec_module, "atomic_write_text", full)
+    result = run_cli("build", "--version", "mini", "--out", tmp_path / "out", "--releases-dir", own_releases)
+    assert result.exit_code == 2 and "cannot write the lock" in result.stderr and "spec.lock" in result.stderr
+    monkeypatch.undo()
+    monkeypatch.setattr(release_module, "atomic_write_text", full)
+    result = run_cli("build", "--version", "mini", "--out", tmp_path / "out", "--releases-dir", own_releases)
+    assert result.exit_code == 2 and "cannot write the dataset card" in result.stderr
+    assert read_manifest(tmp_path / "out" / "mini").complete
+    monkeypatch.undo()
+    report = build_release(_request("mini", tmp_path / "out", own_releases))
+    assert report.written == 0 and (tmp_path / "out" / "README.md").is_file()
+
+
 def test_bad_requests(releases_root, tmp_path):
     with pytest.raises(SpecError, match="unknown split 'train'"):
         build_release(_request("smoke", tmp_path, releases_root, splits=("train",)))
