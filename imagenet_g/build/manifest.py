@@ -94,7 +94,8 @@ def read_manifest(version_dir: Path) -> Manifest | None:
         return Manifest.model_validate_json(path.read_bytes())
     except ValidationError as exc:
         raise ReleaseIntegrityError(
-            f"{path} is damaged ({exc.error_count()} problems); delete {version_dir} and build again"
+            f"{path} is damaged ({exc.error_count()} problems); delete it and rerun the build, which checks the "
+            "shards' spec and rebuilds them"
         ) from None
 
 

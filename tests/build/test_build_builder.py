@@ -307,6 +307,17 @@ def test_card_and_lock_write_failures_are_one_line(own_releases, tmp_path, monke
     assert report.written == 0 and (tmp_path / "out" / "README.md").is_file()
 
 
+def test_damaged_manifest_is_named_and_recoverable(releases_root, tmp_path, run_cli):
+    out = tmp_path / "imagenet-g"
+    first = build_release(_request("mini", out, releases_root))
+    (out / "mini" / "manifest.json").write_text('{"version": "mini", "spec_ha')
+    result = run_cli("build", "--version", "mini", "--out", out, "--releases-dir", releases_root)
+    assert result.exit_code == 2 and "manifest.json is damaged" in result.stderr and "delete it" in result.stderr
+    (out / "mini" / "manifest.json").unlink()
+    again = build_release(_request("mini", out, releases_root))
+    assert again.written == 2 and checksums(again) == checksums(first)
+
+
 def test_bad_requests(releases_root, tmp_path):
     with pytest.raises(SpecError, match="unknown split 'train'"):
         build_release(_request("smoke", tmp_path, releases_root, splits=("train",)))
