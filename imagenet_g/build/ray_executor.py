@@ -29,6 +29,7 @@ from imagenet_g.build.writer import write_shard
 from imagenet_g.errors import ClusterError, DependencyError, ImagenetGError
 
 CONNECT_TIMEOUT_S = 10.0
+PROGRESS_S = 1.0  # how often the driver collects the workers' progress while waiting for a shard
 
 
 @dataclass(frozen=True)
@@ -114,21 +115,42 @@ def plan_workers(
     return max(1, min(workers, shards)), gpus
 
 
+class ProgressBoard:
+    """A small Ray actor counting the images each shard has finished, whichever worker (or retry) did them."""
+
+    def __init__(self) -> None:
+        self.done: dict[str, int] = {}
+
+    def report(self, shard: str, images: int) -> None:
+        self.done[shard] = max(self.done.get(shard, 0), images)  # a retried shard counts from 0 again
+
+    def total(self) -> int:
+        return sum(self.done.values())
+
+
 class ShardWorker:
     """One Ray actor: loads the pipeline once, then generates whole shards (returned as arrow tables)."""
 
-    def __init__(self, task: ShardTask) -> None:
+    def __init__(self, task: ShardTask, board: Any) -> None:
         _quiet_libraries()
         # Ray exposes the actor's GPUs as CUDA_VISIBLE_DEVICES, so the driver's cuda:N is cuda here.
         device = "cuda" if task.device.startswith("cuda") else task.device
         self.task = task
+        self.board = board
         self.generator = load_task_generator(task, device)
 
     def generate(self, shard: ShardPlan, crash_once: tuple[str, str] | None = None) -> tuple[str, Any]:
-        """(shard file name, its rows as an arrow table)."""
+        """(shard file name, its rows as an arrow table); reports each finished batch to the board."""
         if crash_once is not None and shard.filename == crash_once[0] and _first_time(Path(crash_once[1])):
             os._exit(1)  # testing hook: die like a killed process, mid-shard, exactly once
-        return shard.filename, generate_shard(self.task, shard, self.generator)
+        done = 0
+
+        def advance(images: int) -> None:
+            nonlocal done
+            done += images
+            self.board.report.remote(shard.filename, done)
+
+        return shard.filename, generate_shard(self.task, shard, self.generator, advance)
 
 
 def _first_time(marker: Path) -> bool:
@@ -149,8 +171,9 @@ def _quiet_libraries() -> None:
 
 
 @cache
-def _remote_worker() -> Any:
-    return require_ray().remote(ShardWorker)
+def _remote_classes() -> tuple[Any, Any]:
+    ray = require_ray()
+    return ray.remote(ShardWorker), ray.remote(num_cpus=0)(ProgressBoard)
 
 
 class RayExecutor:
@@ -180,25 +203,34 @@ class RayExecutor:
                 taken.append(path)
             count, gpus = plan_workers(self.options, ray.cluster_resources(), task.device, task.threads, len(shards))
             restarts = self.options.max_restarts
-            worker = _remote_worker().options(
+            worker_class, board_class = _remote_classes()
+            board = board_class.remote()
+            worker = worker_class.options(
                 num_cpus=task.threads,
                 num_gpus=gpus,
                 max_restarts=restarts,
                 max_task_retries=restarts,
             )
-            actors = [worker.remote(task) for _ in range(count)]
-            pool = ActorPool(actors)
+            actors = [board] + [worker.remote(task, board) for _ in range(count)]
+            pool = ActorPool(actors[1:])
             for shard in shards:
                 pool.submit(lambda actor, s: actor.generate.remote(s, self.crash_once), shard)
             by_name = {s.filename: (s, p) for s, p in zip(shards, claims)}
+            shown = 0
             while pool.has_next():
-                filename, table = _result(ray, pool, restarts)
+                finished = _result(ray, pool, restarts)
+                total = ray.get(board.total.remote())
+                advance(total - shown)
+                shown = total
+                if finished is None:
+                    continue
+                filename, table = finished
                 shard, path = by_name[filename]
                 record = write_shard(table, task.version_dir, shard)
                 release(path)
                 taken.remove(path)
-                advance(len(shard.rows))
                 yield record
+            advance(sum(len(s.rows) for s in shards) - shown)
         finally:
             for path in taken:
                 release(path)
@@ -209,9 +241,14 @@ class RayExecutor:
 
 
 def _result(ray: Any, pool: Any, restarts: int) -> Any:
-    """The next finished shard; worker errors of ours surface as themselves, dead workers as ClusterError."""
+    """The next finished shard, or None after ``PROGRESS_S`` without one (time to redraw the progress bar).
+
+    Worker errors of ours surface as themselves, dead workers as ClusterError.
+    """
     try:
-        return pool.get_next_unordered()
+        return pool.get_next_unordered(timeout=PROGRESS_S)
+    except TimeoutError:
+        return None
     except ray.exceptions.RayTaskError as exc:
         if isinstance(exc.cause, ImagenetGError):
             raise exc.cause from None

@@ -17,12 +17,19 @@ pytestmark = pytest.mark.ray
 def test_ray_build_matches_local_build_even_when_a_worker_dies(ray_runtime, releases, planned, reference, tmp_path):
     from imagenet_g.build.ray_executor import RayExecutor, RayOptions
 
+    progress = []
+
+    class Recorded(RayExecutor):
+        def run(self, task, shards, advance):
+            return super().run(task, shards, progress.append)
+
     marker = tmp_path / "crashed"
     out = tmp_path / "imagenet-g"
-    executor = RayExecutor(RayOptions(workers=2), crash_once=(planned[1], marker))
+    executor = Recorded(RayOptions(workers=2), crash_once=(planned[1], marker))
     report = build_release(BuildRequest("smoke", out_dir=out, releases_dir=releases, progress=False), executor)
     assert marker.exists()  # a worker really died on that shard (os._exit mid-task)
     assert report.complete and report.written == len(planned)
+    assert sum(progress) == report.rows and min(progress) >= 0  # the retried shard is not counted twice
     assert shard_checksums(out / "smoke") == reference
     assert not list((out / "smoke").glob(".*"))  # no claim or temp file left behind
 
