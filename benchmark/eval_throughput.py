@@ -110,7 +110,9 @@ def child(args: argparse.Namespace) -> None:
     start = time.perf_counter()
     n = fn(Path(args.folder), models, args.batch_size, args.workers)
     seconds = time.perf_counter() - start
-    peak = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss + resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024
+    # ru_maxrss is in KiB on Linux; workers are forked, so shared pages count in both terms (an upper bound)
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss + resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    peak = rss / 1024
     print(json.dumps({"images": n, "seconds": seconds, "peak_mib": peak}))
 
 

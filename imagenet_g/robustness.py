@@ -109,7 +109,9 @@ def _testbed_column(name: str) -> str:
     if name in TESTBED_COLUMNS.values():
         return name
     known = [*TESTBED_COLUMNS, *TESTBED_COLUMNS.values()]
-    hint = " (ImageNet-G baselines are the leaderboard's standard entries: pass BaselinePoints)" if name == "imagenet-g" else ""
+    hint = ""
+    if name == "imagenet-g":
+        hint = " (ImageNet-G baselines are the leaderboard's standard entries: pass BaselinePoints)"
     raise UnknownNameError(
         f"no baseline column for {name!r}{close_matches(name, known)}{hint}; "
         f"choose one of: {', '.join(TESTBED_COLUMNS)}"

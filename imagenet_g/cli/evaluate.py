@@ -30,20 +30,26 @@ def _fmt(value: float | None) -> str:
     return "-" if value is None else f"{value:+.2f}"
 
 
+MODEL_HELP = "timm name, timm/<name>.<tag>, open_clip:<arch>/<tag>, or package.module:callable"
+DATASETS_HELP = "comma-separated names or collections (natural-shift, controls, all); default: all that are found"
+V2_HELP = "ImageNet-V2 variant: matched-frequency, threshold0.7, top-images"
+OUT_HELP = "results JSON (default results/<model>.json); per-dataset predictions parquet go beside it"
+
+
 @app.command("eval")
 def eval_command(
-    model: Annotated[str, typer.Option("--model", "-m", help="timm name, timm/<name>.<tag>, open_clip:<arch>/<tag>, pkg.module:callable")],
+    model: Annotated[str, typer.Option("--model", "-m", help=MODEL_HELP)],
     checkpoint: Annotated[Optional[Path], typer.Option(help="local state dict to load (beats pretrained)")] = None,
-    pretrained: Annotated[bool, typer.Option("--pretrained/--no-pretrained", help="load the library's pretrained weights")] = True,
-    datasets: Annotated[Optional[str], typer.Option(help="comma-separated names or collections (natural-shift, controls, all); default: all found")] = None,
+    pretrained: Annotated[bool, typer.Option("--pretrained/--no-pretrained", help="load the library's weights")] = True,
+    datasets: Annotated[Optional[str], typer.Option(help=DATASETS_HELP)] = None,
     release: Annotated[str, typer.Option(help="ImageNet-G release (version) to score")] = "v1",
     data_root: Annotated[Path, typer.Option(help=DATA_ROOT_HELP)] = Path("."),
     path: Annotated[Optional[list[str]], typer.Option("--path", help=PATH_HELP)] = None,
-    v2_variant: Annotated[str, typer.Option(help="ImageNet-V2 variant: matched-frequency, threshold0.7, top-images")] = "matched-frequency",
+    v2_variant: Annotated[str, typer.Option(help=V2_HELP)] = "matched-frequency",
     batch_size: Annotated[int, typer.Option(min=1)] = 64,
     device: Annotated[str, typer.Option(help="auto, cpu, cuda, cuda:1, mps")] = "auto",
-    workers: Annotated[Optional[int], typer.Option(min=0, help="decode worker processes (default: one per core)")] = None,
-    out: Annotated[Optional[Path], typer.Option(help="results JSON (default results/<model>.json); predictions parquet go beside it")] = None,
+    workers: Annotated[Optional[int], typer.Option(min=0, help="decode worker processes (default: 1 per core)")] = None,
+    out: Annotated[Optional[Path], typer.Option(help=OUT_HELP)] = None,
     bootstrap: Annotated[int, typer.Option(min=0, help="bootstrap resamples for the ER 95% interval")] = 1000,
     as_json: Annotated[bool, typer.Option("--json", help="print the results JSON instead of a table")] = False,
 ) -> None:

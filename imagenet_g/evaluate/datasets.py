@@ -231,7 +231,10 @@ def _walk_classes(root: Path, target_of: Callable[[str], int | None], layout_hin
         raise DatasetNotFoundError(f"no images found in {root}; expected {layout_hint}")
     order = sorted(range(len(paths)), key=lambda i: _natural_key(paths[i]))
     return FolderImages(
-        str(root), tuple(paths[i] for i in order), np.asarray([targets[i] for i in order], dtype=np.int64), dict(skipped)
+        str(root),
+        tuple(paths[i] for i in order),
+        np.asarray([targets[i] for i in order], dtype=np.int64),
+        dict(skipped),
     )
 
 
@@ -306,7 +309,9 @@ def candidate_folders(spec: DatasetSpec, data_root: Path, variant: str = V2_VARI
     return tuple(Path(data_root) / f.format(variant=variant) for f in spec.folders)
 
 
-def locate(spec: DatasetSpec, data_root: Path, path: str | None = None, variant: str = V2_VARIANTS[0]) -> Location | None:
+def locate(
+    spec: DatasetSpec, data_root: Path, path: str | None = None, variant: str = V2_VARIANTS[0]
+) -> Location | None:
     """Find a dataset: an explicit path or Hub id, else the first publisher folder under ``data_root``."""
     if spec.parent is not None:
         return None
@@ -363,7 +368,8 @@ def _load_release(spec: DatasetSpec, location: Location, release: str) -> Loaded
     ds, images = _hub_images(location.where, "test", release)
     checksum = None
     if location.kind == "folder":
-        checksum = json.loads((Path(location.where) / release / "manifest.json").read_text(encoding="utf-8")).get("spec_hash")
+        manifest = Path(location.where) / release / "manifest.json"
+        checksum = json.loads(manifest.read_text(encoding="utf-8")).get("spec_hash")
     elif "spec_hash" in ds.column_names:
         checksum = ",".join(ds.unique("spec_hash"))
     return LoadedDataset(spec, images, location.where, version=release, checksum=checksum)
@@ -419,7 +425,8 @@ def inventory(
             location = locate(source, data_root, paths.get(source.name), variant)
             if location is None:
                 looked = ", ".join(str(p) for p in candidate_folders(source, data_root, variant))
-                out.append(DatasetStatus(spec.name, False, None, None, spec.expected_images, note=f"looked in {looked}"))
+                note = f"looked in {looked}"
+                out.append(DatasetStatus(spec.name, False, None, None, spec.expected_images, note=note))
                 continue
             if source.name not in scanned:
                 scanned[source.name] = load(source, location, release, variant)
@@ -431,7 +438,7 @@ def inventory(
         targets = data.images.targets
         count = len(targets) if not spec.parent else int(np.isin(targets, labels.subset_indices(spec.classes)).sum())
         skipped = sum(data.images.skipped.values()) if not spec.parent else 0
-        note = ", ".join(f"{v} {k}" for k, v in data.images.skipped.items()) if not spec.parent else f"from {spec.parent}"
+        note = f"from {spec.parent}" if spec.parent else ", ".join(f"{v} {k}" for k, v in data.images.skipped.items())
         if data.version:
             note = f"version {data.version}" + (f"; {note}" if note else "")
         out.append(DatasetStatus(spec.name, True, data.source, count, spec.expected_images, skipped, note))

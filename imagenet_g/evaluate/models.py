@@ -64,7 +64,9 @@ def parse_model_id(model_id: str) -> ModelId:
     if text.startswith(OPEN_CLIP_PREFIX):
         arch, _, tag = text[len(OPEN_CLIP_PREFIX):].partition("/")
         if not arch:
-            raise UnknownNameError(f"model id {model_id!r} names no open_clip architecture; use open_clip:ViT-B-32/openai")
+            raise UnknownNameError(
+                f"model id {model_id!r} names no open_clip architecture; use open_clip:ViT-B-32/openai"
+            )
         return ModelId(text, "open_clip", arch, tag or None)
     if ":" in text and not text.startswith("hf-hub:"):
         module, _, attr = text.partition(":")
@@ -189,7 +191,8 @@ def _load_open_clip(mid: ModelId, pretrained: bool, checkpoint: Path | None, ove
     if overrides:
         raise UnknownNameError("preprocessing overrides apply to timm models only; open_clip uses its own transform")
     if mid.name not in open_clip.list_models():
-        raise UnknownNameError(f"unknown open_clip model {mid.name!r}{close_matches(mid.name, open_clip.list_models())}")
+        hint = close_matches(mid.name, open_clip.list_models())
+        raise UnknownNameError(f"unknown open_clip model {mid.name!r}{hint}")
     weights = str(checkpoint) if checkpoint else (mid.tag if pretrained else None)
     if pretrained and weights is None:
         tags = open_clip.list_pretrained_tags_by_model(mid.name)
@@ -244,7 +247,9 @@ def _load_custom(mid: ModelId, pretrained: bool, checkpoint: Path | None, overri
     built = factory()
     module, transform = built if isinstance(built, tuple) else (built, None)
     if not isinstance(module, torch.nn.Module):
-        raise ModelError(f"{mid.raw!r} returned {type(module).__name__}, not a torch.nn.Module (or a (module, transform) pair)")
+        raise ModelError(
+            f"{mid.raw!r} returned {type(module).__name__}, not a torch.nn.Module (or a (module, transform) pair)"
+        )
     if checkpoint is not None:
         _load_state(module, checkpoint, mid.raw)
     preprocess = None if transform is not None else resolve_preprocess(module, overrides)

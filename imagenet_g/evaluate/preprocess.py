@@ -53,7 +53,8 @@ class PreprocessConfig:
 
     def as_dict(self) -> dict[str, object]:
         """The config as recorded in the results JSON."""
-        return {"kind": "timm", **{k: list(v) if isinstance(v, tuple) else v for k, v in dataclasses.asdict(self).items()}}
+        fields = dataclasses.asdict(self)
+        return {"kind": "timm", **{k: list(v) if isinstance(v, tuple) else v for k, v in fields.items()}}
 
 
 def resolve_preprocess(model, overrides: Mapping[str, object] | None = None) -> PreprocessConfig:

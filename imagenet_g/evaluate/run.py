@@ -186,7 +186,7 @@ def _effective_robustness(
             continue
         if shift == "imagenet-g":
             if request.imagenet_g_baselines is None:
-                skipped[shift] = "ImageNet-G baselines are the leaderboard's standard entries (`leaderboard verify` fits it)"
+                skipped[shift] = "ImageNet-G baselines are the leaderboard's standard entries (the leaderboard fits it)"
                 continue
             baselines = request.imagenet_g_baselines
         else:
@@ -251,7 +251,8 @@ def run_eval(request: EvalRequest, progress: bool = False) -> EvalResult:
         save(complete=False)
     if not results:
         raise DatasetNotFoundError(
-            f"no dataset found under {request.data_root}; run `imagenet-g data --data-root DIR` to see where each is looked for"
+            f"no dataset found under {request.data_root}; "
+            "run `imagenet-g data --data-root DIR` to see where each is looked for"
         )
     er, er_skipped = _effective_robustness(request, results)
     return save(complete=True, er=er, er_skipped=er_skipped)

@@ -30,7 +30,8 @@ def write_images(folder: Path, n: int, seed: int, ext: str = "jpg", border: bool
         if ext == "png" and mode == "CMYK":
             mode = "P"  # nor PNG this one
         image = image.convert(mode)
-        image.save(folder / f"img{seed}_{j}.{ext}", quality=90) if ext != "png" else image.save(folder / f"img{seed}_{j}.png")
+        options = {"quality": 90} if ext != "png" else {}
+        image.save(folder / f"img{seed}_{j}.{ext}", **options)
 
 
 # ImageNet indices picked so that every subset is exercised: 6 and 658 are in, 658 and 879

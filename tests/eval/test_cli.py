@@ -41,7 +41,8 @@ def test_run_writes_a_complete_result_with_every_dataset_and_er(full_run):
         "unreadable image (OSError)": 1, "unreadable image (UnidentifiedImageError)": 1,  # truncated; text as .jpg
     }
     assert result.datasets["objectnet"].skipped_reasons == {"outside the 113 ImageNet-overlapping classes": 2}
-    assert set(result.effective_robustness) == {"imagenet-v2", "imagenet-r", "imagenet-sketch", "objectnet", "imagenet-a"}
+    shifts = {"imagenet-v2", "imagenet-r", "imagenet-sketch", "objectnet", "imagenet-a"}
+    assert set(result.effective_robustness) == shifts
     er = result.effective_robustness["imagenet-r"]
     assert er.control == "val-on-imagenet-r-classes" and er.n_baselines > 40
     assert er.control_top1 == result.datasets["val-on-imagenet-r-classes"].top1
@@ -128,7 +129,8 @@ def test_bad_input_exits_2_with_one_line(run_cli, data_root, tmp_path, args, mes
 
 def test_output_under_a_file_is_a_clear_error(run_cli, data_root, tmp_path):
     (tmp_path / "afile").write_text("x")
-    res = run_cli("eval", "--model", MODEL, "--no-pretrained", "--data-root", data_root, "--out", tmp_path / "afile" / "r.json")
+    out = tmp_path / "afile" / "r.json"
+    res = run_cli("eval", "--model", MODEL, "--no-pretrained", "--data-root", data_root, "--out", out)
     assert res.exit_code == 2 and "cannot write results" in res.stderr
 
 

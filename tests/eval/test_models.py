@@ -79,7 +79,8 @@ def test_checkpoint_loads_and_a_wrong_one_is_a_clear_error(tmp_path):
 def test_custom_callable_returning_a_module_or_a_module_and_transform(tmp_path, monkeypatch):
     (tmp_path / "user_models.py").write_text(
         "import torch, torchvision.transforms as T\n"
-        "def plain():\n    torch.manual_seed(0)\n    return torch.nn.Sequential(torch.nn.AdaptiveAvgPool2d(1), torch.nn.Flatten(), torch.nn.Linear(3, 1000))\n"
+        "def plain():\n    torch.manual_seed(0)\n"
+        "    return torch.nn.Sequential(torch.nn.AdaptiveAvgPool2d(1), torch.nn.Flatten(), torch.nn.Linear(3, 1000))\n"
         "def with_transform():\n    return plain(), T.Compose([T.Resize(8), T.CenterCrop(8), T.ToTensor()])\n"
         "def not_a_module():\n    return 3\n"
     )
