@@ -52,15 +52,9 @@ def make_images(root: Path, n: int, seed: int = 0) -> Path:
 
 
 def _models(names: list[str]):
-    import torch
-
     from imagenet_g.evaluate.models import load_model
 
-    out = []
-    for i, name in enumerate(names):
-        torch.manual_seed(i)
-        out.append(load_model(name, pretrained=False))
-    return out
+    return [load_model(name, pretrained=False, seed=i) for i, name in enumerate(names)]
 
 
 def run_reference(folder: Path, models: list, batch_size: int, workers: int) -> int:

@@ -277,9 +277,18 @@ def load_model(
     pretrained: bool = True,
     checkpoint: Path | None = None,
     preprocess_overrides: dict | None = None,
+    seed: int = 0,
 ) -> LoadedModel:
-    """Build the classifier named by ``model_id`` in eval mode; ``checkpoint`` (a state dict) beats pretrained."""
+    """Build the classifier named by ``model_id`` in eval mode; ``checkpoint`` (a state dict) beats pretrained.
+
+    Weight initialisation runs under ``torch.manual_seed(seed)`` (the global RNG is restored after), so a
+    ``--no-pretrained`` model gets the same random weights on every run and its results can be re-checked.
+    """
+    import torch
+
     mid = parse_model_id(model_id)
-    loaded = LOADERS[mid.source](mid, pretrained, _check_checkpoint(checkpoint), dict(preprocess_overrides or {}))
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        loaded = LOADERS[mid.source](mid, pretrained, _check_checkpoint(checkpoint), dict(preprocess_overrides or {}))
     loaded.module.eval()
     return loaded

@@ -44,8 +44,7 @@ def reference(module, folder: Path, border: int = 0):
 
 @pytest.fixture(scope="module", params=MODELS)
 def model(request):
-    torch.manual_seed(0)
-    return load_model(request.param, pretrained=False)
+    return load_model(request.param, pretrained=False)  # seeded random weights
 
 
 def _ours(model, spec_name: str, folder: Path, batch_size: int = 4, workers: int = 2):

@@ -43,7 +43,6 @@ def test_unknown_names_get_close_matches():
 
 
 def test_timm_model_records_its_preprocessing_and_weights_hash():
-    torch.manual_seed(0)
     m = load_model("resnet10t", pretrained=False)
     assert m.source == "timm" and m.pretrained is False
     assert m.preprocess_info == {
@@ -52,6 +51,9 @@ def test_timm_model_records_its_preprocessing_and_weights_hash():
         "crop_border_pixels": 0,
     }
     assert len(m.weights_sha256) == 64
+    # random initialisation is seeded: the same weights on every run, other weights for another seed
+    assert load_model("resnet10t", pretrained=False).weights_sha256 == m.weights_sha256
+    assert load_model("resnet10t", pretrained=False, seed=1).weights_sha256 != m.weights_sha256
 
 
 def test_pretrained_weights_offline_give_a_clear_error():
@@ -61,12 +63,10 @@ def test_pretrained_weights_offline_give_a_clear_error():
 
 
 def test_checkpoint_loads_and_a_wrong_one_is_a_clear_error(tmp_path):
-    torch.manual_seed(1)
-    source = load_model("resnet10t", pretrained=False)
+    source = load_model("resnet10t", pretrained=False, seed=1)
     ckpt = tmp_path / "ok.pth"
     torch.save(source.module.state_dict(), ckpt)
-    torch.manual_seed(2)
-    loaded = load_model("resnet10t", checkpoint=ckpt)
+    loaded = load_model("resnet10t", checkpoint=ckpt)  # seed 0 init, then overwritten by the checkpoint
     assert loaded.pretrained is False and loaded.checkpoint == str(ckpt)
     for a, b in zip(source.module.state_dict().values(), loaded.module.state_dict().values()):
         assert torch.equal(a, b)
