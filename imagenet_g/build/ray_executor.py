@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import socket
+import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -131,12 +132,14 @@ class ProgressBoard:
 class ShardWorker:
     """One Ray actor: loads the pipeline once, then generates whole shards (returned as arrow tables)."""
 
-    def __init__(self, task: ShardTask, board: Any) -> None:
+    def __init__(self, task: ShardTask, board: str) -> None:
         _quiet_libraries()
         # Ray exposes the actor's GPUs as CUDA_VISIBLE_DEVICES, so the driver's cuda:N is cuda here.
         device = "cuda" if task.device.startswith("cuda") else task.device
         self.task = task
-        self.board = board
+        # Looked up by name: an actor handle among the constructor arguments would pin them in the object
+        # store, which Ray warns makes restarts fragile (ray-project/ray#53727).
+        self.board = require_ray().get_actor(board)
         self.generator = load_task_generator(task, device)
 
     def generate(self, shard: ShardPlan, crash_once: tuple[str, str] | None = None) -> tuple[str, Any]:
@@ -204,14 +207,15 @@ class RayExecutor:
             count, gpus = plan_workers(self.options, ray.cluster_resources(), task.device, task.threads, len(shards))
             restarts = self.options.max_restarts
             worker_class, board_class = _remote_classes()
-            board = board_class.remote()
+            board_name = f"imagenet-g-progress-{uuid.uuid4().hex}"
+            board = board_class.options(name=board_name).remote()
             worker = worker_class.options(
                 num_cpus=task.threads,
                 num_gpus=gpus,
                 max_restarts=restarts,
                 max_task_retries=restarts,
             )
-            actors = [board] + [worker.remote(task, board) for _ in range(count)]
+            actors = [board] + [worker.remote(task, board_name) for _ in range(count)]
             pool = ActorPool(actors[1:])
             for shard in shards:
                 pool.submit(lambda actor, s: actor.generate.remote(s, self.crash_once), shard)

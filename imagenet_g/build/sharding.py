@@ -133,7 +133,7 @@ def merged_manifest(version_dir: Path, version: str, releases_dir: Path | None =
             owner = ""
             if len(counts) == 1:  # every job file agrees on the array size: name the job to rerun
                 total = int(next(iter(counts)).removesuffix(".json"))
-                owner = f" (job {position % total} of {total})"
+                owner = f" (--shard-index {position % total} of --num-shards {total})"
             problems.append(problem + owner)
     return merged, problems, len(jobs)
 
@@ -144,7 +144,9 @@ def finalize_release(version: str, out_dir: Path, releases_dir: Path | None = No
 
     version_dir = Path(out_dir) / version
     jobs_dir = version_dir / JOBS_DIR
-    lock = jobs_dir / ".finalize.lock"
+    if not version_dir.is_dir():
+        raise ReleaseIntegrityError(f"nothing of {version} is built in {version_dir}; run the build jobs first")
+    lock = version_dir / ".finalize.lock"
     acquire(lock, f"finalizing {version}")
     try:
         manifest, problems, jobs = merged_manifest(version_dir, version, releases_dir)
@@ -160,7 +162,7 @@ def finalize_release(version: str, out_dir: Path, releases_dir: Path | None = No
             path.unlink()
     finally:
         release(lock)
-    if not any(jobs_dir.iterdir()):
+    if jobs_dir.is_dir() and not any(jobs_dir.iterdir()):
         jobs_dir.rmdir()
     rows = sum(s.rows for split in manifest.splits.values() for s in split.shards)
     shards = sum(len(split.shards) for split in manifest.splits.values())

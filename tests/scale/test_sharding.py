@@ -28,7 +28,7 @@ def test_two_jobs_then_finalize_match_the_local_build(releases, planned, referen
     early = run_cli("build", "--version", "smoke", "--releases-dir", releases, "--out", out, "--finalize")
     assert early.exit_code == 2
     for name in planned[1::2]:
-        assert f"{name} missing (job 1 of 2)" in early.stderr
+        assert f"{name} missing (--shard-index 1 of --num-shards 2)" in early.stderr
 
     last = _job(run_cli, releases, out, 1, 2)  # the last job to finish finalizes
     assert last.exit_code == 0, last.stderr
@@ -72,6 +72,7 @@ def test_finalize_with_nothing_built(releases, tmp_path, run_cli):
     result = run_cli("build", "--version", "smoke", "--releases-dir", releases, "--out", tmp_path, "--finalize")
     assert result.exit_code == 2
     assert "nothing of smoke is built" in result.stderr
+    assert not any(tmp_path.iterdir())  # finalize created nothing
 
 
 def test_abandoned_claims_are_taken_over(tmp_path):
