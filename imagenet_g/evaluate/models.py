@@ -114,6 +114,11 @@ def _load_state(module, checkpoint: Path, model_name: str) -> None:
     except (RuntimeError, KeyError, ValueError, OSError) as exc:
         first = " ".join(str(exc).split())[:300]
         raise ModelError(f"checkpoint {str(checkpoint)!r} does not fit {model_name!r}: {first}") from exc
+    except Exception as exc:  # a file that is no checkpoint at all fails deep inside unpickling, with any type
+        raise ModelError(
+            f"checkpoint {str(checkpoint)!r} cannot be read as a state dict ({type(exc).__name__}); "
+            "give a file saved with torch.save or safetensors"
+        ) from exc
 
 
 def _weights(checkpoint: Path | None, module) -> dict[str, str | None]:

@@ -74,6 +74,10 @@ def test_checkpoint_loads_and_a_wrong_one_is_a_clear_error(tmp_path):
         load_model("resnet18", checkpoint=ckpt)
     with pytest.raises(ModelError, match="is not a file"):
         load_model("resnet18", checkpoint=tmp_path / "missing.pth")
+    not_a_checkpoint = tmp_path / "notes.txt"
+    not_a_checkpoint.write_text("root:x:0:0:root:/root:/bin/bash\n")
+    with pytest.raises(ModelError, match="cannot be read as a state dict"):
+        load_model("resnet18", checkpoint=not_a_checkpoint)
 
 
 def test_custom_callable_returning_a_module_or_a_module_and_transform(tmp_path, monkeypatch):
