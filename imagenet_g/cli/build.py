@@ -203,7 +203,7 @@ def build_command(
         folder = report.out_dir.resolve()
         console.print(f"release folder: {folder}")
         console.print(f'load it: datasets.load_dataset("{folder}", "{report.version}", split="test")')
-    else:
+    elif shard_index is None:
         console.print("some splits are not built yet; run build again without --split to finish")
 
 
