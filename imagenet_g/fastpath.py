@@ -30,8 +30,7 @@ from imagenet_g.generate import LoadedGenerator
 def _fp16(generator: LoadedGenerator) -> LoadedGenerator:
     import torch
 
-    if not generator.device.startswith("cuda"):
-        raise ImagenetGError(f"fast path fp16 needs a CUDA device (building on {generator.device}); drop fp16")
+    check_fast_path(["fp16"], generator.device)
     return dataclasses.replace(generator, pipeline=generator.pipeline.to(dtype=torch.float16), dtype="float16")
 
 
@@ -97,6 +96,14 @@ def parse_fast_path(names: Iterable[str]) -> tuple[str, ...]:
                 f"unknown fast-path setting {name!r}{close_matches(name, OPTIONS)}; choose from: {', '.join(OPTIONS)}"
             )
     return tuple(name for name in OPTIONS if name in requested)
+
+
+def check_fast_path(names: Iterable[str], device: str) -> tuple[str, ...]:
+    """Validate the settings for ``device`` before anything is loaded or written (fp16 needs CUDA)."""
+    chosen = parse_fast_path(names)
+    if "fp16" in chosen and not device.startswith("cuda"):
+        raise ImagenetGError(f"fast path fp16 needs a CUDA device (building on {device}); drop fp16")
+    return chosen
 
 
 def apply_fast_path(generator: LoadedGenerator, names: Iterable[str]) -> LoadedGenerator:

@@ -28,7 +28,7 @@ from imagenet_g.build.schema import SPEC_HASH_KEY
 from imagenet_g.build.sharding import Share, finalize_if_complete, read_job_record, write_job_record
 from imagenet_g.build.shard import ShardTask
 from imagenet_g.errors import ImagenetGError, OutputError, SpecError
-from imagenet_g.fastpath import parse_fast_path
+from imagenet_g.fastpath import check_fast_path
 from imagenet_g.generate import effective_dtype, model_lock, pick_device, resolve_model
 from imagenet_g.progress import progress_bar
 from imagenet_g.spec import Lock, Release, load_release, lock_differences, read_lock, write_lock
@@ -180,7 +180,6 @@ def build_release(request: BuildRequest, executor: Executor | None = None) -> Bu
             f"batch size and threads must be at least 1 (got {request.batch_size} and {request.threads}); "
             "the batch size may also be auto"
         )
-    fast_path = parse_fast_path(request.fast_path)
     release = load_release(request.version, request.releases_dir)
     shards = plan_shards(release.spec, release.folder, request.splits)
     # the manifest sizes every split of the spec, so that a --split build is recorded as incomplete
@@ -189,6 +188,7 @@ def build_release(request: BuildRequest, executor: Executor | None = None) -> Bu
         request.share.check(len(shards))
     version_dir = Path(request.out_dir) / release.version
     device = pick_device(request.device)
+    fast_path = check_fast_path(request.fast_path, device)
     dtype = effective_dtype(release.spec.generator, device)
     runner = executor or get_executor(request.executor)
 

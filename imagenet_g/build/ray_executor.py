@@ -260,8 +260,7 @@ def _result(ray: Any, pool: Any, restarts: int) -> Any:
     except ray.exceptions.ActorDiedError as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise ClusterError(
-            f"a Ray worker died and was restarted {restarts} times without finishing its shard ({first}); "
-            "the shards already written are kept: fix the cause (worker logs: /tmp/ray/session_latest/logs) "
-            "and rerun to resume"
+            f"a Ray worker died ({first}) and up to {restarts} restarts did not finish its shard; the shards "
+            "already written are kept: fix the cause (worker logs: /tmp/ray/session_latest/logs) and rerun to resume"
         ) from None
 

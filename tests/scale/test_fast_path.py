@@ -52,3 +52,36 @@ def test_fast_path_is_recorded_and_a_resume_must_match(releases, planned, tmp_pa
     other = run_cli(*args, "--fast-path", "channels_last")
     assert other.exit_code == 2
     assert "fast path" in other.stderr
+
+
+def test_fp16_on_cpu_is_refused_before_anything_is_written(releases, tmp_path, run_cli):
+    result = run_cli(
+        "build", "--version", "smoke", "--releases-dir", releases, "--out", tmp_path, "--fast-path", "fp16",
+        "--executor", "ray", "--device", "cpu",
+    )
+    assert result.exit_code == 2
+    assert "fast path fp16 needs a CUDA device" in result.stderr
+    assert not any(tmp_path.iterdir())
+
+
+def test_batch_size_probe_doubles_until_out_of_memory(releases, monkeypatch):
+    import torch
+
+    from imagenet_g.build import batching
+    from imagenet_g.generate import load_generator, resolve_model
+    from imagenet_g.spec import load_release
+
+    sizes = []
+
+    def fake_batch(generator, prompts, seeds, init_images=None):
+        sizes.append((len(prompts), generator.spec.steps))
+        if len(prompts) > 8:
+            raise torch.OutOfMemoryError("CUDA out of memory")
+        return []
+
+    monkeypatch.setattr(batching, "generate_batch", fake_batch)
+    spec = load_release("smoke", releases).spec.generator
+    generator = load_generator(spec, resolve_model(spec, releases / "smoke"), "cpu")
+    assert batching.probe_batch_size(generator, limit=100) == 8
+    assert sizes == [(1, 1), (2, 1), (4, 1), (8, 1), (16, 1)]  # one denoising step per probe
+    assert batching.probe_batch_size(generator, limit=3) == 2  # never beyond the shard size
