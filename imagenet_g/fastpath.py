@@ -21,7 +21,6 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
 
 from imagenet_g.errors import ImagenetGError, UnknownNameError, close_matches
 from imagenet_g.generate import LoadedGenerator
@@ -112,8 +111,3 @@ def apply_fast_path(generator: LoadedGenerator, names: Iterable[str]) -> LoadedG
         generator = OPTIONS[name].apply(generator)
     return generator
 
-
-def fast_path_record(names: Iterable[str]) -> dict[str, Any]:
-    """What the manifest records: the settings and whether images are bit-identical to a build without them."""
-    chosen = parse_fast_path(names)
-    return {"settings": list(chosen), "bit_identical": all(OPTIONS[name].bit_identical for name in chosen)}

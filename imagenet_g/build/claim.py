@@ -13,8 +13,6 @@ import os
 import socket
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 from imagenet_g.build.writer import TEMP_GLOB
@@ -106,16 +104,6 @@ def release(path: Path) -> None:
     with _held_lock:
         _held.discard(path)
     path.unlink(missing_ok=True)
-
-
-@contextmanager
-def claimed(path: Path, what: str) -> Iterator[None]:
-    """Hold the claim at ``path`` for the duration of the block."""
-    acquire(path, what)
-    try:
-        yield
-    finally:
-        release(path)
 
 
 def shard_claim_path(version_dir: Path, filename: str) -> Path:
