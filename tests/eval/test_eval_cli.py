@@ -150,6 +150,18 @@ def test_unwritable_output_fails_before_any_work_and_keeps_old_results(data_root
         os.chmod(locked, 0o700)
 
 
+def test_output_under_a_file_fails_before_any_work(data_root, tmp_path, monkeypatch):
+    # works as root too, unlike permission bits: a regular file where the results folder should be
+    from imagenet_g.evaluate import run as run_module
+
+    blocker = tmp_path / "results"
+    blocker.write_text("a file, not a folder")
+    monkeypatch.setattr(run_module, "predict", lambda *a, **k: pytest.fail("work started before the output check"))
+    with pytest.raises(OutputError, match="cannot write results"):
+        run_eval(EvalRequest(model=MODEL, pretrained=False, data_root=data_root, out=blocker / "r.json"))
+    assert blocker.read_text() == "a file, not a folder"
+
+
 def test_a_run_that_fails_midway_leaves_an_incomplete_file(data_root, tmp_path, monkeypatch):
     from imagenet_g.evaluate import run as run_module
 
