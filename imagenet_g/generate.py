@@ -11,10 +11,10 @@ import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from importlib.metadata import version as package_version
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from imagenet_g.environment import package_versions
 from imagenet_g.errors import ImagenetGError, SpecError, close_matches
 from imagenet_g.files import sha256_file
 from imagenet_g.spec import GeneratorSpec, Lock
@@ -222,7 +222,7 @@ def resolve_model(spec: GeneratorSpec, spec_dir: Path) -> ResolvedModel:
 
 def library_versions() -> dict[str, str]:
     """Versions of the libraries whose numerics the lock pins."""
-    return {name: package_version(name) for name in LOCKED_LIBRARIES}
+    return package_versions(LOCKED_LIBRARIES)
 
 
 def model_lock(model: ResolvedModel) -> Lock:

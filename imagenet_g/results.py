@@ -11,6 +11,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from imagenet_g.files import atomic_write_text
+
 RESULTS_SCHEMA_VERSION = 1
 
 
@@ -88,10 +90,7 @@ class EvalResult(_Strict):
 
     def write(self, path: Path) -> None:
         """Write atomically (temp file + rename), so a reader never sees half a file."""
-        path = Path(path)
-        tmp = path.with_name(f".{path.name}.tmp")
-        tmp.write_text(self.model_dump_json(indent=2) + "\n", encoding="utf-8")
-        tmp.replace(path)
+        atomic_write_text(Path(path), self.model_dump_json(indent=2) + "\n")
 
     @classmethod
     def read(cls, path: Path) -> "EvalResult":

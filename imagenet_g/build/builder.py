@@ -7,7 +7,6 @@ import platform
 import time
 from dataclasses import dataclass
 from functools import partial
-from importlib.metadata import version as package_version
 from pathlib import Path
 
 from imagenet_g import __version__
@@ -27,6 +26,7 @@ from imagenet_g.build.plan import ShardPlan, init_image_root, plan_shards
 from imagenet_g.build.schema import SPEC_HASH_KEY
 from imagenet_g.build.sharding import Share, finalize_if_complete, read_job_record, write_job_record
 from imagenet_g.build.shard import ShardTask
+from imagenet_g.environment import host, package_versions
 from imagenet_g.errors import ImagenetGError, OutputError, SpecError
 from imagenet_g.fastpath import check_fast_path
 from imagenet_g.generate import effective_dtype, model_lock, pick_device, resolve_model
@@ -90,8 +90,7 @@ def environment(device: str) -> dict[str, str]:
     """Versions and hardware the bytes came from (recorded in the manifest)."""
     import torch
 
-    env = {"python": platform.python_version(), "platform": platform.platform(), "imagenet-g": __version__}
-    env.update({name: package_version(name) for name in ENVIRONMENT_PACKAGES})
+    env = {**host(), "imagenet-g": __version__, **package_versions(ENVIRONMENT_PACKAGES)}
     env["device"] = torch.cuda.get_device_name(device) if device.startswith("cuda") else platform.machine()
     return env
 

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import errno
-import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from imagenet_g.build.manifest import ShardRecord
 from imagenet_g.build.plan import ShardPlan
 from imagenet_g.errors import OutputError
-from imagenet_g.files import sha256_file
+from imagenet_g.files import atomic_path, sha256_file
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -30,19 +29,16 @@ def write_parquet(table: pa.Table, path: Path) -> None:
 def write_shard(table: pa.Table, version_dir: Path, shard: ShardPlan) -> ShardRecord:
     """Write one shard under its final name via a temp file; a failure leaves no file behind."""
     final = version_dir / shard.filename
-    tmp = version_dir / f".{shard.filename}.tmp-{os.getpid()}"
     try:
         version_dir.mkdir(parents=True, exist_ok=True)
-        write_parquet(table, tmp)
-        os.replace(tmp, final)
+        with atomic_path(final) as tmp:
+            write_parquet(table, tmp)
     except OSError as exc:
         reason = "no space left on device" if exc.errno == errno.ENOSPC else (exc.strerror or str(exc))
         raise OutputError(
             f"cannot write {final}: {reason}; completed shards are kept, free space or choose another --out, "
             "then rerun to resume"
         ) from None
-    finally:
-        tmp.unlink(missing_ok=True)
     return ShardRecord(
         split=shard.split,
         index=shard.index,

@@ -20,6 +20,7 @@ from typing import Literal
 from imagenet_g import labels
 from imagenet_g.errors import ModelError, UnknownNameError, close_matches
 from imagenet_g.evaluate.preprocess import PreprocessConfig, resolve_preprocess
+from imagenet_g.files import sha256_file
 
 Source = Literal["timm", "open_clip", "custom"]
 OPEN_CLIP_PREFIX = "open_clip:"
@@ -90,14 +91,6 @@ def state_dict_sha256(module) -> str:
     return digest.hexdigest()
 
 
-def file_sha256(path: Path) -> str:
-    """sha256 of a file, read in 1 MiB blocks."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
 
 def _check_checkpoint(checkpoint: Path | None) -> Path | None:
     if checkpoint is not None and not Path(checkpoint).is_file():
@@ -125,7 +118,7 @@ def _weights(checkpoint: Path | None, module) -> dict[str, str | None]:
     """The checkpoint path and the sha256 identifying the weights (of the file, else of the state dict)."""
     return {
         "checkpoint": str(checkpoint) if checkpoint else None,
-        "weights_sha256": file_sha256(checkpoint) if checkpoint else state_dict_sha256(module),
+        "weights_sha256": sha256_file(Path(checkpoint)) if checkpoint else state_dict_sha256(module),
     }
 
 

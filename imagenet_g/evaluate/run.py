@@ -6,21 +6,21 @@ with ``complete=True`` at the end, so an interrupted run never leaves a file tha
 
 from __future__ import annotations
 
-import platform
 import re
 from datetime import datetime, timezone
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from imagenet_g import labels
+from imagenet_g.environment import host, package_versions
 from imagenet_g.errors import DatasetNotFoundError, ImagenetGError, OutputError, UnknownNameError
 from imagenet_g.evaluate import datasets as ds
 from imagenet_g.evaluate.harness import Predictions, predict, resolve_device
 from imagenet_g.evaluate.metrics import accuracy_from_topk, topk_hits
 from imagenet_g.evaluate.models import LoadedModel, load_model
+from imagenet_g.files import atomic_path
 from imagenet_g.results import DatasetResult, EffectiveRobustness, EvalResult, ModelInfo
 from imagenet_g.robustness import SHIFT_CONTROLS, BaselinePoints, effective_robustness, load_baselines
 
@@ -81,13 +81,8 @@ def _check_writable(path: Path) -> None:
 
 def environment(device: str) -> dict[str, str]:
     """Package and library versions and the device, for the results file."""
-    env = {"python": platform.python_version(), "platform": platform.platform(), "device": device}
-    for pkg in ("imagenet-g", "torch", "torchvision", "timm", "open-clip-torch", "datasets", "numpy", "pillow"):
-        try:
-            env[pkg] = version(pkg)
-        except PackageNotFoundError:
-            env[pkg] = "not installed"
-    return env
+    packages = ("imagenet-g", "torch", "torchvision", "timm", "open-clip-torch", "datasets", "numpy", "pillow")
+    return {**host(), "device": device, **package_versions(packages)}
 
 
 def _plan(request: EvalRequest) -> tuple[tuple[str, ...], set[str]]:
@@ -165,9 +160,8 @@ def write_predictions(path: Path, spec: ds.DatasetSpec, preds: Predictions) -> N
         "correct_top1": pa.array(topk_hits(topk, preds.targets, 1, lmap)),
         "correct_top5": pa.array(topk_hits(topk, preds.targets, min(5, k), lmap)),
     })
-    tmp = path.with_name(f".{path.name}.tmp")
-    pq.write_table(table, tmp)
-    tmp.replace(path)
+    with atomic_path(path) as tmp:
+        pq.write_table(table, tmp)
 
 
 def _effective_robustness(
