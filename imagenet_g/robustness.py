@@ -196,6 +196,58 @@ def predict(fit: LinearFit, control_top1, axis: Literal["linear", "logit"]) -> n
 _FITS = {"linear": fit_linear, "logit": fit_logit}
 
 
+@dataclass(frozen=True)
+class ERBatch:
+    """ER of many models against one baseline fit on one axis, with the bootstrap ER of each resample.
+
+    ``samples`` has one row per model and one column per kept resample (none when ``bootstrap=0``);
+    the 95% interval of a model is the 2.5th and 97.5th percentile of its row.
+    """
+
+    axis: str
+    fit: LinearFit
+    er: np.ndarray
+    samples: np.ndarray | None
+
+    def interval(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """Low and high ends of the 95% bootstrap interval of every model, or None without resamples."""
+        if self.samples is None:
+            return None
+        low, high = np.percentile(self.samples, [2.5, 97.5], axis=-1)
+        return low, high
+
+
+def effective_robustness_batch(
+    control_top1,
+    shift_top1,
+    baselines: BaselinePoints,
+    axis: Literal["linear", "logit"],
+    bootstrap: int = 1000,
+    seed: int = 0,
+) -> ERBatch:
+    """ER in percentage points of each model (arrays of control and shift top-1) against ``baselines``.
+
+    Every model is measured against the same fit and the same ``bootstrap`` resamples of the baseline
+    points (with replacement; resamples whose points all share one x are dropped), so the ER of a model
+    does not depend on which other models are in the batch.
+    """
+    if axis not in _FITS:
+        raise UnknownNameError(f"unknown ER axis {axis!r}; choose linear or logit")
+    control = np.asarray(control_top1, dtype=float).reshape(-1)
+    shift = np.asarray(shift_top1, dtype=float).reshape(-1)
+    x, y = np.asarray(baselines.x), np.asarray(baselines.y)
+    fit = _FITS[axis](x, y)
+    er = shift - predict(fit, control, axis)
+    samples = None
+    if bootstrap > 0:
+        idx = np.random.default_rng(seed).integers(0, len(x), size=(bootstrap, len(x)))
+        bx, by = (x[idx], y[idx]) if axis == "linear" else (logit(x)[idx], logit(y)[idx])
+        slopes, intercepts = _lstsq(bx, by)
+        ok = np.isfinite(slopes)
+        samples = shift[:, None] - _line(slopes[ok], intercepts[ok], control[:, None], axis)
+    return ERBatch(axis=axis, fit=fit, er=er, samples=samples)
+
+
 def effective_robustness(
     control_top1: float,
     shift_top1: float,
@@ -206,19 +258,10 @@ def effective_robustness(
 ) -> FitER:
     """ER in percentage points of a model against ``baselines`` on one axis, with a bootstrap 95% interval.
 
-    ``bootstrap=0`` skips the interval. Resamples whose points all share one x are dropped (no line).
+    ``bootstrap=0`` skips the interval. The same computation as `effective_robustness_batch` for one model.
     """
-    if axis not in _FITS:
-        raise UnknownNameError(f"unknown ER axis {axis!r}; choose linear or logit")
-    x, y = np.asarray(baselines.x), np.asarray(baselines.y)
-    fit = _FITS[axis](x, y)
-    er = float(shift_top1 - predict(fit, control_top1, axis))
-    ci_low = ci_high = None
-    if bootstrap > 0:
-        idx = np.random.default_rng(seed).integers(0, len(x), size=(bootstrap, len(x)))
-        bx, by = (x[idx], y[idx]) if axis == "linear" else (logit(x)[idx], logit(y)[idx])
-        slopes, intercepts = _lstsq(bx, by)
-        ok = np.isfinite(slopes)
-        ers = shift_top1 - _line(slopes[ok], intercepts[ok], control_top1, axis)
-        ci_low, ci_high = (float(v) for v in np.percentile(ers, [2.5, 97.5]))
-    return FitER(axis=axis, slope=fit.slope, intercept=fit.intercept, er=er, ci_low=ci_low, ci_high=ci_high)
+    batch = effective_robustness_batch([control_top1], [shift_top1], baselines, axis, bootstrap, seed)
+    interval = batch.interval()
+    ci_low, ci_high = (None, None) if interval is None else (float(interval[0][0]), float(interval[1][0]))
+    return FitER(axis=axis, slope=batch.fit.slope, intercept=batch.fit.intercept, er=float(batch.er[0]),
+                 ci_low=ci_low, ci_high=ci_high)

@@ -25,7 +25,7 @@ RELEASE_ROOT = typer.Option(
 CATEGORIES = ("real", "generated", "real+generated", "more data", "other")  # as in imagenet_g.leaderboard.schema
 # column titles for terminals narrower than 120 characters
 SHORT_LABELS = {"imagenet": "IN", "imagenet-g": "IN-G", "imagenet-v2": "V2", "imagenet-sketch": "Sketch",
-                "imagenet-r": "R", "imagenet-a": "A", "objectnet": "ObjNet", "avg_er": "ER"}
+                "imagenet-r": "R", "imagenet-a": "A", "objectnet": "ObjNet"}
 
 
 @contextmanager
@@ -104,18 +104,19 @@ def build(
     for version, release in out.board.releases.items():
         fit = release.fits["imagenet-g"]
         console.print(f"release {version}: {len(release.entries)} entries; ImageNet-G fit: {fit.status}", markup=False)
-    for path in (out.json_path, out.markdown_path, out.html_path):
+    for path in (out.json_path, out.markdown_path, out.html_path, *out.plot_paths):
         console.print(f"wrote {path}", markup=False)
 
 
 @leaderboard_app.command("show")
 def show(
     release: str | None = typer.Option(None, "--release", help="release to show (default: all)"),
+    limit: int = typer.Option(20, "--limit", min=0, help="published rows to show per release (0: all)"),
     root: Path = ROOT,
     release_root: Path = RELEASE_ROOT,
     releases_dir: Path | None = RELEASES_DIR,
 ) -> None:
-    """Print the leaderboard table(s) in the terminal (ER recomputed, without intervals)."""
+    """Print the ranking: the top published rows and every submission, with the slug `verify` takes."""
     from imagenet_g.errors import UnknownNameError, close_matches
     from imagenet_g.leaderboard import load_leaderboard
 
@@ -128,30 +129,43 @@ def show(
             f"releases: {', '.join(versions) or 'none'}"
         )
     for version in [release] if release else versions:
-        console.print(_release_table(board, version))
+        console.print(_release_table(board, version, limit))
 
 
-def _release_table(board, version: str) -> Table:
+def _release_table(board, version: str, limit: int) -> Table:
     from rich.markup import escape
 
+    from imagenet_g.leaderboard import rank
+
     rel = board.releases[version]
-    g_fit = rel.fits["imagenet-g"]
-    table = Table(title=f"ImageNet-G leaderboard, release {escape(version)}",
+    default = next(r for r in board.ranks if r.key == board.default_rank)
+    ranked, unranked = rank.order([*rel.entries, *board.published], default)
+    shown = [(str(i), e) for i, e in enumerate(ranked, 1) if e.origin == "submission" or not limit or i <= limit]
+    shown += [("–", e) for e in unranked if e.origin == "submission"]
+    hidden = len(ranked) + len(unranked) - len(shown)
+    table = Table(title=f"ImageNet-G leaderboard, release {escape(version)}: {escape(default.title)}",
                   box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True,
-                  caption=f"top-1 % and, below it, ER in pp (linear fit); ImageNet-G fit: {escape(g_fit.status)}")
+                  caption=f"top-1 % and, below it, ER in pp (linear fit); † extrapolated. "
+                          f"{hidden} more rows: --limit 0 or the page",
+                  )
     labels = board.labels if console.width >= 120 else SHORT_LABELS
     table.add_column("#", justify="right")
-    table.add_column("Model", min_width=12, overflow="fold")
-    table.add_column("Category", min_width=9, overflow="fold")
-    for header in [labels["imagenet"], *(labels[s] for s in board.shifts), labels.get("avg_er", "Avg ER")]:
+    table.add_column("Model (slug)", min_width=14, overflow="fold")
+    table.add_column("Rank ER", justify="right", no_wrap=True)
+    for header in [labels["imagenet"], *(labels[s] for s in board.shifts)]:
         table.add_column(header, justify="right", no_wrap=True)
-    for rank, entry in enumerate(rel.entries, start=1):
-        cells = [str(rank), escape(entry.name) + (" [dim](standard)[/dim]" if entry.is_standard else ""),
-                 escape(entry.category), _fmt(entry.top1.get("imagenet"))]
+    table.add_column("Source", overflow="fold")
+    for place, entry in shown:
+        name = escape(entry.name)
+        if entry.origin == "submission":
+            name = f"[bold]{name}[/bold] [dim]({escape(entry.slug)})[/dim]"
+        score = rank.rank_value(entry, default)
+        cells = [place, name, _fmt(score.er if score else None, signed=True), _fmt(entry.top1.get("imagenet"))]
         for shift in board.shifts:
-            er = entry.er.get(shift, {}).get("linear")
-            cells.append(_fmt(entry.top1.get(shift)) + (f"\n[dim]{er.er:+.1f}[/dim]" if er else ""))
-        cells.append(_fmt(entry.avg_er, signed=True))
+            er = entry.er.get(shift)
+            mark = "†" if er and er.outside > 0 else ""
+            cells.append(_fmt(entry.top1.get(shift)) + (f"\n[dim]{er.linear.er:+.1f}{mark}[/dim]" if er else ""))
+        cells.append("submission" if entry.origin == "submission" else escape(entry.source))
         table.add_row(*cells)
     return table
 

@@ -6,7 +6,6 @@ with ``complete=True`` at the end, so an interrupted run never leaves a file tha
 
 from __future__ import annotations
 
-import re
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -23,6 +22,7 @@ from imagenet_g.evaluate.models import LoadedModel, load_model
 from imagenet_g.files import atomic_path
 from imagenet_g.results import DatasetResult, EffectiveRobustness, EvalResult, ModelInfo
 from imagenet_g.robustness import SHIFT_CONTROLS, BaselinePoints, effective_robustness, load_baselines
+from imagenet_g.slugs import slug
 
 ER_AXES = ("linear", "logit")
 
@@ -56,14 +56,9 @@ class EvalRequest(BaseModel):
     )
 
 
-def model_slug(model_id: str) -> str:
-    """A file-name-safe form of a model id."""
-    return re.sub(r"[^A-Za-z0-9._-]+", "_", model_id).strip("_") or "model"
-
-
 def output_path(request: EvalRequest) -> Path:
     """The results file this request writes."""
-    return request.out or Path("results") / f"{model_slug(request.model)}.json"
+    return request.out or Path("results") / f"{slug(request.model)}.json"
 
 
 def _check_writable(path: Path) -> None:

@@ -1,23 +1,29 @@
-"""Submissions -> leaderboard: load, validate, recompute ER, sort, and write JSON, markdown and HTML.
-
-The output is stable: no timestamps, floats rounded, entries sorted, keys in a fixed order, so
-building twice gives the same bytes and a new submission shows as a small diff.
-"""
+"""Submissions + published tables -> the board: validate, recompute ER the same way for every row, rank."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from functools import cache
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict
-
 from imagenet_g.errors import SubmissionError
-from imagenet_g.leaderboard import er
+from imagenet_g.leaderboard import er, published, rank
+from imagenet_g.leaderboard.board import (
+    LEADERBOARD_SCHEMA_VERSION,
+    Entry,
+    Fit,
+    Leaderboard,
+    Line,
+    Rank,
+    Reference,
+    ReferencePoint,
+    Release,
+    Source,
+    rounded,
+)
 from imagenet_g.leaderboard.schema import Submission
 from imagenet_g.leaderboard.validate import IMAGENET_G, LoadedSubmission, ReleaseCatalog, validate_files
-
-LEADERBOARD_SCHEMA_VERSION = 1
-DIGITS = 4  # rounding of every float written: well below the 0.01 pp anyone reads, stable across platforms
+from imagenet_g.slugs import slug
 
 # display names of the datasets, in table order
 LABELS: dict[str, str] = {
@@ -32,89 +38,8 @@ LABELS: dict[str, str] = {
     "val-on-imagenet-a-classes": "ImageNet (A-200 classes)",
     "val-on-objectnet-classes": "ImageNet (ObjectNet classes)",
 }
-SHIFTS: tuple[str, ...] = (IMAGENET_G, *er.NATURAL_SHIFTS)
-REFERENCE_NOTE = (
-    "Published accuracies of standard (real-data, standard-training) models from the imagenet-testbed table "
-    "(Taori et al. 2020, MIT license), shipped with imagenet-g. Not evaluated by imagenet-g; they have no "
-    "ImageNet-G accuracy. They are the baseline points of the natural-shift ER fits."
-)
-
-
-class _Out(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class ErValue(_Out):
-    er: float
-    ci_low: float | None
-    ci_high: float | None
-
-
-class Entry(_Out):
-    """One model in one release, as shown on the board."""
-
-    slug: str
-    file: str
-    name: str
-    model_id: str
-    model_source: str
-    category: str
-    is_standard: bool
-    paper: str | None
-    code: str | None
-    submitted_by: str | None
-    top1: dict[str, float]
-    top5: dict[str, float]
-    er: dict[str, dict[str, ErValue]]
-    avg_er: float | None
-
-
-class Line(_Out):
-    slope: float
-    intercept: float
-
-
-class Fit(_Out):
-    """The baseline fit of one shift set; ``lines`` is empty when there are too few baseline points."""
-
-    shift: str
-    control: str
-    status: str
-    n_baselines: int
-    min_baselines: int
-    source: str
-    lines: dict[str, Line]
-
-
-class Release(_Out):
-    version: str
-    spec_hash: str | None
-    entries: list[Entry]
-    fits: dict[str, Fit]
-
-
-class ReferencePoint(_Out):
-    name: str
-    x: float
-    y: float
-
-
-class Reference(_Out):
-    """The shipped baseline points of one natural shift set."""
-
-    shift: str
-    control: str
-    source: str
-    points: list[ReferencePoint]
-
-
-class Leaderboard(_Out):
-    schema_version: int
-    labels: dict[str, str]
-    shifts: list[str]
-    reference_note: str
-    reference: dict[str, Reference]
-    releases: dict[str, Release]
+SHIFTS: tuple[str, ...] = (*er.NATURAL_SHIFTS, IMAGENET_G)
+SUBMISSION = "submission"
 
 
 def submission_paths(root: Path) -> list[Path]:
@@ -130,26 +55,58 @@ def release_folders(root: Path) -> list[str]:
 def load_leaderboard(
     root: Path = Path("leaderboard"), catalog: ReleaseCatalog | None = None, bootstrap: int = 1000
 ) -> Leaderboard:
-    """Validate every submission under ``root`` and aggregate them (raises `SubmissionProblems`)."""
+    """Validate every submission under ``root``, score them and the published rows, and rank them
+    (raises `SubmissionProblems`)."""
     if not (Path(root) / "submissions").is_dir():
-        raise SubmissionError(f"no leaderboard at {root}: {Path(root) / 'submissions'} is not a folder; pass --root, "
-                              f"or add a first entry with `imagenet-g leaderboard add`")
+        raise SubmissionError(f"no leaderboard at {root}: {Path(root) / 'submissions'} is not a folder; "
+                              f"point the board root at a folder holding submissions/<release>/, or add a first entry with "
+                              f"`imagenet-g leaderboard add`")
     catalog = catalog or ReleaseCatalog.discover()
     loaded = validate_files(submission_paths(root), catalog)
     versions = sorted(set(release_folders(root)) | {item.submission.release for item in loaded}, key=_release_key)
+    rows = published.published_rows()
+    ranks = declared_ranks()
+    natural = {shift: er.natural_baseline(shift) for shift in er.NATURAL_SHIFTS}
     releases = {
-        v: build_release(v, [i for i in loaded if i.submission.release == v], catalog, Path(root), bootstrap)
+        v: build_release(v, [i for i in loaded if i.submission.release == v], catalog, Path(root), bootstrap, ranks)
         for v in versions
     }
-    reference = {shift: _reference(er.natural_baseline(shift)) for shift in er.NATURAL_SHIFTS}
     return Leaderboard(
         schema_version=LEADERBOARD_SCHEMA_VERSION,
         labels=LABELS,
         shifts=list(SHIFTS),
-        reference_note=REFERENCE_NOTE,
-        reference=reference,
+        ranks=list(ranks),
+        default_rank=ranks[0].key,
+        rank_note=rank.rank_note(ranks[0]),
+        sources={key: _source(src, rows) for key, src in published.SOURCES.items()},
+        reference={shift: _reference(natural[shift]) for shift in er.NATURAL_SHIFTS},
+        published=list(published_entries(bootstrap)),
         releases=releases,
     )
+
+
+@cache
+def declared_ranks() -> tuple[Rank, ...]:
+    """The board's ranks, the default first (see `imagenet_g.leaderboard.rank`)."""
+    return tuple(rank.declare_ranks(_common_shifts(published.published_rows()), er.NATURAL_SHIFTS, SHIFTS, LABELS))
+
+
+@cache
+def published_entries(bootstrap: int) -> tuple[Entry, ...]:
+    """The published rows scored like submissions, in default-rank order (the same for every release)."""
+    natural = {shift: er.natural_baseline(shift) for shift in er.NATURAL_SHIFTS}
+    rows = [_published_fields(row) for row in published.published_rows()]
+    ranks = declared_ranks()
+    return tuple(_ordered(_score(rows, natural, bootstrap, ranks), ranks[0]))
+
+
+def _common_shifts(rows: Sequence[published.PublishedRow]) -> list[str]:
+    """The natural shift sets that every published source reports (with their control)."""
+    covered: dict[str, set[str]] = {}
+    for row in rows:
+        has = {s for s in er.NATURAL_SHIFTS if s in row.top1 and er.SHIFT_CONTROLS[s] in row.top1}
+        covered.setdefault(row.source, set()).update(has)
+    return [s for s in er.NATURAL_SHIFTS if all(s in has for has in covered.values())]
 
 
 def _release_key(version: str) -> tuple[int, int, str]:
@@ -160,20 +117,26 @@ def _release_key(version: str) -> tuple[int, int, str]:
 
 
 def build_release(
-    version: str, loaded: Iterable[LoadedSubmission], catalog: ReleaseCatalog, root: Path, bootstrap: int
+    version: str, loaded: Iterable[LoadedSubmission], catalog: ReleaseCatalog, root: Path, bootstrap: int,
+    ranks: Sequence[Rank],
 ) -> Release:
-    """Fit the release's baselines, recompute every entry's ER, and sort entries by ImageNet-G top-1."""
+    """Fit the release's baselines, score every submission, and order them by the default rank."""
     loaded = list(loaded)
     baselines = {shift: er.natural_baseline(shift) for shift in er.NATURAL_SHIFTS}
     baselines[IMAGENET_G] = _imagenet_g_baseline(version, [i.submission for i in loaded])
-    entries = [_entry(item, baselines, root, bootstrap) for item in loaded]
-    entries.sort(key=lambda e: (-e.top1.get(IMAGENET_G, -1.0), e.name.casefold(), e.slug))
+    rows = [_submission_fields(item, root) for item in loaded]
     return Release(
         version=version,
         spec_hash=catalog.spec_hashes.get(version),
-        entries=entries,
+        plot=f"plots/{slug(version)}.png",
+        entries=_ordered(_score(rows, baselines, bootstrap, ranks), ranks[0]),
         fits={shift: _fit(baselines[shift]) for shift in SHIFTS},
     )
+
+
+def _ordered(entries: list[Entry], default: Rank) -> list[Entry]:
+    ranked, unranked = rank.order(entries, default)
+    return ranked + unranked
 
 
 def _imagenet_g_baseline(version: str, subs: list[Submission]) -> er.ShiftBaseline:
@@ -190,39 +153,45 @@ def _imagenet_g_baseline(version: str, subs: list[Submission]) -> er.ShiftBaseli
     )
 
 
-def _entry(item: LoadedSubmission, baselines: dict[str, er.ShiftBaseline], root: Path, bootstrap: int) -> Entry:
+def _submission_fields(item: LoadedSubmission, root: Path) -> dict:
     sub = item.submission
     datasets = sub.result.datasets
-    ers: dict[str, dict[str, ErValue]] = {}
-    for shift, baseline in baselines.items():
-        if shift in datasets and baseline.control in datasets:
-            fits = er.entry_er(baseline, datasets[baseline.control].top1, datasets[shift].top1, bootstrap)
-            if fits:
-                ers[shift] = {axis: _er_value(fit.er, fit.ci_low, fit.ci_high) for axis, fit in fits.items()}
-    natural = [ers[s]["linear"].er for s in er.NATURAL_SHIFTS if s in ers]
-    return Entry(
-        slug=sub.slug,
-        file=_relative(item.path, root),
-        name=sub.name,
-        model_id=sub.model_id,
-        model_source=sub.model_source,
-        category=sub.category,
-        is_standard=sub.is_standard,
-        paper=sub.paper,
-        code=sub.code,
-        submitted_by=sub.submitted_by,
-        top1={k: _r(d.top1) for k, d in sorted(datasets.items())},
-        top5={k: _r(d.top5) for k, d in sorted(datasets.items())},
-        er=dict(sorted(ers.items())),
-        avg_er=_r(sum(natural) / len(natural)) if natural else None,
+    return dict(
+        slug=sub.slug, origin="submission", source=SUBMISSION, file=_relative(item.path, root), name=sub.name,
+        model_id=sub.model_id, model_source=sub.model_source, category=sub.category, model_type=None,
+        is_standard=sub.is_standard, paper=sub.paper, code=sub.code, submitted_by=sub.submitted_by,
+        precision=sub.result.environment.get("precision"), preprocess=dict(sub.result.model.preprocess),
+        top1={k: rounded(d.top1) for k, d in sorted(datasets.items())},
+        top5={k: rounded(d.top5) for k, d in sorted(datasets.items())},
     )
 
 
-def _er_value(value: float, low: float | None, high: float | None) -> ErValue:
-    return ErValue(er=_r(value), ci_low=None if low is None else _r(low), ci_high=None if high is None else _r(high))
+def _published_fields(row: published.PublishedRow) -> dict:
+    return dict(
+        slug=slug(f"{row.source}:{row.key}"), origin="published", source=row.source, file=None, name=row.name,
+        model_id=row.model_id, model_source=row.source, category=row.category, model_type=row.model_type,
+        is_standard=False, paper=None, code=None, submitted_by=None, precision=None, preprocess=row.preprocess,
+        top1={k: rounded(v) for k, v in sorted(row.top1.items())},
+        top5={k: rounded(v) for k, v in sorted(row.top5.items())},
+    )
+
+
+def _score(rows: list[dict], baselines: dict[str, er.ShiftBaseline], bootstrap: int, ranks: Sequence[Rank]) -> list[Entry]:
+    """Entries with ER on every shift set they can be scored on, and their mean ER under each multi-set rank.
+
+    ER is computed from the top-1 as written to the board (rounded), so anyone can recompute it from the JSON.
+    """
+    result = er.rows_er([row["top1"] for row in rows], baselines, bootstrap)
+    means = {r.key: er.mean_er(result, r.shifts) for r in ranks if len(r.shifts) > 1}
+    return [
+        Entry(**row, er=dict(sorted(result.er[i].items())),
+              scores={key: values[i] for key, values in means.items() if values[i] is not None})
+        for i, row in enumerate(rows)
+    ]
 
 
 def _fit(baseline: er.ShiftBaseline) -> Fit:
+    x = baseline.points.x
     return Fit(
         shift=baseline.shift,
         control=baseline.control,
@@ -230,17 +199,23 @@ def _fit(baseline: er.ShiftBaseline) -> Fit:
         n_baselines=len(baseline.points),
         min_baselines=er.min_baselines(),
         source=baseline.points.source,
-        lines={axis: Line(slope=_r(f.slope), intercept=_r(f.intercept)) for axis, f in baseline.fits.items()},
+        x_range=[rounded(min(x)), rounded(max(x))] if x else None,
+        lines={axis: Line(slope=rounded(f.slope), intercept=rounded(f.intercept)) for axis, f in baseline.fits.items()},
     )
 
 
 def _reference(baseline: er.ShiftBaseline) -> Reference:
     pts = baseline.points
     points = sorted(
-        (ReferencePoint(name=n, x=_r(x), y=_r(y)) for n, x, y in zip(pts.names, pts.x, pts.y, strict=True)),
+        (ReferencePoint(name=n, x=rounded(x), y=rounded(y)) for n, x, y in zip(pts.names, pts.x, pts.y, strict=True)),
         key=lambda p: p.name,
     )
     return Reference(shift=baseline.shift, control=baseline.control, source=pts.source, points=points)
+
+
+def _source(src: published.PublishedSource, rows: Sequence[published.PublishedRow]) -> Source:
+    return Source(key=src.key, title=src.title, url=src.url, license=src.license, version=src.version,
+                  note=src.note, rows=sum(1 for r in rows if r.source == src.key))
 
 
 def _relative(path: Path, root: Path) -> str:
@@ -248,12 +223,3 @@ def _relative(path: Path, root: Path) -> str:
         return Path(path).resolve().relative_to(Path(root).resolve()).as_posix()
     except ValueError:
         return Path(path).as_posix()
-
-
-def _r(value: float) -> float:
-    return round(float(value), DIGITS) + 0.0  # + 0.0 turns -0.0 into 0.0
-
-
-def leaderboard_json(board: Leaderboard) -> str:
-    """The stable JSON text of the board."""
-    return board.model_dump_json(indent=2) + "\n"

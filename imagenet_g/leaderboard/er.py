@@ -2,18 +2,22 @@
 
 The one place the leaderboard talks to `imagenet_g.robustness`. Natural-shift fits use the shipped
 imagenet-testbed STANDARD rows; the ImageNet-G fit of a release uses that release's standard entries.
+Submissions and published rows go through the same `rows_er`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 
+import numpy as np
+
 from imagenet_g import robustness
-from imagenet_g.results import FitER
+from imagenet_g.leaderboard.board import ErValue, ShiftEr, rounded
 
 AXES = ("linear", "logit")
+SEED = 0  # bootstrap resamples: the same for every entry and every build
 
 SHIFT_CONTROLS = robustness.SHIFT_CONTROLS  # shift set (y-axis) -> control (x-axis)
 NATURAL_SHIFTS: tuple[str, ...] = ("imagenet-v2", "imagenet-sketch", "imagenet-r", "imagenet-a", "objectnet")
@@ -33,6 +37,16 @@ class ShiftBaseline:
     def enough(self) -> bool:
         """True when there are enough points to fit (and so to report ER)."""
         return bool(self.fits)
+
+
+@dataclass(frozen=True)
+class RowsEr:
+    """ER of many rows: per row, the shift sets it has ER on; per shift, the linear bootstrap ER of each
+    row (NaN where the row has no ER there), for intervals of means over several shift sets."""
+
+    er: list[dict[str, ShiftEr]]
+    linear: dict[str, np.ndarray]  # unrounded linear ER per row, NaN where none
+    samples: dict[str, np.ndarray]
 
 
 def min_baselines() -> int:
@@ -66,13 +80,64 @@ def points_baseline(
     return _fit(shift, points)
 
 
-def entry_er(baseline: ShiftBaseline, control_top1: float, shift_top1: float, bootstrap: int) -> dict[str, FitER]:
-    """ER of one model on one shift set under each axis; empty when the baseline is too small to fit."""
-    if not baseline.enough:
-        return {}
-    return {
-        axis: robustness.effective_robustness(
-            control_top1, shift_top1, baseline.points, axis=axis, bootstrap=bootstrap, seed=0
-        )
-        for axis in AXES
-    }
+def rows_er(top1s: Sequence[Mapping[str, float]], baselines: Mapping[str, ShiftBaseline], bootstrap: int) -> RowsEr:
+    """ER of every row (its top-1 per dataset) on every shift set whose baseline fits and whose control and
+    shift accuracies the row has; one batched bootstrap per shift set and axis."""
+    er: list[dict[str, ShiftEr]] = [{} for _ in top1s]
+    linear: dict[str, np.ndarray] = {}
+    samples: dict[str, np.ndarray] = {}
+    for shift, baseline in sorted(baselines.items()):
+        rows = [i for i, t in enumerate(top1s) if shift in t and baseline.control in t]
+        if not baseline.enough or not rows:
+            continue
+        control = np.array([top1s[i][baseline.control] for i in rows])
+        target = np.array([top1s[i][shift] for i in rows])
+        batches = {axis: robustness.effective_robustness_batch(control, target, baseline.points, axis, bootstrap, SEED)
+                   for axis in AXES}
+        values = {axis: _values(batch) for axis, batch in batches.items()}
+        low, high = min(baseline.points.x), max(baseline.points.x)
+        for j, i in enumerate(rows):
+            outside = max(low - control[j], control[j] - high, 0.0)
+            er[i][shift] = ShiftEr(linear=values["linear"][j], logit=values["logit"][j], outside=rounded(outside))
+        linear[shift] = np.full(len(top1s), np.nan)
+        linear[shift][rows] = batches["linear"].er
+        if batches["linear"].samples is not None:
+            full = np.full((len(top1s), batches["linear"].samples.shape[1]), np.nan)
+            full[rows] = batches["linear"].samples
+            samples[shift] = full
+    return RowsEr(er, linear, samples)
+
+
+def _values(batch: robustness.ERBatch) -> list[ErValue]:
+    interval = batch.interval()
+    if interval is None:
+        return [ErValue(er=rounded(v), ci_low=None, ci_high=None) for v in batch.er]
+    return [ErValue(er=rounded(v), ci_low=rounded(lo), ci_high=rounded(hi))
+            for v, lo, hi in zip(batch.er, *interval, strict=True)]
+
+
+def mean_er(result: RowsEr, shifts: Sequence[str]) -> list[ErValue | None]:
+    """Per row, the mean linear ER over ``shifts`` (None unless the row has all of them), with the 95%
+    interval of the mean over the per-shift bootstrap resamples."""
+    n = len(result.er)
+    if not shifts or any(s not in result.linear for s in shifts):
+        return [None] * n
+    value = np.mean([result.linear[s] for s in shifts], axis=0)
+    interval = None
+    if all(s in result.samples for s in shifts):
+        width = min(result.samples[s].shape[1] for s in shifts)
+        has = np.isfinite(value)
+        mean = np.mean([result.samples[s][has, :width] for s in shifts], axis=0)
+        low, high = np.full(n, np.nan), np.full(n, np.nan)
+        if has.any():
+            low[has], high[has] = np.percentile(mean, [2.5, 97.5], axis=-1)
+        interval = (low, high)
+    out: list[ErValue | None] = []
+    for i in range(n):
+        if not np.isfinite(value[i]):
+            out.append(None)
+        elif interval is None:
+            out.append(ErValue(er=rounded(value[i]), ci_low=None, ci_high=None))
+        else:
+            out.append(ErValue(er=rounded(value[i]), ci_low=rounded(interval[0][i]), ci_high=rounded(interval[1][i])))
+    return out

@@ -11,7 +11,7 @@ import json
 import re
 from importlib import resources
 
-from imagenet_g.leaderboard.aggregate import Leaderboard
+from imagenet_g.leaderboard.board import Leaderboard
 
 # inside <script>, '<' could open '</script>' or '<!--'; U+2028/9 end a line in old JS engines
 _SCRIPT_UNSAFE = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}

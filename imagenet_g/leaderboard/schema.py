@@ -6,12 +6,12 @@ model has one entry per release.
 
 from __future__ import annotations
 
-import re
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from imagenet_g.results import EvalResult
+from imagenet_g.slugs import slug
 
 SUBMISSION_SCHEMA_VERSION = 1
 
@@ -70,10 +70,5 @@ class Submission(BaseModel):
     @property
     def slug(self) -> str:
         """The file stem under ``submissions/<release>/``."""
-        return slugify(self.model_id)
+        return slug(self.model_id)
 
-
-def slugify(model_id: str) -> str:
-    """A file-name-safe, lowercase slug of a model id: 'open_clip:ViT-B-32/openai' -> 'open_clip-vit-b-32-openai'."""
-    slug = re.sub(r"[^a-z0-9_.]+", "-", model_id.lower()).strip("-.")
-    return slug or "model"

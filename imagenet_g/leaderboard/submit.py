@@ -9,7 +9,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from imagenet_g.errors import OutputError, SubmissionError
-from imagenet_g.leaderboard.files import write_text_atomic
+from imagenet_g.leaderboard.files import write_atomic
 from imagenet_g.leaderboard.schema import Category, Submission
 from imagenet_g.leaderboard.validate import (
     IMAGENET_G,
@@ -98,7 +98,7 @@ def add_submission(
     problems += duplicate_problems([*others, LoadedSubmission(path, sub)])
     if problems:
         raise SubmissionProblems(problems)
-    write_text_atomic(path, submission_json(sub))
+    write_atomic(path, submission_json(sub))
     return path
 
 

@@ -140,7 +140,8 @@ def test_build_without_a_leaderboard_folder(run_cli, project):
     result = run_cli("leaderboard", "build", "--root", "elsewhere")
     assert result.exit_code == 2
     assert result.stderr == ("imagenet-g: error: no leaderboard at elsewhere: elsewhere/submissions is not a folder; "
-                             "pass --root, or add a first entry with `imagenet-g leaderboard add`\n")
+                             "point the board root at a folder holding submissions/<release>/, or add a first entry "
+                             "with `imagenet-g leaderboard add`\n")
     assert not (project / "elsewhere").exists()
 
 

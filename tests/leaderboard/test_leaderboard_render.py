@@ -37,12 +37,26 @@ def test_markdown_escapes_html_and_table_syntax(board_root, catalog):
     text = render_markdown(load_leaderboard(board_root, catalog, bootstrap=0))
     assert "<script>" not in text and "<b>" not in text
     row = next(line for line in text.splitlines() if "alert" in line)
-    assert row.count(" | ") == 10  # 11 cells: the name's pipe is escaped
+    assert row.count(" | ") == 11  # 12 cells: the name's pipe is escaped
 
 
-def test_markdown_has_a_table_per_release_and_the_reference_provenance(board_root, catalog):
-    text = render_markdown(load_leaderboard(board_root, catalog, bootstrap=0))
-    assert "## Release v1" in text and "## Release smoke" in text
-    assert "| 1 | [Generated model]" not in text  # no paper link given
-    assert "| 1 | Generated model | generated | 70.00 | 52.00 (+7.00) | 62.00 (" in text
-    assert "imagenet-testbed" in text and "Not evaluated by imagenet-g" in text
+def test_markdown_ranks_published_rows_and_submissions_together(board_root, catalog):
+    top1 = {"imagenet": 80.0, "imagenet-v2": 70.0, "imagenet-sketch": 40.0, "imagenet-r": 60.0,
+            "val-on-imagenet-r-classes": 94.0, "imagenet-a": 30.0, "val-on-imagenet-a-classes": 94.0, "imagenet-g": 60.0}
+    write_submission(board_root, make_submission("robust", top1, name="Robust model", category="generated"))
+    text = render_markdown(load_leaderboard(board_root, catalog, bootstrap=50))
+    assert "## Release v1" in text and "## Release smoke" in text and "![" in text and "(plots/v1.png)" in text
+    assert "**Rank.** Ranked by mean ER over ImageNet-V2, ImageNet-Sketch, ImageNet-R, ImageNet-A" in text
+    v1 = text.split("## Release v1")[1].split("## Release smoke")[0]
+    rows = [line for line in v1.splitlines() if line.startswith("| ") and not line.startswith("| #")]
+    assert len([r for r in rows if "| timm |" in r or "| imagenet-testbed |" in r]) == 25  # the top of the ranking
+    robust = next(r for r in rows if "Robust model" in r)
+    place = int(robust.split(" | ")[0].strip("| "))
+    assert place > 25 and "**Robust model**" in robust  # every submission is shown, bold, with its place
+    assert "submission `robust`" in robust
+    # mean ER with its interval, and per shift set top-1 · ER [interval]
+    assert re.search(r"\| [+−]\d+\.\d\d \[[+−]\d+\.\d\d, [+−]\d+\.\d\d\]†? \| 80\.00 \| 70\.00 · [+−]", robust)
+    gen = next(r for r in rows if "Generated model" in r)
+    assert gen.startswith("| – | **Generated model** | – | 70.00 |")  # unranked: no R or A
+    assert "- **Generated model**: no ER on ImageNet-R, ImageNet-A" in v1
+    assert "## Published sources (not re-run by imagenet-g)" in text and "Apache-2.0" in text and "sha256:" in text

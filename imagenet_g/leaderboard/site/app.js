@@ -7,17 +7,36 @@
   // Okabe-Ito palette: distinguishable with the common colour-vision deficiencies
   var COLORS = { "real": "#0072B2", "generated": "#D55E00", "real+generated": "#009E73", "more data": "#CC79A7", "other": "#E69F00" };
   var W = 720, H = 480, M = { left: 62, right: 18, top: 16, bottom: 52 };
+  var PAGE_SIZES = [50, 100, 500];
   var versions = Object.keys(DATA.releases);
-  var state = { release: initialRelease(), sortKey: null, sortDir: 1, shift: null };
+  var rankKeys = DATA.ranks.map(function (r) { return r.key; });
+  var fragment = parseFragment(window.location.hash);
+  var state = {
+    release: versions.indexOf(fragment.release) >= 0 ? fragment.release : defaultRelease(),
+    rank: rankKeys.indexOf(fragment.rank) >= 0 ? fragment.rank : DATA.default_rank,
+    sortKey: null, sortDir: 1, shift: null, filter: "", category: "", source: "", page: 0, pageSize: PAGE_SIZES[0]
+  };
+  var cache = {};
 
-  function initialRelease() {
-    var m = /release=([^&]+)/.exec(window.location.hash);
-    var wanted = m ? decodeURIComponent(m[1]) : null;
-    if (wanted && DATA.releases[wanted]) return wanted;
-    var numbered = versions.filter(function (v) { return /^v\d+$/.test(v) && DATA.releases[v].entries.length; });
-    if (numbered.length) return numbered[numbered.length - 1];
-    var withEntries = versions.filter(function (v) { return DATA.releases[v].entries.length; });
-    return withEntries.length ? withEntries[0] : versions[0];
+  // "#release=v1&rank=er-imagenet-r": every value is looked up among the known names, never used as a key
+  function parseFragment(hash) {
+    var out = {};
+    String(hash || "").replace(/^#/, "").split("&").forEach(function (part) {
+      var i = part.indexOf("=");
+      if (i <= 0) return;
+      var value;
+      try { value = decodeURIComponent(part.slice(i + 1)); } catch (e) { return; }  // malformed %-escape
+      var key = part.slice(0, i);
+      if (key === "release" || key === "rank") out[key] = value;
+    });
+    return out;
+  }
+  function writeFragment() {
+    history.replaceState(null, "", "#release=" + encodeURIComponent(state.release) + "&rank=" + encodeURIComponent(state.rank));
+  }
+  function defaultRelease() {
+    var numbered = versions.filter(function (v) { return /^v\d+$/.test(v); });
+    return numbered.length ? numbered[numbered.length - 1] : versions[0];
   }
 
   function el(tag, attrs, children) {
@@ -36,36 +55,89 @@
     Object.keys(attrs || {}).forEach(function (k) { node.setAttribute(k, String(attrs[k])); });
   }
   function clear(node) { while (node.firstChild) node.removeChild(node.firstChild); }
+  function has(obj, key) { return Object.prototype.hasOwnProperty.call(obj, key); }
   function fmt(v, signed) { return v === null || v === undefined ? "\u2013" : (signed && v > 0 ? "+" : "") + v.toFixed(2).replace("-", "\u2212"); }
+  function erText(v, outside) {
+    if (!v) return "\u2013";
+    var t = fmt(v.er, true);
+    if (v.ci_low !== null && v.ci_high !== null) t += " [" + fmt(v.ci_low, true) + ", " + fmt(v.ci_high, true) + "]";
+    return t + (outside > 0 ? "\u2020" : "");
+  }
   function safeUrl(u) { return typeof u === "string" && /^https?:\/\//i.test(u) ? u : null; }
-  function label(name) { return DATA.labels[name] || name; }
+  function label(name) { return has(DATA.labels, name) ? DATA.labels[name] : name; }
   function release() { return DATA.releases[state.release]; }
-  function linearEr(entry, shift) { var e = entry.er[shift]; return e ? e.linear : null; }
+  function currentRank() { return DATA.ranks[rankKeys.indexOf(state.rank)]; }
+  function sourceTitle(e) { return e.origin === "submission" ? "submission (re-run with imagenet-g)" : (has(DATA.sources, e.source) ? DATA.sources[e.source].title : e.source); }
+
+  // ---- ranking (mirrors imagenet_g.leaderboard.rank) ----
+  function unrankedReason(e, rank) {
+    var missing = rank.shifts.filter(function (s) { return !has(e.er, s); });
+    if (missing.length) return "no ER on " + missing.map(label).join(", ");
+    var far = rank.shifts.filter(function (s) { return e.er[s].outside > rank.max_outside; });
+    if (far.length) return "control accuracy more than " + rank.max_outside + " pp outside the baseline range on " + far.map(label).join(", ");
+    return null;
+  }
+  function rankValue(e, rank) {
+    if (unrankedReason(e, rank)) return null;
+    if (rank.shifts.length === 1) return e.er[rank.shifts[0]].linear;
+    return has(e.scores, rank.key) ? e.scores[rank.key] : null;
+  }
+  function rankOutside(e, rank) {
+    return Math.max.apply(null, [0].concat(rank.shifts.filter(function (s) { return has(e.er, s); }).map(function (s) { return e.er[s].outside; })));
+  }
+  function byName(a, b) {
+    var x = a.name.toLowerCase(), y = b.name.toLowerCase();
+    return x < y ? -1 : x > y ? 1 : (a.slug < b.slug ? -1 : a.slug > b.slug ? 1 : 0);
+  }
+  // every row of the release (its submissions and the published rows) with its place under the rank
+  function rankedRows() {
+    var key = state.release + "\u0000" + state.rank;
+    if (cache[key]) return cache[key];
+    var rank = currentRank(), ranked = [], unranked = [];
+    release().entries.concat(DATA.published).forEach(function (e) {
+      var v = rankValue(e, rank);
+      var row = { e: e, score: v, reason: v ? null : unrankedReason(e, rank), outside: rankOutside(e, rank), place: null };
+      (v ? ranked : unranked).push(row);
+    });
+    ranked.sort(function (a, b) { return b.score.er - a.score.er || byName(a.e, b.e); });
+    unranked.sort(function (a, b) { return byName(a.e, b.e); });
+    ranked.forEach(function (r, i) { r.place = i + 1; });
+    cache[key] = { rows: ranked.concat(unranked), ranked: ranked.length };
+    return cache[key];
+  }
 
   // ---- table ----
   function columns() {
+    var rank = currentRank();
     var cols = [
-      { key: "rank", title: "#", get: function (e) { return e._rank; } },
-      { key: "name", title: "Model", text: true, get: function (e) { return e.name.toLowerCase(); } },
-      { key: "category", title: "Training data", text: true, get: function (e) { return e.category; } },
-      { key: "imagenet", title: label("imagenet"), get: function (e) { return e.top1.imagenet; } }
+      { key: "place", title: "#", cls: "rank-col", get: function (r) { return r.place; } },
+      { key: "name", title: "Model", text: true, cls: "name", get: function (r) { return r.e.name.toLowerCase(); } },
+      { key: "score", title: rank.title, cls: "score", headline: true, get: function (r) { return r.score ? r.score.er : null; } },
+      { key: "imagenet", title: label("imagenet"), get: function (r) { return r.e.top1.imagenet; } }
     ];
-    DATA.shifts.forEach(function (s) { cols.push({ key: s, title: label(s), shift: true, get: function (e) { return e.top1[s]; } }); });
-    cols.push({ key: "avg_er", title: "Avg ER", signed: true, get: function (e) { return e.avg_er; } });
+    DATA.shifts.forEach(function (s) { cols.push({ key: s, title: label(s), shift: true, get: function (r) { return r.e.top1[s]; } }); });
+    cols.push({ key: "category", title: "Training data", text: true, get: function (r) { return r.e.category; } });
+    cols.push({ key: "source", title: "Source", text: true, get: function (r) { return r.e.source; } });
     return cols;
   }
 
-  function sortedEntries(cols) {
-    var entries = release().entries.map(function (e, i) { return Object.assign({ _rank: i + 1 }, e); });
+  function visibleRows(cols) {
+    var needle = state.filter.trim().toLowerCase();
+    var rows = rankedRows().rows.filter(function (r) {
+      if (state.category && r.e.category !== state.category) return false;
+      if (state.source && r.e.source !== state.source) return false;
+      if (!needle) return true;
+      return (r.e.name + "\u0000" + r.e.model_id + "\u0000" + r.e.source).toLowerCase().indexOf(needle) >= 0;
+    });
     var col = cols.filter(function (c) { return c.key === state.sortKey; })[0];
-    if (!col) return entries;
-    return entries.slice().sort(function (a, b) {
+    if (!col) return rows;
+    return rows.slice().sort(function (a, b) {
       var x = col.get(a), y = col.get(b);
       var xm = x === null || x === undefined, ym = y === null || y === undefined;
-      if (xm || ym) return xm === ym ? a._rank - b._rank : (xm ? 1 : -1); // missing values last either way
+      if (xm || ym) return xm === ym ? 0 : (xm ? 1 : -1); // missing values last either way
       if (x < y) return -state.sortDir;
       if (x > y) return state.sortDir;
-      return a._rank - b._rank;
+      return 0;
     });
   }
 
@@ -75,56 +147,141 @@
     clear(head); clear(body);
     var tr = el("tr");
     cols.forEach(function (c) {
-      var th = el("th", { scope: "col", "data-key": c.key, "class": c.text ? "text" : "", tabindex: 0 }, [c.title]);
+      var cls = [c.text ? "text" : "", c.cls || ""].join(" ").trim();
+      var th = el("th", { scope: "col", "data-key": c.key, "class": cls, tabindex: 0 }, [c.title]);
       if (state.sortKey === c.key) th.setAttribute("aria-sort", state.sortDir > 0 ? "ascending" : "descending");
       th.addEventListener("click", function () { sortBy(c); });
       th.addEventListener("keydown", function (ev) { if (ev.key === "Enter" || ev.key === " ") { ev.preventDefault(); sortBy(c); } });
       tr.appendChild(th);
     });
     head.appendChild(tr);
-    sortedEntries(cols).forEach(function (e) {
-      var row = el("tr", { "data-slug": e.slug });
-      row.appendChild(el("td", {}, [String(e._rank)]));
-      row.appendChild(nameCell(e));
-      row.appendChild(el("td", { "class": "text" }, [el("span", { "class": "dot", style: "background:" + (COLORS[e.category] || "#777") }), e.category]));
-      row.appendChild(el("td", {}, [fmt(e.top1.imagenet)]));
-      DATA.shifts.forEach(function (s) { row.appendChild(shiftCell(e, s)); });
-      row.appendChild(el("td", {}, [fmt(e.avg_er, true)]));
-      body.appendChild(row);
-    });
+    var rows = visibleRows(cols);
+    var pages = Math.max(1, Math.ceil(rows.length / state.pageSize));
+    state.page = Math.min(state.page, pages - 1);
+    rows.slice(state.page * state.pageSize, (state.page + 1) * state.pageSize).forEach(function (r) { body.appendChild(renderRow(r)); });
+    renderPager(rows.length, pages);
+    var all = rankedRows();
     document.getElementById("empty").hidden = release().entries.length > 0;
+    document.getElementById("count").textContent = rows.length + " of " + all.rows.length + " rows shown (" + all.ranked + " ranked under this rank; " +
+      release().entries.length + " submission" + (release().entries.length === 1 ? "" : "s") + ", " + DATA.published.length + " published).";
+  }
+
+  function renderRow(r) {
+    var e = r.e;
+    var row = el("tr", { "data-slug": e.slug, "class": e.origin });
+    row.appendChild(el("td", { "class": "rank-col" }, [r.place === null ? "\u2013" : String(r.place)]));
+    row.appendChild(nameCell(e));
+    var score = el("td", { "class": "score" }, [r.score ? erText(r.score, r.outside) : "unranked"]);
+    if (!r.score) { score.className = "score unranked"; score.setAttribute("title", r.reason); score.appendChild(el("span", { "class": "sub" }, [r.reason])); }
+    row.appendChild(score);
+    row.appendChild(el("td", {}, [fmt(e.top1.imagenet)]));
+    DATA.shifts.forEach(function (s) { row.appendChild(shiftCell(e, s)); });
+    row.appendChild(el("td", { "class": "text" }, [el("span", { "class": "dot", style: "background:" + (has(COLORS, e.category) ? COLORS[e.category] : "#777") }), e.category]));
+    row.appendChild(el("td", { "class": "text" }, [e.origin === "submission" ? "submission" : e.source]));
+    return row;
   }
 
   function sortBy(col) {
     if (state.sortKey === col.key) state.sortDir = -state.sortDir;
-    else { state.sortKey = col.key; state.sortDir = col.text || col.key === "rank" ? 1 : -1; }
+    else { state.sortKey = col.key; state.sortDir = col.text || col.key === "place" ? 1 : -1; }
+    state.page = 0;
     renderTable();
+  }
+
+  function renderPager(total, pages) {
+    var pager = document.getElementById("pager");
+    clear(pager);
+    var prev = el("button", { type: "button", id: "prev-page" }, ["\u2039 Previous"]);
+    var next = el("button", { type: "button", id: "next-page" }, ["Next \u203a"]);
+    prev.disabled = state.page === 0;
+    next.disabled = state.page >= pages - 1;
+    prev.addEventListener("click", function () { state.page -= 1; renderTable(); });
+    next.addEventListener("click", function () { state.page += 1; renderTable(); });
+    var size = el("select", { "aria-label": "rows per page" });
+    PAGE_SIZES.forEach(function (n) { size.appendChild(el("option", { value: n }, [n + " per page"])); });
+    size.value = String(state.pageSize);
+    size.addEventListener("change", function () { state.pageSize = Number(size.value); state.page = 0; renderTable(); });
+    pager.appendChild(prev);
+    pager.appendChild(el("span", { id: "page-info" }, ["Page " + (state.page + 1) + " of " + pages]));
+    pager.appendChild(next);
+    pager.appendChild(size);
   }
 
   function nameCell(e) {
     var td = el("td", { "class": "text name" });
     var url = safeUrl(e.paper);
-    td.appendChild(url ? el("a", { href: url, rel: "noopener noreferrer" }, [e.name]) : el("span", { "class": "model-name" }, [e.name]));
+    var title = url ? el("a", { href: url, rel: "noopener noreferrer" }, [e.name]) : el("span", { "class": "model-name" }, [e.name]);
+    td.appendChild(title);
+    if (e.origin === "submission") td.appendChild(el("span", { "class": "badge rerun", title: "submission: re-run by its submitter with imagenet-g" }, ["re-run"]));
+    else td.appendChild(el("span", { "class": "badge published", title: "published numbers from " + sourceTitle(e) + ", not re-run by imagenet-g" }, ["published"]));
     if (e.is_standard) td.appendChild(el("span", { "class": "badge", title: "standard model: a baseline point of the ImageNet-G fit" }, ["standard"]));
-    var sub = [e.model_id + " (" + e.model_source + ")"];
-    if (e.submitted_by) sub.push("by " + e.submitted_by);
-    var line = el("span", { "class": "sub" }, [sub.join(" \u00b7 ")]);
-    var code = safeUrl(e.code);
-    if (code) { line.appendChild(document.createTextNode(" \u00b7 ")); line.appendChild(el("a", { href: code, rel: "noopener noreferrer" }, ["code"])); }
-    td.appendChild(line);
+    var details = el("details", { "class": "more" }, [el("summary", {}, ["details"])]);
+    details.addEventListener("toggle", function () { if (details.open && details.childNodes.length === 1) fillDetails(details, e); });
+    td.appendChild(details);
     return td;
+  }
+
+  function fillDetails(details, e) {
+    var dl = el("dl");
+    function item(term, value) { if (value === null || value === undefined || value === "") return; dl.appendChild(el("dt", {}, [term])); dl.appendChild(el("dd", {}, [typeof value === "string" ? value : value])); }
+    item("Model id", e.model_id + " (" + e.model_source + ")");
+    var src = has(DATA.sources, e.source) ? DATA.sources[e.source] : null;
+    item("Source", src ? src.title + " \u00b7 " + src.license + " \u00b7 " + src.version : "submission file " + (e.file || ""));
+    if (e.model_type) item("Type in the source table", e.model_type);
+    item("Precision", e.precision || (src ? "not stated by the source" : "not recorded"));
+    var pre = Object.keys(e.preprocess).map(function (k) { return k + ": " + JSON.stringify(e.preprocess[k]); }).join("; ");
+    item("Preprocessing", pre || (src ? "not in the published table" : "not recorded"));
+    var logit = DATA.shifts.filter(function (s) { return has(e.er, s); }).map(function (s) { return label(s) + " " + erText(e.er[s].logit, e.er[s].outside); });
+    if (logit.length) item("Logit-axis ER", logit.join("; "));
+    var far = DATA.shifts.filter(function (s) { return has(e.er, s) && e.er[s].outside > 0; }).map(function (s) { return label(s) + " (" + fmt(e.er[s].outside) + " pp)"; });
+    if (far.length) item("Extrapolated (control outside the baseline range)", far.join("; "));
+    if (e.submitted_by) item("Submitted by", e.submitted_by);
+    var code = safeUrl(e.code);
+    if (code) { dl.appendChild(el("dt", {}, ["Code"])); dl.appendChild(el("dd", {}, [el("a", { href: code, rel: "noopener noreferrer" }, [code])])); }
+    details.appendChild(dl);
   }
 
   function shiftCell(e, s) {
     var top1 = e.top1[s];
     var td = el("td", {}, [fmt(top1)]);
-    var er = linearEr(e, s);
+    var er = has(e.er, s) ? e.er[s] : null;
     if (top1 !== undefined && er) {
-      var ci = er.ci_low === null ? "" : " (95% CI " + fmt(er.ci_low, true) + " to " + fmt(er.ci_high, true) + ")";
-      var logit = e.er[s].logit ? "; logit-axis ER " + fmt(e.er[s].logit.er, true) : "";
-      td.appendChild(el("span", { "class": "er" + (er.er >= 0.005 ? " pos" : er.er <= -0.005 ? " neg" : ""), title: "ER " + fmt(er.er, true) + ci + logit }, ["ER " + fmt(er.er, true)]));
+      var cls = "er" + (er.linear.er >= 0.005 ? " pos" : er.linear.er <= -0.005 ? " neg" : "");
+      var note = er.outside > 0 ? "; extrapolated: control " + fmt(er.outside) + " pp outside the baseline range" : "";
+      td.appendChild(el("span", { "class": cls, title: "ER " + erText(er.linear, 0) + " (95% interval); logit-axis ER " + erText(er.logit, 0) + note }, ["ER " + erText(er.linear, er.outside)]));
     }
     return td;
+  }
+
+  // ---- filters ----
+  function renderFilters() {
+    var cat = document.getElementById("category");
+    var cats = [];
+    release().entries.concat(DATA.published).forEach(function (e) { if (cats.indexOf(e.category) < 0) cats.push(e.category); });
+    clear(cat);
+    cat.appendChild(el("option", { value: "" }, ["all"]));
+    cats.sort().forEach(function (c) { cat.appendChild(el("option", { value: c }, [c])); });
+    if (cats.indexOf(state.category) < 0) state.category = "";
+    cat.value = state.category;
+    var src = document.getElementById("source");
+    clear(src);
+    src.appendChild(el("option", { value: "" }, ["all"]));
+    src.appendChild(el("option", { value: "submission" }, ["submissions (re-run)"]));
+    Object.keys(DATA.sources).forEach(function (k) { src.appendChild(el("option", { value: k }, [DATA.sources[k].title])); });
+    src.value = state.source;
+    var rank = document.getElementById("rank");
+    clear(rank);
+    DATA.ranks.forEach(function (r) { rank.appendChild(el("option", { value: r.key }, [r.title])); });
+    rank.value = state.rank;
+    describeRank();
+  }
+  function describeRank() {
+    var r = currentRank();
+    document.getElementById("rank-note").textContent = "Ranked by " + r.title.charAt(0).toLowerCase() + r.title.slice(1) +
+      " (linear fit, percentage points, 95% bootstrap interval over the baseline models). Rows without ER on " +
+      (r.shifts.length === 1 ? "it" : "one of these sets") + ", or whose control accuracy lies more than " + r.max_outside +
+      " pp outside a fit's baseline range, are listed unranked with the reason. \u2020: ER extrapolated beyond the baseline range." +
+      (r.key === DATA.default_rank ? " This is the board's default rank." : "");
   }
 
   // ---- plot ----
@@ -151,26 +308,24 @@
   function domain(values) {
     if (!values.length) return [0, 100];
     var lo = Math.min.apply(null, values), hi = Math.max.apply(null, values);
-    var pad = Math.max((hi - lo) * 0.08, 1.5);
+    var pad = Math.max((hi - lo) * 0.04, 1.5);
     lo = Math.max(0, lo - pad); hi = Math.min(100, hi + pad);
     var step = niceStep(hi - lo);
     return [Math.max(0, Math.floor(lo / step) * step), Math.min(100, Math.ceil(hi / step) * step)];
   }
 
-  // the tab the reader picked; until then ImageNet-G, or the first natural shift when no entry has ImageNet-G
+  // the tab the reader picked; until then the first shift set of the current rank
   function currentShift() {
-    if (state.shift) return state.shift;
-    var g = release().entries.some(function (e) { return e.top1.imagenet !== undefined && e.top1["imagenet-g"] !== undefined; });
-    return g ? "imagenet-g" : DATA.shifts.filter(function (s) { return DATA.reference[s]; })[0] || "imagenet-g";
+    return state.shift || currentRank().shifts[0];
   }
 
   function renderPlot() {
     var rel = release(), shift = currentShift(), fit = rel.fits[shift], control = fit.control;
-    var ref = DATA.reference[shift];
-    var refPts = ref ? ref.points : [];
-    var entries = rel.entries.filter(function (e) { return e.top1[control] !== undefined && e.top1[shift] !== undefined; });
-    var xs = refPts.map(function (p) { return p.x; }).concat(entries.map(function (e) { return e.top1[control]; }));
-    var ys = refPts.map(function (p) { return p.y; }).concat(entries.map(function (e) { return e.top1[shift]; }));
+    function on(e) { return e.top1[control] !== undefined && e.top1[shift] !== undefined; }
+    var pub = DATA.published.filter(on);
+    var entries = rel.entries.filter(on);
+    var xs = pub.map(function (e) { return e.top1[control]; }).concat(entries.map(function (e) { return e.top1[control]; }));
+    var ys = pub.map(function (e) { return e.top1[shift]; }).concat(entries.map(function (e) { return e.top1[shift]; }));
     var dx = domain(xs), dy = domain(ys);
     var px = function (v) { return M.left + (v - dx[0]) / (dx[1] - dx[0]) * (W - M.left - M.right); };
     var py = function (v) { return H - M.bottom - (v - dy[0]) / (dy[1] - dy[0]) * (H - M.top - M.bottom); };
@@ -192,23 +347,29 @@
       lines.appendChild(sv("polyline", { "class": "fit-logit", points: pts.join(" "), fill: "none" }));
     }
     svg.appendChild(lines);
+    var pubG = sv("g", { "class": "published" });
+    pub.forEach(function (e) {
+      var c = sv("circle", { "class": "pt-pub", cx: px(e.top1[control]), cy: py(e.top1[shift]), r: 2.2 });
+      c.appendChild(sv("title", {}, e.name + " (" + e.source + "): " + fmt(e.top1[control]) + ", " + fmt(e.top1[shift])));
+      pubG.appendChild(c);
+    });
+    svg.appendChild(pubG);
+    var ref = DATA.reference[shift];
     var refG = sv("g", { "class": "reference" });
-    refPts.forEach(function (p) {
-      var c = sv("circle", { "class": "pt-ref", cx: px(p.x), cy: py(p.y), r: 3.6 });
-      hover(c, [p.name, "reference point: " + ref.source, label(control) + ": " + fmt(p.x), label(shift) + ": " + fmt(p.y)]);
-      refG.appendChild(c);
+    (ref ? ref.points : []).forEach(function (p) {
+      refG.appendChild(sv("circle", { "class": "pt-ref", cx: px(p.x), cy: py(p.y), r: 3.4 }));
     });
     svg.appendChild(refG);
     var entG = sv("g", { "class": "entries" });
     entries.forEach(function (e) {
-      var c = sv("circle", { "class": "pt-entry" + (e.is_standard ? " standard" : ""), "data-slug": e.slug, cx: px(e.top1[control]), cy: py(e.top1[shift]), r: 6, fill: COLORS[e.category] || "#777", tabindex: 0 });
-      var er = linearEr(e, shift);
+      var c = sv("circle", { "class": "pt-entry" + (e.is_standard ? " standard" : ""), "data-slug": e.slug, cx: px(e.top1[control]), cy: py(e.top1[shift]), r: 6, fill: has(COLORS, e.category) ? COLORS[e.category] : "#777", tabindex: 0 });
+      var er = has(e.er, shift) ? e.er[shift].linear : null;
       hover(c, [e.name, e.model_id + " \u00b7 " + e.category + (e.is_standard ? " \u00b7 standard" : ""),
-        label(control) + ": " + fmt(e.top1[control]), label(shift) + ": " + fmt(e.top1[shift]) + (er ? " (ER " + fmt(er.er, true) + ")" : "")]);
+        label(control) + ": " + fmt(e.top1[control]), label(shift) + ": " + fmt(e.top1[shift]) + (er ? " (ER " + erText(er, 0) + ")" : "")]);
       entG.appendChild(c);
     });
     svg.appendChild(entG);
-    caption(rel, shift, fit, ref, entries.length);
+    caption(rel, shift, fit, ref, entries.length, pub.length);
   }
 
   function drawAxes(svg, dx, dy, px, py, xTitle, yTitle) {
@@ -249,14 +410,14 @@
     node.addEventListener("blur", hide);
   }
 
-  function caption(rel, shift, fit, ref, plotted) {
+  function caption(rel, shift, fit, ref, plotted, published) {
     var parts = [];
     if (fit.lines.linear) parts.push("Solid line: linear fit y = " + fit.lines.linear.slope.toFixed(3) + "x " + (fit.lines.linear.intercept < 0 ? "\u2212 " : "+ ") + Math.abs(fit.lines.linear.intercept).toFixed(2) + " on " + fit.n_baselines + " baseline points (" + fit.source + ").");
     if (fit.lines.logit) parts.push("Dashed curve: the logit-axis fit (Taori et al. 2020).");
     parts.push("Dotted: y = x.");
-    if (ref) parts.push("Hollow grey points: imagenet-testbed reference models.");
+    if (published) parts.push("Small grey points: " + published + " published rows; hollow: the fit's baseline points.");
     var missing = rel.entries.length - plotted;
-    if (missing) parts.push(missing + " of " + rel.entries.length + " entries lack a " + label(fit.control) + " or " + label(shift) + " accuracy and are not plotted.");
+    if (missing) parts.push(missing + " of " + rel.entries.length + " submissions lack a " + label(fit.control) + " or " + label(shift) + " accuracy and are not plotted.");
     document.getElementById("plot-caption").textContent = parts.join(" ");
     var status = document.getElementById("plot-status");
     status.hidden = !!fit.lines.linear;
@@ -268,10 +429,8 @@
       if (!rel.entries.some(function (e) { return e.category === cat; })) return;
       legend.appendChild(legendItem(sv("circle", { cx: 6, cy: 6, r: 5, fill: COLORS[cat] }), cat));
     });
-    if (shift === "imagenet-g" && rel.entries.some(function (e) { return e.is_standard; })) {
-      legend.appendChild(legendItem(sv("circle", { cx: 6, cy: 6, r: 4.5, fill: "#fff", stroke: "#1d2330", "stroke-width": 1.6 }), "standard entry (fit baseline)"));
-    }
-    if (ref) legend.appendChild(legendItem(sv("circle", { cx: 6, cy: 6, r: 4, "class": "pt-ref", fill: "#fff", stroke: "#9aa3b2" }), "reference (imagenet-testbed)"));
+    if (published) legend.appendChild(legendItem(sv("circle", { cx: 6, cy: 6, r: 2.5, "class": "pt-pub", fill: "#b8bec9" }), "published row"));
+    if (ref) legend.appendChild(legendItem(sv("circle", { cx: 6, cy: 6, r: 4, fill: "none", stroke: "#59606d" }), "baseline point (imagenet-testbed STANDARD)"));
     if (fit.lines.linear) legend.appendChild(legendItem(sv("line", { x1: 0, y1: 6, x2: 12, y2: 6, stroke: "#333", "stroke-width": 1.6 }), "linear fit"));
     if (fit.lines.logit) legend.appendChild(legendItem(sv("line", { x1: 0, y1: 6, x2: 12, y2: 6, stroke: "#8a6d3b", "stroke-width": 1.6, "stroke-dasharray": "4 3" }), "logit fit"));
   }
@@ -281,41 +440,35 @@
     return el("span", {}, [s, text]);
   }
 
-  // ---- reference points ----
-  function renderReference() {
-    document.getElementById("reference-note").textContent = DATA.reference_note;
-    var refs = Object.keys(DATA.reference).map(function (k) { return DATA.reference[k]; });
-    var cols = [], rows = {};
-    refs.forEach(function (r) {
-      [r.control, r.shift].forEach(function (c) { if (cols.indexOf(c) < 0) cols.push(c); });
-      r.points.forEach(function (p) { rows[p.name] = rows[p.name] || {}; rows[p.name][r.control] = p.x; rows[p.name][r.shift] = p.y; });
-    });
-    var table = document.getElementById("reference-table");
-    var head = el("tr", {}, [el("th", { "class": "text", scope: "col" }, ["Model"])]);
-    cols.forEach(function (c) { head.appendChild(el("th", { scope: "col" }, [label(c)])); });
+  // ---- sources ----
+  function renderSources() {
+    var table = document.getElementById("sources-table");
+    var head = el("tr", {}, ["Source", "Rows", "Version", "License", "Notes"].map(function (t) { return el("th", { "class": "text", scope: "col" }, [t]); }));
     table.appendChild(el("thead", {}, [head]));
     var body = el("tbody");
-    Object.keys(rows).sort(function (a, b) { return a.toLowerCase() < b.toLowerCase() ? -1 : 1; }).forEach(function (name) {
-      var tr = el("tr", {}, [el("td", { "class": "text" }, [name])]);
-      cols.forEach(function (c) { tr.appendChild(el("td", {}, [fmt(rows[name][c])])); });
-      body.appendChild(tr);
+    Object.keys(DATA.sources).forEach(function (k) {
+      var s = DATA.sources[k], url = safeUrl(s.url);
+      body.appendChild(el("tr", {}, [
+        el("td", { "class": "text" }, [url ? el("a", { href: url, rel: "noopener noreferrer" }, [s.title]) : s.title]),
+        el("td", {}, [String(s.rows)]), el("td", { "class": "text" }, [s.version]), el("td", { "class": "text" }, [s.license]),
+        el("td", { "class": "text wrap" }, [s.note])]));
     });
     table.appendChild(body);
-    document.getElementById("reference-count").textContent = String(Object.keys(rows).length);
   }
 
-  // ---- release selector ----
+  // ---- wiring ----
   function renderRelease() {
     var rel = release();
-    var info = rel.entries.length + (rel.entries.length === 1 ? " entry" : " entries");
+    var info = rel.entries.length + (rel.entries.length === 1 ? " submission" : " submissions");
     if (rel.spec_hash) info += " \u00b7 spec hash " + rel.spec_hash.slice(0, 12);
     document.getElementById("release-info").textContent = info;
+    renderFilters();
     renderTable();
     renderTabs();
     renderPlot();
   }
   var select = document.getElementById("release");
-  renderReference();
+  renderSources();
   if (!versions.length) {  // a board with no release folder yet: say so instead of drawing empty frames
     var empty = document.getElementById("empty");
     empty.textContent = "No releases on this board yet: add a submission with `imagenet-g leaderboard add`.";
@@ -325,10 +478,16 @@
   }
   versions.forEach(function (v) { select.appendChild(el("option", { value: v }, [v])); });
   select.value = state.release;
-  select.addEventListener("change", function () {
-    state.release = select.value;
-    history.replaceState(null, "", "#release=" + encodeURIComponent(state.release));
-    renderRelease();
+  select.addEventListener("change", function () { state.release = select.value; state.page = 0; writeFragment(); renderRelease(); });
+  document.getElementById("rank").addEventListener("change", function (ev) {
+    state.rank = ev.target.value; state.sortKey = null; state.page = 0; state.shift = null; writeFragment(); describeRank(); renderTable(); renderTabs(); renderPlot();
+  });
+  document.getElementById("category").addEventListener("change", function (ev) { state.category = ev.target.value; state.page = 0; renderTable(); });
+  document.getElementById("source").addEventListener("change", function (ev) { state.source = ev.target.value; state.page = 0; renderTable(); });
+  var typing = null;
+  document.getElementById("filter").addEventListener("input", function (ev) {
+    clearTimeout(typing);
+    typing = setTimeout(function () { state.filter = ev.target.value; state.page = 0; renderTable(); }, 120);
   });
   renderRelease();
 })();
