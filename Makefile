@@ -34,7 +34,7 @@ browser:
 	fi
 
 demo: install
-	$(BIN)/imagenet-g build --version smoke
+	$(BIN)/imagenet-g build --release smoke
 	$(BIN)/imagenet-g eval --model resnet18 --no-pretrained --release smoke --datasets imagenet-g --out results/smoke-resnet18.json
 	$(BIN)/imagenet-g leaderboard add results/smoke-resnet18.json --name "ResNet-18 (random init, smoke)" --category real --release smoke --force
 	$(BIN)/imagenet-g leaderboard build

@@ -1,17 +1,48 @@
 """The errors a user can cause. The CLI prints their message on one line and exits 2.
 
-Every message says what was wrong and how to fix it. Classes also subclass the matching
-built-in so that callers using plain Python can catch them as usual.
+Every error says what was wrong (``problem``) and how to fix it (``fix``). A fix names the parameters
+it refers to in braces, e.g. ``"set {device} to cpu"``: a Python caller reads ``set device to cpu``,
+and the CLI renders the same error with its flag names (``set --device to cpu``), so only the CLI knows
+flags. Classes also subclass the matching built-in so that callers using plain Python can catch them as usual.
 """
 
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable
+import re
+from collections.abc import Callable, Iterable
+
+_PARAMETER = re.compile(r"\{([a-z][a-z0-9_]*)\}")
 
 
 class ImagenetGError(Exception):
     """Base class of every error a user can cause (bad input, missing data, failed check)."""
+
+    def __init__(self, problem: str, fix: str | None = None) -> None:
+        self.problem = problem
+        self.fix = fix
+        super().__init__(self.render())
+
+    def __reduce__(self):  # pickles (Ray workers) keep problem and fix apart
+        return (_rebuild, (type(self), self.problem, self.fix, self.__dict__))
+
+    @property
+    def parameters(self) -> tuple[str, ...]:
+        """The parameter names the fix refers to."""
+        return tuple(_PARAMETER.findall(self.fix or ""))
+
+    def render(self, name: Callable[[str], str] = str) -> str:
+        """``problem; fix`` with each ``{parameter}`` of the fix written as ``name(parameter)``."""
+        if not self.fix:
+            return self.problem
+        return f"{self.problem}; {_PARAMETER.sub(lambda m: name(m.group(1)), self.fix)}"
+
+
+def _rebuild(cls: type, problem: str, fix: str | None, state: dict) -> ImagenetGError:
+    error = cls.__new__(cls)
+    ImagenetGError.__init__(error, problem, fix)
+    error.__dict__.update(state)
+    return error
 
 
 class SpecError(ImagenetGError, ValueError):
@@ -22,7 +53,7 @@ class UnknownNameError(ImagenetGError, KeyError):
     """A name (version, model, dataset, class, template set) that we do not know."""
 
     def __str__(self) -> str:  # KeyError would repr() the message
-        return str(self.args[0]) if self.args else ""
+        return self.render()
 
 
 class DatasetNotFoundError(ImagenetGError, FileNotFoundError):
@@ -57,3 +88,12 @@ def close_matches(name: str, candidates: Iterable[str], n: int = 3) -> str:
     """Return a ' (did you mean: a, b?)' suffix for an unknown name, or '' when nothing is close."""
     matches = difflib.get_close_matches(name, list(candidates), n=n, cutoff=0.6)
     return f" (did you mean: {', '.join(matches)}?)" if matches else ""
+
+
+def unknown(kind: str, name: object, choices: Iterable[str], fix: str | None = None) -> UnknownNameError:
+    """The error for a name we do not know: ``unknown KIND 'NAME' (did you mean: ...?); choose one of: ...``."""
+    choices = list(choices)
+    suggestion = close_matches(str(name), choices)
+    return UnknownNameError(
+        f"unknown {kind} {name!r}{suggestion}", fix or f"choose one of: {', '.join(choices) or 'none'}"
+    )

@@ -11,15 +11,8 @@ import typer
 from rich.table import Table
 
 from imagenet_g.cli.app import app, console, err_console
+from imagenet_g.cli.options import DATASET_DIR, JSON, RELEASE, SPECS_DIR
 from imagenet_g.errors import ImagenetGError
-
-ReleasesDir = typer.Option(
-    None, "--releases-dir", help="folder of release specs (default: $IMAGENET_G_RELEASES, else the repo's releases/)"
-)
-Version = typer.Option(..., "--version", "-v", help="release version, e.g. v1 or smoke")
-OutDir = typer.Option(Path("imagenet-g"), "--out", help="dataset folder holding every built version")
-JsonFlag = typer.Option(False, "--json", help="print JSON instead of a table")
-
 
 def _jsonable(value: Any) -> Any:
     """pydantic records (shard records inside reports) as their JSON fields; paths and the rest as text."""
@@ -41,11 +34,11 @@ def _quiet_libraries() -> None:
 
 
 @app.command("releases")
-def releases_command(releases_dir: Optional[Path] = ReleasesDir, as_json: bool = JsonFlag) -> None:
+def releases_command(specs_dir: Optional[Path] = SPECS_DIR, as_json: bool = JSON) -> None:
     """List the release versions and what each one generates."""
-    from imagenet_g.spec import list_releases
+    from imagenet_g.release.spec import list_releases
 
-    releases = list_releases(releases_dir)
+    releases = list_releases(specs_dir)
     rows = [
         {
             "version": r.version,
@@ -71,17 +64,17 @@ def releases_command(releases_dir: Optional[Path] = ReleasesDir, as_json: bool =
 
 @app.command("prompts")
 def prompts_command(
-    version: str = Version,
+    version: str = RELEASE,
     split: Optional[list[str]] = typer.Option(None, "--split", help="only these splits (repeatable)"),
     limit: Optional[int] = typer.Option(None, "--limit", min=0, help="rows to show (table default 20, JSON all)"),
-    releases_dir: Optional[Path] = ReleasesDir,
-    as_json: bool = JsonFlag,
+    specs_dir: Optional[Path] = SPECS_DIR,
+    as_json: bool = JSON,
 ) -> None:
     """Preview the prompt plan of a release: class, template, prompt and seed of every image."""
-    from imagenet_g.prompts import plan_prompts
-    from imagenet_g.spec import load_release
+    from imagenet_g.release.prompts import plan_prompts
+    from imagenet_g.release.spec import load_release
 
-    release = load_release(version, releases_dir)
+    release = load_release(version, specs_dir)
     plan = plan_prompts(release.spec, tuple(split) if split else None)
     rows = [row for rows in plan.values() for row in rows]
     shown = rows[: limit if limit is not None else (len(rows) if as_json else 20)]
@@ -110,15 +103,15 @@ def _executor(name: str, address: str | None, workers: int | None, gpus: float |
         if address is not None or workers is not None or gpus is not None:
             raise ImagenetGError("--address, --workers and --gpus-per-worker need --executor ray")
         return None
-    from imagenet_g.build.ray_executor import RayExecutor, RayOptions
+    from imagenet_g.release.ray_executor import RayExecutor, RayOptions
 
     return RayExecutor(RayOptions(address=address, workers=workers, gpus_per_worker=gpus))
 
 
 @app.command("build")
 def build_command(
-    version: str = Version,
-    out: Path = OutDir,
+    version: str = RELEASE,
+    out: Path = DATASET_DIR,
     split: Optional[list[str]] = typer.Option(None, "--split", help="only these splits (repeatable)"),
     batch_size: str = typer.Option(
         "4", "--batch-size", callback=_batch_size, help="images per pipeline call, or auto (largest the GPU holds)"
@@ -142,45 +135,45 @@ def build_command(
     gpus_per_worker: Optional[float] = typer.Option(
         None, "--gpus-per-worker", min=0, help="ray: GPUs per worker (default 1 on CUDA, 0 on CPU)"
     ),
-    shard_index: Optional[int] = typer.Option(
-        None, "--shard-index", help="job array: this job's number, 0..N-1 (e.g. $SLURM_ARRAY_TASK_ID)"
+    job_index: Optional[int] = typer.Option(
+        None, "--job-index", help="job array: this job's number, 0..N-1 (e.g. $SLURM_ARRAY_TASK_ID)"
     ),
-    num_shards: Optional[int] = typer.Option(None, "--num-shards", help="job array: the number of jobs N"),
+    num_jobs: Optional[int] = typer.Option(None, "--num-jobs", help="job array: the number of jobs N"),
     finalize: bool = typer.Option(
         False, "--finalize", help="after a job array: check every shard, then write the manifest and the card"
     ),
-    releases_dir: Optional[Path] = ReleasesDir,
-    as_json: bool = JsonFlag,
+    specs_dir: Optional[Path] = SPECS_DIR,
+    as_json: bool = JSON,
 ) -> None:
-    """Build (or resume) a release into OUT/<version> as parquet shards + manifest + dataset card."""
-    from imagenet_g.build import BuildRequest, build_release
-    from imagenet_g.build.sharding import Share, finalize_release
+    """Build (or resume) a release into DATASET_DIR/<release> as parquet shards + manifest + dataset card."""
+    from imagenet_g.release import BuildRequest, build_release
+    from imagenet_g.release.jobs import Share, finalize_release
 
     if finalize:
-        done = finalize_release(version, out, releases_dir)
+        done = finalize_release(version, out, specs_dir)
         if as_json:
             _print_json(dataclasses.asdict(done))
         else:
             console.print(f"{done.version}: finalized {done.shards} shards, {done.rows} images "
                           f"({done.jobs} job records merged) in {done.version_dir}")
         return
-    if (shard_index is None) != (num_shards is None):
-        raise ImagenetGError("--shard-index and --num-shards go together (job i of N); give both or neither")
+    if (job_index is None) != (num_jobs is None):
+        raise ImagenetGError("--job-index and --num-jobs go together (job i of N)", "give both or neither")
     _quiet_libraries()
     report = build_release(
         BuildRequest(
             version=version,
-            out_dir=out,
+            dataset_dir=out,
             splits=tuple(split) if split else None,
             batch_size=batch_size,
             threads=threads,
             device=device,
             allow_lock_mismatch=allow_lock_mismatch,
-            releases_dir=releases_dir,
+            specs_dir=specs_dir,
             executor=executor,
             progress=not as_json,
             fast_path=tuple(fast_path or ()),
-            share=Share(shard_index, num_shards) if shard_index is not None else None,
+            share=Share(job_index, num_jobs) if job_index is not None else None,
         ),
         _executor(executor, address, workers, gpus_per_worker),
     )
@@ -194,28 +187,28 @@ def build_command(
         f"{report.skipped} already built) in {report.seconds:.1f}s on {report.device} ({report.dtype})"
     )
     if report.lock_written:
-        console.print(f"wrote the lock for {report.version}; commit releases/{report.version}/spec.lock")
+        console.print(f"wrote the lock for {report.version}; commit {report.lock_path}")
     if report.finalized:
         console.print("this was the last job: every shard is there, manifest and card written")
-    elif shard_index is not None:
-        console.print(f"job {shard_index} of {num_shards} done; the last job (or build --finalize) writes the manifest")
+    elif job_index is not None:
+        console.print(f"job {job_index} of {num_jobs} done; the last job (or build --finalize) writes the manifest")
     if report.complete:
-        folder = report.out_dir.resolve()
+        folder = report.dataset_dir.resolve()
         console.print(f"release folder: {folder}")
         console.print(f'load it: datasets.load_dataset("{folder}", "{report.version}", split="test")')
-    elif shard_index is None:
+    elif job_index is None:
         console.print("some splits are not built yet; run build again without --split to finish")
 
 
 @app.command("verify")
 def verify_command(
-    version: str = Version, out: Path = OutDir, releases_dir: Optional[Path] = ReleasesDir, as_json: bool = JsonFlag
+    version: str = RELEASE, out: Path = DATASET_DIR, specs_dir: Optional[Path] = SPECS_DIR, as_json: bool = JSON
 ) -> None:
     """Check every shard of a built release against its manifest and spec."""
     from imagenet_g.release import verify_release
-    from imagenet_g.spec import load_release
+    from imagenet_g.release.spec import load_release
 
-    release = load_release(version, releases_dir)
+    release = load_release(version, specs_dir)
     report = verify_release(out, version, expected_spec_hash=release.spec_hash)
     if as_json:
         _print_json(dataclasses.asdict(report))
@@ -226,20 +219,20 @@ def verify_command(
 
 @app.command("push")
 def push_command(
-    version: str = Version,
+    version: str = RELEASE,
     repo_id: str = typer.Option(..., "--repo-id", help="Hub dataset repo, e.g. ORG/imagenet-g"),
-    out: Path = OutDir,
+    out: Path = DATASET_DIR,
     private: bool = typer.Option(False, "--private", help="create the repo as private"),
-    releases_dir: Optional[Path] = ReleasesDir,
-    as_json: bool = JsonFlag,
+    specs_dir: Optional[Path] = SPECS_DIR,
+    as_json: bool = JSON,
 ) -> None:
     """Verify a built release, upload it to a Hub dataset repo and tag the commit with the version."""
     from imagenet_g.release import PushRequest, push_release
-    from imagenet_g.spec import load_release
+    from imagenet_g.release.spec import load_release
 
-    release = load_release(version, releases_dir)
+    release = load_release(version, specs_dir)
     report = push_release(
-        PushRequest(version=version, repo_id=repo_id, out_dir=out, private=private,
+        PushRequest(version=version, repo_id=repo_id, dataset_dir=out, private=private,
                     expected_spec_hash=release.spec_hash)
     )
     if as_json:

@@ -11,17 +11,12 @@ from rich import box
 from rich.table import Table
 
 from imagenet_g.cli.app import USER_ERROR_EXIT, app, console, fail
+from imagenet_g.cli.options import DATASET_DIR, SPECS_DIR
 
 leaderboard_app = typer.Typer(help="Validate submissions and build the leaderboard.", no_args_is_help=True)
 app.add_typer(leaderboard_app, name="leaderboard")
 
 ROOT = typer.Option(Path("leaderboard"), "--root", help="leaderboard folder holding submissions/<release>/")
-RELEASES_DIR = typer.Option(
-    None, "--releases-dir", help="folder of release specs (<version>/spec.yaml); default: the repo's releases/"
-)
-RELEASE_ROOT = typer.Option(
-    Path("imagenet-g"), "--release-root", help="folder of built releases (<version>/manifest.json)"
-)
 CATEGORIES = ("real", "generated", "real+generated", "more data", "other")  # as in imagenet_g.leaderboard.schema
 # column titles for terminals narrower than 120 characters
 SHORT_LABELS = {"imagenet": "IN", "imagenet-g": "IN-G", "imagenet-v2": "V2", "imagenet-sketch": "Sketch",
@@ -41,23 +36,23 @@ def _problems_as_lines() -> Iterator[None]:
         raise typer.Exit(USER_ERROR_EXIT) from None
 
 
-def _catalog(releases_dir: Path | None, release_root: Path):
+def _catalog(specs_dir: Path | None, dataset_dir: Path):
     from imagenet_g.leaderboard import ReleaseCatalog
 
-    return ReleaseCatalog.discover(releases_dir, release_root)
+    return ReleaseCatalog.discover(specs_dir, dataset_dir)
 
 
 @leaderboard_app.command("validate")
 def validate(
     files: list[Path] = typer.Argument(..., help="submission JSON files"),
-    release_root: Path = RELEASE_ROOT,
-    releases_dir: Path | None = RELEASES_DIR,
+    dataset_dir: Path = DATASET_DIR,
+    specs_dir: Path | None = SPECS_DIR,
 ) -> None:
     """Check submission files; print every problem on one line each (exit 2 if any)."""
     from imagenet_g.leaderboard import validate_files
 
     with _problems_as_lines():
-        loaded = validate_files(files, _catalog(releases_dir, release_root))
+        loaded = validate_files(files, _catalog(specs_dir, dataset_dir))
     console.print(f"{len(loaded)} submission(s) valid")
 
 
@@ -77,15 +72,15 @@ def add(
     ),
     force: bool = typer.Option(False, "--force", help="replace an existing entry for the same model"),
     root: Path = ROOT,
-    release_root: Path = RELEASE_ROOT,
-    releases_dir: Path | None = RELEASES_DIR,
+    dataset_dir: Path = DATASET_DIR,
+    specs_dir: Path | None = SPECS_DIR,
 ) -> None:
     """Turn an eval results JSON into leaderboard/submissions/<release>/<slug>.json."""
     from imagenet_g.leaderboard import SubmissionInfo, add_submission
 
     info = SubmissionInfo(name, category, standard, paper, code, submitted_by, release)
     with _problems_as_lines():
-        path = add_submission(results, info, root, _catalog(releases_dir, release_root), force=force)
+        path = add_submission(results, info, root, _catalog(specs_dir, dataset_dir), force=force)
     console.print(f"wrote {path}")
 
 
@@ -93,14 +88,14 @@ def add(
 def build(
     root: Path = ROOT,
     bootstrap: int = typer.Option(1000, "--bootstrap", min=0, help="bootstrap resamples for ER intervals (0: none)"),
-    release_root: Path = RELEASE_ROOT,
-    releases_dir: Path | None = RELEASES_DIR,
+    dataset_dir: Path = DATASET_DIR,
+    specs_dir: Path | None = SPECS_DIR,
 ) -> None:
     """Validate all submissions, recompute ER, and write leaderboard.json, README.md and site/index.html."""
     from imagenet_g.leaderboard import build_leaderboard
 
     with _problems_as_lines():
-        out = build_leaderboard(root, _catalog(releases_dir, release_root), bootstrap=bootstrap)
+        out = build_leaderboard(root, _catalog(specs_dir, dataset_dir), bootstrap=bootstrap)
     for version, release in out.board.releases.items():
         fit = release.fits["imagenet-g"]
         console.print(f"release {version}: {len(release.entries)} entries; ImageNet-G fit: {fit.status}", markup=False)
@@ -113,15 +108,15 @@ def show(
     release: str | None = typer.Option(None, "--release", help="release to show (default: all)"),
     limit: int = typer.Option(20, "--limit", min=0, help="published rows to show per release (0: all)"),
     root: Path = ROOT,
-    release_root: Path = RELEASE_ROOT,
-    releases_dir: Path | None = RELEASES_DIR,
+    dataset_dir: Path = DATASET_DIR,
+    specs_dir: Path | None = SPECS_DIR,
 ) -> None:
     """Print the ranking: the top published rows and every submission, with the slug `verify` takes."""
     from imagenet_g.errors import UnknownNameError, close_matches
     from imagenet_g.leaderboard import load_leaderboard
 
     with _problems_as_lines():
-        board = load_leaderboard(root, _catalog(releases_dir, release_root), bootstrap=0)
+        board = load_leaderboard(root, _catalog(specs_dir, dataset_dir), bootstrap=0)
     versions = list(board.releases)
     if release is not None and release not in board.releases:
         raise UnknownNameError(

@@ -363,7 +363,7 @@ def _load_release(spec: DatasetSpec, location: Location, release: str) -> Loaded
     if release not in versions:
         raise UnknownNameError(
             f"release {release!r} is not built at {location.where}{close_matches(release, versions)}; "
-            f"built: {', '.join(versions) or 'none'} (build it with `imagenet-g build --version {release}`)"
+            f"built: {', '.join(versions) or 'none'} (build release {release} first)"
         )
     ds, images = _hub_images(location.where, "test", release)
     checksum = None

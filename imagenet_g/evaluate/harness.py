@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from imagenet_g.errors import UnknownNameError
+from imagenet_g.devices import pick_device
 from imagenet_g.evaluate.datasets import FolderImages, HubImages
 from imagenet_g.evaluate.metrics import topk_indices
 from imagenet_g.evaluate.models import LoadedModel
@@ -105,23 +105,6 @@ def _collate(batch):
     return index, inputs, failed
 
 
-def resolve_device(device: str) -> torch.device:
-    """'auto' -> cuda if available, else mps, else cpu; anything else as torch spells it (checked here)."""
-    if device == "auto":
-        if torch.cuda.is_available():
-            return torch.device("cuda")
-        if getattr(torch.backends, "mps", None) and torch.backends.mps.is_available():
-            return torch.device("mps")
-        return torch.device("cpu")
-    try:
-        dev = torch.device(device)
-    except RuntimeError as exc:
-        raise UnknownNameError(f"unknown device {device!r}; use auto, cpu, cuda, cuda:N or mps") from exc
-    if dev.type == "cuda" and not torch.cuda.is_available():
-        raise UnknownNameError(f"device {device!r} asked for, but torch sees no CUDA device; use --device cpu or auto")
-    return dev
-
-
 def default_workers() -> int:
     """Decode workers: one per core (up to 8); they fill the gaps the forward pass leaves on every core."""
     return max(1, min(8, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1))
@@ -171,7 +154,7 @@ def predict(
     ``heads`` maps a name to ImageNet indices the logits are restricted to (None: all 1000). ``amp``
     defaults to on for CUDA only (float16 autocast, as timm's validate.py --amp).
     """
-    dev = resolve_device(device)
+    dev = torch.device(pick_device(device))
     use_amp = dev.type == "cuda" if amp is None else amp
     pipelines = [input_pipeline(m, border) for m in models]
     keys = list(dict.fromkeys(p.key for p in pipelines))  # one decoded tensor per distinct pixel config

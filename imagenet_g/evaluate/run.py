@@ -13,10 +13,11 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from imagenet_g import labels
-from imagenet_g.environment import host, package_versions
+from imagenet_g.devices import pick_device
+from imagenet_g.environment import environment
 from imagenet_g.errors import DatasetNotFoundError, ImagenetGError, OutputError, UnknownNameError
 from imagenet_g.evaluate import datasets as ds
-from imagenet_g.evaluate.harness import Predictions, predict, resolve_device
+from imagenet_g.evaluate.harness import Predictions, predict
 from imagenet_g.evaluate.metrics import accuracy_from_topk, topk_hits
 from imagenet_g.evaluate.models import LoadedModel, load_model
 from imagenet_g.files import atomic_path
@@ -24,6 +25,8 @@ from imagenet_g.results import DatasetResult, EffectiveRobustness, EvalResult, M
 from imagenet_g.robustness import SHIFT_CONTROLS, BaselinePoints, effective_robustness, load_baselines
 from imagenet_g.slugs import slug
 
+# What decides the numbers, recorded in every results file.
+ENVIRONMENT_PACKAGES = ("torch", "torchvision", "timm", "open-clip-torch", "datasets", "numpy", "pillow")
 ER_AXES = ("linear", "logit")
 
 
@@ -74,12 +77,6 @@ def _check_writable(path: Path) -> None:
         raise OutputError(f"cannot write results to {path}: {exc.strerror or exc}; choose another --out") from exc
 
 
-def environment(device: str) -> dict[str, str]:
-    """Package and library versions and the device, for the results file."""
-    packages = ("imagenet-g", "torch", "torchvision", "timm", "open-clip-torch", "datasets", "numpy", "pillow")
-    return {**host(), "device": device, **package_versions(packages)}
-
-
 def _plan(request: EvalRequest) -> tuple[tuple[str, ...], set[str]]:
     """Datasets to run (controls of requested shift sets added) and the explicitly requested ones."""
     for name in request.paths:
@@ -87,7 +84,7 @@ def _plan(request: EvalRequest) -> tuple[tuple[str, ...], set[str]]:
         if parent:
             raise UnknownNameError(f"{name} is scored from {parent}'s images; set --path {parent}=DIR instead")
     ds.check_variant(request.v2_variant)
-    resolve_device(request.device)
+    pick_device(request.device)
     explicit = set(ds.expand_names(request.datasets)) if request.datasets else set()
     names = list(ds.expand_names(request.datasets or ("all",)))
     for name in list(names):
@@ -207,8 +204,8 @@ def run_eval(request: EvalRequest, progress: bool = False) -> EvalResult:
     _check_writable(out)
     model = load_model(request.model, request.pretrained, request.checkpoint, request.preprocess)
     loaded, missing = _find(request, names, explicit)
-    device = str(resolve_device(request.device))
-    info, env, created = _model_info(model), environment(device), datetime.now(timezone.utc)
+    device = pick_device(request.device)
+    info, env, created = _model_info(model), environment(device, ENVIRONMENT_PACKAGES), datetime.now(timezone.utc)
     results: dict[str, DatasetResult] = {}
 
     def save(complete: bool, er=None, er_skipped=None) -> EvalResult:

@@ -16,6 +16,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from imagenet_g.errors import ImagenetGError, SubmissionError, UnknownNameError, close_matches
+from imagenet_g.layout import DEFAULT_DATASET_DIR, built_versions, read_spec_hash
 from imagenet_g.leaderboard.schema import Submission
 from imagenet_g.results import DatasetResult
 
@@ -42,32 +43,25 @@ class ReleaseCatalog:
     problems: tuple[str, ...] = ()
 
     @classmethod
-    def discover(cls, releases_dir: Path | None = None, release_root: Path = Path("imagenet-g")) -> ReleaseCatalog:
-        """Releases with a spec (``releases/<v>/spec.yaml``, found as `imagenet_g.spec.releases_dir` finds it),
-        plus those built as ``release_root/<v>/manifest.json``."""
-        from imagenet_g import spec
+    def discover(cls, specs_dir: Path | None = None, dataset_dir: Path = DEFAULT_DATASET_DIR) -> ReleaseCatalog:
+        """Releases with a spec (in ``specs_dir``, default: the specs shipped in the package), plus those built
+        in ``dataset_dir`` (``<dataset_dir>/<v>/manifest.json``)."""
+        from imagenet_g.release.spec import list_versions, load_release, specs_dir as find_specs_dir
 
         problems: list[str] = []
         specs: dict[str, str] = {}
-        try:
-            folder = spec.releases_dir(releases_dir)
-        except UnknownNameError as exc:
-            folder = None
-            if releases_dir is not None:
-                problems.append(str(exc))
-        for version in spec.list_versions(folder) if folder else ():
+        folder = find_specs_dir(specs_dir)
+        for version in list_versions(folder):
             try:
-                specs[version] = spec.load_release(version, folder).spec_hash
+                specs[version] = load_release(version, folder).spec_hash
             except ImagenetGError as exc:
                 problems.append(f"release spec {version}: {exc}")
         built: dict[str, str] = {}
-        for manifest in sorted(Path(release_root).glob("*/manifest.json")):
+        for version in built_versions(dataset_dir):
             try:
-                spec_hash = json.loads(manifest.read_text(encoding="utf-8"))["spec_hash"]
-            except (OSError, ValueError, KeyError, TypeError) as exc:
-                problems.append(f"{manifest}: unreadable release manifest ({type(exc).__name__}); rebuild the release")
-                continue
-            built[manifest.parent.name] = str(spec_hash)
+                built[version] = read_spec_hash(dataset_dir, version)
+            except ImagenetGError as exc:
+                problems.append(str(exc))
         return cls(frozenset(specs) | frozenset(built), specs, built, tuple(problems))
 
 

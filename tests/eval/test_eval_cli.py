@@ -109,7 +109,7 @@ def test_cli_data_lists_found_and_missing(run_cli, data_root, tmp_path):
         (["--path", "imagenet-r"], "NAME=PATH"),
         (["--v2-variant", "threshold-0.7"], "unknown ImageNet-V2 variant"),
         (["--checkpoint", "{tmp}/none.pth"], "is not a file"),
-        (["--device", "cuda:3"], "no CUDA device"),
+        (["--device", "cuda:3"], "sees no CUDA); set --device to cpu"),
         (["--datasets", "imagenet-a", "--path", "someorg/imagenet-a"], "NAME=PATH"),
         (["--datasets", "imagenet-a", "--path", "imagenet-a=someorg/imagenet-a"], "cannot load someorg/imagenet-a"),
         (["--device", "gpu"], "unknown device 'gpu'"),

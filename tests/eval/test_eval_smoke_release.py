@@ -10,7 +10,7 @@ from imagenet_g.results import EvalResult
 
 
 def test_eval_on_the_built_smoke_release(run_cli, tmp_path):
-    built = run_cli("build", "--version", "smoke", "--out", tmp_path / "imagenet-g", "--json")
+    built = run_cli("build", "--release", "smoke", "--dataset-dir", tmp_path / "imagenet-g", "--json")
     assert built.exit_code == 0, built.stderr
     manifest = json.loads((tmp_path / "imagenet-g" / "smoke" / "manifest.json").read_text())
     out = tmp_path / "results" / "smoke-resnet18.json"

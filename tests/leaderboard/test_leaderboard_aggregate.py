@@ -95,7 +95,7 @@ def test_committed_board_is_up_to_date(tmp_path):
     committed = Path(__file__).resolve().parents[2] / "leaderboard"
     root = tmp_path / "leaderboard"
     shutil.copytree(committed / "submissions", root / "submissions")
-    out = build_leaderboard(root, ReleaseCatalog.discover(release_root=tmp_path / "no-builds"))
+    out = build_leaderboard(root, ReleaseCatalog.discover(dataset_dir=tmp_path / "no-builds"))
     for built in (out.json_path, out.markdown_path, out.html_path, *out.plot_paths):
         stale = built.read_bytes() != (committed / built.relative_to(root)).read_bytes()
         assert not stale, f"leaderboard/{built.relative_to(root)} is stale: run `imagenet-g leaderboard build`"

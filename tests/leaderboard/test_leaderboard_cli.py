@@ -8,7 +8,7 @@ import pytest
 
 from leaderboard_factories import edit_json, make_result, make_submission, write_submission
 
-from imagenet_g.spec import load_release
+from imagenet_g.release.spec import load_release
 
 V1_HASH, SMOKE_HASH = load_release("v1").spec_hash, load_release("smoke").spec_hash
 
@@ -16,11 +16,11 @@ V1_HASH, SMOKE_HASH = load_release("v1").spec_hash, load_release("smoke").spec_h
 @pytest.fixture
 def project(tmp_path, monkeypatch):
     """A project folder with the repo's v1 and smoke specs, v1 built locally; commands run inside it."""
-    from imagenet_g import spec
+    from imagenet_g.release import spec
 
     for version in ("v1", "smoke"):
         (tmp_path / "releases" / version).mkdir(parents=True)
-        (tmp_path / "releases" / version / "spec.yaml").write_text((spec.releases_dir() / version / "spec.yaml").read_text())
+        (tmp_path / "releases" / version / "spec.yaml").write_text((spec.specs_dir() / version / "spec.yaml").read_text())
     (tmp_path / "imagenet-g" / "v1").mkdir(parents=True)
     (tmp_path / "imagenet-g" / "v1" / "manifest.json").write_text(json.dumps({"spec_hash": V1_HASH}))
     monkeypatch.setenv("IMAGENET_G_RELEASES", str(tmp_path / "releases"))
@@ -58,10 +58,10 @@ def test_validate_prints_one_line_per_problem_and_exits_2(run_cli, project):
 def test_validate_reads_the_release_specs(run_cli, project):
     path = write_submission(project / "leaderboard", _submission("a", release="smoke"))
     assert run_cli("leaderboard", "validate", path).exit_code == 0
-    missing = run_cli("leaderboard", "validate", path, "--releases-dir", project / "nowhere")
+    missing = run_cli("leaderboard", "validate", path, "--specs-dir", project / "nowhere")
     assert missing.exit_code == 2
-    assert missing.stderr.splitlines()[0].startswith("imagenet-g: error: no releases folder at ")
-    assert "unknown release 'smoke'; known releases: v1\n" in missing.stderr  # v1 is built here, so it exists
+    assert missing.stderr.splitlines()[0].startswith("imagenet-g: error: the given specs folder ")
+    assert "is not a folder; set --specs-dir to a folder" in missing.stderr
 
 
 def test_validate_checks_the_checksum_of_the_built_release(run_cli, project):

@@ -166,9 +166,9 @@ def test_every_problem_of_every_file_is_listed(good, catalog):
 
 
 def test_catalog_discovers_specs_and_built_manifests(tmp_path):
-    from imagenet_g import spec
+    from imagenet_g.release import spec
 
-    repo_specs = spec.releases_dir()
+    repo_specs = spec.specs_dir()
     (tmp_path / "releases" / "v1").mkdir(parents=True)
     (tmp_path / "releases" / "v1" / "spec.yaml").write_text((repo_specs / "v1" / "spec.yaml").read_text())
     (tmp_path / "releases" / "v9").mkdir()

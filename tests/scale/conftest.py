@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from imagenet_g.build import BuildRequest, build_release
+from imagenet_g.release import BuildRequest, build_release
 from scale_helpers import shard_checksums
 
-REPO_RELEASES = Path(__file__).resolve().parents[2] / "releases"
+REPO_RELEASES = Path(__file__).resolve().parents[2] / "imagenet_g" / "releases"
 
 
 @pytest.fixture(scope="session")
@@ -24,8 +24,8 @@ def releases(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def planned(releases) -> list[str]:
     """The smoke release's shard files, in release order (at least 3, so that two jobs share them unevenly)."""
-    from imagenet_g.build import plan_shards
-    from imagenet_g.spec import load_release
+    from imagenet_g.release.shard_plan import plan_shards
+    from imagenet_g.release.spec import load_release
 
     release = load_release("smoke", releases)
     files = [s.filename for s in plan_shards(release.spec, release.folder)]
@@ -37,7 +37,7 @@ def planned(releases) -> list[str]:
 def reference(releases, tmp_path_factory) -> dict[str, str]:
     """Shard checksums of the local executor's build of smoke."""
     out = tmp_path_factory.mktemp("reference") / "imagenet-g"
-    build_release(BuildRequest("smoke", out_dir=out, releases_dir=releases, progress=False))
+    build_release(BuildRequest("smoke", dataset_dir=out, specs_dir=releases, progress=False))
     return shard_checksums(out / "smoke")
 
 

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from imagenet_g.errors import ImagenetGError, UnknownNameError
-from imagenet_g.fastpath import OPTIONS, apply_fast_path, parse_fast_path
+from imagenet_g.release.fastpath import OPTIONS, apply_fast_path, parse_fast_path
 
 
 def test_names_are_validated_and_ordered():
@@ -18,14 +18,15 @@ def test_names_are_validated_and_ordered():
 
 
 def _images(generator):
-    from imagenet_g.generate import generate_batch
+    from imagenet_g.release.pipeline import generate_batch
 
     return np.stack([np.asarray(i) for i in generate_batch(generator, ["a photo of a tench"] * 2, [1, 2])])
 
 
 def test_sdpa_is_bit_identical_and_others_stay_close(releases):
-    from imagenet_g.generate import load_generator, resolve_model
-    from imagenet_g.spec import load_release
+    from imagenet_g.release.pipeline import load_generator
+    from imagenet_g.release.weights import resolve_model
+    from imagenet_g.release.spec import load_release
 
     spec = load_release("smoke", releases).spec.generator
     generator = load_generator(spec, resolve_model(spec, releases / "smoke"), "cpu")
@@ -42,7 +43,7 @@ def test_sdpa_is_bit_identical_and_others_stay_close(releases):
 
 def test_fast_path_is_recorded_and_a_resume_must_match(releases, planned, tmp_path, run_cli):
     out = tmp_path / "imagenet-g"
-    args = ("build", "--version", "smoke", "--releases-dir", releases, "--out", out, "--split", "test")
+    args = ("build", "--release", "smoke", "--specs-dir", releases, "--dataset-dir", out, "--split", "test")
     first = run_cli(*args, "--fast-path", "sdpa,vae_slicing", "--batch-size", "auto")
     assert first.exit_code == 0, first.stderr
     manifest = json.loads((out / "smoke" / "manifest.json").read_text())
@@ -56,7 +57,7 @@ def test_fast_path_is_recorded_and_a_resume_must_match(releases, planned, tmp_pa
 
 def test_fp16_on_cpu_is_refused_before_anything_is_written(releases, tmp_path, run_cli):
     result = run_cli(
-        "build", "--version", "smoke", "--releases-dir", releases, "--out", tmp_path, "--fast-path", "fp16",
+        "build", "--release", "smoke", "--specs-dir", releases, "--dataset-dir", tmp_path, "--fast-path", "fp16",
         "--executor", "ray", "--device", "cpu",
     )
     assert result.exit_code == 2
@@ -67,9 +68,10 @@ def test_fp16_on_cpu_is_refused_before_anything_is_written(releases, tmp_path, r
 def test_batch_size_probe_doubles_until_out_of_memory(releases, monkeypatch):
     import torch
 
-    from imagenet_g.build import batching
-    from imagenet_g.generate import load_generator, resolve_model
-    from imagenet_g.spec import load_release
+    from imagenet_g.release import batching
+    from imagenet_g.release.pipeline import load_generator
+    from imagenet_g.release.weights import resolve_model
+    from imagenet_g.release.spec import load_release
 
     sizes = []
 

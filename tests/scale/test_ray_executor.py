@@ -8,14 +8,14 @@ import time
 import pytest
 from scale_helpers import shard_checksums
 
-from imagenet_g.build import BuildRequest, build_release
+from imagenet_g.release import BuildRequest, build_release
 from imagenet_g.errors import ClusterError, DependencyError
 
 pytestmark = pytest.mark.ray
 
 
 def test_ray_build_matches_local_build_even_when_a_worker_dies(ray_runtime, releases, planned, reference, tmp_path):
-    from imagenet_g.build.ray_executor import RayExecutor, RayOptions
+    from imagenet_g.release.ray_executor import RayExecutor, RayOptions
 
     progress = []
 
@@ -26,7 +26,7 @@ def test_ray_build_matches_local_build_even_when_a_worker_dies(ray_runtime, rele
     marker = tmp_path / "crashed"
     out = tmp_path / "imagenet-g"
     executor = Recorded(RayOptions(workers=2), crash_once=(planned[1], marker))
-    report = build_release(BuildRequest("smoke", out_dir=out, releases_dir=releases, progress=False), executor)
+    report = build_release(BuildRequest("smoke", dataset_dir=out, specs_dir=releases, progress=False), executor)
     assert marker.exists()  # a worker really died on that shard (os._exit mid-task)
     assert report.complete and report.written == len(planned)
     assert sum(progress) == report.rows and min(progress) >= 0  # the retried shard is not counted twice
@@ -36,7 +36,7 @@ def test_ray_build_matches_local_build_even_when_a_worker_dies(ray_runtime, rele
 
 def test_more_workers_than_the_cluster_holds_is_refused(ray_runtime, releases, tmp_path, run_cli):
     result = run_cli(
-        "build", "--version", "smoke", "--releases-dir", releases, "--out", tmp_path / "o",
+        "build", "--release", "smoke", "--specs-dir", releases, "--dataset-dir", tmp_path / "o",
         "--executor", "ray", "--workers", "5",
     )
     assert result.exit_code == 2
@@ -46,11 +46,11 @@ def test_more_workers_than_the_cluster_holds_is_refused(ray_runtime, releases, t
 
 def test_without_ray_the_error_names_the_extra(monkeypatch, releases, tmp_path, run_cli):
     monkeypatch.setitem(sys.modules, "ray", None)  # import ray -> ImportError
-    from imagenet_g.build.ray_executor import require_ray
+    from imagenet_g.release.ray_executor import require_ray
 
     with pytest.raises(DependencyError, match=r"imagenet-g\[ray\]"):
         require_ray()
-    result = run_cli("build", "--version", "smoke", "--releases-dir", releases, "--out", tmp_path, "--executor", "ray")
+    result = run_cli("build", "--release", "smoke", "--specs-dir", releases, "--dataset-dir", tmp_path, "--executor", "ray")
     assert result.exit_code == 2
     assert "pip install 'imagenet-g[ray]'" in result.stderr
 
@@ -58,7 +58,7 @@ def test_without_ray_the_error_names_the_extra(monkeypatch, releases, tmp_path, 
 def test_unreachable_address_fails_fast_with_exit_2(releases, tmp_path, run_cli):
     started = time.monotonic()
     result = run_cli(
-        "build", "--version", "smoke", "--releases-dir", releases, "--out", tmp_path,
+        "build", "--release", "smoke", "--specs-dir", releases, "--dataset-dir", tmp_path,
         "--executor", "ray", "--address", "127.0.0.1:9",
     )
     assert result.exit_code == 2
@@ -68,7 +68,7 @@ def test_unreachable_address_fails_fast_with_exit_2(releases, tmp_path, run_cli)
 
 
 def test_malformed_address_is_refused():
-    from imagenet_g.build.ray_executor import _probe
+    from imagenet_g.release.ray_executor import _probe
 
     with pytest.raises(ClusterError, match="not auto or HOST:PORT"):
         _probe("headnode", 1.0)

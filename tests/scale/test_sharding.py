@@ -8,13 +8,13 @@ import time
 
 from scale_helpers import shard_checksums
 
-from imagenet_g.build.claim import STALE_S, acquire, release, shard_claim_path
+from imagenet_g.release.claims import STALE_S, acquire, release, shard_claim_path
 
 
 def _job(run_cli, releases, out, index, count, *extra):
     return run_cli(
-        "build", "--version", "smoke", "--releases-dir", releases, "--out", out,
-        "--shard-index", str(index), "--num-shards", str(count), *extra,
+        "build", "--release", "smoke", "--specs-dir", releases, "--dataset-dir", out,
+        "--job-index", str(index), "--num-jobs", str(count), *extra,
     )
 
 
@@ -25,10 +25,10 @@ def test_two_jobs_then_finalize_match_the_local_build(releases, planned, referen
     assert sorted(p.name for p in (out / "smoke").glob("*.parquet")) == planned[0::2]
     assert not (out / "smoke" / "manifest.json").exists()  # jobs never write the shared manifest
 
-    early = run_cli("build", "--version", "smoke", "--releases-dir", releases, "--out", out, "--finalize")
+    early = run_cli("build", "--release", "smoke", "--specs-dir", releases, "--dataset-dir", out, "--finalize")
     assert early.exit_code == 2
     for name in planned[1::2]:
-        assert f"{name} missing (--shard-index 1 of --num-shards 2)" in early.stderr
+        assert f"{name} missing (job 1 of 2)" in early.stderr
 
     last = _job(run_cli, releases, out, 1, 2)  # the last job to finish finalizes
     assert last.exit_code == 0, last.stderr
@@ -36,7 +36,7 @@ def test_two_jobs_then_finalize_match_the_local_build(releases, planned, referen
     assert not (out / "smoke" / "jobs").exists()
     assert (out / "README.md").is_file()
 
-    again = run_cli("build", "--version", "smoke", "--releases-dir", releases, "--out", out, "--finalize")
+    again = run_cli("build", "--release", "smoke", "--specs-dir", releases, "--dataset-dir", out, "--finalize")
     assert again.exit_code == 0, again.stderr
     assert shard_checksums(out / "smoke") == reference
 
@@ -51,9 +51,9 @@ def test_shard_index_out_of_range(releases, planned, tmp_path, run_cli):
 
 
 def test_shard_index_needs_num_shards(releases, tmp_path, run_cli):
-    result = run_cli("build", "--version", "smoke", "--releases-dir", releases, "--out", tmp_path, "--shard-index", "0")
+    result = run_cli("build", "--release", "smoke", "--specs-dir", releases, "--dataset-dir", tmp_path, "--job-index", "0")
     assert result.exit_code == 2
-    assert "--num-shards" in result.stderr
+    assert "--num-jobs" in result.stderr
 
 
 def test_second_job_on_a_claimed_shard_fails_and_damages_nothing(releases, planned, tmp_path, run_cli):
@@ -69,7 +69,7 @@ def test_second_job_on_a_claimed_shard_fails_and_damages_nothing(releases, plann
 
 
 def test_finalize_with_nothing_built(releases, tmp_path, run_cli):
-    result = run_cli("build", "--version", "smoke", "--releases-dir", releases, "--out", tmp_path, "--finalize")
+    result = run_cli("build", "--release", "smoke", "--specs-dir", releases, "--dataset-dir", tmp_path, "--finalize")
     assert result.exit_code == 2
     assert "nothing of smoke is built" in result.stderr
     assert not any(tmp_path.iterdir())  # finalize created nothing

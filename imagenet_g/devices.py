@@ -1,0 +1,40 @@
+"""One device picker for every job: ``auto`` -> cuda, else mps, else cpu; explicit names are checked."""
+
+from __future__ import annotations
+
+from imagenet_g.errors import ImagenetGError, unknown
+
+DEVICE_CHOICES = ("auto", "cpu", "cuda", "cuda:N", "mps")
+
+
+def pick_device(requested: str | None = "auto") -> str:
+    """The device to run on, as torch spells it; raises when the requested one does not exist here."""
+    import torch
+
+    mps = getattr(torch.backends, "mps", None)
+    mps_available = bool(mps and mps.is_available())
+    if requested in (None, "auto"):
+        if torch.cuda.is_available():
+            return "cuda"
+        return "mps" if mps_available else "cpu"
+    try:
+        device = torch.device(requested)
+    except RuntimeError:
+        raise unknown("device", requested, DEVICE_CHOICES) from None
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise ImagenetGError(f"device {requested!r} is not available here (torch sees no CUDA)",
+                             fix="set {device} to cpu or auto")
+    if device.type == "mps" and not mps_available:
+        raise ImagenetGError(f"device {requested!r} is not available here (no MPS)", fix="set {device} to cpu or auto")
+    return str(device)
+
+
+def device_name(device: str) -> str:
+    """The hardware behind ``device``: the GPU's name for cuda, else the machine type."""
+    import platform
+
+    if device.startswith("cuda"):
+        import torch
+
+        return torch.cuda.get_device_name(device)
+    return platform.machine()

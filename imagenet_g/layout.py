@@ -1,0 +1,52 @@
+"""The on-disk layout of built releases, shared by build, eval and leaderboard.
+
+One folder (a Hugging Face dataset folder) holds every built version as a config::
+
+    imagenet-g/README.md                                  dataset card: YAML configs, then text
+    imagenet-g/<version>/<split>-00000-of-0000N.parquet   shards, image bytes embedded
+    imagenet-g/<version>/manifest.json                    spec hash, lock, counts, sha256 per shard
+
+Reading a version's spec hash needs only the manifest's JSON, not the release package's schema, so
+evaluation and the leaderboard read it here without importing the build.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from imagenet_g.errors import ReleaseIntegrityError
+
+DEFAULT_DATASET_DIR = Path("imagenet-g")
+CARD_FILE = "README.md"
+MANIFEST_FILE = "manifest.json"
+
+
+def manifest_path(dataset_dir: Path, version: str) -> Path:
+    """``<dataset_dir>/<version>/manifest.json``."""
+    return Path(dataset_dir) / version / MANIFEST_FILE
+
+
+def built_versions(dataset_dir: Path) -> tuple[str, ...]:
+    """Versions with a manifest under ``dataset_dir`` (complete or not), sorted; empty when there is no folder."""
+    root = Path(dataset_dir)
+    if not root.is_dir():
+        return ()
+    return tuple(sorted(d.name for d in root.iterdir() if (d / MANIFEST_FILE).is_file()))
+
+
+def read_spec_hash(dataset_dir: Path, version: str) -> str:
+    """The spec hash a built version's manifest records."""
+    path = manifest_path(dataset_dir, version)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        spec_hash = data["spec_hash"]
+    except FileNotFoundError:
+        raise ReleaseIntegrityError(f"{path}: no such manifest", fix="build the release first") from None
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise ReleaseIntegrityError(
+            f"{path}: unreadable release manifest ({type(exc).__name__})", fix="delete it and rebuild the release"
+        ) from None
+    if not isinstance(spec_hash, str):
+        raise ReleaseIntegrityError(f"{path}: spec_hash is not a string", fix="delete it and rebuild the release")
+    return spec_hash

@@ -1,0 +1,41 @@
+"""Make a release: spec -> prompt plan -> shard plan -> executor (local | ray) -> shards + manifest -> card.
+
+Public API:
+- ``load_release(version)`` / ``list_releases()``: a version's validated spec (``spec.py``; lock in ``lock.py``).
+- ``plan_prompts(spec)``: every image's prompt, template and seed (pure; ``prompts.py``).
+- ``build_release(BuildRequest) -> BuildReport``: the whole build, resumable (``builder.py``); job arrays and
+  ``finalize_release`` in ``jobs.py``.
+- ``verify_release`` (``verify.py``), ``push_release`` (``push.py``), ``write_card`` (``card.py``).
+
+Modules, bottom up: spec, lock, prompts, tiny (the offline generator), weights (what is loaded, the lock it
+gives), pipeline (load + sample), fastpath, shard_plan, schema, shard (generate one shard), writer, manifest,
+claims, executor / ray_executor / executors, batching, jobs, card, builder, verify, push.
+"""
+
+from imagenet_g.release.builder import BuildReport, BuildRequest, build_release
+from imagenet_g.release.card import write_card
+from imagenet_g.release.jobs import FinalizeReport, Share, finalize_release
+from imagenet_g.release.prompts import PromptRow, plan_prompts
+from imagenet_g.release.push import PushReport, PushRequest, push_release
+from imagenet_g.release.spec import ReleaseDefinition, ReleaseSpec, list_releases, load_release
+from imagenet_g.release.verify import VerifyReport, verify_release
+
+__all__ = [
+    "BuildReport",
+    "BuildRequest",
+    "FinalizeReport",
+    "PromptRow",
+    "PushReport",
+    "PushRequest",
+    "ReleaseDefinition",
+    "ReleaseSpec",
+    "Share",
+    "build_release",
+    "finalize_release",
+    "list_releases",
+    "load_release",
+    "plan_prompts",
+    "push_release",
+    "verify_release",
+    "write_card",
+]

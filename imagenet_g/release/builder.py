@@ -1,0 +1,284 @@
+"""``build_release``: spec -> shard plan -> executor -> shards + manifest -> dataset card. Resumable."""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+
+from imagenet_g.release.batching import AUTO, BatchSize, probe_batch_size, resolve_batch_size
+from imagenet_g.release.claims import remove_stale_temps
+from imagenet_g.release.card import write_card
+from imagenet_g.release.executor import Executor, load_task_generator
+from imagenet_g.release.executors import get_executor
+from imagenet_g.release.manifest import (
+    BuildSettings,
+    Manifest,
+    ShardRecord,
+    SplitRecord,
+    read_manifest,
+    shard_problem,
+    write_manifest,
+)
+from imagenet_g.release.shard_plan import ShardPlan, init_image_root, plan_shards
+from imagenet_g.release.schema import SPEC_HASH_KEY
+from imagenet_g.release.jobs import Share, finalize_if_complete, read_job_record, write_job_record
+from imagenet_g.release.shard import ShardTask
+from imagenet_g.devices import pick_device
+from imagenet_g.environment import environment
+from imagenet_g.errors import ImagenetGError, OutputError, SpecError
+from imagenet_g.layout import DEFAULT_DATASET_DIR
+from imagenet_g.release.fastpath import check_fast_path
+from imagenet_g.release.pipeline import effective_dtype
+from imagenet_g.release.weights import model_lock, resolve_model
+from imagenet_g.progress import progress_bar
+from imagenet_g.release.lock import Lock, lock_differences, read_lock, write_lock
+from imagenet_g.release.spec import ReleaseDefinition, load_release
+
+ENVIRONMENT_PACKAGES = ("torch", "diffusers", "transformers", "datasets", "pyarrow", "pillow", "numpy")
+
+
+@dataclass(frozen=True)
+class BuildRequest:
+    """What to build and where. ``device=None`` picks cuda when available, else cpu.
+
+    ``batch_size="auto"`` probes the GPU (CPU: 4; a resumed build keeps its recorded size). ``fast_path``: names
+    from ``imagenet_g.release.fastpath.OPTIONS``. ``share``: build only this job's part of a job array (no manifest.json;
+    the last job to finish, or ``finalize_release``, writes it).
+    """
+
+    version: str
+    dataset_dir: Path = DEFAULT_DATASET_DIR
+    splits: tuple[str, ...] | None = None
+    batch_size: BatchSize = 4
+    threads: int = 1
+    device: str | None = None
+    allow_lock_mismatch: bool = False
+    specs_dir: Path | None = None
+    executor: str = "local"
+    progress: bool = True
+    fast_path: tuple[str, ...] = ()
+    share: Share | None = None
+
+
+@dataclass(frozen=True)
+class BuildReport:
+    """What a build did."""
+
+    version: str
+    dataset_dir: Path
+    version_dir: Path
+    spec_hash: str
+    device: str
+    dtype: str
+    batch_size: int
+    shards: tuple[ShardRecord, ...]
+    written: int
+    skipped: int
+    complete: bool
+    lock_written: bool
+    lock_path: Path
+    lock_mismatch: tuple[str, ...]
+    seconds: float
+    fast_path: tuple[str, ...] = ()
+    finalized: bool = False
+
+    @property
+    def rows(self) -> int:
+        return sum(s.rows for s in self.shards)
+
+
+def _check_foreign_shards(version_dir: Path, release: ReleaseDefinition) -> None:
+    """With no manifest, any parquet file there must come from this spec, or we refuse to touch the folder."""
+    import pyarrow.parquet as pq
+
+    for path in sorted(version_dir.glob("*.parquet")):
+        try:
+            found = (pq.read_schema(path).metadata or {}).get(SPEC_HASH_KEY, b"").decode()
+        except (OSError, ValueError):
+            found = ""
+        if found != release.spec_hash:
+            raise OutputError(
+                f"{version_dir} holds {path.name}, which is not from the {release.version} spec; "
+                f"use another --out or delete {version_dir}"
+            )
+
+
+def _check_manifest(version_dir: Path, release: ReleaseDefinition, manifest: Manifest) -> None:
+    if manifest.version != release.version or manifest.spec_hash != release.spec_hash:
+        raise OutputError(
+            f"{version_dir} holds {manifest.version} built from a different spec (hash {manifest.spec_hash[:12]}, "
+            f"releases/{release.version}/spec.yaml is {release.spec_hash[:12]}); "
+            f"use another --out or delete {version_dir}"
+        )
+
+
+def _resolve_lock(release: ReleaseDefinition, current: Lock, allow_mismatch: bool) -> tuple[bool, tuple[str, ...]]:
+    """Write the lock on a version's first build, else compare; returns (written, differences allowed)."""
+    locked = read_lock(release.lock_path)
+    if locked is None:
+        write_lock(release.lock_path, current)
+        return True, ()
+    diffs = lock_differences(locked, current)
+    if diffs and not allow_mismatch:
+        raise SpecError(
+            f"{release.lock_path}: what this build would load differs from the lock ({'; '.join(diffs)}); "
+            "install the locked versions, or pass --allow-lock-mismatch to build anyway (recorded in the manifest)"
+        )
+    return False, tuple(diffs)
+
+
+def _start_manifest(
+    existing: Manifest | None, release: ReleaseDefinition, lock: Lock, mismatch: tuple[str, ...], settings: BuildSettings,
+    shards: list[ShardPlan], device: str,
+) -> Manifest:
+    manifest = existing or Manifest(
+        version=release.version,
+        spec_hash=release.spec_hash,
+        spec=release.spec,
+        lock=lock,
+        lock_mismatch=mismatch,
+        build=settings,
+        environment={},
+        splits={},
+    )
+    splits = dict(manifest.splits)
+    for shard in shards:
+        if shard.split not in splits:
+            rows = sum(len(s.rows) for s in shards if s.split == shard.split)
+            splits[shard.split] = SplitRecord(num_rows=rows, num_shards=shard.num_shards)
+    return manifest.model_copy(update={"environment": environment(device, ENVIRONMENT_PACKAGES)}).with_splits(splits)
+
+
+def _drop_bad_records(manifest: Manifest, version_dir: Path) -> Manifest:
+    """Keep only the records whose shard on disk still matches (a damaged shard is rebuilt)."""
+    splits = {}
+    for name, split in manifest.splits.items():
+        good = tuple(s for s in split.shards if shard_problem(version_dir, s) is None)
+        splits[name] = split.model_copy(update={"shards": good})
+    return manifest.with_splits(splits)
+
+
+def build_release(request: BuildRequest, executor: Executor | None = None) -> BuildReport:
+    """Build (or resume) one version into ``dataset_dir/<version>`` and refresh the dataset card."""
+    import torch
+
+    started = time.perf_counter()
+    numeric = isinstance(request.batch_size, int) and request.batch_size >= 1
+    if not (numeric or request.batch_size == AUTO) or request.threads < 1:
+        raise ImagenetGError(
+            f"batch size and threads must be at least 1 (got {request.batch_size} and {request.threads}); "
+            "the batch size may also be auto"
+        )
+    release = load_release(request.version, request.specs_dir)
+    shards = plan_shards(release.spec, release.folder, request.splits)
+    # the manifest sizes every split of the spec, so that a --split build is recorded as incomplete
+    every_split = plan_shards(release.spec, release.folder) if request.splits else shards
+    if request.share is not None:
+        request.share.check(len(shards))
+    version_dir = Path(request.dataset_dir) / release.version
+    device = pick_device(request.device)
+    fast_path = check_fast_path(request.fast_path, device)
+    dtype = effective_dtype(release.spec.generator, device)
+    runner = executor or get_executor(request.executor)
+
+    existing = read_manifest(version_dir)
+    if existing is None and request.share is not None:
+        existing = read_job_record(version_dir, request.share)
+    if existing is not None:
+        _check_manifest(version_dir, release, existing)
+    elif version_dir.exists():
+        _check_foreign_shards(version_dir, release)
+
+    model = resolve_model(release.spec.generator, release.folder)
+    current = model_lock(model)
+    lock_written, mismatch = _resolve_lock(release, current, request.allow_lock_mismatch)
+    if existing is not None and existing.lock != current:
+        raise OutputError(
+            f"{version_dir} was started with other weights or library versions than this build would use; "
+            f"use another --out or delete {version_dir}"
+        )
+
+    recorded = existing.build.batch_size if existing is not None else None
+    batch_size = resolve_batch_size(request.batch_size, device, recorded, release.spec.output.rows_per_shard)
+    task = ShardTask(
+        version=release.version,
+        spec=release.spec,
+        spec_hash=release.spec_hash,
+        version_dir=version_dir,
+        model=model,
+        device=device,
+        batch_size=batch_size or 1,
+        threads=request.threads,
+        init_root=init_image_root(release.spec, release.folder),
+        fast_path=fast_path,
+    )
+    if batch_size is None:
+        batch_size = probe_batch_size(load_task_generator(task), release.spec.output.rows_per_shard)
+        task = dataclasses.replace(task, batch_size=batch_size)
+    settings = BuildSettings(
+        device_type=torch.device(device).type, dtype=dtype, batch_size=batch_size, threads=request.threads,
+        fast_path=fast_path,
+    )
+    manifest = _drop_bad_records(
+        _start_manifest(existing, release, current, mismatch, settings, every_split, device), version_dir
+    )
+    todo = [s for s in shards if manifest.shard(s.split, s.index) is None]
+    if request.share is not None:
+        todo = request.share.select(shards, todo)
+    if todo and existing is not None and existing.build != settings:
+        old = existing.build
+        raise OutputError(
+            f"{version_dir} was started with batch size {old.batch_size}, {old.threads} thread(s) on "
+            f"{old.device_type} ({old.dtype}), fast path {','.join(old.fast_path) or 'none'}; rerun with the same "
+            "--batch-size, --threads, --device and --fast-path so the bytes match, or use another --out"
+        )
+    write_record = write_manifest if request.share is None else partial(write_job_record, share=request.share)
+
+    def save(manifest: Manifest) -> None:
+        try:
+            version_dir.mkdir(parents=True, exist_ok=True)
+            write_record(version_dir, manifest)
+        except OSError as exc:
+            raise OutputError(
+                f"cannot write to {version_dir}: {exc.strerror or exc}; the shards recorded so far are kept, "
+                "free space or choose another --out, then rerun to resume"
+            ) from None
+
+    save(manifest)
+    remove_stale_temps(version_dir)  # left by a killed build; never a finished shard, nor one being written
+
+    written = 0
+    with progress_bar(f"build {release.version}", sum(len(s.rows) for s in todo), request.progress) as advance:
+        if todo:
+            for record in runner.run(task, todo, advance):
+                manifest = manifest.with_shard(record)
+                save(manifest)
+                written += 1
+    finalized = False
+    if request.share is not None:
+        finalized = finalize_if_complete(release.version, Path(request.dataset_dir), request.specs_dir)
+    elif manifest.complete:
+        write_card(Path(request.dataset_dir))
+    planned = {(s.split, s.index) for s in shards}
+    return BuildReport(
+        version=release.version,
+        dataset_dir=Path(request.dataset_dir),
+        version_dir=version_dir,
+        spec_hash=release.spec_hash,
+        device=device,
+        dtype=dtype,
+        batch_size=batch_size,
+        shards=tuple(r for split in manifest.splits.values() for r in split.shards if (r.split, r.index) in planned),
+        written=written,
+        skipped=len(shards) - len(todo),
+        complete=manifest.complete or finalized,
+        lock_written=lock_written,
+        lock_path=release.lock_path,
+        lock_mismatch=mismatch,
+        seconds=time.perf_counter() - started,
+        fast_path=fast_path,
+        finalized=finalized,
+    )

@@ -1,0 +1,115 @@
+"""``<version>/manifest.json``: spec, lock, build settings, environment and a sha256 per shard.
+
+The builder rewrites it (atomically) after every completed shard, so it always lists exactly the
+shards that are known good; ``complete`` turns true when every shard of every split is there.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from imagenet_g.errors import ReleaseIntegrityError
+from imagenet_g.files import atomic_write_text, sha256_file
+from imagenet_g.layout import MANIFEST_FILE
+from imagenet_g.release.lock import Lock
+from imagenet_g.release.spec import ReleaseSpec
+from imagenet_g.strict import StrictModel
+
+
+
+class ShardRecord(StrictModel):
+    """A written shard and its checksum."""
+
+    split: str
+    index: int
+    file: str
+    rows: int
+    sha256: str
+    num_bytes: int
+
+
+class SplitRecord(StrictModel):
+    """A split's planned size and its completed shards (sorted by index)."""
+
+    num_rows: int
+    num_shards: int
+    shards: tuple[ShardRecord, ...] = ()
+
+    @property
+    def complete(self) -> bool:
+        return len(self.shards) == self.num_shards
+
+
+class BuildSettings(StrictModel):
+    """What, besides the spec and lock, decides the bytes: device kind, dtype, batch size, CPU threads."""
+
+    device_type: str
+    dtype: str
+    batch_size: int
+    threads: int
+    fast_path: tuple[str, ...] = ()
+
+
+class Manifest(StrictModel):
+    """The record of one built version."""
+
+    format: int = 1
+    version: str
+    spec_hash: str
+    spec: ReleaseSpec
+    lock: Lock
+    lock_mismatch: tuple[str, ...] = ()
+    build: BuildSettings
+    environment: dict[str, str]
+    splits: dict[str, SplitRecord]
+    complete: bool = False
+
+    def shard(self, split: str, index: int) -> ShardRecord | None:
+        """The record of a completed shard, if any."""
+        record = self.splits.get(split)
+        return next((s for s in record.shards if s.index == index), None) if record else None
+
+    def with_splits(self, splits: dict[str, SplitRecord]) -> Manifest:
+        """A copy with these split records; complete when every split of the spec has all its shards."""
+        done = set(self.spec.plan.splits) <= set(splits) and all(s.complete for s in splits.values())
+        return self.model_copy(update={"splits": splits, "complete": done})
+
+    def with_shard(self, record: ShardRecord) -> Manifest:
+        """A copy with ``record`` added (replacing an older record of the same shard)."""
+        split = self.splits[record.split]
+        shards = tuple(sorted([*(s for s in split.shards if s.index != record.index), record], key=lambda s: s.index))
+        return self.with_splits({**self.splits, record.split: split.model_copy(update={"shards": shards})})
+
+
+def read_manifest(version_dir: Path) -> Manifest | None:
+    """The manifest of a version folder; None when there is none."""
+    path = version_dir / MANIFEST_FILE
+    if not path.exists():
+        return None
+    try:
+        return Manifest.model_validate_json(path.read_bytes())
+    except ValidationError as exc:
+        raise ReleaseIntegrityError(
+            f"{path} is damaged ({exc.error_count()} problems); delete it and rerun the build, which checks the "
+            "shards' spec and rebuilds them"
+        ) from None
+
+
+def write_manifest(version_dir: Path, manifest: Manifest) -> None:
+    """Write the manifest atomically."""
+    atomic_write_text(version_dir / MANIFEST_FILE, manifest.model_dump_json(indent=2) + "\n")
+
+
+def shard_problem(version_dir: Path, record: ShardRecord) -> str | None:
+    """Why a shard on disk does not match its record (missing, truncated, altered), or None."""
+    path = version_dir / record.file
+    if not path.is_file():
+        return f"{record.file} missing"
+    size = path.stat().st_size
+    if size != record.num_bytes:
+        return f"{record.file} has {size} bytes, expected {record.num_bytes} (truncated or altered)"
+    if sha256_file(path) != record.sha256:
+        return f"{record.file} corrupted (sha256 differs)"
+    return None

@@ -1,0 +1,224 @@
+"""Release specs (``<specs dir>/<version>/spec.yaml``), their canonical hash, and where they are found.
+
+The spec is the human intent: which generator, which prompts, which output format. The specs of every
+release ship inside the package (``imagenet_g/releases/``); a folder of one's own can be given instead.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import Field, ValidationError, field_validator, model_validator
+
+from imagenet_g.errors import SpecError, UnknownNameError, unknown
+from imagenet_g.labels import TEMPLATE_SETS, resolve_classes
+from imagenet_g.release.lock import LOCK_FILE
+from imagenet_g.strict import StrictModel, validation_message
+
+SPEC_FILE = "spec.yaml"
+SPECS_ENV = "IMAGENET_G_SPECS"
+MAX_SEED = 2**63  # pyarrow's int64 rejects larger seeds
+_SPLIT_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+class SchedulerSpec(StrictModel):
+    """A diffusers scheduler class, built with ``from_config`` from the model's own scheduler config."""
+
+    name: str = Field(description="diffusers scheduler class, e.g. PNDMScheduler, DDIMScheduler")
+    config: dict[str, bool | int | float | str] = Field(default_factory=dict, description="overrides of its config")
+
+
+class GeneratorSpec(StrictModel):
+    """Which diffusion pipeline to run and how to sample from it."""
+
+    source: Literal["hub", "local", "tiny"] = Field(
+        description="hub: a Hub model id; local: a saved pipeline folder (relative to the spec); tiny: built in code"
+    )
+    model: str = Field(min_length=1)
+    revision: str | None = Field(default=None, description="Hub branch, tag or commit (hub only)")
+    variant: str | None = Field(default=None, description="weight variant to download, e.g. fp16 (hub only)")
+    pipeline: Literal["text-to-image", "image-to-image"] = "text-to-image"
+    scheduler: SchedulerSpec
+    steps: int = Field(ge=1, le=1000)
+    guidance: float = Field(ge=0.0, le=50.0)
+    width: int = Field(ge=8, le=4096)
+    height: int = Field(ge=8, le=4096)
+    dtype: Literal["float16", "bfloat16", "float32"] = Field(
+        default="float16", description="dtype on GPU; CPU always runs float32"
+    )
+    negative_prompt: str | None = None
+    safety_checker: bool = False
+    strength: float | None = Field(default=None, gt=0.0, le=1.0, description="image-to-image only")
+    init_images: str | None = Field(
+        default=None, description="image-to-image only: folder of <wnid>/ image folders, relative to the spec"
+    )
+
+    @field_validator("width", "height")
+    @classmethod
+    def _multiple_of_8(cls, value: int) -> int:
+        # The VAE downsamples by 8 and the pipelines reject other sizes.
+        if value % 8:
+            raise ValueError(f"must be a multiple of 8 (got {value})")
+        return value
+
+    @model_validator(mode="after")
+    def _pipeline_inputs(self) -> GeneratorSpec:
+        image_to_image = self.pipeline == "image-to-image"
+        if image_to_image and (self.init_images is None or self.strength is None):
+            raise ValueError("pipeline image-to-image needs both init_images and strength")
+        if not image_to_image and (self.init_images is not None or self.strength is not None):
+            raise ValueError("init_images and strength apply only to pipeline image-to-image")
+        if self.source != "hub" and (self.revision is not None or self.variant is not None):
+            raise ValueError("revision and variant apply only to source hub")
+        return self
+
+
+class PlanSpec(StrictModel):
+    """Which classes, how many images per class in each split, which templates, which seeds."""
+
+    classes: str | list[str | int] = Field(
+        default="imagenet-1k", description="a subset name (imagenet-1k, imagenet-100, ...), or wnids / indices"
+    )
+    splits: dict[str, int] = Field(min_length=1, description="split name -> images per class")
+    templates: str = "openai_imagenet_80"
+    template_assignment: Literal["round_robin"] = Field(
+        default="round_robin",
+        description="template_id = (class position * images per class + image index) mod number of templates",
+    )
+    base_seed: int = Field(ge=0, lt=MAX_SEED)
+
+    @field_validator("classes")
+    @classmethod
+    def _known_classes(cls, value: str | list[str | int]) -> str | list[str | int]:
+        try:
+            resolve_classes(value)
+        except UnknownNameError as exc:
+            raise ValueError(str(exc)) from None
+        return value
+
+    @field_validator("splits")
+    @classmethod
+    def _split_names(cls, value: dict[str, int]) -> dict[str, int]:
+        for name, count in value.items():
+            if not _SPLIT_NAME.match(name):
+                raise ValueError(f"split name {name!r} must be lowercase letters, digits and _")
+            if isinstance(count, bool) or count < 1:
+                raise ValueError(f"split {name!r} needs at least 1 image per class (got {count})")
+        return value
+
+    @field_validator("templates")
+    @classmethod
+    def _known_templates(cls, value: str) -> str:
+        if value not in TEMPLATE_SETS:
+            raise ValueError(str(unknown("template set", value, TEMPLATE_SETS)))
+        return value
+
+    def class_indices(self) -> tuple[int, ...]:
+        """The selected ImageNet class indices, ascending."""
+        return resolve_classes(self.classes)
+
+
+class OutputSpec(StrictModel):
+    """How images are encoded and how rows are grouped into parquet shards."""
+
+    image_format: Literal["png", "jpeg"] = "png"
+    jpeg_quality: int = Field(default=95, ge=1, le=95, description="JPEG only")
+    rows_per_shard: int = Field(ge=1, le=100_000)
+
+
+class ReleaseSpec(StrictModel):
+    """A release spec: generator x plan x output. Unknown keys are errors."""
+
+    description: str = ""
+    generator: GeneratorSpec
+    plan: PlanSpec
+    output: OutputSpec
+
+    def content_hash(self) -> str:
+        """sha256 of the canonical JSON of the validated spec (defaults filled in, keys sorted)."""
+        canonical = json.dumps(self.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def parse_spec(data: object, origin: str = "spec") -> ReleaseSpec:
+    """Validate a parsed spec mapping; errors name the key (e.g. ``generator.steps``)."""
+    if not isinstance(data, dict):
+        raise SpecError(f"{origin}: expected a mapping of keys generator, plan, output")
+    try:
+        return ReleaseSpec.model_validate(data)
+    except ValidationError as exc:
+        raise SpecError(f"{origin}: {validation_message(exc)}") from None
+
+
+def load_spec(path: Path) -> ReleaseSpec:
+    """Read and validate a spec YAML file."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" line {mark.line + 1}" if mark is not None else ""
+        raise SpecError(f"{path}:{where} is not valid YAML ({getattr(exc, 'problem', exc)})") from None
+    except OSError as exc:
+        raise SpecError(f"cannot read spec {path}: {exc.strerror or exc}") from None
+    return parse_spec(data, origin=str(path))
+
+
+def packaged_specs_dir() -> Path:
+    """The release specs shipped inside the package (``imagenet_g/releases``)."""
+    return Path(str(resources.files("imagenet_g").joinpath("releases")))
+
+
+def specs_dir(explicit: Path | None = None) -> Path:
+    """The folder of release specs: ``explicit`` > ``$IMAGENET_G_SPECS`` > the specs shipped in the package."""
+    if explicit is not None:
+        folder, origin = Path(explicit), "the given specs folder"
+    elif os.environ.get(SPECS_ENV):
+        folder, origin = Path(os.environ[SPECS_ENV]), f"${SPECS_ENV}"
+    else:
+        folder, origin = packaged_specs_dir(), "the package's specs folder"
+    if not folder.is_dir():
+        raise SpecError(f"{origin} {folder} is not a folder", fix="set {specs_dir} to a folder of <version>/spec.yaml")
+    return folder
+
+
+def list_versions(folder: Path) -> tuple[str, ...]:
+    """Versions that have a spec in ``folder``, sorted."""
+    return tuple(sorted(p.parent.name for p in folder.glob(f"*/{SPEC_FILE}")))
+
+
+@dataclass(frozen=True)
+class ReleaseDefinition:
+    """A version's spec as found in the specs folder, with its hash and where its lock goes."""
+
+    version: str
+    folder: Path
+    spec: ReleaseSpec
+    spec_hash: str
+
+    @property
+    def lock_path(self) -> Path:
+        return self.folder / LOCK_FILE
+
+
+def load_release(version: str, folder: Path | None = None) -> ReleaseDefinition:
+    """Load and validate ``<specs dir>/<version>/spec.yaml``; unknown versions raise with close matches."""
+    root = specs_dir(folder)
+    versions = list_versions(root)
+    if version not in versions:
+        raise unknown("release", version, versions, fix=f"choose one of: {', '.join(versions) or 'none'} (in {root})")
+    spec = load_spec(root / version / SPEC_FILE)
+    return ReleaseDefinition(version=version, folder=root / version, spec=spec, spec_hash=spec.content_hash())
+
+
+def list_releases(folder: Path | None = None) -> list[ReleaseDefinition]:
+    """Every release in the specs folder, validated, by version name."""
+    root = specs_dir(folder)
+    return [load_release(version, root) for version in list_versions(root)]

@@ -1,0 +1,55 @@
+"""``verify_release``: check a built version's shards, manifest and card against each other."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from imagenet_g.errors import ReleaseIntegrityError
+from imagenet_g.layout import CARD_FILE, MANIFEST_FILE
+from imagenet_g.release.card import card_configs
+from imagenet_g.release.manifest import read_manifest, shard_problem
+
+
+@dataclass(frozen=True)
+class VerifyReport:
+    """A release that passed verification."""
+
+    version: str
+    version_dir: Path
+    spec_hash: str
+    shards: int
+    rows: int
+
+
+def verify_release(dataset_dir: Path, version: str, expected_spec_hash: str | None = None) -> VerifyReport:
+    """Check every shard of a built version against its manifest; names every missing or damaged file."""
+    dataset_dir = Path(dataset_dir)
+    version_dir = dataset_dir / version
+    manifest = read_manifest(version_dir)
+    if manifest is None:
+        raise ReleaseIntegrityError(f"no {MANIFEST_FILE} in {version_dir}", f"build release {version} first")
+    if manifest.spec.content_hash() != manifest.spec_hash:
+        raise ReleaseIntegrityError(f"{version_dir / MANIFEST_FILE} was edited: its spec does not match its hash")
+    if expected_spec_hash is not None and manifest.spec_hash != expected_spec_hash:
+        raise ReleaseIntegrityError(
+            f"{version_dir} was built from another spec than releases/{version}/spec.yaml; rebuild it"
+        )
+    problems = []
+    for name, split in manifest.splits.items():
+        recorded = {s.index for s in split.shards}
+        problems += [f"{name} shard {i} of {split.num_shards} never built" for i in range(split.num_shards)
+                     if i not in recorded]
+    records = [r for split in manifest.splits.values() for r in split.shards]
+    problems += [p for p in (shard_problem(version_dir, r) for r in records) if p]
+    known = {r.file for r in records}
+    stray = [p.name for p in sorted(version_dir.glob("*.parquet")) if p.name not in known]
+    problems += [f"{name} is not in the manifest" for name in stray]
+    if not problems and version not in card_configs(dataset_dir):
+        problems.append(f"{dataset_dir / CARD_FILE} does not list config {version}")
+    if problems:
+        raise ReleaseIntegrityError(
+            f"{version} failed verification: {'; '.join(problems)}",
+            f"build release {version} again: the build rebuilds what is missing or damaged",
+        )
+    return VerifyReport(version, version_dir, manifest.spec_hash, len(records), sum(r.rows for r in records))

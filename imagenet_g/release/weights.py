@@ -1,0 +1,114 @@
+"""Which weights a spec's generator loads, and the lock that pins them (model commit, file sha256s, libraries)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from imagenet_g.environment import package_versions
+from imagenet_g.errors import ImagenetGError, SpecError
+from imagenet_g.files import sha256_file
+from imagenet_g.release.lock import Lock
+from imagenet_g.release.spec import GeneratorSpec
+from imagenet_g.release.tiny import TINY_MODEL, tiny_hashes
+
+WEIGHT_SUFFIXES = (".safetensors", ".bin", ".ckpt", ".pt", ".pth", ".msgpack", ".onnx")
+SAFETY_COMPONENTS = ("safety_checker",)  # not loaded when the spec turns the safety checker off
+LOCKED_LIBRARIES = ("torch", "diffusers", "transformers")
+
+
+@dataclass(frozen=True)
+class ResolvedModel:
+    """Where a generator's weights come from: a local folder (hub snapshot or saved pipeline) or code."""
+
+    source: str
+    model: str
+    revision: str | None
+    commit: str | None
+    path: Path | None
+    variant: str | None = None
+    skipped: tuple[str, ...] = ()  # components not loaded (the safety checker when it is off)
+
+
+def _weight_variant(name: str) -> str | None:
+    """'diffusion_pytorch_model.fp16.safetensors' -> 'fp16'; 'model.safetensors' -> None."""
+    parts = name.split(".")
+    return parts[-2] if len(parts) >= 3 else None
+
+
+def loaded_files(folder: Path, variant: str | None, skipped: tuple[str, ...] = ()) -> list[Path]:
+    """The files ``from_pretrained`` reads from a pipeline folder, so that the lock does not depend on what
+    else a cache holds: model_index.json, and in each loaded component's folder its configs plus the weights
+    of the requested variant (non-variant weights where a component has none), safetensors when present."""
+    index = json.loads((folder / "model_index.json").read_text(encoding="utf-8"))
+    components = sorted(
+        name for name, value in index.items()
+        if not name.startswith("_") and isinstance(value, list) and value[0] is not None and name not in skipped
+    )
+    files = [folder / "model_index.json"]
+    for component in components:
+        entries = sorted(p for p in (folder / component).rglob("*") if p.is_file())
+        weights = [p for p in entries if p.suffix in WEIGHT_SUFFIXES]
+        chosen = [p for p in weights if _weight_variant(p.name) == variant] or [
+            p for p in weights if _weight_variant(p.name) is None
+        ]
+        if any(p.suffix == ".safetensors" for p in chosen):
+            chosen = [p for p in chosen if p.suffix == ".safetensors"]
+        files += [p for p in entries if p.suffix not in WEIGHT_SUFFIXES] + chosen
+    return files
+
+
+def resolve_model(spec: GeneratorSpec, spec_dir: Path) -> ResolvedModel:
+    """Find the weights the spec names: download (or find in the cache) a Hub snapshot, or a local folder."""
+    if spec.source == "tiny":
+        if spec.model != TINY_MODEL:
+            raise SpecError(f"generator.model: source tiny provides only {TINY_MODEL!r} (got {spec.model!r})")
+        return ResolvedModel(spec.source, spec.model, None, None, None)
+    skipped = () if spec.safety_checker else SAFETY_COMPONENTS
+    if spec.source == "local":
+        path = (spec_dir / spec.model).resolve()
+        if not (path / "model_index.json").is_file():
+            raise SpecError(f"generator.model: no diffusers pipeline folder at {path} (model_index.json missing)")
+        return ResolvedModel(spec.source, spec.model, None, None, path, skipped=skipped)
+    from diffusers import DiffusionPipeline
+
+    try:
+        path = Path(
+            DiffusionPipeline.download(
+                spec.model, revision=spec.revision, variant=spec.variant, **dict.fromkeys(skipped)
+            )
+        )
+    except (OSError, ValueError) as exc:
+        raise ImagenetGError(
+            f"cannot fetch {spec.model}@{spec.revision or 'main'} from the Hub ({type(exc).__name__}: "
+            f"{str(exc).splitlines()[0] if str(exc) else ''}); check the id and revision, the network, "
+            "HF_HUB_OFFLINE and `hf auth login`"
+        ) from None
+    # Hub cache layout: .../snapshots/<commit>/ -- the folder name is the resolved commit.
+    commit = path.name if path.parent.name == "snapshots" else None
+    return ResolvedModel(spec.source, spec.model, spec.revision, commit, path, spec.variant, skipped)
+
+
+def library_versions() -> dict[str, str]:
+    """Versions of the libraries whose numerics the lock pins."""
+    return package_versions(LOCKED_LIBRARIES)
+
+
+def model_lock(model: ResolvedModel) -> Lock:
+    """The lock describing what loading ``model`` uses now."""
+    if model.path is None:
+        files = tiny_hashes()
+    else:
+        files = {
+            p.relative_to(model.path).as_posix(): sha256_file(p)
+            for p in loaded_files(model.path, model.variant, model.skipped)
+        }
+    return Lock(
+        source=model.source,
+        model=model.model,
+        revision=model.revision,
+        commit=model.commit,
+        files=files,
+        libraries=library_versions(),
+    )

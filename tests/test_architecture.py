@@ -1,0 +1,97 @@
+"""The package's shape: every module imports on its own, no import cycles (deferred imports count), and only
+``imagenet_g.cli`` knows about the command line."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+import imagenet_g
+
+PACKAGE = Path(imagenet_g.__file__).resolve().parent
+
+
+def _modules() -> dict[str, Path]:
+    found = {}
+    for path in sorted(PACKAGE.rglob("*.py")):
+        parts = list(path.relative_to(PACKAGE.parent).with_suffix("").parts)
+        if parts[-1] == "__init__":
+            parts.pop()
+        found[".".join(parts)] = path
+    return found
+
+
+def _imported(module: str, path: Path) -> set[str]:
+    """Every imagenet_g module that ``module`` imports anywhere in its file (in functions too)."""
+    modules = _modules()
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names |= {node.module} | {f"{node.module}.{alias.name}" for alias in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            raise AssertionError(f"{path}: use absolute imports")
+    found = set()
+    for name in names:
+        while name and name not in modules:
+            name = name.rpartition(".")[0]
+        # a module's own packages are imported before it anyway: edges up to them are not counted
+        if name and name != module and not module.startswith(name + "."):
+            found.add(name)
+    return found
+
+
+def _cycle(graph: dict[str, set[str]]) -> list[str] | None:
+    state: dict[str, int] = {}
+    stack: list[str] = []
+
+    def visit(node: str) -> list[str] | None:
+        state[node] = 1
+        stack.append(node)
+        for dep in sorted(graph.get(node, ())):
+            if state.get(dep) == 1:
+                return stack[stack.index(dep):] + [dep]
+            if dep not in state and (found := visit(dep)):
+                return found
+        state[node] = 2
+        stack.pop()
+        return None
+
+    for node in sorted(graph):
+        if node not in state and (found := visit(node)):
+            return found
+    return None
+
+
+def test_cycle_finder_finds_a_deferred_cycle():
+    graph = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": set()}
+    assert _cycle(graph) == ["a", "b", "c", "a"]
+    assert _cycle({"a": {"b"}, "b": set()}) is None
+
+
+def test_no_import_cycles_deferred_imports_included():
+    graph = {module: _imported(module, path) for module, path in _modules().items()}
+    assert _cycle(graph) is None
+
+
+def test_every_module_imports_in_a_fresh_interpreter():
+    names = [m for m in _modules() if m != "imagenet_g.__main__"]
+    code = "import importlib, sys\nfor name in sys.argv[1:]:\n    importlib.import_module(name)\n"
+    done = subprocess.run([sys.executable, "-c", code, *names], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+
+
+def test_only_the_cli_imports_the_cli():
+    offenders = [m for m, p in _modules().items() if not m.startswith("imagenet_g.cli") and m != "imagenet_g.__main__"
+                 and any(dep.startswith("imagenet_g.cli") for dep in _imported(m, p))]
+    assert offenders == []
+
+
+def test_importing_the_label_space_imports_no_torch():
+    code = "import sys, imagenet_g.labels; print(sorted(m for m in ('torch', 'timm', 'open_clip') if m in sys.modules))"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
