@@ -26,6 +26,7 @@ from typing import Literal
 
 import numpy as np
 
+from imagenet_g.benchmarks import TESTBED_COLUMNS
 from imagenet_g.errors import ImagenetGError, UnknownNameError, close_matches
 from imagenet_g.results import FitER
 
@@ -33,29 +34,6 @@ MIN_BASELINES = 3  # fewer points leave no degrees of freedom for a 2-parameter 
 
 TESTBED_TABLE = "imagenet_testbed_top1.csv"
 TESTBED_SOURCE = "imagenet-testbed (Taori et al. 2020), model_type STANDARD"
-
-# Our dataset names -> the imagenet-testbed column holding the same evaluation setting.
-TESTBED_COLUMNS: dict[str, str] = {
-    "imagenet": "val",
-    "imagenet-v2": "imagenetv2-matched-frequency-format-val",
-    "imagenet-sketch": "imagenet-sketch",
-    "imagenet-r": "imagenet-r",
-    "val-on-imagenet-r-classes": "val-on-imagenet-r-classes",
-    "objectnet": "objectnet-1.0-beta",
-    "val-on-objectnet-classes": "val-on-objectnet-classes",
-    "imagenet-a": "imagenet-a",
-    "val-on-imagenet-a-classes": "val-on-imagenet-a-classes",
-}
-
-# Shift set -> the control set on its x-axis.
-SHIFT_CONTROLS: dict[str, str] = {
-    "imagenet-v2": "imagenet",
-    "imagenet-sketch": "imagenet",
-    "imagenet-r": "val-on-imagenet-r-classes",
-    "imagenet-a": "val-on-imagenet-a-classes",
-    "objectnet": "val-on-objectnet-classes",
-    "imagenet-g": "imagenet",
-}
 
 # Fractions are clipped away from 0 and 1 before the logit, so 0% or 100% stay finite.
 _LOGIT_EPS = 1e-6

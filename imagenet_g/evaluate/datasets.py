@@ -1,4 +1,4 @@
-"""The evaluation datasets: a registry of small frozen specs, each found in its publisher's layout.
+"""Finding and listing the evaluation sets of ``imagenet_g.benchmarks``, each in its publisher's layout.
 
 Expected layouts under ``--data-root`` (first match wins; any dataset can also be set by path or Hub id):
 
@@ -23,7 +23,6 @@ A Hub dataset id (``ORG/NAME`` or ``ORG/NAME:split``), or a local folder of its 
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from collections import Counter
@@ -34,86 +33,15 @@ from pathlib import Path
 import numpy as np
 
 from imagenet_g import labels
+from imagenet_g.benchmarks import BENCHMARKS, V2_DEFAULT, Benchmark, check_variant, get_benchmark
 from imagenet_g.errors import DatasetNotFoundError, UnknownNameError, close_matches
+from imagenet_g.layout import built_versions, read_spec_hash
 
-V2_VARIANTS = ("matched-frequency", "threshold0.7", "top-images")
 HUB_ID = re.compile(r"^[\w.-]+/[\w.-]+(:[\w.-]+)?$")
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".ppm", ".tif", ".tiff")
 
 
-@dataclass(frozen=True)
-class DatasetSpec:
-    """One evaluation setting: where its images live, which classes its logits are restricted to, its ER control."""
-
-    name: str
-    description: str
-    expected_images: int | None  # published count; None where it depends on the release
-    classes: str  # labels.subset_indices name: logits are restricted to these before argmax
-    control: str | None  # the x-axis dataset of this shift set's ER fit
-    folders: tuple[str, ...] = ()  # candidate folders under --data-root ('{variant}' filled for V2)
-    layout: str = "wnid"  # key of LAYOUTS
-    parent: str | None = None  # controls: a class subset of another dataset's images
-    border: int = 0  # pixels trimmed off each edge before resizing
-    objectnet_labels: bool = False  # correct when prediction and target map to the same ObjectNet class
-    hub_split: str = "test"
-
-
-DATASETS: dict[str, DatasetSpec] = {
-    spec.name: spec
-    for spec in (
-        DatasetSpec("imagenet-g", "ImageNet-G generated test set (a built release)", None, "imagenet-1k", "imagenet",
-                    ("imagenet-g",), "release"),
-        DatasetSpec("imagenet", "ImageNet-1k validation set", 50_000, "imagenet-1k", None,
-                    ("imagenet/val", "imagenet-val", "val"), "wnid", hub_split="validation"),
-        DatasetSpec("imagenet-v2", "ImageNet-V2 (Recht et al. 2019)", 10_000, "imagenet-1k", "imagenet",
-                    ("imagenetv2-{variant}-format-val", "imagenet-v2/imagenetv2-{variant}-format-val"), "index"),
-        DatasetSpec("imagenet-r", "ImageNet-R renditions, 200 classes", 30_000, "imagenet-r-200",
-                    "val-on-imagenet-r-classes", ("imagenet-r",), "wnid"),
-        DatasetSpec("imagenet-sketch", "ImageNet-Sketch", 50_889, "imagenet-1k", "imagenet",
-                    ("sketch", "imagenet-sketch/sketch", "imagenet-sketch"), "wnid"),
-        DatasetSpec("objectnet", "ObjectNet 1.0, 113 ImageNet-overlapping classes", 18_574, "objectnet-125",
-                    "val-on-objectnet-classes", ("objectnet-1.0/images", "objectnet/images"), "objectnet",
-                    border=2, objectnet_labels=True),
-        DatasetSpec("imagenet-a", "ImageNet-A natural adversarial examples, 200 classes", 7_500, "imagenet-a-200",
-                    "val-on-imagenet-a-classes", ("imagenet-a",), "wnid"),
-        DatasetSpec("val-on-imagenet-r-classes", "ImageNet val on the 200 ImageNet-R classes", 10_000,
-                    "imagenet-r-200", None, parent="imagenet"),
-        DatasetSpec("val-on-imagenet-a-classes", "ImageNet val on the 200 ImageNet-A classes", 10_000,
-                    "imagenet-a-200", None, parent="imagenet"),
-        DatasetSpec("val-on-objectnet-classes", "ImageNet val on the 125 ObjectNet-mapped classes", 6_250,
-                    "objectnet-125", None, parent="imagenet", objectnet_labels=True),
-    )
-}
-
-COLLECTIONS: dict[str, tuple[str, ...]] = {
-    "natural-shift": ("imagenet", "imagenet-v2", "imagenet-r", "imagenet-sketch", "objectnet", "imagenet-a"),
-    "controls": ("val-on-imagenet-r-classes", "val-on-imagenet-a-classes", "val-on-objectnet-classes"),
-}
-COLLECTIONS["all"] = ("imagenet-g", *COLLECTIONS["natural-shift"], *COLLECTIONS["controls"])
-
-
-def get_spec(name: str) -> DatasetSpec:
-    """The spec called ``name``; unknown names raise with close matches."""
-    if name not in DATASETS:
-        raise UnknownNameError(
-            f"unknown dataset {name!r}{close_matches(name, [*DATASETS, *COLLECTIONS])}; "
-            f"choose from: {', '.join([*DATASETS, *COLLECTIONS])}"
-        )
-    return DATASETS[name]
-
-
-def expand_names(names: tuple[str, ...] | list[str]) -> tuple[str, ...]:
-    """Expand collection names, validate each dataset name, keep order, drop repeats."""
-    out: list[str] = []
-    for name in names:
-        for item in COLLECTIONS.get(name, (name,)):
-            get_spec(item)
-            if item not in out:
-                out.append(item)
-    return tuple(out)
-
-
-def label_map(spec: DatasetSpec) -> np.ndarray | None:
+def label_map(spec: Benchmark) -> np.ndarray | None:
     """ImageNet index -> ObjectNet class id (-1 elsewhere) for ObjectNet-scored datasets, else None."""
     if not spec.objectnet_labels:
         return None
@@ -187,7 +115,7 @@ class HubImages:
 class LoadedDataset:
     """A dataset ready to score: its images, where they came from, and its version/checksum."""
 
-    spec: DatasetSpec
+    spec: Benchmark
     images: FolderImages | HubImages
     source: str
     version: str | None = None
@@ -238,7 +166,7 @@ def _walk_classes(root: Path, target_of: Callable[[str], int | None], layout_hin
     )
 
 
-def _scan_wnid(spec: DatasetSpec, root: Path) -> FolderImages:
+def _scan_wnid(spec: Benchmark, root: Path) -> FolderImages:
     index = labels.wnid_to_index()
     allowed = set(labels.subset_indices(spec.classes))
     hint = f"one folder per wnid (e.g. n01440764/) holding {spec.name} images"
@@ -251,7 +179,7 @@ def _scan_wnid(spec: DatasetSpec, root: Path) -> FolderImages:
     return _walk_classes(root, target_of, hint)
 
 
-def _scan_index(spec: DatasetSpec, root: Path) -> FolderImages:
+def _scan_index(spec: Benchmark, root: Path) -> FolderImages:
     hint = "folders named 0..999 (class index) as ImageNet-V2 ships them"
 
     def target_of(folder: str) -> int:
@@ -263,7 +191,7 @@ def _scan_index(spec: DatasetSpec, root: Path) -> FolderImages:
     return _walk_classes(root, target_of, hint)
 
 
-def _scan_objectnet(spec: DatasetSpec, root: Path) -> FolderImages:
+def _scan_objectnet(spec: Benchmark, root: Path) -> FolderImages:
     mapping = labels.objectnet_mapping()
     hint = "ObjectNet's images/<folder>/ layout (e.g. objectnet-1.0/images/air_freshener/)"
 
@@ -281,7 +209,7 @@ def _scan_objectnet(spec: DatasetSpec, root: Path) -> FolderImages:
     return FolderImages(images.root, images.paths, images.targets, skipped)
 
 
-LAYOUTS: dict[str, Callable[[DatasetSpec, Path], FolderImages]] = {
+LAYOUTS: dict[str, Callable[[Benchmark, Path], FolderImages]] = {
     "wnid": _scan_wnid,
     "index": _scan_index,
     "objectnet": _scan_objectnet,
@@ -304,13 +232,13 @@ def _is_hf_folder(folder: Path) -> bool:
     return any(folder.glob("*.parquet")) or any(folder.glob("data/*.parquet"))
 
 
-def candidate_folders(spec: DatasetSpec, data_root: Path, variant: str = V2_VARIANTS[0]) -> tuple[Path, ...]:
+def candidate_folders(spec: Benchmark, data_root: Path, variant: str = V2_DEFAULT) -> tuple[Path, ...]:
     """The folders under ``data_root`` where ``spec`` is looked for, in order."""
     return tuple(Path(data_root) / f.format(variant=variant) for f in spec.folders)
 
 
 def locate(
-    spec: DatasetSpec, data_root: Path, path: str | None = None, variant: str = V2_VARIANTS[0]
+    spec: Benchmark, data_root: Path, path: str | None = None, variant: str = V2_DEFAULT
 ) -> Location | None:
     """Find a dataset: an explicit path or Hub id, else the first publisher folder under ``data_root``."""
     if spec.parent is not None:
@@ -352,30 +280,29 @@ def release_versions(location: Location) -> tuple[str, ...]:
     """The releases available at an ImageNet-G location (folders with a manifest, or the Hub configs)."""
     if location.kind == "folder":
         root = Path(location.where)
-        return tuple(sorted(d.name for d in root.iterdir() if (d / "manifest.json").is_file()))
+        return built_versions(root)
     import datasets
 
     return tuple(datasets.get_dataset_config_names(location.where))
 
 
-def _load_release(spec: DatasetSpec, location: Location, release: str) -> LoadedDataset:
+def _load_release(spec: Benchmark, location: Location, release: str) -> LoadedDataset:
     versions = release_versions(location)
     if release not in versions:
         raise UnknownNameError(
-            f"release {release!r} is not built at {location.where}{close_matches(release, versions)}; "
-            f"built: {', '.join(versions) or 'none'} (build release {release} first)"
+            f"release {release!r} is not built at {location.where}{close_matches(release, versions)}",
+            f"build release {release} first (built: {', '.join(versions) or 'none'})",
         )
     ds, images = _hub_images(location.where, "test", release)
     checksum = None
     if location.kind == "folder":
-        manifest = Path(location.where) / release / "manifest.json"
-        checksum = json.loads(manifest.read_text(encoding="utf-8")).get("spec_hash")
+        checksum = read_spec_hash(Path(location.where), release)
     elif "spec_hash" in ds.column_names:
         checksum = ",".join(ds.unique("spec_hash"))
     return LoadedDataset(spec, images, location.where, version=release, checksum=checksum)
 
 
-def load(spec: DatasetSpec, location: Location, release: str = "v1", variant: str = V2_VARIANTS[0]) -> LoadedDataset:
+def load(spec: Benchmark, location: Location, release: str = "v1", variant: str = V2_DEFAULT) -> LoadedDataset:
     """Read a dataset's image list (no decoding) from where ``locate`` found it."""
     if spec.layout == "release":
         return _load_release(spec, location, release)
@@ -385,14 +312,6 @@ def load(spec: DatasetSpec, location: Location, release: str = "v1", variant: st
         _, images = _hub_images(name, split or spec.hub_split)
         return LoadedDataset(spec, images, location.where, version=version)
     return LoadedDataset(spec, LAYOUTS[spec.layout](spec, Path(location.where)), location.where, version=version)
-
-
-def check_variant(variant: str) -> str:
-    """Validate an ImageNet-V2 variant name."""
-    if variant not in V2_VARIANTS:
-        raise UnknownNameError(f"unknown ImageNet-V2 variant {variant!r}{close_matches(variant, V2_VARIANTS)}; "
-                               f"choose one of: {', '.join(V2_VARIANTS)}")
-    return variant
 
 
 @dataclass(frozen=True)
@@ -409,17 +328,17 @@ class DatasetStatus:
 
 
 def inventory(
-    data_root: Path, paths: dict[str, str] | None = None, release: str = "v1", variant: str = V2_VARIANTS[0]
+    data_root: Path, paths: dict[str, str] | None = None, release: str = "v1", variant: str = V2_DEFAULT
 ) -> list[DatasetStatus]:
     """Find every registered dataset and count its images against the published count (no decoding)."""
     paths = dict(paths or {})
     for name in paths:
-        get_spec(name)
+        get_benchmark(name)
     check_variant(variant)
     scanned: dict[str, LoadedDataset] = {}
     out: list[DatasetStatus] = []
-    for spec in DATASETS.values():
-        source = get_spec(spec.parent) if spec.parent else spec
+    for spec in BENCHMARKS.values():
+        source = get_benchmark(spec.parent) if spec.parent else spec
         location = None
         try:
             location = locate(source, data_root, paths.get(source.name), variant)

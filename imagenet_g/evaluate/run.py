@@ -13,6 +13,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from imagenet_g import labels
+from imagenet_g.benchmarks import SHIFT_CONTROLS, V2_DEFAULT, Benchmark, check_variant, expand_names, get_benchmark
 from imagenet_g.devices import pick_device
 from imagenet_g.environment import environment
 from imagenet_g.errors import DatasetNotFoundError, ImagenetGError, OutputError, UnknownNameError
@@ -22,7 +23,7 @@ from imagenet_g.evaluate.metrics import accuracy_from_topk, topk_hits
 from imagenet_g.evaluate.models import LoadedModel, load_model
 from imagenet_g.files import atomic_path
 from imagenet_g.results import DatasetResult, EffectiveRobustness, EvalResult, ModelInfo
-from imagenet_g.robustness import SHIFT_CONTROLS, BaselinePoints, effective_robustness, load_baselines
+from imagenet_g.robustness import BaselinePoints, effective_robustness, load_baselines
 from imagenet_g.slugs import slug
 
 # What decides the numbers, recorded in every results file.
@@ -44,7 +45,7 @@ class EvalRequest(BaseModel):
     release: str = "v1"
     data_root: Path = Path(".")
     paths: dict[str, str] = Field(default_factory=dict, description="dataset name -> folder or Hub id")
-    v2_variant: str = ds.V2_VARIANTS[0]
+    v2_variant: str = V2_DEFAULT
     batch_size: int = Field(default=64, ge=1)
     device: str = "auto"
     out: Path | None = Field(default=None, description="results JSON; default results/<model>.json")
@@ -80,15 +81,15 @@ def _check_writable(path: Path) -> None:
 def _plan(request: EvalRequest) -> tuple[tuple[str, ...], set[str]]:
     """Datasets to run (controls of requested shift sets added) and the explicitly requested ones."""
     for name in request.paths:
-        parent = ds.get_spec(name).parent
+        parent = get_benchmark(name).parent
         if parent:
             raise UnknownNameError(f"{name} is scored from {parent}'s images; set --path {parent}=DIR instead")
-    ds.check_variant(request.v2_variant)
+    check_variant(request.v2_variant)
     pick_device(request.device)
-    explicit = set(ds.expand_names(request.datasets)) if request.datasets else set()
-    names = list(ds.expand_names(request.datasets or ("all",)))
+    explicit = set(expand_names(request.datasets)) if request.datasets else set()
+    names = list(expand_names(request.datasets or ("all",)))
     for name in list(names):
-        control = ds.get_spec(name).control
+        control = get_benchmark(name).control
         if control and control not in names:
             names.append(control)
     return tuple(names), explicit
@@ -100,18 +101,18 @@ def _find(
     """Locate and scan every dataset; missing explicit ones raise, others are recorded as skipped."""
     loaded: dict[str, ds.LoadedDataset] = {}
     missing: dict[str, str] = {}
-    sources = dict.fromkeys(ds.get_spec(n).parent or n for n in names)
+    sources = dict.fromkeys(get_benchmark(n).parent or n for n in names)
     for name in sources:
-        spec = ds.get_spec(name)
+        spec = get_benchmark(name)
         location = ds.locate(spec, request.data_root, request.paths.get(name), request.v2_variant)
         if location is None:
             looked = ", ".join(str(p) for p in ds.candidate_folders(spec, request.data_root, request.v2_variant))
             reason = f"not found (looked in {looked}; set its path with --path {name}=DIR)"
-            wanted_by = [n for n in names if (ds.get_spec(n).parent or n) == name and n in explicit]
+            wanted_by = [n for n in names if (get_benchmark(n).parent or n) == name and n in explicit]
             if wanted_by:
                 raise DatasetNotFoundError(f"{', '.join(wanted_by)}: {name} {reason}")
             for n in names:
-                if (ds.get_spec(n).parent or n) == name:
+                if (get_benchmark(n).parent or n) == name:
                     missing[n] = reason if n == name else f"needs {name}, which was {reason}"
             continue
         loaded[name] = ds.load(spec, location, request.release, request.v2_variant)
@@ -119,7 +120,7 @@ def _find(
 
 
 def _dataset_result(
-    spec: ds.DatasetSpec, data: ds.LoadedDataset, preds: Predictions, predictions_file: str | None
+    spec: Benchmark, data: ds.LoadedDataset, preds: Predictions, predictions_file: str | None
 ) -> DatasetResult:
     topk, lmap = preds.topk[spec.name], ds.label_map(spec)
     return DatasetResult(
@@ -137,7 +138,7 @@ def _dataset_result(
     )
 
 
-def write_predictions(path: Path, spec: ds.DatasetSpec, preds: Predictions) -> None:
+def write_predictions(path: Path, spec: Benchmark, preds: Predictions) -> None:
     """Per-image predictions as parquet (temp file + rename): key, target, top-5 classes and scores, hits."""
     import pyarrow as pa
     import pyarrow.parquet as pq
@@ -167,7 +168,7 @@ def _effective_robustness(
         if control not in results:
             skipped[shift] = f"control {control} was not evaluated"
             continue
-        if shift == "imagenet-v2" and request.v2_variant != ds.V2_VARIANTS[0]:
+        if shift == "imagenet-v2" and request.v2_variant != V2_DEFAULT:
             skipped[shift] = f"baselines exist for matched-frequency only, not {request.v2_variant}"
             continue
         if shift == "imagenet-g":
@@ -218,7 +219,7 @@ def run_eval(request: EvalRequest, progress: bool = False) -> EvalResult:
         return result
 
     for source_name, data in loaded.items():
-        specs = [ds.get_spec(n) for n in names if (ds.get_spec(n).parent or n) == source_name]
+        specs = [get_benchmark(n) for n in names if (get_benchmark(n).parent or n) == source_name]
         images = data.images
         if source_name not in names:  # only controls wanted: score just their classes' images
             wanted = sorted({i for s in specs for i in labels.subset_indices(s.classes)})

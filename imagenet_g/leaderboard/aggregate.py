@@ -6,6 +6,7 @@ from collections.abc import Iterable, Sequence
 from functools import cache
 from pathlib import Path
 
+from imagenet_g.benchmarks import NATURAL_SHIFTS, SHIFT_CONTROLS
 from imagenet_g.errors import SubmissionError
 from imagenet_g.leaderboard import er, published, rank
 from imagenet_g.leaderboard.board import (
@@ -38,7 +39,7 @@ LABELS: dict[str, str] = {
     "val-on-imagenet-a-classes": "ImageNet (A-200 classes)",
     "val-on-objectnet-classes": "ImageNet (ObjectNet classes)",
 }
-SHIFTS: tuple[str, ...] = (*er.NATURAL_SHIFTS, IMAGENET_G)
+SHIFTS: tuple[str, ...] = (*NATURAL_SHIFTS, IMAGENET_G)
 SUBMISSION = "submission"
 
 
@@ -66,7 +67,7 @@ def load_leaderboard(
     versions = sorted(set(release_folders(root)) | {item.submission.release for item in loaded}, key=_release_key)
     rows = published.published_rows()
     ranks = declared_ranks()
-    natural = {shift: er.natural_baseline(shift) for shift in er.NATURAL_SHIFTS}
+    natural = {shift: er.natural_baseline(shift) for shift in NATURAL_SHIFTS}
     releases = {
         v: build_release(v, [i for i in loaded if i.submission.release == v], catalog, Path(root), bootstrap, ranks)
         for v in versions
@@ -79,7 +80,7 @@ def load_leaderboard(
         default_rank=ranks[0].key,
         rank_note=rank.rank_note(ranks[0]),
         sources={key: _source(src, rows) for key, src in published.SOURCES.items()},
-        reference={shift: _reference(natural[shift]) for shift in er.NATURAL_SHIFTS},
+        reference={shift: _reference(natural[shift]) for shift in NATURAL_SHIFTS},
         published=list(published_entries(bootstrap)),
         releases=releases,
     )
@@ -88,13 +89,13 @@ def load_leaderboard(
 @cache
 def declared_ranks() -> tuple[Rank, ...]:
     """The board's ranks, the default first (see `imagenet_g.leaderboard.rank`)."""
-    return tuple(rank.declare_ranks(_common_shifts(published.published_rows()), er.NATURAL_SHIFTS, SHIFTS, LABELS))
+    return tuple(rank.declare_ranks(_common_shifts(published.published_rows()), NATURAL_SHIFTS, SHIFTS, LABELS))
 
 
 @cache
 def published_entries(bootstrap: int) -> tuple[Entry, ...]:
     """The published rows scored like submissions, in default-rank order (the same for every release)."""
-    natural = {shift: er.natural_baseline(shift) for shift in er.NATURAL_SHIFTS}
+    natural = {shift: er.natural_baseline(shift) for shift in NATURAL_SHIFTS}
     rows = [_published_fields(row) for row in published.published_rows()]
     ranks = declared_ranks()
     return tuple(_ordered(_score(rows, natural, bootstrap, ranks), ranks[0]))
@@ -104,9 +105,9 @@ def _common_shifts(rows: Sequence[published.PublishedRow]) -> list[str]:
     """The natural shift sets that every published source reports (with their control)."""
     covered: dict[str, set[str]] = {}
     for row in rows:
-        has = {s for s in er.NATURAL_SHIFTS if s in row.top1 and er.SHIFT_CONTROLS[s] in row.top1}
+        has = {s for s in NATURAL_SHIFTS if s in row.top1 and SHIFT_CONTROLS[s] in row.top1}
         covered.setdefault(row.source, set()).update(has)
-    return [s for s in er.NATURAL_SHIFTS if all(s in has for has in covered.values())]
+    return [s for s in NATURAL_SHIFTS if all(s in has for has in covered.values())]
 
 
 def _release_key(version: str) -> tuple[int, int, str]:
@@ -122,7 +123,7 @@ def build_release(
 ) -> Release:
     """Fit the release's baselines, score every submission, and order them by the default rank."""
     loaded = list(loaded)
-    baselines = {shift: er.natural_baseline(shift) for shift in er.NATURAL_SHIFTS}
+    baselines = {shift: er.natural_baseline(shift) for shift in NATURAL_SHIFTS}
     baselines[IMAGENET_G] = _imagenet_g_baseline(version, [i.submission for i in loaded])
     rows = [_submission_fields(item, root) for item in loaded]
     return Release(
@@ -140,7 +141,7 @@ def _ordered(entries: list[Entry], default: Rank) -> list[Entry]:
 
 
 def _imagenet_g_baseline(version: str, subs: list[Submission]) -> er.ShiftBaseline:
-    control = er.SHIFT_CONTROLS[IMAGENET_G]
+    control = SHIFT_CONTROLS[IMAGENET_G]
     standard = sorted(
         (s for s in subs if s.is_standard and control in s.result.datasets), key=lambda s: s.model_id
     )

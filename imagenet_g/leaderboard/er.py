@@ -14,13 +14,12 @@ from functools import cache
 import numpy as np
 
 from imagenet_g import robustness
+from imagenet_g.benchmarks import SHIFT_CONTROLS
 from imagenet_g.leaderboard.board import ErValue, ShiftEr, rounded
 
 AXES = ("linear", "logit")
 SEED = 0  # bootstrap resamples: the same for every entry and every build
 
-SHIFT_CONTROLS = robustness.SHIFT_CONTROLS  # shift set (y-axis) -> control (x-axis)
-NATURAL_SHIFTS: tuple[str, ...] = ("imagenet-v2", "imagenet-sketch", "imagenet-r", "imagenet-a", "objectnet")
 
 
 @dataclass(frozen=True)

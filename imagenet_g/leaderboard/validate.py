@@ -15,13 +15,13 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from imagenet_g.benchmarks import V2_DEFAULT
 from imagenet_g.errors import ImagenetGError, SubmissionError, UnknownNameError, close_matches
 from imagenet_g.layout import DEFAULT_DATASET_DIR, built_versions, read_spec_hash
 from imagenet_g.leaderboard.schema import Submission
 from imagenet_g.results import DatasetResult
 
 IMAGENET_G = "imagenet-g"
-V2_VARIANT = "matched-frequency"  # the imagenet-testbed column the ImageNet-V2 baselines come from
 
 
 class SubmissionProblems(SubmissionError):
@@ -141,9 +141,9 @@ def check_submission(sub: Submission, path: Path, catalog: ReleaseCatalog) -> li
 def _check_dataset(key: str, ds: DatasetResult) -> list[str]:
     where = f"result.datasets.{key}"
     problems = []
-    if key == "imagenet-v2" and ds.version not in (None, V2_VARIANT):
+    if key == "imagenet-v2" and ds.version not in (None, V2_DEFAULT):
         problems.append(f"{where}.version: variant {ds.version!r}, but the board's ImageNet-V2 column and its "
-                        f"baselines are {V2_VARIANT!r}; re-run the eval with the default ImageNet-V2 variant")
+                        f"baselines are {V2_DEFAULT!r}; re-run the eval with the default ImageNet-V2 variant")
     if ds.name != key:
         problems.append(f"{where}.name: {ds.name!r} does not match its key {key!r}")
     if ds.top5 < ds.top1:

@@ -8,6 +8,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from imagenet_g.benchmarks import get_benchmark
 from imagenet_g.errors import UnknownNameError, close_matches
 from imagenet_g.leaderboard.schema import Submission
 from imagenet_g.leaderboard.validate import LoadedSubmission, SubmissionProblems, read_submission
@@ -101,10 +102,8 @@ def recorded_paths(result: EvalResult) -> dict[str, str]:
 
     Controls (``val-on-...-classes``) are scored from their parent's folder and are never located alone.
     """
-    from imagenet_g.evaluate import datasets
-
     return {name: d.source for name, d in sorted(result.datasets.items())
-            if Path(d.source).is_dir() and datasets.get_spec(name).parent is None}
+            if Path(d.source).is_dir() and get_benchmark(name).parent is None}
 
 
 def verify_submission(

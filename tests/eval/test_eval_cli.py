@@ -29,7 +29,7 @@ def test_run_writes_a_complete_result_with_every_dataset_and_er(full_run):
     result, out = full_run
     assert EvalResult.read(out) == result and result.complete
     assert list(result.datasets) == [
-        "imagenet-g", "imagenet", "imagenet-v2", "imagenet-r", "imagenet-sketch", "objectnet", "imagenet-a",
+        "imagenet-g", "imagenet", "imagenet-v2", "imagenet-sketch", "imagenet-r", "imagenet-a", "objectnet",
         "val-on-imagenet-r-classes", "val-on-imagenet-a-classes", "val-on-objectnet-classes",
     ]
     g = result.datasets["imagenet-g"]

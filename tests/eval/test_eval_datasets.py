@@ -9,24 +9,31 @@ import pytest
 
 from imagenet_g import labels
 from imagenet_g.errors import DatasetNotFoundError, UnknownNameError
+from imagenet_g import benchmarks
 from imagenet_g.evaluate import datasets as ds
 
 from eval_fixtures import PER_CLASS, RA_CLASSES, VAL_CLASSES, build_release, write_images
 
 
 def _load(name, root, **kw):
-    spec = ds.get_spec(name)
-    variant = kw.get("variant", ds.V2_VARIANTS[0])
+    spec = benchmarks.get_benchmark(name)
+    variant = kw.get("variant", benchmarks.V2_DEFAULT)
     return ds.load(spec, ds.locate(spec, root, kw.get("path"), variant), release="smoke", variant=variant)
 
 
 def test_registry_names_collections_and_controls():
-    assert ds.expand_names(["natural-shift", "imagenet"]) == ds.COLLECTIONS["natural-shift"]
+    # natural-shift names the five shift sets of the literature; their controls come from the registry
+    assert benchmarks.expand_names(["natural-shift", "imagenet", "imagenet-r"]) == (
+        "imagenet-v2", "imagenet-sketch", "imagenet-r", "imagenet-a", "objectnet", "imagenet")
+    assert benchmarks.SHIFT_CONTROLS == {
+        "imagenet-g": "imagenet", "imagenet-v2": "imagenet", "imagenet-sketch": "imagenet",
+        "imagenet-r": "val-on-imagenet-r-classes", "imagenet-a": "val-on-imagenet-a-classes",
+        "objectnet": "val-on-objectnet-classes"}
     for name in ("imagenet-r", "imagenet-a", "objectnet"):
-        control = ds.get_spec(ds.get_spec(name).control)
-        assert control.parent == "imagenet" and control.classes == ds.get_spec(name).classes
+        control = benchmarks.get_benchmark(benchmarks.get_benchmark(name).control)
+        assert control.parent == "imagenet" and control.classes == benchmarks.get_benchmark(name).classes
     with pytest.raises(UnknownNameError, match="imagenet-r"):
-        ds.expand_names(["imagenet-rr"])
+        benchmarks.expand_names(["imagenet-rr"])
 
 
 def test_every_publisher_layout_is_found_under_the_data_root(data_root):
@@ -74,7 +81,7 @@ def test_r_folder_of_a_class_outside_its_200_is_skipped_and_counted(tmp_path):
 def test_v2_variants_and_explicit_paths(tmp_path, data_root):
     src = data_root / "imagenetv2-matched-frequency-format-val"
     shutil.copytree(src, tmp_path / "imagenet-v2" / "imagenetv2-threshold0.7-format-val")
-    spec = ds.get_spec("imagenet-v2")
+    spec = benchmarks.get_benchmark("imagenet-v2")
     assert ds.locate(spec, tmp_path) is None  # matched-frequency is not there
     data = _load("imagenet-v2", tmp_path, variant="threshold0.7")
     assert data.version == "threshold0.7" and sorted(set(data.images.targets)) == [2, 10, 100]
@@ -84,7 +91,7 @@ def test_v2_variants_and_explicit_paths(tmp_path, data_root):
         ds.locate(spec, tmp_path, path=str(tmp_path / "missing" / "dir" / "x"))
     assert ds.locate(spec, tmp_path, path="someorg/imagenet-v2").kind == "hub"
     with pytest.raises(UnknownNameError, match="threshold0.7"):
-        ds.check_variant("threshold-0.7")
+        benchmarks.check_variant("threshold-0.7")
 
 
 def test_release_loads_with_version_and_spec_hash_and_a_wrong_release_lists_the_built_ones(tmp_path):
@@ -93,8 +100,8 @@ def test_release_loads_with_version_and_spec_hash_and_a_wrong_release_lists_the_
     assert (data.version, data.checksum, len(data.images)) == ("smoke", "abc123", 6)
     assert data.images.open(0).size == (64, 64)
     assert data.images.targets.tolist() == [VAL_CLASSES[i % len(VAL_CLASSES)] for i in range(6)]
-    with pytest.raises(UnknownNameError, match="release 'v1' is not built .* built: smoke"):
-        ds.load(ds.get_spec("imagenet-g"), ds.locate(ds.get_spec("imagenet-g"), tmp_path), release="v1")
+    with pytest.raises(UnknownNameError, match=r"release 'v1' is not built .*; build release v1 first \(built: smoke\)"):
+        ds.load(benchmarks.get_benchmark("imagenet-g"), ds.locate(benchmarks.get_benchmark("imagenet-g"), tmp_path), release="v1")
 
 
 def test_subset_keeps_targets_aligned(data_root):

@@ -14,6 +14,7 @@ import pytest
 import torch
 
 from imagenet_g import labels
+from imagenet_g import benchmarks
 from imagenet_g.evaluate import datasets as ds
 from imagenet_g.evaluate.harness import predict
 from imagenet_g.evaluate.models import load_model
@@ -48,7 +49,7 @@ def model(request):
 
 
 def _ours(model, spec_name: str, folder: Path, batch_size: int = 4, workers: int = 2):
-    spec = ds.get_spec(spec_name)
+    spec = benchmarks.get_benchmark(spec_name)
     images = ds.LAYOUTS[spec.layout](spec, folder)
     heads = {"h": None if spec.classes == "imagenet-1k" else labels.subset_indices(spec.classes)}
     (preds,) = predict([model], images, heads, border=spec.border, batch_size=batch_size, workers=workers, device="cpu")

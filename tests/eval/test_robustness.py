@@ -7,10 +7,10 @@ import math
 import numpy as np
 import pytest
 
+from imagenet_g.benchmarks import SHIFT_CONTROLS
 from imagenet_g.errors import ImagenetGError, UnknownNameError
 from imagenet_g.robustness import (
     MIN_BASELINES,
-    SHIFT_CONTROLS,
     BaselinePoints,
     effective_robustness,
     fit_linear,

@@ -130,9 +130,3 @@ def test_real_rerun_of_a_tiny_model_on_a_tiny_release(tmp_path, monkeypatch, run
     assert differs.exit_code == 2
     assert "test_resnet: 2 of 9 checks failed (top-1/top-5 tolerance 0.1 pp): imagenet-g top1:" in differs.stderr
 
-
-def test_board_v2_variant_is_the_eval_default():
-    from imagenet_g.evaluate.datasets import V2_VARIANTS
-    from imagenet_g.leaderboard.validate import V2_VARIANT
-
-    assert V2_VARIANT == V2_VARIANTS[0]
