@@ -38,10 +38,13 @@ demo: install
 	$(BIN)/imagenet-g eval --model resnet18 --no-pretrained --release smoke --datasets imagenet-g --out results/smoke-resnet18.json
 	$(BIN)/imagenet-g leaderboard add results/smoke-resnet18.json --name "ResNet-18 (random init, smoke)" --category real --release smoke --force
 	$(BIN)/imagenet-g leaderboard build
+	$(BIN)/imagenet-g audit --release smoke --clip-model random-clip --fid-extractor random-cnn \
+		--safety-checker random-safety-checker --templates openai_imagenet_simple
 	@echo
 	@echo "Release:     ./imagenet-g/smoke  (python -c \"import datasets; print(datasets.load_dataset('imagenet-g', 'smoke', split='test'))\")"
 	@echo "Results:     ./results/smoke-resnet18.json"
 	@echo "Leaderboard: ./leaderboard/README.md, ./leaderboard/site/index.html"
+	@echo "Audit:       ./imagenet-g/smoke/audit/report.md (random-weight extractors: its numbers only prove the tooling)"
 
 test: install-test browser
 	$(BIN)/python -m pytest

@@ -84,6 +84,10 @@ class ClusterError(ImagenetGError, ConnectionError):
     """A compute cluster (Ray) cannot be reached, lacks the resources asked for, or lost its workers."""
 
 
+class InsufficientDataError(ImagenetGError, ValueError):
+    """Too few images for a metric (FID needs 2 per set, KID a subset of at least 2, Vendi at least 1)."""
+
+
 def close_matches(name: str, candidates: Iterable[str], n: int = 3) -> str:
     """Return a ' (did you mean: a, b?)' suffix for an unknown name, or '' when nothing is close."""
     matches = difflib.get_close_matches(name, list(candidates), n=n, cutoff=0.6)

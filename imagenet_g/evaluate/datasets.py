@@ -257,14 +257,23 @@ def locate(
     return None
 
 
-def _hub_images(where: str, split: str, config: str | None = None):
-    """Load ``where`` (a Hub id or a local dataset folder) with ``datasets``; undecoded images, ImageNet targets."""
+def _load_rows(where: str, split: str, config: str | None = None, data_files: list[str] | None = None):
+    """``datasets.load_dataset`` of a Hub id or local dataset folder, or of local parquet ``data_files``."""
     import datasets
 
     try:
-        ds = datasets.load_dataset(where, config, split=split)
+        if data_files is not None:
+            return datasets.load_dataset("parquet", data_files={split: data_files}, split=split)
+        return datasets.load_dataset(where, config, split=split)
     except (ValueError, OSError) as exc:  # unknown split, offline Hub, missing repo (FileNotFoundError)
         raise DatasetNotFoundError(f"cannot load {where} (split {split}): {' '.join(str(exc).split())[:200]}") from exc
+
+
+def _hub_images(where: str, split: str, config: str | None = None, data_files: list[str] | None = None):
+    """Load ``where`` (a Hub id or a local dataset folder) with ``datasets``; undecoded images, ImageNet targets."""
+    import datasets
+
+    ds = _load_rows(where, split, config, data_files)
     if "image" not in ds.column_names or "label" not in ds.column_names:
         raise DatasetNotFoundError(f"{where} has columns {ds.column_names}; need 'image' and 'label' (ImageNet index)")
     targets = np.asarray(ds["label"], dtype=np.int64)
@@ -286,6 +295,19 @@ def release_versions(location: Location) -> tuple[str, ...]:
     return tuple(datasets.get_dataset_config_names(location.where))
 
 
+def _release_files(location: Location, release: str) -> list[str] | None:
+    """A local release's test shards. Read as plain parquet files: `datasets` caches a folder loaded through its
+    card's configs under the folder and config name alone, so a rebuilt release would be served stale."""
+    if location.kind != "folder":
+        return None
+    return sorted(str(p) for p in (Path(location.where) / release).glob("test-*.parquet"))
+
+
+def release_rows(location: Location, release: str):
+    """Every column of a built release's test split (a ``datasets.Dataset``), read as eval reads it."""
+    return _load_rows(location.where, "test", release, _release_files(location, release))
+
+
 def _load_release(spec: Benchmark, location: Location, release: str) -> LoadedDataset:
     versions = release_versions(location)
     if release not in versions:
@@ -293,7 +315,7 @@ def _load_release(spec: Benchmark, location: Location, release: str) -> LoadedDa
             f"release {release!r} is not built at {location.where}{close_matches(release, versions)}",
             f"build release {release} first (built: {', '.join(versions) or 'none'})",
         )
-    ds, images = _hub_images(location.where, "test", release)
+    ds, images = _hub_images(location.where, "test", release, _release_files(location, release))
     checksum = None
     if location.kind == "folder":
         checksum = read_spec_hash(Path(location.where), release)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass
 
@@ -80,16 +80,19 @@ class Predictions:
 
 
 class _Decoded(torch.utils.data.Dataset):
-    """Item i -> (i, one tensor per distinct pipeline, None) or (i, None, reason) for an unreadable file."""
+    """Item j -> (i, one tensor per transform, None) or (i, None, reason) for an unreadable file; i = positions[j]."""
 
-    def __init__(self, images: FolderImages | HubImages, transforms: Sequence[Callable]) -> None:
+    def __init__(self, images: FolderImages | HubImages, transforms: Sequence[Callable],
+                 positions: Sequence[int] | None = None) -> None:
         self.images = images
         self.transforms = tuple(transforms)
+        self.positions = range(len(images)) if positions is None else positions
 
     def __len__(self) -> int:
-        return len(self.images)
+        return len(self.positions)
 
-    def __getitem__(self, i: int):
+    def __getitem__(self, j: int):
+        i = int(self.positions[j])
         try:
             image = self.images.open(i)
             return i, tuple(t(image) for t in self.transforms), None
@@ -108,6 +111,26 @@ def _collate(batch):
 def default_workers() -> int:
     """Decode workers: one per core (up to 8); they fill the gaps the forward pass leaves on every core."""
     return max(1, min(8, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1))
+
+
+def decoded_batches(
+    images: FolderImages | HubImages,
+    transforms: Sequence[Callable],
+    batch_size: int = 64,
+    workers: int | None = None,
+    positions: Sequence[int] | None = None,
+    pin_memory: bool = False,
+) -> Iterator[tuple[torch.Tensor, tuple[torch.Tensor, ...], list[tuple[int, str]]]]:
+    """Decode ``images`` (or those at ``positions``) in worker processes, in order, one tensor per transform.
+
+    Yields ``(index, inputs, failed)``: the positions decoded, one stacked batch per transform, and
+    ``(position, reason)`` of each image that could not be read. Every job that reads images uses this one path.
+    """
+    n_workers = default_workers() if workers is None else workers
+    return iter(torch.utils.data.DataLoader(
+        _Decoded(images, transforms, positions), batch_size=batch_size, shuffle=False, num_workers=n_workers,
+        collate_fn=_collate, pin_memory=pin_memory, prefetch_factor=4 if n_workers else None,
+    ))
 
 
 class _Runner:
@@ -160,17 +183,13 @@ def predict(
     keys = list(dict.fromkeys(p.key for p in pipelines))  # one decoded tensor per distinct pixel config
     transforms = [next(p.transform for p in pipelines if p.key == k) for k in keys]
     runners = [_Runner(m, p, keys.index(p.key), dev, channels_last, use_amp) for m, p in zip(models, pipelines)]
-    n_workers = default_workers() if workers is None else workers
-    loader = torch.utils.data.DataLoader(
-        _Decoded(images, transforms), batch_size=batch_size, shuffle=False, num_workers=n_workers,
-        collate_fn=_collate, pin_memory=dev.type == "cuda", prefetch_factor=4 if n_workers else None,
-    )
+    batches = decoded_batches(images, transforms, batch_size, workers, pin_memory=dev.type == "cuda")
     rows: list[np.ndarray] = []
     tops: list[dict[str, list[np.ndarray]]] = [{h: [] for h in heads} for _ in models]
     scores: list[dict[str, list[np.ndarray]]] = [{h: [] for h in heads} for _ in models]
     failures: list[tuple[int, str]] = []
     with progress_bar(description, len(images), progress) as advance, torch.inference_mode():
-        for index, inputs, failed in loader:
+        for index, inputs, failed in batches:
             failures.extend(failed)
             if len(index):
                 rows.append(index.numpy())

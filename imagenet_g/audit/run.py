@@ -1,0 +1,381 @@
+"""One audit: release (+ reference and shift sets) -> cached features -> metrics -> audit JSON, report, card.
+
+Each section needs one extractor's features; features come from the on-disk cache when present, so a second
+audit (or a rerun after Ctrl-C) costs only the metrics.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
+
+from imagenet_g import labels
+from imagenet_g.audit import diversity as div
+from imagenet_g.audit import fidelity as fid
+from imagenet_g.audit import schema as s
+from imagenet_g.audit.consistency import accuracy_by_group, clip_scores, zero_shot_predictions
+from imagenet_g.audit.extractors import CLIP_PREFIX, EXTRACTORS, Extractor, load_extractor
+from imagenet_g.audit.features import FeatureSet, class_weights, dataset_fingerprint, extract
+from imagenet_g.environment import host, package_versions
+from imagenet_g.errors import DatasetNotFoundError, InsufficientDataError, UnknownNameError, close_matches
+from imagenet_g.evaluate import datasets as ds
+from imagenet_g.evaluate.harness import resolve_device
+
+RELEASE = "imagenet-g"
+SHIFT_SETS = tuple(n for n in ds.COLLECTIONS["natural-shift"] if n != "imagenet")
+LIST_LIMIT = 200  # images listed per list in the JSON (counts are always complete)
+
+
+class AuditRequest(BaseModel):
+    """Everything `imagenet-g audit` needs; the CLI builds one of these and calls ``run_audit``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    release: str = "v1"
+    data_root: Path = Path(".")
+    paths: dict[str, str] = Field(default_factory=dict, description="dataset name -> folder or Hub id")
+    reference: str | None = Field(default="imagenet", description="real data for FID/KID and memorisation")
+    shift_sets: tuple[str, ...] | None = Field(default=None, description="None: every natural-shift set found")
+    fid_extractor: str = "inception-v3"
+    inception_weights: Path | None = None
+    clip_model: str = "clip:ViT-B-32/openai"
+    templates: str = "openai_imagenet_80"
+    safety_checker: str | None = "sd-safety-checker"
+    safety_weights: str | None = Field(default=None, description="the checker's local folder or Hub id")
+    consistency_threshold: float = Field(default=50.0, ge=0, le=100, description="per-class zero-shot top-1, %")
+    duplicate_threshold: float = Field(default=0.95, ge=-1, le=1, description="cosine similarity")
+    memorisation_threshold: float = Field(default=0.95, ge=-1, le=1, description="cosine similarity")
+    kid_subsets: int = Field(default=fid.KID_SUBSETS, ge=1)
+    kid_subset_size: int = Field(default=fid.KID_SUBSET_SIZE, ge=2)
+    seed: int = 0
+    batch_size: int = Field(default=64, ge=1)
+    workers: int | None = Field(default=None, ge=0)
+    device: str = "auto"
+    cache_dir: Path | None = None
+    out: Path | None = Field(default=None, description="report folder; default <release folder>/<version>/audit")
+    card: bool = Field(default=True, description="add an audit section to the release's dataset card")
+
+
+class _Data:
+    """A loaded dataset with its fingerprint; features per extractor are fetched on demand (cached)."""
+
+    def __init__(self, loaded: ds.LoadedDataset, request: AuditRequest, progress: bool) -> None:
+        self.loaded, self.request, self.progress = loaded, request, progress
+        self.fingerprint = dataset_fingerprint(loaded)
+        self._features: dict[str, FeatureSet] = {}
+
+    @property
+    def name(self) -> str:
+        return self.loaded.version if self.loaded.spec.layout == "release" else self.loaded.spec.name
+
+    def features(self, extractor: Extractor) -> FeatureSet:
+        if extractor.id not in self._features:
+            r = self.request
+            self._features[extractor.id] = extract(
+                self.loaded.images, self.fingerprint, extractor, r.cache_dir, r.batch_size, r.workers, r.device,
+                self.progress, f"{extractor.id} {self.name}",
+            )
+        return self._features[extractor.id]
+
+    def info(self) -> s.DatasetInfo:
+        failed = next(iter(self._features.values())).failed if self._features else {}
+        return s.DatasetInfo(name=self.loaded.spec.name, version=self.loaded.version, source=self.loaded.source,
+                             fingerprint=self.fingerprint, images=len(self.loaded.images),
+                             unreadable={**self.loaded.images.skipped, **failed})
+
+
+def _check_extractor_id(extractor_id: str, role: str) -> None:
+    if extractor_id.startswith(CLIP_PREFIX) or extractor_id in EXTRACTORS:
+        return
+    raise UnknownNameError(f"unknown {role} extractor {extractor_id!r}{close_matches(extractor_id, EXTRACTORS)}; "
+                           f"choose from: {', '.join(EXTRACTORS)}")
+
+
+def _validate(request: AuditRequest) -> None:
+    """Fail on a bad name before any file is read or model loaded."""
+    _check_extractor_id(request.fid_extractor, "fidelity")
+    _check_extractor_id(request.clip_model, "CLIP")
+    if not (request.clip_model.startswith(CLIP_PREFIX) or request.clip_model == "random-clip"):
+        raise UnknownNameError(f"the CLIP model must be clip:<arch>/<pretrained> or random-clip, not "
+                               f"{request.clip_model!r}")
+    if request.safety_checker not in (None, "sd-safety-checker", "random-safety-checker"):
+        raise UnknownNameError(f"unknown safety checker {request.safety_checker!r}; "
+                               "choose sd-safety-checker or random-safety-checker")
+    labels.template_set(request.templates)
+    for name in (*request.paths, *(request.shift_sets or ()), *([request.reference] if request.reference else [])):
+        spec = ds.get_spec(name)
+        if spec.parent:
+            raise UnknownNameError(f"{name} is a class subset of {spec.parent}; name {spec.parent} instead")
+    resolve_device(request.device)
+
+
+def _load_release(request: AuditRequest) -> ds.LoadedDataset:
+    spec = ds.get_spec(RELEASE)
+    location = ds.locate(spec, request.data_root, request.paths.get(RELEASE))
+    if location is None:
+        folder = ds.candidate_folders(spec, request.data_root)[0]
+        raise DatasetNotFoundError(f"no release folder at {folder}; build the release first "
+                                   f"(`imagenet-g build --version {request.release}`) or give its folder")
+    return ds.load(spec, location, request.release)
+
+
+def _load_optional(request: AuditRequest, name: str, required: bool, skipped: dict[str, str]) -> ds.LoadedDataset | None:
+    spec = ds.get_spec(name)
+    location = ds.locate(spec, request.data_root, request.paths.get(name))
+    if location is None:
+        looked = ", ".join(str(p) for p in ds.candidate_folders(spec, request.data_root))
+        if required:
+            raise DatasetNotFoundError(f"{name} not found (looked in {looked}); give its folder")
+        skipped[name] = f"not found (looked in {looked})"
+        return None
+    return ds.load(spec, location)
+
+
+def _release_columns(loaded: ds.LoadedDataset) -> dict[str, list]:
+    """The release rows' prompt and template id (in image order), where the release has them."""
+    where = Path(loaded.source)
+    rows = ds.release_rows(ds.Location("folder" if where.is_dir() else "hub", loaded.source), loaded.version or "")
+    wanted = [c for c in ("prompt", "template_id") if c in rows.column_names]
+    return {c: rows[c] for c in wanted}
+
+
+class _Refs:
+    """Turns a release position into an ``ImageRef``."""
+
+    def __init__(self, targets: np.ndarray, columns: dict[str, list]) -> None:
+        self.targets, self.columns = targets, columns
+        self.names = labels.class_names()
+
+    def __call__(self, position: int) -> s.ImageRef:
+        label = int(self.targets[position])
+        template = self.columns.get("template_id")
+        prompt = self.columns.get("prompt")
+        return s.ImageRef(position=int(position), label=label, class_name=self.names[label],
+                          template_id=None if template is None else int(template[position]),
+                          prompt=None if prompt is None else prompt[position])
+
+
+def _distance(d: fid.Distance) -> dict:
+    return {"fid": d.fid, "kid": d.kid, "kid_std": d.kid_std, "kid_subset_size": d.kid_subset_size,
+            "n_reference": d.n_real, "n_audited": d.n_fake, "singular_covariance": d.singular}
+
+
+def _fidelity(reference: FeatureSet, release: FeatureSet, ref_name: str, extractor: str,
+              request: AuditRequest) -> s.Fidelity:
+    names = labels.class_names()
+    shared = np.intersect1d(np.unique(reference.targets), np.unique(release.targets))
+    ref = reference.rows(np.isin(reference.targets, shared))
+    if len(shared) == 0:
+        raise InsufficientDataError(f"{ref_name} holds none of the release's classes; choose another reference")
+    k = (request.kid_subsets, request.kid_subset_size, request.seed)
+    overall = fid.distance(np.asarray(ref.features), np.asarray(release.features), *k)
+    per_class, skipped = fid.per_class_distance(np.asarray(ref.features), ref.targets,
+                                                np.asarray(release.features), release.targets, *k)
+    rows = [s.ClassDistance(label=c, class_name=names[c], **_distance(d)) for c, d in sorted(per_class.items())]
+    return s.Fidelity(
+        reference=ref_name, extractor=extractor, overall=s.Distance(**_distance(overall)), per_class=rows,
+        per_class_skipped=skipped,
+        mean_class_fid=float(np.mean([r.fid for r in rows])) if rows else None,
+        mean_class_kid=float(np.mean([r.kid for r in rows])) if rows else None,
+    )
+
+
+def _shift_cell(row: str, a: FeatureSet, column: str, b: FeatureSet, request: AuditRequest) -> s.ShiftCell | None:
+    shared = np.intersect1d(np.unique(a.targets), np.unique(b.targets))
+    a, b = a.rows(np.isin(a.targets, shared)), b.rows(np.isin(b.targets, shared))
+    if len(a.targets) < 2 or len(b.targets) < 2:
+        return None
+    k = (request.kid_subsets, request.kid_subset_size, request.seed)
+    pooled = fid.distance(np.asarray(b.features), np.asarray(a.features), *k)
+    per_class, _ = fid.per_class_distance(np.asarray(b.features), b.targets, np.asarray(a.features), a.targets, *k)
+    return s.ShiftCell(
+        row=row, column=column, classes=len(shared), pooled=s.Distance(**_distance(pooled)),
+        mean_class_fid=float(np.mean([d.fid for d in per_class.values()])) if per_class else None,
+        mean_class_kid=float(np.mean([d.kid for d in per_class.values()])) if per_class else None,
+    )
+
+
+def _consistency(images: FeatureSet, clip: Extractor, request: AuditRequest, columns: dict[str, list],
+                 refs: _Refs) -> s.Consistency:
+    names = labels.class_names()
+    weights = class_weights(clip, names, request.templates, request.cache_dir)
+    feats = np.asarray(images.features)
+    predicted = zero_shot_predictions(feats, weights)
+    correct = predicted == images.targets
+    scores = None
+    if "prompt" in columns:
+        prompts = [columns["prompt"][p] for p in images.positions]
+        scores = clip_scores(feats, clip.text.encode(prompts))
+    per_class = []
+    for cls, (top1, n) in accuracy_by_group(correct, images.targets).items():
+        mask = images.targets == cls
+        per_class.append(s.ClassConsistency(label=cls, class_name=names[cls], images=n, zero_shot_top1=top1,
+                                            clip_score=None if scores is None else float(scores[mask].mean())))
+    per_template = {}
+    if "template_id" in columns:
+        templates = np.asarray([columns["template_id"][p] for p in images.positions])
+        per_template = {t: top1 for t, (top1, _) in accuracy_by_group(correct, templates).items()}
+    wrong = np.flatnonzero(~correct)
+    return s.Consistency(
+        model=clip.id, templates=request.templates, zero_shot_top1=float(100.0 * correct.mean()),
+        clip_score=None if scores is None else float(scores.mean()), images=len(correct),
+        threshold=request.consistency_threshold,
+        classes_below_threshold=[c.label for c in per_class if c.zero_shot_top1 < request.consistency_threshold],
+        per_class=per_class, per_template=per_template,
+        off_class=[s.OffClassImage(image=refs(int(images.positions[i])), predicted=int(predicted[i]),
+                                   predicted_name=names[int(predicted[i])]) for i in wrong[:LIST_LIMIT]],
+        off_class_total=len(wrong),
+    )
+
+
+def _group_diversity(feats: np.ndarray, groups: np.ndarray, name_of) -> list[s.GroupDiversity]:
+    out = []
+    for g in np.unique(groups):
+        x = feats[groups == g]
+        out.append(s.GroupDiversity(group=int(g), name=name_of(int(g)), images=len(x), vendi=div.vendi_score(x),
+                                    mean_pairwise_distance=div.mean_pairwise_distance(x) if len(x) > 1 else None))
+    return out
+
+
+def _diversity(images: FeatureSet, clip: Extractor, request: AuditRequest, columns: dict[str, list],
+               refs: _Refs) -> s.Diversity:
+    names = labels.class_names()
+    feats = np.asarray(images.features)
+
+    def pairs(groups: np.ndarray | None) -> list[s.DuplicatePair]:
+        found = div.near_pairs(feats, request.duplicate_threshold, groups, limit=LIST_LIMIT)
+        return [s.DuplicatePair(a=refs(int(images.positions[p.i])), b=refs(int(images.positions[p.j])),
+                                similarity=p.similarity) for p in found]
+
+    per_template = []
+    if "template_id" in columns:
+        templates = np.asarray([columns["template_id"][p] for p in images.positions])
+        per_template = _group_diversity(feats, templates, lambda t: f"template {t}")
+    return s.Diversity(
+        extractor=clip.id, vendi=div.vendi_score(feats),
+        mean_pairwise_distance=div.mean_pairwise_distance(feats) if len(feats) > 1 else None,
+        per_class=_group_diversity(feats, images.targets, lambda c: names[c]), per_template=per_template,
+        duplicate_threshold=request.duplicate_threshold,
+        duplicates_within_class=pairs(images.targets), duplicates_across_release=pairs(None),
+    )
+
+
+def _safety(flags: FeatureSet, checker: Extractor, refs: _Refs) -> s.Safety:
+    flagged = np.flatnonzero(np.asarray(flags.features)[:, 0] > 0.5)
+    n = len(flags.positions)
+    return s.Safety(checker=checker.id, images=n, flagged=len(flagged),
+                    flagged_share=float(len(flagged) / n) if n else 0.0,
+                    flagged_images=[refs(int(flags.positions[i])) for i in flagged[:LIST_LIMIT]])
+
+
+def _memorisation(images: FeatureSet, reference: FeatureSet, ref: _Data, clip: Extractor, request: AuditRequest,
+                  refs: _Refs) -> s.Memorisation:
+    index, sims = div.nearest_neighbours(np.asarray(images.features), np.asarray(reference.features))
+    hits = np.flatnonzero(sims >= request.memorisation_threshold)
+    hits = hits[np.argsort(-sims[hits], kind="stable")]
+    return s.Memorisation(
+        reference=ref.loaded.spec.name, extractor=clip.id, threshold=request.memorisation_threshold,
+        images=len(sims), max_similarity=float(sims.max()),
+        matches=[s.MemorisationMatch(image=refs(int(images.positions[i])),
+                                     reference_key=ref.loaded.images.key(int(reference.positions[index[i]])),
+                                     similarity=float(sims[i])) for i in hits[:LIST_LIMIT]],
+    )
+
+
+def _extractor_info(role: str, e: Extractor) -> s.ExtractorInfo:
+    return s.ExtractorInfo(role=role, id=e.id, weights_sha256=e.weights_sha256, dim=e.dim, preprocess=e.preprocess,
+                           random_weights=e.random_weights)
+
+
+def environment(device: str) -> dict[str, str]:
+    """Library versions and the device, for the audit JSON."""
+    packages = ("imagenet-g", "torch", "torchvision", "torchmetrics", "torch-fidelity", "open-clip-torch",
+                "diffusers", "transformers", "datasets", "numpy", "pillow")
+    return {**host(), "device": device, **package_versions(packages)}
+
+
+def compute_audit(request: AuditRequest, progress: bool = False) -> tuple[s.AuditResult, Path | None]:
+    """Run every section the available data allows; returns the result and the release card folder (if local)."""
+    _validate(request)
+    skipped: dict[str, str] = {}
+    release = _Data(_load_release(request), request, progress)
+    columns = _release_columns(release.loaded)
+    refs = _Refs(release.loaded.images.targets, columns)
+    reference = None
+    if request.reference:
+        loaded = _load_optional(request, request.reference, request.reference in request.paths, skipped)
+        reference = _Data(loaded, request, progress) if loaded else None
+    shift_names = request.shift_sets if request.shift_sets is not None else SHIFT_SETS
+    shifts = []
+    for name in shift_names:
+        loaded = _load_optional(request, name, request.shift_sets is not None, skipped)
+        if loaded:
+            shifts.append(_Data(loaded, request, progress))
+
+    clip = load_extractor(request.clip_model)
+    extractors = [_extractor_info("clip", clip)]
+    clip_feats = release.features(clip)
+    if len(clip_feats.positions) < 2:
+        raise InsufficientDataError(f"release {request.release} has {len(clip_feats.positions)} readable image(s); "
+                                    "an audit needs at least 2")
+    consistency = _consistency(clip_feats, clip, request, columns, refs)
+    diversity = _diversity(clip_feats, clip, request, columns, refs)
+    memorisation = fidelity = None
+    shift_table: list[s.ShiftCell] = []
+    if reference:
+        memorisation = _memorisation(clip_feats, reference.features(clip), reference, clip, request, refs)
+    else:
+        skipped["memorisation"] = skipped["fidelity"] = f"no reference set ({request.reference or 'none given'})"
+    if reference or shifts:
+        fid_ex = load_extractor(request.fid_extractor, request.inception_weights)
+        extractors.append(_extractor_info("fidelity", fid_ex))
+        release_fid = release.features(fid_ex)
+        if reference:
+            fidelity = _fidelity(reference.features(fid_ex), release_fid, reference.loaded.spec.name, fid_ex.id,
+                                 request)
+        rows = ([(reference.loaded.spec.name, reference.features(fid_ex))] if reference else []) + [
+            (f"imagenet-g {request.release}", release_fid)]
+        for shift in shifts:
+            for row_name, row_feats in rows:
+                cell = _shift_cell(row_name, row_feats, shift.loaded.spec.name, shift.features(fid_ex), request)
+                if cell is None:
+                    skipped[f"{row_name} -> {shift.loaded.spec.name}"] = "fewer than 2 images in shared classes"
+                else:
+                    shift_table.append(cell)
+    else:
+        skipped["shift table"] = "no natural-shift set found"
+    safety = None
+    if request.safety_checker:
+        checker = load_extractor(request.safety_checker, request.safety_weights)
+        extractors.append(_extractor_info("safety", checker))
+        safety = _safety(release.features(checker), checker, refs)
+    else:
+        skipped["safety"] = "no safety checker asked for"
+    result = s.AuditResult(
+        release=release.info(), datasets=[d.info() for d in ([reference] if reference else []) + shifts],
+        extractors=extractors, consistency=consistency, fidelity=fidelity, shift_table=shift_table,
+        diversity=diversity, safety=safety, memorisation=memorisation, skipped=skipped,
+        random_weights=any(e.random_weights for e in extractors),
+        environment=environment(str(resolve_device(request.device))), created=datetime.now(timezone.utc),
+    )
+    card_dir = Path(release.loaded.source) if Path(release.loaded.source).is_dir() else None
+    return result, card_dir
+
+
+def run_audit(request: AuditRequest, progress: bool = False) -> tuple[s.AuditResult, dict[str, Path]]:
+    """Audit a release and write the audit JSON, report, figures and card section; returns the result and paths."""
+    from imagenet_g.audit.report import write_outputs
+    from imagenet_g.errors import OutputError
+
+    result, card_dir = compute_audit(request, progress)
+    source = Path(result.release.source)
+    folder = request.out or (source / request.release / "audit" if source.is_dir() else Path("audits") / request.release)
+    try:
+        written = write_outputs(result, folder, card_dir if request.card else None)
+    except OSError as exc:
+        raise OutputError(f"cannot write the audit to {folder}: {exc.strerror or exc}; the features are cached, so "
+                          "rerunning with another output folder costs only the metrics") from None
+    return result, written

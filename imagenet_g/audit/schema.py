@@ -1,0 +1,210 @@
+"""The audit JSON: what `imagenet-g audit` writes (versioned; numbers as numbers, counts beside every metric)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from imagenet_g.files import atomic_write_text
+
+AUDIT_SCHEMA_VERSION = 1
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ExtractorInfo(_Strict):
+    """A feature extractor used by the audit and what decided its features."""
+
+    role: str = Field(description="fidelity (FID/KID), clip (consistency, diversity, memorisation) or safety")
+    id: str
+    weights_sha256: str
+    dim: int
+    preprocess: dict[str, object]
+    random_weights: bool = Field(description="True for the built-in test extractors: numbers prove tooling only")
+
+
+class DatasetInfo(_Strict):
+    """A dataset the audit read."""
+
+    name: str
+    version: str | None = None
+    source: str
+    fingerprint: str = Field(description="what the feature cache is keyed on (shard sha256s for a release)")
+    images: int
+    unreadable: dict[str, int] = Field(default_factory=dict)
+
+
+class ImageRef(_Strict):
+    """One image of the audited release."""
+
+    position: int = Field(description="row number in the release split")
+    label: int
+    class_name: str
+    template_id: int | None = None
+    prompt: str | None = None
+
+
+class Distance(_Strict):
+    """FID and KID between a reference set and the audited set."""
+
+    fid: float
+    kid: float
+    kid_std: float
+    kid_subset_size: int
+    n_reference: int
+    n_audited: int
+    singular_covariance: bool = Field(description="fewer samples than feature dimensions: FID is unreliable")
+
+
+class ClassDistance(Distance):
+    label: int
+    class_name: str
+
+
+class Fidelity(_Strict):
+    """FID/KID of the release against a reference set, overall and per class."""
+
+    reference: str
+    extractor: str
+    overall: Distance
+    per_class: list[ClassDistance]
+    per_class_skipped: dict[int, str] = Field(default_factory=dict)
+    mean_class_fid: float | None = None
+    mean_class_kid: float | None = None
+
+
+class ShiftCell(_Strict):
+    """One cell of the distance-to-shift-sets table (the paper's per-class FID table)."""
+
+    row: str = Field(description="the dataset measured: the reference (real data) or the release")
+    column: str = Field(description="the natural-shift set")
+    classes: int = Field(description="classes both hold; both sides are restricted to them")
+    pooled: Distance
+    mean_class_fid: float | None = Field(description="mean of per-class FIDs over the shared classes (paper)")
+    mean_class_kid: float | None = None
+
+
+class ClassConsistency(_Strict):
+    label: int
+    class_name: str
+    images: int
+    zero_shot_top1: float
+    clip_score: float | None = None
+
+
+class OffClassImage(_Strict):
+    image: ImageRef
+    predicted: int
+    predicted_name: str
+
+
+class Consistency(_Strict):
+    """Does each image show its label? Zero-shot CLIP top-1 against the labels, CLIPScore against the prompts."""
+
+    model: str
+    templates: str
+    zero_shot_top1: float
+    clip_score: float | None = Field(description="mean of per-image max(100 cos, 0); None without prompts")
+    images: int
+    threshold: float
+    classes_below_threshold: list[int]
+    per_class: list[ClassConsistency]
+    per_template: dict[int, float] = Field(default_factory=dict, description="template id -> zero-shot top-1")
+    off_class: list[OffClassImage] = Field(description="images whose zero-shot prediction is another class")
+    off_class_total: int
+
+
+class GroupDiversity(_Strict):
+    group: int = Field(description="class label or template id")
+    name: str
+    images: int
+    vendi: float
+    mean_pairwise_distance: float | None = None
+
+
+class DuplicatePair(_Strict):
+    a: ImageRef
+    b: ImageRef
+    similarity: float
+
+
+class Diversity(_Strict):
+    """Vendi score (cosine kernel) and mean pairwise cosine distance of CLIP image embeddings; near-duplicates."""
+
+    extractor: str
+    vendi: float
+    mean_pairwise_distance: float | None
+    per_class: list[GroupDiversity]
+    per_template: list[GroupDiversity]
+    duplicate_threshold: float
+    duplicates_within_class: list[DuplicatePair]
+    duplicates_across_release: list[DuplicatePair]
+
+
+class Safety(_Strict):
+    """The safety checker's verdicts, recorded only: no image is altered."""
+
+    checker: str
+    images: int
+    flagged: int
+    flagged_share: float
+    flagged_images: list[ImageRef]
+
+
+class MemorisationMatch(_Strict):
+    image: ImageRef
+    reference_key: str
+    similarity: float
+
+
+class Memorisation(_Strict):
+    """Generated images whose nearest reference image is closer than a threshold: possible memorisation."""
+
+    reference: str
+    extractor: str
+    threshold: float
+    images: int
+    max_similarity: float
+    matches: list[MemorisationMatch]
+
+
+class AuditResult(_Strict):
+    """One audit of one release."""
+
+    schema_version: int = AUDIT_SCHEMA_VERSION
+    release: DatasetInfo
+    datasets: list[DatasetInfo] = Field(description="reference and shift sets read")
+    extractors: list[ExtractorInfo]
+    consistency: Consistency | None = None
+    fidelity: Fidelity | None = None
+    shift_table: list[ShiftCell] = Field(default_factory=list)
+    diversity: Diversity | None = None
+    safety: Safety | None = None
+    memorisation: Memorisation | None = None
+    skipped: dict[str, str] = Field(default_factory=dict, description="metric -> why it was not computed")
+    random_weights: bool = Field(description="some extractor had random weights: the numbers prove tooling only")
+    environment: dict[str, str]
+    created: datetime
+
+    def write(self, path: Path) -> None:
+        """Write the JSON atomically."""
+        atomic_write_text(path, self.model_dump_json(indent=1))
+
+
+def read_audit(path: Path) -> AuditResult:
+    """Read an audit JSON; a missing or malformed file is our error."""
+    from pydantic import ValidationError
+
+    from imagenet_g.errors import DatasetNotFoundError
+
+    if not Path(path).is_file():
+        raise DatasetNotFoundError(f"audit file {path} does not exist; run `imagenet-g audit` first")
+    try:
+        return AuditResult.model_validate_json(Path(path).read_text(encoding="utf-8"))
+    except ValidationError as exc:
+        raise DatasetNotFoundError(f"{path} is not an audit JSON (schema {AUDIT_SCHEMA_VERSION}): "
+                                   f"{exc.errors()[0]['msg']}") from None

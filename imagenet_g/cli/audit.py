@@ -1,0 +1,130 @@
+"""CLI commands of the audit job: `audit` (one release) and `audit compare A B`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.table import Table
+
+from imagenet_g.cli.app import app, console
+from imagenet_g.cli.evaluate import DATA_ROOT_HELP, PATH_HELP, _parse_paths
+
+audit_app = typer.Typer(
+    help="Audit a release as data (consistency, FID/KID, diversity, safety, memorisation); compare two audits.",
+    invoke_without_command=True,
+)
+app.add_typer(audit_app, name="audit")
+
+FID_HELP = "features for FID/KID: inception-v3 (the standard), clip:<arch>/<pretrained>, random-cnn (offline test)"
+CLIP_HELP = "open_clip model for consistency, diversity, memorisation: clip:<arch>/<pretrained> or random-clip"
+SAFETY_HELP = "sd-safety-checker, random-safety-checker (offline test) or none"
+REFERENCE_HELP = "real data for FID/KID and memorisation (a dataset name, see `imagenet-g data`), or none"
+SHIFT_HELP = "comma-separated natural-shift sets for the distance table; default: every one found"
+OUT_HELP = "report folder (default: <release folder>/<version>/audit)"
+
+
+def _none(value: str | None) -> str | None:
+    return None if value is None or value.lower() == "none" else value
+
+
+@audit_app.callback()
+def audit(
+    ctx: typer.Context,
+    release: Annotated[str, typer.Option("--release", "-r", help="the release (version) to audit")] = "v1",
+    data_root: Annotated[Path, typer.Option(help=DATA_ROOT_HELP)] = Path("."),
+    path: Annotated[Optional[list[str]], typer.Option("--path", help=PATH_HELP)] = None,
+    reference: Annotated[str, typer.Option(help=REFERENCE_HELP)] = "imagenet",
+    shift_sets: Annotated[Optional[str], typer.Option(help=SHIFT_HELP)] = None,
+    fid_extractor: Annotated[str, typer.Option(help=FID_HELP)] = "inception-v3",
+    inception_weights: Annotated[Optional[Path], typer.Option(help="local Inception-v3 FID weights file")] = None,
+    clip_model: Annotated[str, typer.Option(help=CLIP_HELP)] = "clip:ViT-B-32/openai",
+    templates: Annotated[str, typer.Option(help="zero-shot templates: openai_imagenet_80, openai_imagenet_simple")]
+    = "openai_imagenet_80",
+    safety_checker: Annotated[str, typer.Option(help=SAFETY_HELP)] = "sd-safety-checker",
+    safety_weights: Annotated[Optional[str], typer.Option(help="the safety checker's local folder or Hub id")] = None,
+    consistency_threshold: Annotated[float, typer.Option(help="list classes below this zero-shot top-1 (%)")] = 50.0,
+    duplicate_threshold: Annotated[float, typer.Option(help="cosine similarity of a near-duplicate pair")] = 0.95,
+    memorisation_threshold: Annotated[float, typer.Option(help="cosine similarity to a reference image")] = 0.95,
+    kid_subsets: Annotated[int, typer.Option(min=1)] = 100,
+    kid_subset_size: Annotated[int, typer.Option(min=2, help="lowered to the smaller set's size")] = 1000,
+    batch_size: Annotated[int, typer.Option(min=1)] = 64,
+    workers: Annotated[Optional[int], typer.Option(min=0, help="decode worker processes (default: 1 per core)")]
+    = None,
+    device: Annotated[str, typer.Option(help="auto, cpu, cuda, cuda:1, mps")] = "auto",
+    cache_dir: Annotated[Optional[Path], typer.Option(help="feature cache (default ~/.cache/imagenet-g/features)")]
+    = None,
+    out: Annotated[Optional[Path], typer.Option(help=OUT_HELP)] = None,
+    card: Annotated[bool, typer.Option("--card/--no-card", help="add an audit section to the dataset card")] = True,
+    as_json: Annotated[bool, typer.Option("--json", help="print the audit JSON instead of a table")] = False,
+) -> None:
+    """Audit a release: how faithful, how real, how diverse, how safe its images are."""
+    if ctx.invoked_subcommand:
+        return
+    from imagenet_g.audit.report import summary_rows
+    from imagenet_g.audit.run import AuditRequest, run_audit
+
+    request = AuditRequest(
+        release=release, data_root=data_root, paths=_parse_paths(path), reference=_none(reference),
+        shift_sets=tuple(x.strip() for x in shift_sets.split(",") if x.strip()) if shift_sets else None,
+        fid_extractor=fid_extractor, inception_weights=inception_weights, clip_model=clip_model, templates=templates,
+        safety_checker=_none(safety_checker), safety_weights=safety_weights,
+        consistency_threshold=consistency_threshold, duplicate_threshold=duplicate_threshold,
+        memorisation_threshold=memorisation_threshold, kid_subsets=kid_subsets, kid_subset_size=kid_subset_size,
+        batch_size=batch_size, workers=workers, device=device, cache_dir=cache_dir, out=out, card=card,
+    )
+    result, written = run_audit(request, progress=not as_json)
+    if as_json:
+        console.print_json(result.model_dump_json())
+        return
+    table = Table(title=f"audit of imagenet-g {result.release.version}")
+    table.add_column("metric")
+    table.add_column("value", justify="right")
+    for name, value in summary_rows(result):
+        table.add_row(name, value)
+    console.print(table)
+    for name, why in result.skipped.items():
+        console.print(f"not computed: {name}: {why}", markup=False)
+    if result.random_weights:
+        console.print("random-weight extractors: these numbers only prove the tooling", markup=False)
+    console.print(f"report: {written['report']}", markup=False)
+    console.print(f"audit JSON: {written['json']}", markup=False)
+
+
+@audit_app.command("compare")
+def compare(
+    a: Annotated[str, typer.Argument(help="audit JSON, its folder, or a release version with an audit")],
+    b: Annotated[str, typer.Argument(help="the same for the second audit; deltas are B - A")],
+    data_root: Annotated[Path, typer.Option(help="folder holding imagenet-g/ (for versions)")] = Path("."),
+    classes: Annotated[int, typer.Option(min=0, help="per-class rows shown (largest changes first)")] = 20,
+    as_json: Annotated[bool, typer.Option("--json", help="print the comparison JSON")] = False,
+) -> None:
+    """Per-metric and per-class deltas between two audits (B - A)."""
+    from imagenet_g.audit.compare import compare_audits, find_audit
+    from imagenet_g.audit.schema import read_audit
+
+    release_dir = data_root / "imagenet-g"
+    result = compare_audits(read_audit(find_audit(a, release_dir)), read_audit(find_audit(b, release_dir)))
+    if as_json:
+        console.print_json(result.model_dump_json())
+        return
+    table = Table(title=f"{result.a} -> {result.b}")
+    for col in ("metric", "A", "B", "B - A", "better"):
+        table.add_column(col, justify="left" if col == "metric" else "right")
+    for m in result.metrics:
+        if m.a is None and m.b is None:
+            continue
+        cells = ["-" if v is None else f"{v:.4g}" for v in (m.a, m.b)]
+        table.add_row(m.metric, *cells, "-" if m.delta is None else f"{m.delta:+.4g}", m.better or "")
+    console.print(table)
+    if result.per_class and classes:
+        biggest = sorted(result.per_class, key=lambda d: -abs(d.delta))[:classes]
+        per = Table(title="largest per-class changes")
+        for col in ("class", "metric", "A", "B", "B - A"):
+            per.add_column(col, justify="left" if col in ("class", "metric") else "right")
+        for d in biggest:
+            per.add_row(f"{d.class_name} ({d.label})", d.metric, f"{d.a:.4g}", f"{d.b:.4g}", f"{d.delta:+.4g}")
+        console.print(per)
+    for note in result.notes:
+        console.print(f"note: {note}", markup=False)

@@ -1,0 +1,154 @@
+"""The audit's metrics against independent references: torchmetrics' FID/KID on the same images, the Vendi
+score's definition on a fixed kernel, brute-force pair searches."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+import torch
+
+from imagenet_g.audit import diversity, fidelity
+from imagenet_g.audit.consistency import accuracy_by_group, clip_scores, zero_shot_predictions
+from imagenet_g.errors import InsufficientDataError
+
+
+class TinyFeatures(torch.nn.Module):
+    """A random conv feature extractor on uint8 images, as a user would hand torchmetrics."""
+
+    def __init__(self, dim: int) -> None:
+        super().__init__()
+        torch.manual_seed(0)
+        self.net = torch.nn.Sequential(
+            torch.nn.Conv2d(3, dim, 3, stride=2), torch.nn.ReLU(), torch.nn.AdaptiveAvgPool2d(1), torch.nn.Flatten()
+        )
+        self.num_features = dim
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.net(x.float() / 255.0).double()
+
+
+def _images(n: int, seed: int, shift: int = 0) -> torch.Tensor:
+    g = torch.Generator().manual_seed(seed)
+    return (torch.randint(0, 200, (n, 3, 16, 16), generator=g) + shift).clamp(0, 255).to(torch.uint8)
+
+
+@pytest.mark.parametrize("dim,n_real,n_fake", [(8, 40, 30), (32, 12, 9)])  # full rank, and singular covariances
+def test_fid_equals_torchmetrics_on_the_same_images(dim, n_real, n_fake):
+    from torchmetrics.image.fid import FrechetInceptionDistance
+
+    net = TinyFeatures(dim).eval()
+    real, fake = _images(n_real, 1), _images(n_fake, 2, shift=30)
+    reference = FrechetInceptionDistance(feature=net)
+    reference.update(real, real=True)
+    reference.update(fake, real=False)
+    with torch.no_grad():
+        ours = fidelity.frechet_distance(net(real).numpy(), net(fake).numpy())
+    assert ours == pytest.approx(float(reference.compute()), rel=1e-6, abs=1e-9)
+    assert fidelity.is_singular(min(n_real, n_fake), dim) == (dim == 32)
+
+
+def test_kid_equals_torchmetrics_with_the_same_seed():
+    from torchmetrics.image.kid import KernelInceptionDistance
+
+    net = TinyFeatures(8).eval()
+    real, fake = _images(30, 3), _images(25, 4, shift=20)
+    with pytest.warns(UserWarning):
+        reference = KernelInceptionDistance(feature=net, subsets=7, subset_size=10)
+    reference.update(real, real=True)
+    reference.update(fake, real=False)
+    torch.manual_seed(5)
+    mean, std = reference.compute()
+    with torch.no_grad():
+        ours = fidelity.kernel_distance(net(real).numpy(), net(fake).numpy(), subsets=7, subset_size=10, seed=5)
+    assert ours[0] == pytest.approx(float(mean), rel=1e-9)
+    assert ours[1] == pytest.approx(float(std), rel=1e-9)
+    assert ours[2] == 10
+
+
+def test_kid_subset_size_shrinks_to_the_smaller_set_and_fid_of_a_set_with_itself_is_zero():
+    x = np.random.default_rng(0).normal(size=(6, 4))
+    y = np.random.default_rng(1).normal(size=(9, 4))
+    mean, std, size = fidelity.kernel_distance(x, y, subsets=3)
+    assert size == 6 and np.isfinite(mean)
+    assert fidelity.frechet_distance(x, x) == pytest.approx(0.0, abs=1e-8)
+
+
+def test_per_class_distance_skips_thin_classes_and_names_why():
+    rng = np.random.default_rng(1)
+    real, fake = rng.normal(size=(9, 5)), rng.normal(size=(7, 5)) + 1
+    done, skipped = fidelity.per_class_distance(
+        real, np.array([0] * 4 + [1] * 4 + [2]), fake, np.array([0] * 3 + [1] * 3 + [2]), subsets=2
+    )
+    assert sorted(done) == [0, 1] and list(skipped) == [2] and "fewer than 2" in skipped[2]
+    assert done[0].singular and done[0].kid_subset_size == 3 and done[0].n_real == 4
+
+
+def test_too_few_images_is_our_error():
+    with pytest.raises(InsufficientDataError, match="FID needs at least 2"):
+        fidelity.frechet_distance(np.zeros((1, 3)), np.zeros((5, 3)))
+    with pytest.raises(InsufficientDataError, match="pairwise"):
+        diversity.mean_pairwise_distance(np.zeros((1, 3)))
+
+
+def _vendi_from_kernel(kernel: np.ndarray) -> float:
+    """The definition: exp(Shannon entropy of the eigenvalues of K/n)."""
+    eig = np.linalg.eigvalsh(kernel / len(kernel))
+    eig = eig[eig > 1e-12]
+    return float(np.exp(-(eig * np.log(eig)).sum()))
+
+
+def test_vendi_matches_its_definition_on_a_fixed_kernel():
+    # four embeddings: two identical, one at 60 degrees, one orthogonal to all
+    x = np.array([[1.0, 0, 0], [1.0, 0, 0], [0.5, np.sqrt(3) / 2, 0], [0, 0, 2.0]])
+    kernel = np.array([[1, 1, 0.5, 0], [1, 1, 0.5, 0], [0.5, 0.5, 1, 0], [0, 0, 0, 1]])
+    assert diversity.vendi_score(x) == pytest.approx(_vendi_from_kernel(kernel), rel=1e-9)
+    assert diversity.vendi_score(np.ones((5, 3))) == pytest.approx(1.0)
+    assert diversity.vendi_score(np.eye(4)) == pytest.approx(4.0)
+    wide = np.random.default_rng(2).normal(size=(7, 3))  # n > d: the d x d Gram path
+    u = wide / np.linalg.norm(wide, axis=1, keepdims=True)
+    assert diversity.vendi_score(wide) == pytest.approx(_vendi_from_kernel(u @ u.T), rel=1e-9)
+
+
+def test_mean_pairwise_distance_equals_brute_force():
+    x = np.random.default_rng(3).normal(size=(9, 4))
+    u = x / np.linalg.norm(x, axis=1, keepdims=True)
+    brute = np.mean([1 - u[i] @ u[j] for i, j in itertools.permutations(range(9), 2)])
+    assert diversity.mean_pairwise_distance(x) == pytest.approx(brute, rel=1e-12)
+
+
+def test_a_planted_near_duplicate_is_found_within_its_class_and_across():
+    rng = np.random.default_rng(4)
+    x = rng.normal(size=(50, 16))
+    x[37] = x[5] * 3.0 + rng.normal(scale=1e-3, size=16)  # same image, rescaled and jittered
+    x[42] = x[12] + rng.normal(scale=1e-3, size=16)
+    groups = np.arange(50) % 5  # 5 and 37 share no group; 12 and 42 do (both 2 mod 5)
+    across = diversity.near_pairs(x, 0.99)
+    assert {(p.i, p.j) for p in across} == {(5, 37), (12, 42)}
+    assert all(p.similarity > 0.99 for p in across)
+    assert [(p.i, p.j) for p in diversity.near_pairs(x, 0.99, groups=groups)] == [(12, 42)]
+
+
+def test_nearest_neighbours_equal_brute_force():
+    rng = np.random.default_rng(5)
+    q, r = rng.normal(size=(6, 5)), rng.normal(size=(11, 5))
+    index, sims = diversity.nearest_neighbours(q, r)
+    cos = (q / np.linalg.norm(q, axis=1, keepdims=True)) @ (r / np.linalg.norm(r, axis=1, keepdims=True)).T
+    np.testing.assert_array_equal(index, cos.argmax(1))
+    np.testing.assert_allclose(sims, cos.max(1))
+
+
+def test_zero_shot_consistency_finds_a_planted_off_class_image():
+    class_weights = np.eye(3)  # class c points along axis c
+    images = np.array([[2.0, 0.1, 0], [0.1, 1.0, 0], [0.2, 0, 3.0], [0.1, 0, 1.0]])
+    targets = np.array([0, 1, 2, 1])  # the last image is labelled 1 but shows class 2
+    correct = zero_shot_predictions(images, class_weights) == targets
+    assert correct.tolist() == [True, True, True, False]
+    assert accuracy_by_group(correct, targets) == {0: (100.0, 1), 1: (50.0, 2), 2: (100.0, 1)}
+
+
+def test_clip_score_is_100_cosine_clipped_at_zero():
+    img = np.array([[1.0, 0.0], [1.0, 0.0], [1.0, 0.0]])
+    txt = np.array([[2.0, 0.0], [1.0, 1.0], [-1.0, 0.0]])
+    np.testing.assert_allclose(clip_scores(img, txt), [100.0, 100 / np.sqrt(2), 0.0])

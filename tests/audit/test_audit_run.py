@@ -1,0 +1,179 @@
+"""The audit end to end on a tiny release with planted problems: every section, the files, the card, compare."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from audit_fixtures import CLASSES, DUPLICATE, MEMORISED, OFF_CLASS, PER_CLASS, pixel_extractor
+
+from imagenet_g.audit import AuditRequest, compare_audits, read_audit, run_audit
+from imagenet_g.audit import run as audit_run
+from imagenet_g.audit.report import RANDOM_NOTE, SINGULAR_NOTE
+
+
+@pytest.fixture
+def pixel_clip(monkeypatch):
+    """'random-clip' becomes the readable pixel extractor, so planted problems have predictable embeddings."""
+    real = audit_run.load_extractor
+    monkeypatch.setattr(audit_run, "load_extractor",
+                        lambda name, weights=None: pixel_extractor() if name == "random-clip" else real(name, weights))
+
+
+def _request(root, tmp_path, **kw) -> AuditRequest:
+    base = dict(release="t1", data_root=root, clip_model="random-clip", fid_extractor="random-cnn",
+                safety_checker="random-safety-checker", templates="openai_imagenet_simple", workers=0,
+                cache_dir=tmp_path / "cache", out=tmp_path / "out", kid_subsets=5, duplicate_threshold=0.999,
+                memorisation_threshold=0.999)
+    return AuditRequest(**{**base, **kw})
+
+
+@pytest.fixture(scope="module")
+def audited(audit_root, tmp_path_factory):
+    """One audit of release t1 (module-scoped: the sections below read the same result)."""
+    tmp = tmp_path_factory.mktemp("audit")
+    with pytest.MonkeyPatch.context() as mp:
+        real = audit_run.load_extractor
+        mp.setattr(audit_run, "load_extractor",
+                   lambda name, weights=None: pixel_extractor() if name == "random-clip" else real(name, weights))
+        result, written = run_audit(_request(audit_root, tmp, out=None))
+    return result, written, tmp
+
+
+def test_the_planted_off_class_image_is_found(audited):
+    c = audited[0].consistency
+    assert c.off_class_total == 1 and c.off_class[0].image.position == OFF_CLASS
+    assert (c.off_class[0].image.label, c.off_class[0].predicted) == (0, 6)
+    per_class = {p.label: p for p in c.per_class}
+    assert per_class[0].zero_shot_top1 == pytest.approx(100 * (PER_CLASS - 1) / PER_CLASS)
+    assert per_class[6].zero_shot_top1 == 100.0 and c.classes_below_threshold == []
+    assert c.zero_shot_top1 == pytest.approx(100 * (len(CLASSES) * PER_CLASS - 1) / (len(CLASSES) * PER_CLASS))
+    assert c.clip_score is not None and 0 <= c.clip_score <= 100 and set(c.per_template) == {0, 1}
+
+
+def test_the_planted_near_duplicate_is_found_within_its_class_and_across(audited):
+    d = audited[0].diversity
+    assert [(p.a.position, p.b.position) for p in d.duplicates_within_class] == [DUPLICATE]
+    assert [(p.a.position, p.b.position) for p in d.duplicates_across_release] == [DUPLICATE]
+    assert d.duplicates_within_class[0].similarity == pytest.approx(1.0)
+    assert [g.group for g in d.per_class] == list(CLASSES) and [g.group for g in d.per_template] == [0, 1]
+    assert all(1.0 <= g.vendi <= g.images for g in d.per_class)
+
+
+def test_a_reference_image_copied_into_the_release_is_listed_as_possible_memorisation(audited):
+    m = audited[0].memorisation
+    assert [x.image.position for x in m.matches] == [MEMORISED]
+    assert m.matches[0].reference_key.endswith("img0.png") and m.max_similarity == pytest.approx(1.0)
+
+
+def test_fidelity_per_class_and_the_shift_table(audited):
+    result = audited[0]
+    f = result.fidelity
+    assert f.reference == "imagenet" and f.extractor == "random-cnn"
+    assert f.overall.n_reference == len(CLASSES) * PER_CLASS and f.overall.n_audited == len(CLASSES) * PER_CLASS
+    assert [c.label for c in f.per_class] == list(CLASSES)
+    assert all(c.singular_covariance and c.kid_subset_size == c.n_reference for c in f.per_class)
+    assert f.mean_class_fid == pytest.approx(np.mean([c.fid for c in f.per_class]))
+    cells = {(c.row, c.column): c for c in result.shift_table}
+    assert set(cells) == {("imagenet", "imagenet-r"), ("imagenet-g t1", "imagenet-r")}
+    assert all(c.classes == 2 for c in cells.values())
+    assert "imagenet-sketch" in result.skipped and "objectnet" in result.skipped
+
+
+def test_safety_is_recorded_and_the_json_names_every_extractor(audited):
+    result = audited[0]
+    assert result.safety.checker == "random-safety-checker" and result.safety.images == len(CLASSES) * PER_CLASS
+    roles = {e.role: e for e in result.extractors}
+    assert set(roles) == {"clip", "fidelity", "safety"} and result.random_weights
+    assert len(roles["fidelity"].weights_sha256) == 64 and roles["fidelity"].preprocess["size"] == [32, 32]
+    assert result.environment["torchmetrics"] and result.release.fingerprint.startswith("imagenet-g:t1:")
+
+
+def test_outputs_report_figures_and_card_section(audited, audit_root):
+    result, written, _ = audited
+    assert written["json"] == audit_root / "imagenet-g" / "t1" / "audit" / "audit.json"
+    assert read_audit(written["json"]) == result
+    report = written["report"].read_text()
+    for heading in ("## Consistency", "## Fidelity", "## Distance to the natural-shift sets", "## Diversity",
+                    "## Safety", "## Possible memorisation"):
+        assert heading in report
+    assert RANDOM_NOTE in report and SINGULAR_NOTE in report
+    for name in ("fidelity", "consistency", "diversity", "shift_table"):
+        assert written[name].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        assert f"]({written[name].relative_to(written['report'].parent).as_posix()})" in report
+    card = written["card"].read_text()
+    assert card.startswith("---\nconfigs:") and card.count("<!-- imagenet-g audit t1: start -->") == 1
+    assert "Full report: [t1/audit/report.md]" in card
+
+
+def test_a_rerun_reuses_the_feature_cache_and_replaces_the_card_section(audited, audit_root, monkeypatch):
+    _, written, tmp = audited
+    monkeypatch.setattr(audit_run, "load_extractor", lambda name, weights=None: pixel_extractor() if
+                        name == "random-clip" else _no_forward(name))
+    result, again = run_audit(_request(audit_root, tmp, out=None))  # same cache: no extractor runs a batch
+    assert again["card"].read_text().count("<!-- imagenet-g audit t1: start -->") == 1
+    assert result.fidelity.overall.fid == pytest.approx(read_audit(written["json"]).fidelity.overall.fid)
+
+
+def _no_forward(name):
+    from imagenet_g.audit.extractors import load_extractor
+
+    extractor = load_extractor(name)
+
+    def forbidden(*args, **kwargs):
+        raise AssertionError(f"{name} ran although its features are cached")
+
+    extractor.module.forward = forbidden
+    return extractor
+
+
+def test_compare_gives_per_metric_and_per_class_deltas(audited, audit_root, tmp_path, pixel_clip):
+    a = audited[0]
+    b, _ = run_audit(_request(audit_root, tmp_path, release="t2"))
+    cmp = compare_audits(a, b)
+    metrics = {m.metric: m for m in cmp.metrics}
+    top1 = metrics["zero-shot top-1 (%)"]
+    assert top1.delta == pytest.approx(b.consistency.zero_shot_top1 - a.consistency.zero_shot_top1)
+    assert top1.better == "b"  # t2 has no off-class image
+    assert metrics["near-duplicates across release"].better == "b"
+    rows = {(d.metric, d.label): d for d in cmp.per_class}
+    assert rows[("zero-shot top-1", 0)].delta == pytest.approx(100 / PER_CLASS)
+    assert ("FID", 658) in rows and any("random-weight" in n for n in cmp.notes)
+
+
+def test_cli_audit_and_compare(audit_root, tmp_path, run_cli, pixel_clip):
+    args = ("audit", "--release", "t2", "--data-root", audit_root, "--clip-model", "random-clip", "--fid-extractor",
+            "random-cnn", "--safety-checker", "none", "--templates", "openai_imagenet_simple", "--workers", "0",
+            "--cache-dir", tmp_path / "cache", "--kid-subsets", "3")
+    res = run_cli(*args, "--out", tmp_path / "a")
+    assert res.exit_code == 0, res.stderr
+    assert "report: " in res.stdout and "only prove the tooling" in res.stdout and "safety" in res.stdout
+    as_json = run_cli(*args, "--out", tmp_path / "b", "--json")
+    assert json.loads(as_json.stdout)["safety"] is None
+    cmp = run_cli("audit", "compare", tmp_path / "a", tmp_path / "b" / "audit.json", "--json")
+    assert cmp.exit_code == 0 and all(m["delta"] in (0, None) for m in json.loads(cmp.stdout)["metrics"])
+    shown = run_cli("audit", "compare", tmp_path / "a", tmp_path / "b")
+    assert shown.exit_code == 0 and "zero-shot top-1" in shown.stdout
+
+
+@pytest.mark.parametrize("args,message", [
+    (("--release", "t9"), "release 't9' is not built"),
+    (("--path", "imagenet=/no/such/folder"), "does not exist"),
+    (("--fid-extractor", "incepton-v3"), "did you mean: inception-v3"),
+    (("--reference", "imagenet", "--shift-sets", "imagenet-a"), "imagenet-a not found"),
+])
+def test_user_errors_are_one_line_and_exit_2(audit_root, tmp_path, run_cli, args, message):
+    res = run_cli("audit", "--data-root", audit_root, "--release", "t1", "--clip-model", "random-clip",
+                  "--fid-extractor", "random-cnn", "--cache-dir", tmp_path, "--out", tmp_path / "o", *args)
+    assert res.exit_code == 2 and message in res.stderr and res.stderr.count("\n") == 1, res.stderr
+    assert not (tmp_path / "o").exists()
+
+
+def test_no_inception_weights_offline_is_one_line(audit_root, tmp_path, run_cli, monkeypatch, pixel_clip):
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch"))
+    res = run_cli("audit", "--data-root", audit_root, "--release", "t1", "--clip-model", "random-clip",
+                  "--templates", "openai_imagenet_simple", "--workers", "0", "--cache-dir", tmp_path / "c",
+                  "--out", tmp_path / "o")
+    assert res.exit_code == 2 and "no Inception-v3 FID weights offline" in res.stderr and "--inception-weights" \
+        not in res.stderr and res.stderr.count("\n") == 1
