@@ -25,6 +25,7 @@ from imagenet_g.files import sha256_file
 Source = Literal["timm", "open_clip", "custom"]
 OPEN_CLIP_PREFIX = "open_clip:"
 CLIP_LOGIT_SCALE = 100.0  # open_clip's zero-shot evaluation scales cosine similarities by 100
+TEXTS_PER_BATCH = 1000  # prompts per forward pass building a zero-shot head (small batches: overhead-bound)
 
 
 @dataclass(frozen=True)
@@ -165,7 +166,7 @@ def zero_shot_classifier(model, tokenizer, classnames: Sequence[str], templates:
     with torch.inference_mode():
         weights = open_clip.build_zero_shot_classifier(
             model, tokenizer=tokenizer, classnames=classnames, templates=templates,
-            num_classes_per_batch=10, device="cpu", use_tqdm=False,
+            num_classes_per_batch=max(1, TEXTS_PER_BATCH // len(templates)), device="cpu", use_tqdm=False,
         )
 
     class ZeroShotClassifier(torch.nn.Module):
