@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict
+from imagenet_g.strict import StrictModel
 
 from imagenet_g.audit.schema import AuditResult
 
 
-class MetricDelta(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
+class MetricDelta(StrictModel):
     metric: str
     a: float | None
     b: float | None
@@ -19,9 +17,7 @@ class MetricDelta(BaseModel):
     better: str | None  # "a", "b" or None (equal, or no direction)
 
 
-class ClassDelta(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
+class ClassDelta(StrictModel):
     label: int
     class_name: str
     metric: str
@@ -30,9 +26,7 @@ class ClassDelta(BaseModel):
     delta: float
 
 
-class Comparison(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
+class Comparison(StrictModel):
     a: str
     b: str
     metrics: list[MetricDelta]

@@ -27,7 +27,7 @@ def vendi_score(x: np.ndarray) -> float:
     eigenvalues of K/n, K = X X^T for unit rows. The nonzero eigenvalues of X X^T / n equal those of
     X^T X / n, so the smaller of the two Gram matrices is decomposed. Ranges from 1 (all alike) to n."""
     if len(x) < 1:
-        raise InsufficientDataError("the Vendi score needs at least 1 image")
+        raise InsufficientDataError("the Vendi score needs at least 1 image", "add images")
     u = unit_rows(x)
     gram = u @ u.T if len(u) <= u.shape[1] else u.T @ u
     eig = np.clip(np.linalg.eigvalsh(gram / len(u)), 0.0, None)
@@ -38,7 +38,7 @@ def vendi_score(x: np.ndarray) -> float:
 def mean_pairwise_distance(x: np.ndarray) -> float:
     """Mean cosine distance 1 - cos over all pairs i != j, in closed form: 1 - (|sum u|^2 - n) / (n (n - 1))."""
     if len(x) < 2:
-        raise InsufficientDataError("the mean pairwise distance needs at least 2 images")
+        raise InsufficientDataError("the mean pairwise distance needs at least 2 images", "add images")
     u = unit_rows(x)
     n = len(u)
     s = u.sum(0)
@@ -74,7 +74,7 @@ def near_pairs(x: np.ndarray, threshold: float, groups: np.ndarray | None = None
 def nearest_neighbours(query: np.ndarray, reference: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """For each query row, the index of its most cosine-similar reference row and that similarity."""
     if len(reference) < 1:
-        raise InsufficientDataError("a nearest-neighbour search needs at least 1 reference image")
+        raise InsufficientDataError("a nearest-neighbour search needs at least 1 reference image", "add images")
     q, r = unit_rows(query), unit_rows(reference)
     index = np.empty(len(q), dtype=np.int64)
     sims = np.empty(len(q), dtype=np.float64)

@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from imagenet_g.errors import ModelError, UnknownNameError, close_matches
+from imagenet_g.errors import ModelError, unknown
 from imagenet_g.evaluate.models import parse_model_id, state_dict_sha256, zero_shot_classifier
 from imagenet_g.files import sha256_file
 
@@ -91,7 +91,8 @@ def inception_weights_path(weights: Path | None) -> Path:
     """The Inception-v3 weights file to load: the given one, else torch hub's cache (downloaded when online)."""
     if weights is not None:
         if not Path(weights).is_file():
-            raise ModelError(f"Inception-v3 weights file {weights} does not exist; give the path of {INCEPTION_FILE}")
+            raise ModelError(f"Inception-v3 weights file {weights} does not exist",
+                             f"set {{inception_weights}} to the path of {INCEPTION_FILE}")
         return Path(weights)
     cached = Path(torch.hub.get_dir()) / "checkpoints" / INCEPTION_FILE
     if cached.is_file():
@@ -99,16 +100,14 @@ def inception_weights_path(weights: Path | None) -> Path:
     from torch_fidelity.feature_extractor_inceptionv3 import URL_INCEPTION_V3
 
     if _offline():
-        raise ModelError(
-            f"no Inception-v3 FID weights offline: download {URL_INCEPTION_V3} once and put it at {cached}, "
-            "or give the file's path as the Inception weights"
-        )
+        raise ModelError(f"no Inception-v3 FID weights offline (looked for {cached})",
+                         f"download {URL_INCEPTION_V3} once and put it there, or set {{inception_weights}} to the file")
     try:
         cached.parent.mkdir(parents=True, exist_ok=True)
         torch.hub.download_url_to_file(URL_INCEPTION_V3, str(cached), progress=False)
     except OSError as exc:
-        raise ModelError(f"cannot download the Inception-v3 FID weights ({exc}); fetch {URL_INCEPTION_V3} by hand "
-                         f"to {cached}, or give the file's path as the Inception weights") from None
+        raise ModelError(f"cannot download the Inception-v3 FID weights ({exc})",
+                         f"fetch {URL_INCEPTION_V3} to {cached}, or set {{inception_weights}} to the file") from None
     return cached
 
 
@@ -119,8 +118,8 @@ def _inception(weights: Path | None) -> Extractor:
     try:
         net = FeatureExtractorInceptionV3("inception-v3-compat", ["2048"], feature_extractor_weights_path=str(path))
     except (RuntimeError, OSError, EOFError, ValueError, pickle.UnpicklingError) as exc:
-        raise ModelError(f"{path} is not torch-fidelity's Inception-v3 state dict ({type(exc).__name__}); "
-                         f"use {INCEPTION_FILE}") from None
+        raise ModelError(f"{path} is not torch-fidelity's Inception-v3 state dict ({type(exc).__name__})",
+                         f"set {{inception_weights}} to {INCEPTION_FILE}") from None
 
     class Pool3(torch.nn.Module):
         def __init__(self) -> None:
@@ -177,8 +176,7 @@ def _open_clip(extractor_id: str) -> Extractor:
     import open_clip
 
     if mid.source != "open_clip" or mid.name not in open_clip.list_models():
-        raise UnknownNameError(f"unknown CLIP extractor {extractor_id!r}"
-                               f"{close_matches(mid.name, open_clip.list_models())}; use clip:<arch>/<pretrained>")
+        raise unknown("CLIP architecture", mid.name, open_clip.list_models(), "use clip:<arch>/<pretrained>")
     loaded = load_model(mid.raw, pretrained=True)  # same loading and errors as `eval --model open_clip:...`
     model = loaded.module.model
     return _clip_from_model(extractor_id, model, open_clip.get_tokenizer(mid.name), False,
@@ -254,8 +252,9 @@ def _sd_safety_checker(source: str | None) -> Extractor:
     try:
         checker = StableDiffusionSafetyChecker.from_pretrained(where)
     except (OSError, ValueError) as exc:
-        raise ModelError(f"cannot load the safety checker from {where} ({type(exc).__name__}); connect to the Hub "
-                         "once to cache it, or give a local folder holding its config.json and weights") from None
+        raise ModelError(f"cannot load the safety checker from {where} ({type(exc).__name__})",
+                         "connect to the Hub once to cache it, or set {safety_weights} to a local folder holding "
+                         "its config.json and weights") from None
     return _safety(checker, "sd-safety-checker", False)
 
 
@@ -299,6 +298,5 @@ def load_extractor(extractor_id: str, weights: Path | str | None = None) -> Extr
         "random-safety-checker": _random_safety_checker,
     }
     if extractor_id not in builders:
-        raise UnknownNameError(f"unknown extractor {extractor_id!r}{close_matches(extractor_id, builders)}; "
-                               f"choose from: {', '.join(EXTRACTORS)}")
+        raise unknown("extractor", extractor_id, EXTRACTORS)
     return builders[extractor_id]()

@@ -24,7 +24,8 @@ import torch
 
 from imagenet_g.audit.extractors import Extractor
 from imagenet_g.evaluate.datasets import FolderImages, HubImages, LoadedDataset
-from imagenet_g.evaluate.harness import decoded_batches, resolve_device
+from imagenet_g.devices import pick_device
+from imagenet_g.evaluate.harness import decoded_batches
 from imagenet_g.files import atomic_path, atomic_write_text
 from imagenet_g.progress import progress_bar
 
@@ -164,7 +165,7 @@ def extract(
         done.update(int(p) for p in np.load(part)["attempted"])
     missing = [i for i in range(len(images)) if i not in done]
     if missing:
-        dev = resolve_device(device)
+        dev = torch.device(pick_device(device))
         module = extractor.module.to(dev).eval()
         batches = decoded_batches(images, [extractor.transform], batch_size, workers, positions=missing,
                                   pin_memory=dev.type == "cuda")

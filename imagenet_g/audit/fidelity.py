@@ -45,9 +45,8 @@ def _chunks(features: np.ndarray) -> Iterator[torch.Tensor]:
 def _check(real: np.ndarray, fake: np.ndarray, minimum: int, metric: str) -> None:
     if len(real) < minimum or len(fake) < minimum:
         raise InsufficientDataError(
-            f"{metric} needs at least {minimum} images in each set, got {len(real)} and {len(fake)}; "
-            "add images or leave this metric out"
-        )
+            f"{metric} needs at least {minimum} images in each set, got {len(real)} and {len(fake)}",
+            "add images or leave this metric out")
     if real.shape[1] != fake.shape[1]:
         raise ValueError(f"feature widths differ: {real.shape[1]} vs {fake.shape[1]} (different extractors?)")
 

@@ -10,7 +10,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from imagenet_g import labels
 from imagenet_g.audit import diversity as div
@@ -19,20 +19,19 @@ from imagenet_g.audit import schema as s
 from imagenet_g.audit.consistency import accuracy_by_group, clip_scores, zero_shot_predictions
 from imagenet_g.audit.extractors import CLIP_PREFIX, EXTRACTORS, Extractor, load_extractor
 from imagenet_g.audit.features import FeatureSet, class_weights, dataset_fingerprint, extract
-from imagenet_g.environment import host, package_versions
-from imagenet_g.errors import DatasetNotFoundError, InsufficientDataError, UnknownNameError, close_matches
+from imagenet_g.benchmarks import NATURAL_SHIFTS, get_benchmark
+from imagenet_g.devices import pick_device
+from imagenet_g.environment import environment
+from imagenet_g.errors import DatasetNotFoundError, InsufficientDataError, UnknownNameError, unknown
 from imagenet_g.evaluate import datasets as ds
-from imagenet_g.evaluate.harness import resolve_device
+from imagenet_g.strict import StrictModel
 
 RELEASE = "imagenet-g"
-SHIFT_SETS = tuple(n for n in ds.COLLECTIONS["natural-shift"] if n != "imagenet")
 LIST_LIMIT = 200  # images listed per list in the JSON (counts are always complete)
 
 
-class AuditRequest(BaseModel):
+class AuditRequest(StrictModel):
     """Everything `imagenet-g audit` needs; the CLI builds one of these and calls ``run_audit``."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     release: str = "v1"
     data_root: Path = Path(".")
@@ -88,10 +87,8 @@ class _Data:
 
 
 def _check_extractor_id(extractor_id: str, role: str) -> None:
-    if extractor_id.startswith(CLIP_PREFIX) or extractor_id in EXTRACTORS:
-        return
-    raise UnknownNameError(f"unknown {role} extractor {extractor_id!r}{close_matches(extractor_id, EXTRACTORS)}; "
-                           f"choose from: {', '.join(EXTRACTORS)}")
+    if not (extractor_id.startswith(CLIP_PREFIX) or extractor_id in EXTRACTORS):
+        raise unknown(f"{role} extractor", extractor_id, EXTRACTORS)
 
 
 def _validate(request: AuditRequest) -> None:
@@ -99,36 +96,35 @@ def _validate(request: AuditRequest) -> None:
     _check_extractor_id(request.fid_extractor, "fidelity")
     _check_extractor_id(request.clip_model, "CLIP")
     if not (request.clip_model.startswith(CLIP_PREFIX) or request.clip_model == "random-clip"):
-        raise UnknownNameError(f"the CLIP model must be clip:<arch>/<pretrained> or random-clip, not "
-                               f"{request.clip_model!r}")
+        raise UnknownNameError(f"{request.clip_model!r} is not a CLIP model",
+                               "set {clip_model} to clip:<arch>/<pretrained> or random-clip")
     if request.safety_checker not in (None, "sd-safety-checker", "random-safety-checker"):
-        raise UnknownNameError(f"unknown safety checker {request.safety_checker!r}; "
-                               "choose sd-safety-checker or random-safety-checker")
+        raise unknown("safety checker", request.safety_checker, ("sd-safety-checker", "random-safety-checker"))
     labels.template_set(request.templates)
     for name in (*request.paths, *(request.shift_sets or ()), *([request.reference] if request.reference else [])):
-        spec = ds.get_spec(name)
+        spec = get_benchmark(name)
         if spec.parent:
-            raise UnknownNameError(f"{name} is a class subset of {spec.parent}; name {spec.parent} instead")
-    resolve_device(request.device)
+            raise UnknownNameError(f"{name} is a class subset of {spec.parent}", f"name {spec.parent} instead")
+    pick_device(request.device)
 
 
 def _load_release(request: AuditRequest) -> ds.LoadedDataset:
-    spec = ds.get_spec(RELEASE)
+    spec = get_benchmark(RELEASE)
     location = ds.locate(spec, request.data_root, request.paths.get(RELEASE))
     if location is None:
         folder = ds.candidate_folders(spec, request.data_root)[0]
-        raise DatasetNotFoundError(f"no release folder at {folder}; build the release first "
-                                   f"(`imagenet-g build --version {request.release}`) or give its folder")
+        raise DatasetNotFoundError(f"no release folder at {folder}",
+                                   f"build release {request.release} first, or set {{path}} imagenet-g=FOLDER")
     return ds.load(spec, location, request.release)
 
 
 def _load_optional(request: AuditRequest, name: str, required: bool, skipped: dict[str, str]) -> ds.LoadedDataset | None:
-    spec = ds.get_spec(name)
+    spec = get_benchmark(name)
     location = ds.locate(spec, request.data_root, request.paths.get(name))
     if location is None:
         looked = ", ".join(str(p) for p in ds.candidate_folders(spec, request.data_root))
         if required:
-            raise DatasetNotFoundError(f"{name} not found (looked in {looked}); give its folder")
+            raise DatasetNotFoundError(f"{name} not found (looked in {looked})", f"set {{path}} {name}=FOLDER")
         skipped[name] = f"not found (looked in {looked})"
         return None
     return ds.load(spec, location)
@@ -169,7 +165,7 @@ def _fidelity(reference: FeatureSet, release: FeatureSet, ref_name: str, extract
     shared = np.intersect1d(np.unique(reference.targets), np.unique(release.targets))
     ref = reference.rows(np.isin(reference.targets, shared))
     if len(shared) == 0:
-        raise InsufficientDataError(f"{ref_name} holds none of the release's classes; choose another reference")
+        raise InsufficientDataError(f"{ref_name} holds none of the release's classes", "choose another {reference}")
     k = (request.kid_subsets, request.kid_subset_size, request.seed)
     overall = fid.distance(np.asarray(ref.features), np.asarray(release.features), *k)
     per_class, skipped = fid.per_class_distance(np.asarray(ref.features), ref.targets,
@@ -290,11 +286,8 @@ def _extractor_info(role: str, e: Extractor) -> s.ExtractorInfo:
                            random_weights=e.random_weights)
 
 
-def environment(device: str) -> dict[str, str]:
-    """Library versions and the device, for the audit JSON."""
-    packages = ("imagenet-g", "torch", "torchvision", "torchmetrics", "torch-fidelity", "open-clip-torch",
-                "diffusers", "transformers", "datasets", "numpy", "pillow")
-    return {**host(), "device": device, **package_versions(packages)}
+AUDIT_PACKAGES = ("torch", "torchvision", "torchmetrics", "torch-fidelity", "open-clip-torch", "diffusers",
+                  "transformers", "datasets", "numpy", "pillow")
 
 
 def compute_audit(request: AuditRequest, progress: bool = False) -> tuple[s.AuditResult, Path | None]:
@@ -308,7 +301,7 @@ def compute_audit(request: AuditRequest, progress: bool = False) -> tuple[s.Audi
     if request.reference:
         loaded = _load_optional(request, request.reference, request.reference in request.paths, skipped)
         reference = _Data(loaded, request, progress) if loaded else None
-    shift_names = request.shift_sets if request.shift_sets is not None else SHIFT_SETS
+    shift_names = request.shift_sets if request.shift_sets is not None else NATURAL_SHIFTS
     shifts = []
     for name in shift_names:
         loaded = _load_optional(request, name, request.shift_sets is not None, skipped)
@@ -319,8 +312,9 @@ def compute_audit(request: AuditRequest, progress: bool = False) -> tuple[s.Audi
     extractors = [_extractor_info("clip", clip)]
     clip_feats = release.features(clip)
     if len(clip_feats.positions) < 2:
-        raise InsufficientDataError(f"release {request.release} has {len(clip_feats.positions)} readable image(s); "
-                                    "an audit needs at least 2")
+        raise InsufficientDataError(
+            f"release {request.release} has {len(clip_feats.positions)} readable image(s); an audit needs at least 2",
+            "audit a release with more images")
     consistency = _consistency(clip_feats, clip, request, columns, refs)
     diversity = _diversity(clip_feats, clip, request, columns, refs)
     memorisation = fidelity = None
@@ -359,7 +353,7 @@ def compute_audit(request: AuditRequest, progress: bool = False) -> tuple[s.Audi
         extractors=extractors, consistency=consistency, fidelity=fidelity, shift_table=shift_table,
         diversity=diversity, safety=safety, memorisation=memorisation, skipped=skipped,
         random_weights=any(e.random_weights for e in extractors),
-        environment=environment(str(resolve_device(request.device))), created=datetime.now(timezone.utc),
+        environment=environment(pick_device(request.device), AUDIT_PACKAGES), created=datetime.now(timezone.utc),
     )
     card_dir = Path(release.loaded.source) if Path(release.loaded.source).is_dir() else None
     return result, card_dir
@@ -376,6 +370,6 @@ def run_audit(request: AuditRequest, progress: bool = False) -> tuple[s.AuditRes
     try:
         written = write_outputs(result, folder, card_dir if request.card else None)
     except OSError as exc:
-        raise OutputError(f"cannot write the audit to {folder}: {exc.strerror or exc}; the features are cached, so "
-                          "rerunning with another output folder costs only the metrics") from None
+        raise OutputError(f"cannot write the audit to {folder}: {exc.strerror or exc}",
+                          "choose another {out}; the features are cached, so a rerun costs only the metrics") from None
     return result, written

@@ -5,18 +5,15 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from imagenet_g.files import atomic_write_text
+from imagenet_g.strict import StrictModel
 
 AUDIT_SCHEMA_VERSION = 1
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class ExtractorInfo(_Strict):
+class ExtractorInfo(StrictModel):
     """A feature extractor used by the audit and what decided its features."""
 
     role: str = Field(description="fidelity (FID/KID), clip (consistency, diversity, memorisation) or safety")
@@ -27,7 +24,7 @@ class ExtractorInfo(_Strict):
     random_weights: bool = Field(description="True for the built-in test extractors: numbers prove tooling only")
 
 
-class DatasetInfo(_Strict):
+class DatasetInfo(StrictModel):
     """A dataset the audit read."""
 
     name: str
@@ -38,7 +35,7 @@ class DatasetInfo(_Strict):
     unreadable: dict[str, int] = Field(default_factory=dict)
 
 
-class ImageRef(_Strict):
+class ImageRef(StrictModel):
     """One image of the audited release."""
 
     position: int = Field(description="row number in the release split")
@@ -48,7 +45,7 @@ class ImageRef(_Strict):
     prompt: str | None = None
 
 
-class Distance(_Strict):
+class Distance(StrictModel):
     """FID and KID between a reference set and the audited set."""
 
     fid: float
@@ -65,7 +62,7 @@ class ClassDistance(Distance):
     class_name: str
 
 
-class Fidelity(_Strict):
+class Fidelity(StrictModel):
     """FID/KID of the release against a reference set, overall and per class."""
 
     reference: str
@@ -77,7 +74,7 @@ class Fidelity(_Strict):
     mean_class_kid: float | None = None
 
 
-class ShiftCell(_Strict):
+class ShiftCell(StrictModel):
     """One cell of the distance-to-shift-sets table (the paper's per-class FID table)."""
 
     row: str = Field(description="the dataset measured: the reference (real data) or the release")
@@ -88,7 +85,7 @@ class ShiftCell(_Strict):
     mean_class_kid: float | None = None
 
 
-class ClassConsistency(_Strict):
+class ClassConsistency(StrictModel):
     label: int
     class_name: str
     images: int
@@ -96,13 +93,13 @@ class ClassConsistency(_Strict):
     clip_score: float | None = None
 
 
-class OffClassImage(_Strict):
+class OffClassImage(StrictModel):
     image: ImageRef
     predicted: int
     predicted_name: str
 
 
-class Consistency(_Strict):
+class Consistency(StrictModel):
     """Does each image show its label? Zero-shot CLIP top-1 against the labels, CLIPScore against the prompts."""
 
     model: str
@@ -118,7 +115,7 @@ class Consistency(_Strict):
     off_class_total: int
 
 
-class GroupDiversity(_Strict):
+class GroupDiversity(StrictModel):
     group: int = Field(description="class label or template id")
     name: str
     images: int
@@ -126,13 +123,13 @@ class GroupDiversity(_Strict):
     mean_pairwise_distance: float | None = None
 
 
-class DuplicatePair(_Strict):
+class DuplicatePair(StrictModel):
     a: ImageRef
     b: ImageRef
     similarity: float
 
 
-class Diversity(_Strict):
+class Diversity(StrictModel):
     """Vendi score (cosine kernel) and mean pairwise cosine distance of CLIP image embeddings; near-duplicates."""
 
     extractor: str
@@ -145,7 +142,7 @@ class Diversity(_Strict):
     duplicates_across_release: list[DuplicatePair]
 
 
-class Safety(_Strict):
+class Safety(StrictModel):
     """The safety checker's verdicts, recorded only: no image is altered."""
 
     checker: str
@@ -155,13 +152,13 @@ class Safety(_Strict):
     flagged_images: list[ImageRef]
 
 
-class MemorisationMatch(_Strict):
+class MemorisationMatch(StrictModel):
     image: ImageRef
     reference_key: str
     similarity: float
 
 
-class Memorisation(_Strict):
+class Memorisation(StrictModel):
     """Generated images whose nearest reference image is closer than a threshold: possible memorisation."""
 
     reference: str
@@ -172,7 +169,7 @@ class Memorisation(_Strict):
     matches: list[MemorisationMatch]
 
 
-class AuditResult(_Strict):
+class AuditResult(StrictModel):
     """One audit of one release."""
 
     schema_version: int = AUDIT_SCHEMA_VERSION
@@ -200,11 +197,12 @@ def read_audit(path: Path) -> AuditResult:
     from pydantic import ValidationError
 
     from imagenet_g.errors import DatasetNotFoundError
+    from imagenet_g.strict import validation_message
 
     if not Path(path).is_file():
-        raise DatasetNotFoundError(f"audit file {path} does not exist; run `imagenet-g audit` first")
+        raise DatasetNotFoundError(f"audit file {path} does not exist", "audit the release first")
     try:
         return AuditResult.model_validate_json(Path(path).read_text(encoding="utf-8"))
     except ValidationError as exc:
-        raise DatasetNotFoundError(f"{path} is not an audit JSON (schema {AUDIT_SCHEMA_VERSION}): "
-                                   f"{exc.errors()[0]['msg']}") from None
+        raise DatasetNotFoundError(f"{path} is not an audit JSON of schema {AUDIT_SCHEMA_VERSION}: "
+                                   f"{validation_message(exc)[:300]}", "audit the release again") from None

@@ -8,6 +8,7 @@ import torch
 from audit_fixtures import pixel_extractor, write_folder
 
 from imagenet_g.audit import features as feat
+from imagenet_g.benchmarks import get_benchmark
 from imagenet_g.evaluate import datasets as ds
 
 
@@ -29,7 +30,7 @@ class Counting(torch.nn.Module):
 def folder(tmp_path):
     root = write_folder(tmp_path / "val", seed=3)
     (root / ds.labels.wnids()[0] / "broken.png").write_bytes(b"\x89PNG not really")
-    loaded = ds.load(ds.get_spec("imagenet"), ds.Location("folder", str(root)))
+    loaded = ds.load(get_benchmark("imagenet"), ds.Location("folder", str(root)))
     return loaded
 
 
