@@ -43,7 +43,7 @@ SD15_SCHEDULER = dict(  # stable-diffusion-v1-5 scheduler/scheduler_config.json
 
 def bench_releases(root: Path, classes: int, per_class: int, steps: int, rows_per_shard: int) -> Path:
     """A releases folder with one spec, ``bench``: the smoke spec's generator, a bigger plan."""
-    data = yaml.safe_load((REPO / "releases" / "smoke" / "spec.yaml").read_text())
+    data = yaml.safe_load((REPO / "imagenet_g" / "releases" / "smoke" / "spec.yaml").read_text())
     data = copy.deepcopy(data)
     data["generator"]["steps"] = steps
     data["plan"]["classes"] = list(range(classes))

@@ -1,11 +1,14 @@
 """The ImageNet-1k label space and the class subsets that published numbers depend on.
 
-Sources (nothing is copied by hand):
-- wnids in index order, lemmas: ``timm.data.ImageNetInfo`` (timm's ``_info/imagenet_synsets.txt``).
-- readable CLIP-style class names and the 80 prompt templates: ``open_clip.zero_shot_metadata``.
-- ImageNet-R / ImageNet-A 200-class index lists: timm's ``_info/imagenet_{r,a}_indices.txt``.
-- ImageNet-100 (the paper's subset): ``data/imagenet100_wnids.txt`` (generative-robustness, MIT).
-- ObjectNet 113 classes -> 125 ImageNet indices: ``data/objectnet/*.json`` (imagenet-testbed, MIT).
+Everything is read from ``imagenet_g/data`` (package data, see its README for where each file came from), so
+the label space costs no torch, timm or open_clip import; ``tests/test_labels.py`` compares the shipped files with
+timm and open_clip so that they cannot drift:
+- ``imagenet_classes.tsv``: wnids in index order (``timm.data.ImageNetInfo``) and readable CLIP-style class names
+  (``open_clip.zero_shot_metadata.IMAGENET_CLASSNAMES``).
+- ``templates_openai_imagenet_80.txt`` / ``_simple.txt``: open_clip's prompt templates, ``{}`` marking the name.
+- ``imagenet_{r,a}_indices.txt``: ImageNet-R / ImageNet-A 200-class index lists (timm's ``_info``).
+- ``imagenet100_wnids.txt``: ImageNet-100, the paper's subset (generative-robustness, MIT).
+- ``objectnet/*.json``: ObjectNet 113 classes -> 125 ImageNet indices (imagenet-testbed, MIT).
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from functools import cache
 from importlib import resources
 from typing import Callable
 
-from imagenet_g.errors import UnknownNameError, close_matches
+from imagenet_g.errors import ImagenetGError, UnknownNameError, unknown
 
 NUM_CLASSES = 1000
 
@@ -26,16 +29,19 @@ def _data_text(*parts: str) -> str:
     return resources.files("imagenet_g").joinpath("data", *parts).read_text(encoding="utf-8")
 
 
-def _timm_info_text(name: str) -> str:
-    return resources.files("timm.data").joinpath("_info", name).read_text(encoding="utf-8")
+@cache
+def _class_table() -> tuple[tuple[str, str], ...]:
+    """(wnid, name) per class index, from ``data/imagenet_classes.tsv`` (header: index, wnid, name)."""
+    rows = [line.split("\t") for line in _data_text("imagenet_classes.tsv").splitlines()[1:]]
+    if [int(index) for index, _, _ in rows] != list(range(NUM_CLASSES)):
+        raise ImagenetGError("imagenet_g/data/imagenet_classes.tsv is damaged", "reinstall imagenet-g")
+    return tuple((wnid, name) for _, wnid, name in rows)
 
 
 @cache
 def wnids() -> tuple[str, ...]:
     """The 1000 ImageNet-1k wnids in class-index order (index 0 = n01440764, tench)."""
-    from timm.data import ImageNetInfo
-
-    return tuple(ImageNetInfo().label_names())
+    return tuple(wnid for wnid, _ in _class_table())
 
 
 @cache
@@ -47,9 +53,7 @@ def wnid_to_index() -> dict[str, int]:
 @cache
 def class_names() -> tuple[str, ...]:
     """Readable CLIP-style names in index order; used in prompts. Not unique (see ``unique_class_names``)."""
-    from open_clip.zero_shot_metadata import IMAGENET_CLASSNAMES
-
-    return tuple(IMAGENET_CLASSNAMES)
+    return tuple(name for _, name in _class_table())
 
 
 @cache
@@ -64,52 +68,59 @@ def unique_class_names() -> tuple[str, ...]:
     return tuple(n if counts[n] == 1 else f"{n} ({w})" for n, w in zip(names, wnids()))
 
 
+@dataclass(frozen=True)
+class Template:
+    """A prompt template: ``text`` with ``{}`` where the class name goes; call it with a name."""
+
+    text: str
+
+    def __call__(self, name: str) -> str:
+        return self.text.replace("{}", name)
+
+
+def _templates(file: str) -> tuple[Template, ...]:
+    return tuple(Template(line) for line in _data_text(file).splitlines() if line)
+
+
 @cache
-def templates() -> tuple[Callable[[str], str], ...]:
+def templates() -> tuple[Template, ...]:
     """The 80 OpenAI ImageNet prompt templates, in open_clip's order (template_id = position)."""
-    from open_clip.zero_shot_metadata import OPENAI_IMAGENET_TEMPLATES
-
-    return tuple(OPENAI_IMAGENET_TEMPLATES)
+    return _templates("templates_openai_imagenet_80.txt")
 
 
 @cache
-def simple_templates() -> tuple[Callable[[str], str], ...]:
+def simple_templates() -> tuple[Template, ...]:
     """open_clip's short template set (a subset of the 80)."""
-    from open_clip.zero_shot_metadata import SIMPLE_IMAGENET_TEMPLATES
-
-    return tuple(SIMPLE_IMAGENET_TEMPLATES)
+    return _templates("templates_openai_imagenet_simple.txt")
 
 
-TEMPLATE_SETS: dict[str, Callable[[], tuple[Callable[[str], str], ...]]] = {
+TEMPLATE_SETS: dict[str, Callable[[], tuple[Template, ...]]] = {
     "openai_imagenet_80": templates,
     "openai_imagenet_simple": simple_templates,
 }
 
 
-def template_set(name: str) -> tuple[Callable[[str], str], ...]:
+def template_set(name: str) -> tuple[Template, ...]:
     """Return the template set called ``name``; unknown names raise with close matches."""
     if name not in TEMPLATE_SETS:
-        raise UnknownNameError(
-            f"unknown template set {name!r}{close_matches(name, TEMPLATE_SETS)}; "
-            f"choose one of: {', '.join(TEMPLATE_SETS)}"
-        )
+        raise unknown("template set", name, TEMPLATE_SETS)
     return TEMPLATE_SETS[name]()
 
 
-def _indices_from_timm(name: str) -> tuple[int, ...]:
-    return tuple(int(line) for line in _timm_info_text(name).split())
+def _indices(name: str) -> tuple[int, ...]:
+    return tuple(int(line) for line in _data_text(name).split())
 
 
 @cache
 def imagenet_r_indices() -> tuple[int, ...]:
     """The 200 ImageNet indices of ImageNet-R, ascending (= ImageNet-R's own class order)."""
-    return _indices_from_timm("imagenet_r_indices.txt")
+    return _indices("imagenet_r_indices.txt")
 
 
 @cache
 def imagenet_a_indices() -> tuple[int, ...]:
     """The 200 ImageNet indices of ImageNet-A, ascending (= ImageNet-A's own class order)."""
-    return _indices_from_timm("imagenet_a_indices.txt")
+    return _indices("imagenet_a_indices.txt")
 
 
 @cache
@@ -173,10 +184,7 @@ SUBSETS: dict[str, Callable[[], tuple[int, ...]]] = {
 def subset_indices(name: str) -> tuple[int, ...]:
     """Return the ascending ImageNet indices of a named class subset."""
     if name not in SUBSETS:
-        raise UnknownNameError(
-            f"unknown class subset {name!r}{close_matches(name, SUBSETS)}; "
-            f"choose one of: {', '.join(SUBSETS)}"
-        )
+        raise unknown("class subset", name, SUBSETS)
     return SUBSETS[name]()
 
 
@@ -196,7 +204,7 @@ def resolve_classes(selection: str | list[str] | list[int]) -> tuple[int, ...]:
         elif item in index:
             out.append(index[item])
         else:
-            raise UnknownNameError(f"unknown class {item!r}{close_matches(item, index)}; use a wnid like n01440764")
+            raise unknown("class", item, index, fix="use a wnid like n01440764 or a class index 0..999")
     if len(set(out)) != len(out):
         raise UnknownNameError("the class list names a class twice; list each class once")
     return tuple(sorted(out))

@@ -54,3 +54,31 @@ def test_resolve_classes_accepts_wnids_and_indices():
 def test_resolve_classes_rejects_bad_input(selection, match):
     with pytest.raises(ImagenetGError, match=match):
         labels.resolve_classes(selection)
+
+
+def test_shipped_class_list_matches_timm_and_open_clip():
+    """The package ships the label space (so no command needs torch for it); it must equal its sources."""
+    from open_clip.zero_shot_metadata import IMAGENET_CLASSNAMES
+    from timm.data import ImageNetInfo
+
+    assert labels.wnids() == tuple(ImageNetInfo().label_names())
+    assert labels.class_names() == tuple(IMAGENET_CLASSNAMES)
+
+
+def test_shipped_templates_match_open_clip():
+    from open_clip.zero_shot_metadata import OPENAI_IMAGENET_TEMPLATES, SIMPLE_IMAGENET_TEMPLATES
+
+    for shipped, source in ((labels.templates(), OPENAI_IMAGENET_TEMPLATES),
+                            (labels.simple_templates(), SIMPLE_IMAGENET_TEMPLATES)):
+        assert len(shipped) == len(source)
+        for name in ("tench", "great white shark", "{}", "x"):
+            assert [t(name) for t in shipped] == [t(name) for t in source]
+
+
+def test_shipped_subset_indices_match_timm():
+    from importlib import resources
+
+    info = resources.files("timm.data").joinpath("_info")
+    for shipped, file in ((labels.imagenet_r_indices(), "imagenet_r_indices.txt"),
+                          (labels.imagenet_a_indices(), "imagenet_a_indices.txt")):
+        assert shipped == tuple(int(v) for v in info.joinpath(file).read_text().split())

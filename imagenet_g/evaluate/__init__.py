@@ -1,20 +1,34 @@
-"""Evaluation: model + dataset -> predictions -> metrics -> results JSON (see ``run_eval``)."""
+"""Evaluation: model + dataset -> predictions -> metrics -> results JSON (see ``run_eval``).
 
-from imagenet_g.evaluate.datasets import inventory
-from imagenet_g.evaluate.harness import Predictions, predict
-from imagenet_g.evaluate.models import LoadedModel, load_model, parse_model_id
-from imagenet_g.evaluate.preprocess import PreprocessConfig, resolve_preprocess
-from imagenet_g.evaluate.run import EvalRequest, run_eval
+The public names below are loaded on first use, so that importing a light module of this package (``datasets``,
+for ``imagenet-g data``) does not import torch.
+"""
 
-__all__ = [
-    "EvalRequest",
-    "LoadedModel",
-    "PreprocessConfig",
-    "Predictions",
-    "inventory",
-    "load_model",
-    "parse_model_id",
-    "predict",
-    "resolve_preprocess",
-    "run_eval",
-]
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from imagenet_g.lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from imagenet_g.evaluate.datasets import inventory
+    from imagenet_g.evaluate.harness import Predictions, predict
+    from imagenet_g.evaluate.models import LoadedModel, load_model, parse_model_id
+    from imagenet_g.evaluate.preprocess import PreprocessConfig, resolve_preprocess
+    from imagenet_g.evaluate.run import EvalRequest, run_eval
+
+_HOMES = {
+    "inventory": "datasets",
+    "Predictions": "harness",
+    "predict": "harness",
+    "LoadedModel": "models",
+    "load_model": "models",
+    "parse_model_id": "models",
+    "PreprocessConfig": "preprocess",
+    "resolve_preprocess": "preprocess",
+    "EvalRequest": "run",
+    "run_eval": "run",
+}
+
+__all__ = sorted(_HOMES)
+__getattr__ = lazy_exports(__name__, _HOMES)

@@ -1,6 +1,6 @@
 """Make a release: spec -> prompt plan -> shard plan -> executor (local | ray) -> shards + manifest -> card.
 
-Public API:
+Public API (loaded on first use, so that reading a spec does not import the build):
 - ``load_release(version)`` / ``list_releases()``: a version's validated spec (``spec.py``; lock in ``lock.py``).
 - ``plan_prompts(spec)``: every image's prompt, template and seed (pure; ``prompts.py``).
 - ``build_release(BuildRequest) -> BuildReport``: the whole build, resumable (``builder.py``); job arrays and
@@ -12,30 +12,41 @@ gives), pipeline (load + sample), fastpath, shard_plan, schema, shard (generate 
 claims, executor / ray_executor / executors, batching, jobs, card, builder, verify, push.
 """
 
-from imagenet_g.release.builder import BuildReport, BuildRequest, build_release
-from imagenet_g.release.card import write_card
-from imagenet_g.release.jobs import FinalizeReport, Share, finalize_release
-from imagenet_g.release.prompts import PromptRow, plan_prompts
-from imagenet_g.release.push import PushReport, PushRequest, push_release
-from imagenet_g.release.spec import ReleaseDefinition, ReleaseSpec, list_releases, load_release
-from imagenet_g.release.verify import VerifyReport, verify_release
+from __future__ import annotations
 
-__all__ = [
-    "BuildReport",
-    "BuildRequest",
-    "FinalizeReport",
-    "PromptRow",
-    "PushReport",
-    "PushRequest",
-    "ReleaseDefinition",
-    "ReleaseSpec",
-    "Share",
-    "build_release",
-    "finalize_release",
-    "list_releases",
-    "load_release",
-    "plan_prompts",
-    "push_release",
-    "verify_release",
-    "write_card",
-]
+from typing import TYPE_CHECKING
+
+from imagenet_g.lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from imagenet_g.release.builder import BuildReport, BuildRequest, build_release
+    from imagenet_g.release.card import write_card
+    from imagenet_g.release.jobs import FinalizeReport, Share, finalize_release
+    from imagenet_g.release.prompts import PromptRow, plan_prompts
+    from imagenet_g.release.push import PushReport, PushRequest, push_release
+    from imagenet_g.release.spec import ReleaseDefinition, ReleaseSpec, list_releases, load_release
+    from imagenet_g.release.verify import VerifyReport, verify_release
+
+_HOMES = {
+    "BuildReport": "builder",
+    "BuildRequest": "builder",
+    "build_release": "builder",
+    "write_card": "card",
+    "FinalizeReport": "jobs",
+    "Share": "jobs",
+    "finalize_release": "jobs",
+    "PromptRow": "prompts",
+    "plan_prompts": "prompts",
+    "PushReport": "push",
+    "PushRequest": "push",
+    "push_release": "push",
+    "ReleaseDefinition": "spec",
+    "ReleaseSpec": "spec",
+    "list_releases": "spec",
+    "load_release": "spec",
+    "VerifyReport": "verify",
+    "verify_release": "verify",
+}
+
+__all__ = sorted(_HOMES)
+__getattr__ = lazy_exports(__name__, _HOMES)

@@ -1,0 +1,47 @@
+"""Commands that need no model start without importing torch, timm, open_clip or diffusers."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+HEAVY = ("torch", "timm", "open_clip", "diffusers", "transformers")
+REPO = Path(__file__).resolve().parents[1]
+SUBMISSION = REPO / "leaderboard" / "submissions" / "smoke" / "resnet18.json"
+
+# Runs the CLI in a fresh interpreter, then prints the heavy modules that got imported.
+PROBE = """
+import sys
+from imagenet_g.cli import main
+try:
+    main(sys.argv[1:])
+except SystemExit as exc:
+    code = exc.code
+print("EXIT", code, "HEAVY", sorted(m for m in {heavy} if m in sys.modules))
+"""
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--version"],
+        ["releases"],
+        ["prompts", "--release", "smoke", "--limit", "2"],
+        ["verify", "--release", "smoke", "--dataset-dir", "{tmp}/none"],
+        ["data", "--data-root", "{tmp}"],
+        ["leaderboard", "validate", str(SUBMISSION)],
+        ["leaderboard", "show", "--root", str(REPO / "leaderboard")],
+    ],
+    ids=lambda args: " ".join(args[:2]),
+)
+def test_no_model_commands_import_no_model_library(args, tmp_path):
+    argv = [a.replace("{tmp}", str(tmp_path)) for a in args]
+    done = subprocess.run([sys.executable, "-c", PROBE.format(heavy=HEAVY), *argv],
+                          capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    last = done.stdout.strip().splitlines()[-1]
+    assert last.startswith("EXIT") and last.endswith("HEAVY []"), (last, done.stderr[-1000:])
+    expected = 2 if args[0] == "verify" else 0  # verify: nothing is built there, a one-line error
+    assert last.split()[1] in (str(expected), "None" if expected == 0 else str(expected)), done.stderr[-1000:]
