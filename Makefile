@@ -1,4 +1,5 @@
 # The two quick-start commands: `make demo` and `make test`. Each creates .venv on first use.
+# `make demo` writes only ignored paths (imagenet-g/, results/), so the checkout stays clean.
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
@@ -36,14 +37,14 @@ browser:
 demo: install
 	$(BIN)/imagenet-g build --release smoke
 	$(BIN)/imagenet-g eval --model resnet18 --no-pretrained --release smoke --datasets imagenet-g --out results/smoke-resnet18.json
-	$(BIN)/imagenet-g leaderboard add results/smoke-resnet18.json --name "ResNet-18 (random init, smoke)" --category real --release smoke --force
-	$(BIN)/imagenet-g leaderboard build
+	$(BIN)/imagenet-g leaderboard add results/smoke-resnet18.json --name "ResNet-18 (random init, smoke)" --category real --release smoke --force --root results/leaderboard
+	$(BIN)/imagenet-g leaderboard build --root results/leaderboard
 	$(BIN)/imagenet-g audit --release smoke --clip-model random-clip --fid-extractor random-cnn \
 		--safety-checker random-safety-checker --templates openai_imagenet_simple
 	@echo
 	@echo "Release:     ./imagenet-g/smoke  (python -c \"import datasets; print(datasets.load_dataset('imagenet-g', 'smoke', split='test'))\")"
 	@echo "Results:     ./results/smoke-resnet18.json"
-	@echo "Leaderboard: ./leaderboard/README.md, ./leaderboard/site/index.html"
+	@echo "Leaderboard: ./results/leaderboard/README.md, ./results/leaderboard/site/index.html  (the committed board is ./leaderboard)"
 	@echo "Audit:       ./imagenet-g/smoke/audit/report.md (random-weight extractors: its numbers only prove the tooling)"
 
 test: install-test browser

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -11,26 +12,32 @@ from rich import box
 from rich.table import Table
 
 from imagenet_g.cli.app import USER_ERROR_EXIT, app, console, fail
-from imagenet_g.cli.options import DATASET_DIR, SPECS_DIR
+from imagenet_g.cli.options import DATASET_DIR, JSON, SPECS_DIR
+from imagenet_g.leaderboard.schema import CATEGORIES
 
 leaderboard_app = typer.Typer(help="Validate submissions and build the leaderboard.", no_args_is_help=True)
 app.add_typer(leaderboard_app, name="leaderboard")
 
 ROOT = typer.Option(Path("leaderboard"), "--root", help="leaderboard folder holding submissions/<release>/")
-CATEGORIES = ("real", "generated", "real+generated", "more data", "other")  # as in imagenet_g.leaderboard.schema
 # column titles for terminals narrower than 120 characters
 SHORT_LABELS = {"imagenet": "IN", "imagenet-g": "IN-G", "imagenet-v2": "V2", "imagenet-sketch": "Sketch",
                 "imagenet-r": "R", "imagenet-a": "A", "objectnet": "ObjNet"}
 
 
+def _print_json(data: object) -> None:
+    typer.echo(json.dumps(data, indent=2, ensure_ascii=False))
+
+
 @contextmanager
-def _problems_as_lines() -> Iterator[None]:
-    """Print every submission problem on its own line and exit 2."""
+def _problems_as_lines(as_json: bool = False) -> Iterator[None]:
+    """Print every submission problem on its own line (and, with --json, as JSON on stdout) and exit 2."""
     from imagenet_g.leaderboard import SubmissionProblems
 
     try:
         yield
     except SubmissionProblems as exc:
+        if as_json:
+            _print_json({"ok": False, "problems": list(exc.problems)})
         for line in exc.problems:
             fail(line)
         raise typer.Exit(USER_ERROR_EXIT) from None
@@ -44,15 +51,21 @@ def _catalog(specs_dir: Path | None, dataset_dir: Path):
 
 @leaderboard_app.command("validate")
 def validate(
-    files: list[Path] = typer.Argument(..., help="submission JSON files"),
+    files: list[Path] = typer.Argument(..., help="submission JSON files, folders of them, or glob patterns"),
     dataset_dir: Path = DATASET_DIR,
     specs_dir: Path | None = SPECS_DIR,
+    as_json: bool = JSON,
 ) -> None:
     """Check submission files; print every problem on one line each (exit 2 if any)."""
-    from imagenet_g.leaderboard import validate_files
+    from imagenet_g.leaderboard.validate import submission_files, validate_files
 
-    with _problems_as_lines():
-        loaded = validate_files(files, _catalog(specs_dir, dataset_dir))
+    with _problems_as_lines(as_json):
+        loaded = validate_files(submission_files(files), _catalog(specs_dir, dataset_dir))
+    if as_json:
+        _print_json({"ok": True, "valid": [{"path": str(i.path), "slug": i.submission.slug,
+                                            "release": i.submission.release, "model_id": i.submission.model_id}
+                                           for i in loaded]})
+        return
     console.print(f"{len(loaded)} submission(s) valid")
 
 
@@ -74,32 +87,46 @@ def add(
     root: Path = ROOT,
     dataset_dir: Path = DATASET_DIR,
     specs_dir: Path | None = SPECS_DIR,
+    as_json: bool = JSON,
 ) -> None:
     """Turn an eval results JSON into leaderboard/submissions/<release>/<slug>.json."""
     from imagenet_g.leaderboard import SubmissionInfo, add_submission
 
     info = SubmissionInfo(name, category, standard, paper, code, submitted_by, release)
-    with _problems_as_lines():
+    with _problems_as_lines(as_json):
         path = add_submission(results, info, root, _catalog(specs_dir, dataset_dir), force=force)
-    console.print(f"wrote {path}")
+    if as_json:
+        _print_json({"ok": True, "path": str(path), "slug": path.stem, "release": path.parent.name})
+        return
+    console.print(f"wrote {path} (slug {path.stem})", markup=False)
 
 
 @leaderboard_app.command("build")
 def build(
     root: Path = ROOT,
     bootstrap: int = typer.Option(1000, "--bootstrap", min=0, help="bootstrap resamples for ER intervals (0: none)"),
+    plots: bool = typer.Option(True, "--plots/--no-plots", help="render the PNG plot of each release (matplotlib)"),
     dataset_dir: Path = DATASET_DIR,
     specs_dir: Path | None = SPECS_DIR,
+    as_json: bool = JSON,
 ) -> None:
-    """Validate all submissions, recompute ER, and write leaderboard.json, README.md and site/index.html."""
+    """Validate all submissions, recompute ER, and write leaderboard.json, README.md, plots/ and site/index.html."""
     from imagenet_g.leaderboard import build_leaderboard
 
-    with _problems_as_lines():
-        out = build_leaderboard(root, _catalog(specs_dir, dataset_dir), bootstrap=bootstrap)
-    for version, release in out.board.releases.items():
-        fit = release.fits["imagenet-g"]
-        console.print(f"release {version}: {len(release.entries)} entries; ImageNet-G fit: {fit.status}", markup=False)
-    for path in (out.json_path, out.markdown_path, out.html_path, *out.plot_paths):
+    with _problems_as_lines(as_json):
+        out = build_leaderboard(root, _catalog(specs_dir, dataset_dir), bootstrap=bootstrap, plots=plots)
+    written = [str(p) for p in (out.json_path, out.markdown_path, out.html_path, *out.plot_paths)]
+    releases = {v: {"submissions": len(r.entries), "imagenet_g_fit": r.fits["imagenet-g"].status}
+                for v, r in out.board.releases.items()}
+    if as_json:
+        _print_json({"ok": True, "releases": releases, "published_rows": len(out.board.published),
+                     "written": written})
+        return
+    for version, info in releases.items():
+        console.print(f"release {version}: {info['submissions']} entries; ImageNet-G fit: {info['imagenet_g_fit']}",
+                      markup=False)
+    console.print(f"{len(out.board.published)} published rows; {out.board.rank_note}", markup=False)
+    for path in written:
         console.print(f"wrote {path}", markup=False)
 
 
@@ -110,12 +137,13 @@ def show(
     root: Path = ROOT,
     dataset_dir: Path = DATASET_DIR,
     specs_dir: Path | None = SPECS_DIR,
+    as_json: bool = JSON,
 ) -> None:
     """Print the ranking: the top published rows and every submission, with the slug `verify` takes."""
     from imagenet_g.errors import UnknownNameError, close_matches
     from imagenet_g.leaderboard import load_leaderboard
 
-    with _problems_as_lines():
+    with _problems_as_lines(as_json):
         board = load_leaderboard(root, _catalog(specs_dir, dataset_dir), bootstrap=0)
     versions = list(board.releases)
     if release is not None and release not in board.releases:
@@ -123,8 +151,41 @@ def show(
             f"no release {release!r} on the board under {root}{close_matches(release, versions)}; "
             f"releases: {', '.join(versions) or 'none'}"
         )
-    for version in [release] if release else versions:
+    chosen = [release] if release else versions
+    if as_json:
+        _print_json({"rank": board.rank_note, "releases": {v: _release_rows(board, v, limit) for v in chosen}})
+        return
+    for version in chosen:
         console.print(_release_table(board, version, limit))
+
+
+def _shown(board, version: str, limit: int) -> tuple[list[tuple[int | None, object]], int]:
+    """(place or None, entry) of the rows to show: the top ``limit`` and every submission; and how many are left out."""
+    from imagenet_g.leaderboard import rank
+
+    rel = board.releases[version]
+    default = next(r for r in board.ranks if r.key == board.default_rank)
+    ranked, unranked = rank.order([*rel.entries, *board.published], default)
+    shown = [(i, e) for i, e in enumerate(ranked, 1) if e.origin == "submission" or not limit or i <= limit]
+    shown += [(None, e) for e in unranked if e.origin == "submission" or not limit]
+    return shown, len(ranked) + len(unranked) - len(shown)
+
+
+def _release_rows(board, version: str, limit: int) -> list[dict]:
+    from imagenet_g.leaderboard import rank
+
+    default = next(r for r in board.ranks if r.key == board.default_rank)
+    rows = []
+    for place, entry in _shown(board, version, limit)[0]:
+        score = rank.rank_value(entry, default)
+        rows.append({
+            "place": place, "slug": entry.slug, "name": entry.name, "model_id": entry.model_id,
+            "origin": entry.origin, "source": entry.source, "category": entry.category,
+            "score": score.model_dump() if score else None,
+            "unranked": rank.unranked_reason(entry, default, board.labels),
+            "top1": entry.top1, "er": {s: v.linear.er for s, v in entry.er.items()},
+        })
+    return rows
 
 
 def _release_table(board, version: str, limit: int) -> Table:
@@ -132,17 +193,12 @@ def _release_table(board, version: str, limit: int) -> Table:
 
     from imagenet_g.leaderboard import rank
 
-    rel = board.releases[version]
     default = next(r for r in board.ranks if r.key == board.default_rank)
-    ranked, unranked = rank.order([*rel.entries, *board.published], default)
-    shown = [(str(i), e) for i, e in enumerate(ranked, 1) if e.origin == "submission" or not limit or i <= limit]
-    shown += [("–", e) for e in unranked if e.origin == "submission"]
-    hidden = len(ranked) + len(unranked) - len(shown)
+    shown, hidden = _shown(board, version, limit)
     table = Table(title=f"ImageNet-G leaderboard, release {escape(version)}: {escape(default.title)}",
                   box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True,
                   caption=f"top-1 % and, below it, ER in pp (linear fit); † extrapolated. "
-                          f"{hidden} more rows: --limit 0 or the page",
-                  )
+                          f"{hidden} more rows: --limit 0, or the page")
     labels = board.labels if console.width >= 120 else SHORT_LABELS
     table.add_column("#", justify="right")
     table.add_column("Model (slug)", min_width=14, overflow="fold")
@@ -155,7 +211,8 @@ def _release_table(board, version: str, limit: int) -> Table:
         if entry.origin == "submission":
             name = f"[bold]{name}[/bold] [dim]({escape(entry.slug)})[/dim]"
         score = rank.rank_value(entry, default)
-        cells = [place, name, _fmt(score.er if score else None, signed=True), _fmt(entry.top1.get("imagenet"))]
+        cells = ["–" if place is None else str(place), name, _fmt(score.er if score else None, signed=True),
+                 _fmt(entry.top1.get("imagenet"))]
         for shift in board.shifts:
             er = entry.er.get(shift)
             mark = "†" if er and er.outside > 0 else ""
@@ -173,7 +230,7 @@ def _fmt(value: float | None, signed: bool = False) -> str:
 
 @leaderboard_app.command("verify")
 def verify(
-    slug: str = typer.Argument(..., help="the submission's file stem, e.g. resnet50"),
+    key: str = typer.Argument(..., help="the submission's slug (as `show` prints it), model id or display name"),
     release: str | None = typer.Option(None, "--release", help="release of the submission (needed if in several)"),
     tolerance: float = typer.Option(
         0.1, "--tolerance", min=0.0, help="allowed top-1/top-5 difference, percentage points"
@@ -188,6 +245,7 @@ def verify(
         None, "--out", help="results JSON of the re-run (default results/verify/<release>/<slug>.json)"
     ),
     root: Path = ROOT,
+    as_json: bool = JSON,
 ) -> None:
     """Re-run the eval of a submission and report every metric that differs beyond the tolerance (exit 2)."""
     from imagenet_g.errors import SubmissionError
@@ -199,19 +257,28 @@ def verify(
         if not sep or not name or not folder:
             raise SubmissionError(f"--path {item!r}: expected NAME=DIR, e.g. --path imagenet=/data/imagenet")
         paths[name] = folder
-    with _problems_as_lines():
+    with _problems_as_lines(as_json):
         report = verify_submission(
-            slug, root, release, tolerance, data_root, paths, device, workers, out, progress=True
+            key, root, release, tolerance, data_root, paths, device, workers, out, progress=not as_json
         )
-    table = Table(title=f"verify {report.path}", box=box.SIMPLE_HEAD)
-    for header in ("dataset", "metric", "submitted", "measured", "ok"):
-        table.add_column(header, justify="right" if header in ("submitted", "measured") else "left")
-    for check in report.checks:
-        ok = check.ok(report.tolerance)
-        table.add_row(check.dataset, check.metric, show_value(check.submitted), show_value(check.measured),
-                      "[green]ok[/green]" if ok else "[red]DIFFERS[/red]")
-    console.print(table)
-    console.print(f"re-run results: {report.results_path}", markup=False)
+    if as_json:
+        _print_json({
+            "ok": not report.mismatches, "path": str(report.path), "slug": report.submission.slug,
+            "tolerance": report.tolerance, "results_path": str(report.results_path),
+            "checks": [{"dataset": c.dataset, "metric": c.metric, "submitted": c.submitted, "measured": c.measured,
+                        "ok": c.ok(report.tolerance)} for c in report.checks],
+        })
+    else:
+        table = Table(title=f"verify {report.path}", box=box.SIMPLE_HEAD)
+        for header in ("dataset", "metric", "submitted", "measured", "ok"):
+            table.add_column(header, justify="right" if header in ("submitted", "measured") else "left")
+        for check in report.checks:
+            ok = check.ok(report.tolerance)
+            table.add_row(check.dataset, check.metric, show_value(check.submitted), show_value(check.measured),
+                          "[green]ok[/green]" if ok else "[red]DIFFERS[/red]")
+        console.print(table)
+        console.print(f"re-run results: {report.results_path}", markup=False)
     if report.mismatches:
         raise SubmissionError(report.summary())
-    console.print(report.summary(), markup=False)
+    if not as_json:
+        console.print(report.summary(), markup=False)

@@ -6,11 +6,13 @@ model has one entry per release.
 
 from __future__ import annotations
 
+import unicodedata
+from collections.abc import Iterator
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from imagenet_g.results import EvalResult
+from imagenet_g.results import RESULTS_SCHEMA_VERSION, EvalResult
 from imagenet_g.slugs import slug
 
 SUBMISSION_SCHEMA_VERSION = 1
@@ -19,9 +21,50 @@ Category = Literal["real", "generated", "real+generated", "more data", "other"]
 CATEGORIES: tuple[str, ...] = Category.__args__
 
 _URL = r"^https?://[^\s<>\"']+$"
-# DEL and the bidi embedding/override/isolate controls: they can make a name display as another one
-_INVISIBLE = frozenset("\x7f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+# the text-direction marks, embeddings, overrides and isolates: they can make one text display as another
+_BIDI = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 _RELEASE = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
+MAX_MODEL_ID = 256  # characters; a model id is a name or import path, not a document
+
+
+def hidden_character(text: str) -> str | None:
+    """The first control (C0, DEL, C1) or text-direction character in ``text``, as 'U+202E', or None."""
+    for ch in text:
+        if ch in _BIDI or unicodedata.category(ch) == "Cc":
+            return f"U+{ord(ch):04X}"
+    return None
+
+
+def _strings(value: object, where: str) -> Iterator[tuple[str, str]]:
+    """Every string (dict keys included) inside parsed JSON, with its dotted location."""
+    if isinstance(value, str):
+        yield where, value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            inner = f"{where}.{key}" if isinstance(key, str) and not hidden_character(key) else f"{where}.<key>"
+            yield from _strings(key, inner)
+            yield from _strings(item, inner)
+    elif isinstance(value, (list, tuple)):
+        for i, item in enumerate(value):
+            yield from _strings(item, f"{where}.{i}")
+
+
+def result_problems(result: EvalResult) -> list[str]:
+    """What makes a results file unfit for the board beyond its schema: an unknown schema version, an
+    over-long model id, control or text-direction characters in any text field. One ``field: problem`` each."""
+    problems = []
+    if result.schema_version != RESULTS_SCHEMA_VERSION:
+        problems.append(f"result.schema_version: {result.schema_version} is not a results schema this imagenet-g "
+                        f"reads ({RESULTS_SCHEMA_VERSION}); evaluate again with this version of imagenet-g")
+    if len(result.model.id) > MAX_MODEL_ID:
+        problems.append(f"result.model.id: {len(result.model.id)} characters, at most {MAX_MODEL_ID}; "
+                        f"evaluate under a shorter model id")
+    for where, text in _strings(result.model_dump(mode="json"), "result"):
+        found = hidden_character(text)
+        if found:
+            problems.append(f"{where}: contains {found}, a control or text-direction character; "
+                            f"text fields must be visible text")
+    return problems
 
 
 class Submission(BaseModel):
@@ -42,10 +85,10 @@ class Submission(BaseModel):
     submitted_by: str | None = Field(default=None, min_length=1, max_length=120)
     result: EvalResult = Field(description="the `imagenet-g eval` results JSON, unchanged")
 
-    @field_validator("name", "submitted_by")
+    @field_validator("name", "submitted_by", "paper", "code")
     @classmethod
     def _one_line(cls, value: str | None) -> str | None:
-        if value is not None and (not value.strip() or any(ch in _INVISIBLE or ord(ch) < 32 for ch in value)):
+        if value is not None and (not value.strip() or hidden_character(value)):
             raise ValueError("must be one line of visible text (no control characters, line breaks or "
                              "text-direction overrides)")
         return value

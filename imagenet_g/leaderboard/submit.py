@@ -10,7 +10,7 @@ from pydantic import ValidationError
 
 from imagenet_g.errors import OutputError, SubmissionError
 from imagenet_g.leaderboard.files import write_atomic
-from imagenet_g.leaderboard.schema import Category, Submission
+from imagenet_g.leaderboard.schema import Category, Submission, result_problems
 from imagenet_g.leaderboard.validate import (
     IMAGENET_G,
     LoadedSubmission,
@@ -22,6 +22,10 @@ from imagenet_g.leaderboard.validate import (
     read_submission,
 )
 from imagenet_g.results import EvalResult
+
+
+class EntryExistsError(OutputError):
+    """The model already has an entry in the release; replacing it needs ``force``."""
 
 
 @dataclass(frozen=True)
@@ -57,6 +61,9 @@ def make_submission(results_path: Path, info: SubmissionInfo) -> Submission:
         result = EvalResult.model_validate(data)
     except ValidationError as exc:
         raise SubmissionProblems(error_lines(results_path, exc)) from None
+    problems = result_problems(result)
+    if problems:
+        raise SubmissionProblems([f"{results_path}: {p}" for p in problems])
     release = info.release
     if release is None:
         g = result.datasets.get(IMAGENET_G)
@@ -83,19 +90,27 @@ def add_submission(
     force: bool = False,
 ) -> Path:
     """Validate and write the submission; refuse to replace an existing entry unless ``force``."""
+    results_path = Path(results_path)
     sub = make_submission(results_path, info)
     folder = Path(root) / "submissions" / sub.release
     path = folder / f"{sub.slug}.json"
-    if path.exists() and not force:
-        raise OutputError(f"{path} already exists; pass --force to replace it")
+    if path.exists():
+        existing, _ = read_submission(path)
+        if existing is not None and existing.model_id != sub.model_id:
+            raise OutputError(f"{results_path}: model {sub.model_id[:80]!r} would replace {path}, the entry of another "
+                              f"model ({existing.model_id[:80]!r}); remove that file first if this is intended")
+        if not force:
+            raise EntryExistsError(f"{results_path}: model {sub.model_id[:80]!r} is already entered as {path}",
+                                   "pass {force} to replace it")
     catalog = catalog or ReleaseCatalog.discover()
-    problems = list(catalog.problems) + check_submission(sub, path, catalog)
+    problems = list(catalog.problems) + check_submission(sub, path, catalog, source=results_path)
     others = []
     for other in sorted(folder.glob("*.json")):
         existing, _ = read_submission(other)
         if other != path and existing is not None:
             others.append(LoadedSubmission(other, existing))
-    problems += duplicate_problems([*others, LoadedSubmission(path, sub)])
+    problems += [line.replace(f"{path}: ", f"{results_path}: ", 1)
+                 for line in duplicate_problems([*others, LoadedSubmission(path, sub)])]
     if problems:
         raise SubmissionProblems(problems)
     write_atomic(path, submission_json(sub))

@@ -8,6 +8,7 @@ its release folder, and no model entered twice for one release.
 
 from __future__ import annotations
 
+import glob
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -18,7 +19,7 @@ from pydantic import ValidationError
 from imagenet_g.benchmarks import V2_DEFAULT
 from imagenet_g.errors import ImagenetGError, SubmissionError, UnknownNameError, close_matches
 from imagenet_g.layout import DEFAULT_DATASET_DIR, built_versions, read_spec_hash
-from imagenet_g.leaderboard.schema import Submission
+from imagenet_g.leaderboard.schema import Submission, result_problems
 from imagenet_g.results import DatasetResult
 
 IMAGENET_G = "imagenet-g"
@@ -116,9 +117,11 @@ def _format_error(err: Mapping[str, object]) -> str:
     return f"{where}: {message}" if where else message
 
 
-def check_submission(sub: Submission, path: Path, catalog: ReleaseCatalog) -> list[str]:
-    """Problems the schema alone cannot see: completeness, release, checksum, folder, per-dataset sanity."""
-    problems: list[str] = []
+def check_submission(sub: Submission, path: Path, catalog: ReleaseCatalog, source: Path | None = None) -> list[str]:
+    """Problems the schema alone cannot see: results version and text, completeness, release, checksum, file
+    name and folder, per-dataset sanity. Each line starts with ``source`` (the file the user gave; default
+    ``path``, where the submission is or would be stored)."""
+    problems: list[str] = list(result_problems(sub.result))
     result = sub.result
     if not result.complete:
         problems.append(
@@ -135,7 +138,10 @@ def check_submission(sub: Submission, path: Path, catalog: ReleaseCatalog) -> li
     if folder.parent.name == "submissions" and folder.name != sub.release:
         problems.append(f"release: {sub.release!r} but the file is under submissions/{folder.name}/; "
                         f"move it to submissions/{sub.release}/")
-    return [f"{path}: {p}" for p in problems]
+    if folder.parent.name == "submissions" and path.name != f"{sub.slug}.json":
+        problems.append(f"file name: the submission of model {sub.model_id[:80]!r} is stored as {sub.slug}.json; "
+                        f"rename the file")
+    return [f"{source or path}: {p}" for p in problems]
 
 
 def _check_dataset(key: str, ds: DatasetResult) -> list[str]:
@@ -184,6 +190,26 @@ def duplicate_problems(loaded: Iterable[LoadedSubmission]) -> list[str]:
         else:
             seen[key] = item.path
     return problems
+
+
+def submission_files(args: Sequence[Path | str]) -> list[Path]:
+    """The files named by ``args``: files as given, every ``*.json`` under a folder, and the matches of a glob
+    pattern the shell left unexpanded (``submissions/v1/*.json`` in a folder with none). Raises
+    `SubmissionError` when nothing is left to validate."""
+    files: list[Path] = []
+    for arg in args:
+        path = Path(arg)
+        if path.is_dir():
+            files += sorted(path.rglob("*.json"))
+        elif not path.exists() and any(ch in str(arg) for ch in "*?["):
+            files += sorted(Path(p) for p in glob.glob(str(arg), recursive=True))
+        else:
+            files.append(path)
+    if not files:
+        named = ", ".join(str(a) for a in args) or "no path"
+        raise SubmissionError(f"nothing to validate: {named} holds no submission files (*.json); "
+                              f"add one with `imagenet-g leaderboard add`")
+    return files
 
 
 def validate_files(paths: Iterable[Path], catalog: ReleaseCatalog) -> list[LoadedSubmission]:

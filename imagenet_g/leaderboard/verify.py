@@ -79,22 +79,31 @@ def show_value(value: float | int | str | None) -> str:
 EvalFn = Callable[..., EvalResult]  # run_eval(request, progress=...) -> EvalResult
 
 
-def find_submission(slug: str, root: Path = Path("leaderboard"), release: str | None = None) -> LoadedSubmission:
-    """The submission ``<root>/submissions/<release>/<slug>.json``; the release may be omitted when unambiguous."""
-    pattern = f"submissions/{release or '*'}/{slug}.json"
-    matches = sorted(Path(root).glob(pattern))
+def find_submission(key: str, root: Path = Path("leaderboard"), release: str | None = None) -> LoadedSubmission:
+    """The submission whose file stem (slug), model id or display name is ``key``, under
+    ``<root>/submissions/<release>/``; the release may be omitted when only one holds it."""
+    files = sorted(Path(root).glob(f"submissions/{release or '*'}/*.json"))
+    where = f"release {release!r}" if release else "any release"
+    by_slug = [p for p in files if p.stem == key]
+    if by_slug:
+        matches = [(p, read_submission(p)[0]) for p in by_slug]
+    else:
+        loaded = [(p, read_submission(p)[0]) for p in files]
+        loaded = [(p, s) for p, s in loaded if s is not None]
+        matches = [(p, s) for p, s in loaded if key in (s.model_id, s.name)]
+        if not matches:
+            matches = [(p, s) for p, s in loaded if s.name.casefold() == key.casefold()]
     if not matches:
-        known = sorted({p.stem for p in Path(root).glob(f"submissions/{release or '*'}/*.json")})
-        where = f"release {release!r}" if release else "any release"
-        raise UnknownNameError(f"no submission {slug!r} in {where} under {root}{close_matches(slug, known)}; "
-                               f"run `imagenet-g leaderboard show` to list entries")
+        known = sorted({p.stem for p in files})
+        raise UnknownNameError(f"no submission {key!r} in {where} under {root}{close_matches(key, known)}; "
+                               f"give a slug, model id or name as `imagenet-g leaderboard show` lists them")
     if len(matches) > 1:
-        releases = ", ".join(p.parent.name for p in matches)
-        raise UnknownNameError(f"submission {slug!r} is in several releases ({releases}); pass --release")
-    sub, problems = read_submission(matches[0])
+        found = ", ".join(f"{p.parent.name}/{p.stem}" for p, _ in matches)
+        raise UnknownNameError(f"{key!r} matches several submissions ({found}); give the release or the slug")
+    path, sub = matches[0]
     if sub is None:
-        raise SubmissionProblems(problems)
-    return LoadedSubmission(matches[0], sub)
+        raise SubmissionProblems(read_submission(path)[1])
+    return LoadedSubmission(path, sub)
 
 
 def recorded_paths(result: EvalResult) -> dict[str, str]:

@@ -82,7 +82,8 @@ def test_add_writes_a_submission_and_refuses_to_overwrite(run_cli, project, resu
     assert data["result"]["datasets"]["imagenet"]["top1"] == 76.1
     again = run_cli(*args[:4], "Renamed", *args[5:])
     assert again.exit_code == 2
-    assert again.stderr.strip() == f"imagenet-g: error: {path.relative_to(project)} already exists; pass --force to replace it"
+    assert again.stderr.strip() == (f"imagenet-g: error: {results}: model 'resnet50' is already entered as "
+                                    f"{path.relative_to(project)}; pass --force to replace it")
     assert json.loads(path.read_text())["name"] == "ResNet-50"
     forced = run_cli(*args[:4], "Renamed", *args[5:], "--force")
     assert forced.exit_code == 0 and json.loads(path.read_text())["name"] == "Renamed"

@@ -138,7 +138,9 @@ def test_duplicate_model_in_one_release(good, catalog):
     with pytest.raises(SubmissionProblems, match=r"zz-copy\.json: duplicate entry: model 'resnet50' in release 'v1' "
                                                   r"is already entered in .*resnet50\.json") as info:
         validate_files([good, copy], catalog)
-    assert len(info.value.problems) == 1
+    assert len(info.value.problems) == 2
+    assert info.value.problems[0] == (f"{copy}: file name: the submission of model 'resnet50' is stored as "
+                                      f"resnet50.json; rename the file")
 
 
 def test_same_model_in_two_releases_is_fine(good, catalog):

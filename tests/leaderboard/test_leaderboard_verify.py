@@ -77,8 +77,18 @@ def test_unknown_or_ambiguous_slug(root):
     with pytest.raises(UnknownNameError, match=r"no submission 'resnet5' in any release .*did you mean: resnet50"):
         verify_submission("resnet5", root, run=FakeEval(None))
     write_submission(root, make_submission("resnet50", TOP1, release="smoke"))
-    with pytest.raises(UnknownNameError, match=r"'resnet50' is in several releases \(smoke, v1\); pass --release"):
+    with pytest.raises(UnknownNameError, match=r"'resnet50' matches several submissions \(smoke/resnet50, v1/resnet50\); "
+                                                r"give the release or the slug"):
         verify_submission("resnet50", root, run=FakeEval(None))
+
+
+def test_a_submission_is_found_by_slug_model_id_or_display_name(root):
+    from imagenet_g.leaderboard.verify import find_submission
+
+    path = write_submission(root, make_submission("open_clip:ViT-B-32/openai", TOP1, name="CLIP ViT-B/32"))
+    assert path.stem.startswith("open_clip-vit-b-32-openai-")
+    for key in (path.stem, "open_clip:ViT-B-32/openai", "CLIP ViT-B/32", "clip vit-b/32"):
+        assert find_submission(key, root).path == path
 
 
 def test_cli_exits_2_with_one_line_naming_the_differences(run_cli, root, monkeypatch):
