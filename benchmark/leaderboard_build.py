@@ -107,7 +107,7 @@ def main(n: int) -> None:
             sub = synthetic_entry(i, rng)
             path = root / "submissions" / "v1" / f"{sub.slug}.json"
             path.write_text(submission_json(sub), encoding="utf-8")
-        catalog = ReleaseCatalog.discover(release_root=Path(tmp) / "no-builds")
+        catalog = ReleaseCatalog.discover(dataset_dir=Path(tmp) / "no-builds")
         catalog = ReleaseCatalog(known=catalog.known, spec_hashes={**catalog.spec_hashes, "v1": SPEC_HASH})
         out = build_leaderboard(root, catalog, plots=True)  # warms imports (numpy, pydantic, matplotlib)
         rows = len(out.board.published) + sum(len(r.entries) for r in out.board.releases.values())

@@ -20,7 +20,8 @@ from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 
-from imagenet_g.robustness import TESTBED_COLUMNS, TESTBED_TABLE
+from imagenet_g.benchmarks import TESTBED_COLUMNS
+from imagenet_g.robustness import TESTBED_TABLE
 
 
 @dataclass(frozen=True)

@@ -131,7 +131,7 @@ def check_submission(sub: Submission, path: Path, catalog: ReleaseCatalog, sourc
         problems.extend(_check_dataset(key, ds))
     if sub.release not in catalog.known:
         hint = close_matches(sub.release, catalog.known)
-        known = ", ".join(sorted(catalog.known)) or "none found (pass --releases-dir)"
+        known = ", ".join(sorted(catalog.known)) or "none found"
         problems.append(f"release: unknown release {sub.release!r}{hint}; known releases: {known}")
     problems.extend(_check_imagenet_g(sub, catalog))
     folder = path.parent
