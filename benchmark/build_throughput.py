@@ -64,7 +64,7 @@ def bare_calls(releases: Path, batch_size: int) -> float:
     started = time.perf_counter()
     release = load_release("bench", releases)
     generator = load_generator(release.spec.generator, resolve_model(release.spec.generator, release.folder), "cpu")
-    for shard in plan_shards(release.spec, release.folder):
+    for shard in plan_shards(release.spec):
         for start in range(0, len(shard.rows), batch_size):
             rows = shard.rows[start : start + batch_size]
             with torch_threads(THREADS):

@@ -94,9 +94,15 @@ def simple_templates() -> tuple[Template, ...]:
     return _templates("templates_openai_imagenet_simple.txt")
 
 
+def single_template() -> tuple[Template, ...]:
+    """One template for every image, 'a photo of a {}': the paper's single-template ablation."""
+    return (Template("a photo of a {}"),)
+
+
 TEMPLATE_SETS: dict[str, Callable[[], tuple[Template, ...]]] = {
     "openai_imagenet_80": templates,
     "openai_imagenet_simple": simple_templates,
+    "single_photo": single_template,
 }
 
 

@@ -33,33 +33,68 @@ def _quiet_libraries() -> None:
         logging.disable_progress_bar()
 
 
-@app.command("releases")
-def releases_command(specs_dir: Optional[Path] = SPECS_DIR, as_json: bool = JSON) -> None:
-    """List the release versions and what each one generates."""
-    from imagenet_g.release.spec import list_releases
+releases_app = typer.Typer(
+    help="List the releases (no subcommand), or compare two with `diff`.", invoke_without_command=True,
+    no_args_is_help=False,
+)
+app.add_typer(releases_app, name="releases")
 
-    releases = list_releases(specs_dir)
-    rows = [
-        {
-            "version": r.version,
-            "model": r.spec.generator.model,
-            "pipeline": r.spec.generator.pipeline,
-            "classes": len(r.spec.plan.class_indices()),
-            "images": {split: n * len(r.spec.plan.class_indices()) for split, n in r.spec.plan.splits.items()},
-            "spec_hash": r.spec_hash,
-            "locked": r.lock_path.exists(),
-        }
-        for r in releases
-    ]
-    if as_json:
-        _print_json(rows)
+
+def _hours(value: float | None) -> str:
+    return f"{value:,.0f}" if value is not None else "-"
+
+
+@releases_app.callback()
+def releases_command(ctx: typer.Context, specs_dir: Optional[Path] = SPECS_DIR, as_json: bool = JSON) -> None:
+    """List every release: generator, strategy, classes, splits, image counts, estimated A100-hours, lock."""
+    if ctx.invoked_subcommand is not None:
         return
-    table = Table("version", "model", "pipeline", "classes", "images", "spec hash", "locked")
-    for row in rows:
-        images = ", ".join(f"{s}: {n}" for s, n in row["images"].items())
-        table.add_row(row["version"], row["model"], row["pipeline"], str(row["classes"]), images,
-                      row["spec_hash"][:12], "yes" if row["locked"] else "no")
+    from imagenet_g.release.catalog import release_summaries
+
+    summaries = release_summaries(specs_dir)
+    if as_json:
+        _print_json([{**dataclasses.asdict(s), "total_images": s.total_images} for s in summaries])
+        return
+    table = Table("release", "generator", "strategy", "classes", "templates", "images", "A100-h (est.)", "locked")
+    for s in summaries:
+        images = ", ".join(f"{split} {n:,}" for split, n in s.images.items())
+        table.add_row(s.version, s.model, s.strategy, str(s.classes), s.templates or "-", images,
+                      _hours(s.a100_hours), "yes" if s.locked else "no")
     console.print(table)
+
+
+@releases_app.command("diff")
+def releases_diff_command(
+    a: str = typer.Argument(..., help="first release"),
+    b: str = typer.Argument(..., help="second release"),
+    dataset_dir: Optional[Path] = typer.Option(
+        None, "--dataset-dir", help="also compare the built releases in this folder (image counts, checksums)"
+    ),
+    specs_dir: Optional[Path] = SPECS_DIR,
+    as_json: bool = JSON,
+) -> None:
+    """What differs between two releases: spec keys, image counts, and (once both are built) shard checksums."""
+    from imagenet_g.release.catalog import diff_releases
+
+    diff = diff_releases(a, b, specs_dir, dataset_dir)
+    if as_json:
+        _print_json(dataclasses.asdict(diff))
+        return
+    table = Table("", a, b, title=f"{a} vs {b}")
+    for key, (left, right) in diff.spec.items():
+        table.add_row(key, str(left), str(right))
+    for split, (left, right) in diff.images.items():
+        if left != right:
+            table.add_row(f"images ({split})", str(left or "-"), str(right or "-"))
+    console.print(table if table.row_count else f"{a} and {b} have the same spec")
+    if diff.built is None:
+        if dataset_dir is not None:
+            console.print(f"not both built completely in {dataset_dir}: no image checksums compared")
+        return
+    for split, (left, right) in diff.built.items():
+        same = left is not None and right is not None and left.digest == right.digest
+        shown = " vs ".join(f"{x.rows:,} images, shards {x.digest[:12]}" if x else "not built" for x in (left, right))
+        console.print(f"{split}: {shown} ({'identical bytes' if same else 'different'})")
 
 
 @app.command("prompts")
@@ -139,6 +174,10 @@ def build_command(
         None, "--job-index", help="job array: this job's number, 0..N-1 (e.g. $SLURM_ARRAY_TASK_ID)"
     ),
     num_jobs: Optional[int] = typer.Option(None, "--num-jobs", help="job array: the number of jobs N"),
+    init_images: Optional[str] = typer.Option(
+        None, "--init-images", help="image-conditioned releases: folder holding the real images' split folders "
+        "(e.g. /data/imagenet with val/<wnid>/), or a Hub dataset id"
+    ),
     finalize: bool = typer.Option(
         False, "--finalize", help="after a job array: check every shard, then write the manifest and the card"
     ),
@@ -173,6 +212,7 @@ def build_command(
             executor=executor,
             progress=not as_json,
             fast_path=tuple(fast_path or ()),
+            init_images=init_images,
             share=Share(job_index, num_jobs) if job_index is not None else None,
         ),
         _executor(executor, address, workers, gpus_per_worker),

@@ -18,6 +18,15 @@ PROBE_CAP = 64  # beyond this a GPU is saturated at 512 px; larger batches only 
 BatchSize = int | Literal["auto"]
 
 
+def _probe_images(generator: LoadedGenerator, size: int) -> list | None:
+    """Grey init images for a probe of an image-conditioned pipeline (None for the others)."""
+    if generator.conditioning not in ("images", "labels+images"):
+        return None
+    from PIL import Image
+
+    return [Image.new("RGB", (generator.spec.width, generator.spec.height), (128, 128, 128))] * size
+
+
 def probe_batch_size(generator: LoadedGenerator, limit: int) -> int:
     """Double the batch from 1 while one full-size denoising step plus the VAE decode fit in device memory.
 
@@ -29,7 +38,7 @@ def probe_batch_size(generator: LoadedGenerator, limit: int) -> int:
     best, size = 1, 1
     while size <= min(limit, PROBE_CAP):
         try:
-            generate_batch(one_step, ["probe"] * size, list(range(size)))
+            generate_batch(one_step, ["probe"] * size, list(range(size)), _probe_images(generator, size), [0] * size)
         except torch.OutOfMemoryError:
             break
         finally:

@@ -22,7 +22,7 @@ from imagenet_g.release.manifest import (
     shard_problem,
     write_manifest,
 )
-from imagenet_g.release.shard_plan import ShardPlan, init_image_root, plan_shards
+from imagenet_g.release.shard_plan import ShardPlan, plan_shards
 from imagenet_g.release.schema import SPEC_HASH_KEY
 from imagenet_g.release.jobs import Share, finalize_if_complete, read_job_record, write_job_record
 from imagenet_g.release.shard import ShardTask
@@ -32,9 +32,9 @@ from imagenet_g.errors import ImagenetGError, OutputError, SpecError
 from imagenet_g.layout import DEFAULT_DATASET_DIR
 from imagenet_g.release.fastpath import check_fast_path
 from imagenet_g.release.pipeline import effective_dtype
-from imagenet_g.release.weights import model_lock, resolve_model
 from imagenet_g.progress import progress_bar
-from imagenet_g.release.lock import Lock, lock_differences, read_lock, write_lock
+from imagenet_g.release.lock import Lock
+from imagenet_g.release.lock_check import check_lock
 from imagenet_g.release.spec import ReleaseDefinition, load_release
 
 ENVIRONMENT_PACKAGES = ("torch", "diffusers", "transformers", "datasets", "pyarrow", "pillow", "numpy")
@@ -44,7 +44,8 @@ ENVIRONMENT_PACKAGES = ("torch", "diffusers", "transformers", "datasets", "pyarr
 class BuildRequest:
     """What to build and where. ``device=None`` picks cuda when available, else cpu.
 
-    ``batch_size="auto"`` probes the GPU (CPU: 4; a resumed build keeps its recorded size). ``fast_path``: names
+    ``init_images``: where the real images of an image-conditioned release are (a folder in the dataset's own
+    layout, or a Hub dataset id). ``batch_size="auto"`` probes the GPU (CPU: 4; a resumed build keeps its recorded size). ``fast_path``: names
     from ``imagenet_g.release.fastpath.OPTIONS``. ``share``: build only this job's part of a job array (no manifest.json;
     the last job to finish, or ``finalize_release``, writes it).
     """
@@ -61,6 +62,7 @@ class BuildRequest:
     progress: bool = True
     fast_path: tuple[str, ...] = ()
     share: Share | None = None
+    init_images: str | Path | None = None
 
 
 @dataclass(frozen=True)
@@ -115,21 +117,6 @@ def _check_manifest(version_dir: Path, release: ReleaseDefinition, manifest: Man
         )
 
 
-def _resolve_lock(release: ReleaseDefinition, current: Lock, allow_mismatch: bool) -> tuple[bool, tuple[str, ...]]:
-    """Write the lock on a version's first build, else compare; returns (written, differences allowed)."""
-    locked = read_lock(release.lock_path)
-    if locked is None:
-        write_lock(release.lock_path, current)
-        return True, ()
-    diffs = lock_differences(locked, current)
-    if diffs and not allow_mismatch:
-        raise SpecError(
-            f"{release.lock_path}: what this build would load differs from the lock ({'; '.join(diffs)}); "
-            "install the locked versions, or pass --allow-lock-mismatch to build anyway (recorded in the manifest)"
-        )
-    return False, tuple(diffs)
-
-
 def _start_manifest(
     existing: Manifest | None, release: ReleaseDefinition, lock: Lock, mismatch: tuple[str, ...], settings: BuildSettings,
     shards: list[ShardPlan], device: str,
@@ -149,7 +136,8 @@ def _start_manifest(
         if shard.split not in splits:
             rows = sum(len(s.rows) for s in shards if s.split == shard.split)
             splits[shard.split] = SplitRecord(num_rows=rows, num_shards=shard.num_shards)
-    return manifest.model_copy(update={"environment": environment(device, ENVIRONMENT_PACKAGES)}).with_splits(splits)
+    update = {"environment": environment(device, ENVIRONMENT_PACKAGES), "lock": lock.extended_by(manifest.lock)}
+    return manifest.model_copy(update=update).with_splits(splits)
 
 
 def _drop_bad_records(manifest: Manifest, version_dir: Path) -> Manifest:
@@ -173,9 +161,9 @@ def build_release(request: BuildRequest, executor: Executor | None = None) -> Bu
             "the batch size may also be auto"
         )
     release = load_release(request.version, request.specs_dir)
-    shards = plan_shards(release.spec, release.folder, request.splits)
+    shards = plan_shards(release.spec, request.splits)
     # the manifest sizes every split of the spec, so that a --split build is recorded as incomplete
-    every_split = plan_shards(release.spec, release.folder) if request.splits else shards
+    every_split = plan_shards(release.spec) if request.splits else shards
     if request.share is not None:
         request.share.check(len(shards))
     version_dir = Path(request.dataset_dir) / release.version
@@ -192,10 +180,9 @@ def build_release(request: BuildRequest, executor: Executor | None = None) -> Bu
     elif version_dir.exists():
         _check_foreign_shards(version_dir, release)
 
-    model = resolve_model(release.spec.generator, release.folder)
-    current = model_lock(model)
-    lock_written, mismatch = _resolve_lock(release, current, request.allow_lock_mismatch)
-    if existing is not None and existing.lock != current:
+    checked = check_lock(release, request.splits, request.init_images, request.allow_lock_mismatch)
+    model, current, lock_written, mismatch = checked.model, checked.lock, checked.written, checked.mismatch
+    if existing is not None and existing.lock.without_init_images() != current.without_init_images():
         raise OutputError(
             f"{version_dir} was started with other weights or library versions than this build would use; "
             f"use another --out or delete {version_dir}"
@@ -212,7 +199,7 @@ def build_release(request: BuildRequest, executor: Executor | None = None) -> Bu
         device=device,
         batch_size=batch_size or 1,
         threads=request.threads,
-        init_root=init_image_root(release.spec, release.folder),
+        init_images=checked.init_images,
         fast_path=fast_path,
     )
     if batch_size is None:

@@ -35,7 +35,7 @@ class Executor(Protocol):
 
 def load_task_generator(task: ShardTask, device: str | None = None) -> LoadedGenerator:
     """The task's pipeline on ``device`` (default: the task's), with the task's fast-path settings applied."""
-    generator = load_generator(task.spec.generator, task.model, device or task.device)
+    generator = load_generator(task.spec.generator, task.model, device or task.device, task.spec.conditioning.kind)
     return apply_fast_path(generator, task.fast_path)
 
 

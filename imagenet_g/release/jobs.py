@@ -108,7 +108,7 @@ class FinalizeReport:
 def merged_manifest(version_dir: Path, version: str, specs_dir: Path | None = None) -> tuple[Manifest, list[str], int]:
     """The manifest of everything recorded so far, the problems that keep it from completion, and the job count."""
     release = load_release(version, specs_dir)
-    planned = plan_shards(release.spec, release.folder)
+    planned = plan_shards(release.spec)
     base = read_manifest(version_dir)
     jobs = _job_records(version_dir)
     if base is None and not jobs:

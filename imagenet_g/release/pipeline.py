@@ -1,7 +1,9 @@
 """Load the diffusers pipeline a spec describes and sample one batch of images from it.
 
-The real model and the tiny one go through the same code: a diffusers ``AutoPipelineFor*`` pipeline,
-the spec's scheduler swapped in with ``from_config``, and one CPU ``torch.Generator`` per image.
+The real model and the tiny one go through the same code: the spec's diffusers pipeline class, the spec's
+scheduler swapped in with ``from_config``, and one CPU ``torch.Generator`` per image. When the spec turns the
+safety checker on, it is taken out of the pipeline and run beside it as a classifier: each image is kept and
+its flag recorded (the pipeline itself would blacken flagged images).
 """
 
 from __future__ import annotations
@@ -9,10 +11,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from imagenet_g.errors import SpecError, close_matches
+from imagenet_g.release.conditioning import check_conditioning, pipeline_class, pipeline_inputs
 from imagenet_g.release.spec import GeneratorSpec
 from imagenet_g.release.tiny import tiny_pipeline
 from imagenet_g.release.weights import ResolvedModel
@@ -29,17 +31,32 @@ class LoadedGenerator:
     spec: GeneratorSpec
     device: str
     dtype: str
+    conditioning: str = "labels"
+    safety: SafetyClassifier | None = None
+
+
+@dataclass(frozen=True)
+class SafetyClassifier:
+    """The model's own safety checker, run as a classifier beside the pipeline (the image is never replaced)."""
+
+    checker: Any
+    feature_extractor: Any
+
+    def flags(self, images: list[Image.Image]) -> list[bool]:
+        """True for each image the checker flags (any NSFW concept above its threshold)."""
+        import numpy as np
+
+        checker = self.checker
+        pixels = self.feature_extractor(images, return_tensors="pt").pixel_values
+        pixels = pixels.to(device=checker.device, dtype=checker.dtype)
+        # The checker zeroes flagged entries of `images` in place: hand it a throwaway array, keep the flags.
+        _, flagged = checker(images=np.zeros((len(images), 1, 1, 3)), clip_input=pixels)
+        return [bool(flag) for flag in flagged]
 
 
 def effective_dtype(spec: GeneratorSpec, device: str) -> str:
     """The spec's dtype applies on GPU; CPU runs float32 (half precision on CPU is slow and inexact)."""
     return "float32" if device == "cpu" else spec.dtype
-
-
-def _pipeline_classes() -> dict[str, Any]:
-    from diffusers import AutoPipelineForImage2Image, AutoPipelineForText2Image
-
-    return {"text-to-image": AutoPipelineForText2Image, "image-to-image": AutoPipelineForImage2Image}
 
 
 def _swap_scheduler(pipeline: Any, spec: GeneratorSpec) -> None:
@@ -58,14 +75,29 @@ def _swap_scheduler(pipeline: Any, spec: GeneratorSpec) -> None:
         raise SpecError(f"generator.scheduler.config: {exc}") from None
 
 
-def load_generator(spec: GeneratorSpec, model: ResolvedModel, device: str) -> LoadedGenerator:
+def _take_safety_checker(pipeline: Any, spec: GeneratorSpec) -> SafetyClassifier | None:
+    checker = getattr(pipeline, "safety_checker", None)
+    features = getattr(pipeline, "feature_extractor", None)
+    if not spec.safety_checker:
+        return None
+    if checker is None or features is None:
+        raise SpecError(
+            f"generator.safety_checker: {spec.model} ({spec.pipeline}) ships no safety checker",
+            fix="set safety_checker to false",
+        )
+    pipeline.safety_checker = None  # the pipeline would blacken flagged images; we record the flag instead
+    return SafetyClassifier(checker, features)
+
+
+def load_generator(spec: GeneratorSpec, model: ResolvedModel, device: str, conditioning: str = "labels") -> LoadedGenerator:
     """Load the pipeline the spec describes onto ``device`` (safety checker off unless the spec turns it on)."""
     import torch
 
     dtype = effective_dtype(spec, device)
-    pipeline_class = _pipeline_classes()[spec.pipeline]
+    cls = pipeline_class(spec.pipeline)
+    check_conditioning(cls, conditioning)
     if model.path is None:
-        pipeline = pipeline_class.from_pipe(tiny_pipeline())
+        pipeline = tiny_pipeline(model.model, cls, spec.safety_checker)
         if dtype != "float32":  # built in float32; cast only for half precision on GPU
             pipeline = pipeline.to(dtype=getattr(torch, dtype))
     else:
@@ -74,11 +106,12 @@ def load_generator(spec: GeneratorSpec, model: ResolvedModel, device: str) -> Lo
             extra["requires_safety_checker"] = False
         if model.variant:
             extra["variant"] = model.variant
-        pipeline = pipeline_class.from_pretrained(model.path, dtype=getattr(torch, dtype), **extra)
+        pipeline = cls.from_pretrained(model.path, dtype=getattr(torch, dtype), **extra)
     _swap_scheduler(pipeline, spec)
+    safety = _take_safety_checker(pipeline, spec)
     pipeline = pipeline.to(device)
     pipeline.set_progress_bar_config(disable=True)
-    return LoadedGenerator(pipeline=pipeline, spec=spec, device=device, dtype=dtype)
+    return LoadedGenerator(pipeline, spec, device, dtype, conditioning, safety)
 
 
 @contextmanager
@@ -95,35 +128,35 @@ def torch_threads(count: int) -> Iterator[None]:
         torch.set_num_threads(before)
 
 
-def load_init_image(path: Path, width: int, height: int) -> Image.Image:
-    """An image-to-image input: RGB, resized to the output size with bicubic resampling."""
-    from PIL import Image
-
-    with Image.open(path) as image:
-        return image.convert("RGB").resize((width, height), Image.Resampling.BICUBIC)
-
-
 def generate_batch(
-    generator: LoadedGenerator, prompts: list[str], seeds: list[int], init_images: list[Path] | None = None
+    generator: LoadedGenerator,
+    prompts: list[str | None],
+    seeds: list[int],
+    init_images: list[Image.Image] | None = None,
+    class_indices: list[int] | None = None,
 ) -> list[Image.Image]:
-    """Generate one image per prompt, each from its own seeded CPU ``torch.Generator``."""
-    import torch
+    """Generate one image per seed, each from its own seeded CPU ``torch.Generator``.
 
+    ``prompts`` (labels), ``init_images`` (images) and ``class_indices`` (class) give each image's conditioning,
+    as the generator's conditioning kind uses them.
+    """
     spec = generator.spec
-    kwargs: dict[str, Any] = {
-        "prompt": prompts,
-        "num_inference_steps": spec.steps,
-        "guidance_scale": spec.guidance,
-        "generator": [torch.Generator("cpu").manual_seed(seed) for seed in seeds],
-        "output_type": "pil",
-    }
-    if spec.negative_prompt:
-        kwargs["negative_prompt"] = [spec.negative_prompt] * len(prompts)
-    if spec.pipeline == "image-to-image":
-        if init_images is None or len(init_images) != len(prompts):
-            raise ValueError("image-to-image needs one init image per prompt")
-        kwargs["image"] = [load_init_image(p, spec.width, spec.height) for p in init_images]
-        kwargs["strength"] = spec.strength
-    else:
-        kwargs["width"], kwargs["height"] = spec.width, spec.height
-    return list(generator.pipeline(**kwargs).images)
+    if generator.conditioning in ("images", "labels+images") and (init_images is None or len(init_images) != len(seeds)):
+        raise ValueError(f"conditioning {generator.conditioning} needs one init image per seed")
+    kwargs = pipeline_inputs(
+        generator.pipeline, spec, generator.conditioning, seeds, prompts, class_indices or [], init_images
+    )
+    images = list(generator.pipeline(**kwargs).images)
+    sizes = {image.size for image in images}
+    if sizes != {(spec.width, spec.height)}:
+        raise SpecError(
+            f"generator.width/height: {spec.pipeline} made {' and '.join(f'{w}x{h}' for w, h in sorted(sizes))} images, "
+            f"not {spec.width}x{spec.height}",
+            fix="set width and height to the size the model generates",
+        )
+    return images
+
+
+def safety_flags(generator: LoadedGenerator, images: list[Image.Image]) -> list[bool] | None:
+    """The safety checker's flag for each image, or None when the spec does not run it."""
+    return generator.safety.flags(images) if generator.safety is not None else None

@@ -30,8 +30,8 @@ class PromptRow:
     wnid: str
     class_name: str
     image_index: int
-    template_id: int
-    prompt: str
+    template_id: int | None  # None when the conditioning uses no prompt (images, class)
+    prompt: str | None
     seed: int
 
 
@@ -46,8 +46,9 @@ def template_id_for(class_position: int, images_per_class: int, image_index: int
     return (class_position * images_per_class + image_index) % num_templates
 
 
-def plan_split(plan: PlanSpec, split: str) -> tuple[PromptRow, ...]:
-    """Every planned image of one split, in release order."""
+def plan_split(plan: PlanSpec, split: str, prompts: bool = True) -> tuple[PromptRow, ...]:
+    """Every planned image of one split, in release order (without templates and prompts when ``prompts`` is
+    false: conditioning on images or class indices alone)."""
     if split not in plan.splits:
         raise SpecError(f"unknown split {split!r}; the spec defines: {', '.join(plan.splits)}")
     per_class = plan.splits[split]
@@ -64,8 +65,8 @@ def plan_split(plan: PlanSpec, split: str) -> tuple[PromptRow, ...]:
                     wnid=ids[index],
                     class_name=names[index],
                     image_index=image_index,
-                    template_id=template_id,
-                    prompt=templates[template_id](names[index]),
+                    template_id=template_id if prompts else None,
+                    prompt=templates[template_id](names[index]) if prompts else None,
                     seed=seed_for(plan.base_seed, split, index, image_index),
                 )
             )
@@ -75,7 +76,7 @@ def plan_split(plan: PlanSpec, split: str) -> tuple[PromptRow, ...]:
 def plan_prompts(spec: ReleaseSpec, splits: tuple[str, ...] | None = None) -> dict[str, tuple[PromptRow, ...]]:
     """The full prompt plan of a release: split -> rows. Seeds are checked unique across the release."""
     chosen = splits if splits is not None else tuple(spec.plan.splits)
-    plan = {split: plan_split(spec.plan, split) for split in chosen}
+    plan = {split: plan_split(spec.plan, split, spec.conditioning.uses_prompts) for split in chosen}
     seeds = [row.seed for rows in plan.values() for row in rows]
     if len(set(seeds)) != len(seeds):  # 63-bit hashes: practically impossible, but uniqueness is promised
         raise SpecError("plan.base_seed: gives a repeated image seed; choose another base_seed")

@@ -36,7 +36,9 @@ def release_features() -> datasets.Features:
             "width": Value("int32"),
             "height": Value("int32"),
             "strength": Value("float64"),
-            "init_image": Value("string"),
+            "init_image": Value("string"),  # id of the real image it started from (images, labels+images)
+            "init_image_sha256": Value("string"),
+            "nsfw": Value("bool"),  # the safety checker's flag; null when the release does not run it
             "spec_hash": Value("string"),
         }
     )

@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING
 
 from imagenet_g.release.shard_plan import ShardPlan
 from imagenet_g.release.schema import shard_schema
-from imagenet_g.release.pipeline import LoadedGenerator, generate_batch, torch_threads
+from imagenet_g.release.init_images import InitImage, InitSource, choose, open_init_images, read_init_image
+from imagenet_g.release.pipeline import LoadedGenerator, generate_batch, safety_flags, torch_threads
 from imagenet_g.release.weights import ResolvedModel
 from imagenet_g.release.spec import OutputSpec, ReleaseSpec
 
@@ -34,7 +35,7 @@ class ShardTask:
     device: str
     batch_size: int
     threads: int = 1
-    init_root: Path | None = None
+    init_images: str | None = None  # where the init images are (folder or dataset id), for image conditioning
     fast_path: tuple[str, ...] = ()
 
 
@@ -51,6 +52,17 @@ def encode_image(image: Image.Image, output: OutputSpec) -> tuple[bytes, str]:
 def encode_images(images: list[Image.Image], output: OutputSpec) -> list[tuple[bytes, str, int, int]]:
     """``encode_image`` of each image, with its width and height."""
     return [(*encode_image(image, output), image.width, image.height) for image in images]
+
+
+def _decode(data: bytes) -> Image.Image:
+    from PIL import Image
+
+    with Image.open(io.BytesIO(data)) as image:
+        return image.convert("RGB")
+
+
+def _init_images(source: InitSource | None, spec: ReleaseSpec, rows: tuple) -> list[InitImage] | None:
+    return [read_init_image(source, choose(source, spec, row)) for row in rows] if source is not None else None
 
 
 def generate_shard(
@@ -70,7 +82,9 @@ def generate_shard(
     gen = task.spec.generator
     columns: dict[str, list] = {name: [] for name in shard_schema(task.spec_hash).names}
 
-    def add_rows(rows: tuple, inits: tuple[str, ...] | None, encoded: Future) -> None:
+    source = open_init_images(task.spec, task.init_images)
+
+    def add_rows(rows: tuple, inits: list[InitImage] | None, flags: list[bool] | None, encoded: Future) -> None:
         for offset, (row, (data, suffix, width, height)) in enumerate(zip(rows, encoded.result())):
             values = {
                 "image": {"bytes": data, "path": f"{row.split}/{row.wnid}/{row.image_index:05d}.{suffix}"},
@@ -87,7 +101,9 @@ def generate_shard(
                 "width": width,
                 "height": height,
                 "strength": gen.strength,
-                "init_image": inits[offset] if inits else None,
+                "init_image": inits[offset].id if inits else None,
+                "init_image_sha256": inits[offset].sha256 if inits else None,
+                "nsfw": flags[offset] if flags is not None else None,
                 "spec_hash": task.spec_hash,
             }
             for name, value in values.items():
@@ -99,11 +115,14 @@ def generate_shard(
         previous = None
         for start in range(0, len(shard.rows), task.batch_size):
             rows = shard.rows[start : start + task.batch_size]
-            inits = shard.init_images[start : start + task.batch_size] if shard.init_images else None
-            init_paths = [task.init_root / p for p in inits] if inits and task.init_root else None
+            inits = _init_images(source, task.spec, rows)
             with torch_threads(task.threads):
-                images = generate_batch(generator, [r.prompt for r in rows], [r.seed for r in rows], init_paths)
-            current = (rows, inits, encoder.submit(encode_images, images, task.spec.output))
+                images = generate_batch(
+                    generator, [r.prompt for r in rows], [r.seed for r in rows],
+                    [_decode(i.data) for i in inits] if inits else None, [r.class_index for r in rows],
+                )
+                flags = safety_flags(generator, images)
+            current = (rows, inits, flags, encoder.submit(encode_images, images, task.spec.output))
             if previous is not None:
                 add_rows(*previous)
             previous = current

@@ -36,6 +36,10 @@ class SchedulerSpec(StrictModel):
     config: dict[str, bool | int | float | str] = Field(default_factory=dict, description="overrides of its config")
 
 
+CONDITIONING = ("labels", "images", "labels+images", "class")
+_PIPELINE_CLASS = r"^[A-Z][A-Za-z0-9]*Pipeline$"
+
+
 class GeneratorSpec(StrictModel):
     """Which diffusion pipeline to run and how to sample from it."""
 
@@ -45,7 +49,10 @@ class GeneratorSpec(StrictModel):
     model: str = Field(min_length=1)
     revision: str | None = Field(default=None, description="Hub branch, tag or commit (hub only)")
     variant: str | None = Field(default=None, description="weight variant to download, e.g. fp16 (hub only)")
-    pipeline: Literal["text-to-image", "image-to-image"] = "text-to-image"
+    pipeline: str = Field(
+        pattern=_PIPELINE_CLASS,
+        description="diffusers pipeline class, e.g. StableDiffusionPipeline, StableDiffusionXLPipeline, DiTPipeline",
+    )
     scheduler: SchedulerSpec
     steps: int = Field(ge=1, le=1000)
     guidance: float = Field(ge=0.0, le=50.0)
@@ -55,10 +62,12 @@ class GeneratorSpec(StrictModel):
         default="float16", description="dtype on GPU; CPU always runs float32"
     )
     negative_prompt: str | None = None
-    safety_checker: bool = False
-    strength: float | None = Field(default=None, gt=0.0, le=1.0, description="image-to-image only")
-    init_images: str | None = Field(
-        default=None, description="image-to-image only: folder of <wnid>/ image folders, relative to the spec"
+    safety_checker: bool = Field(
+        default=False,
+        description="run the model's safety checker as a classifier: each row records nsfw; the image is kept",
+    )
+    strength: float | None = Field(
+        default=None, gt=0.0, le=1.0, description="labels+images only: how far the init image is noised (1 = fully)"
     )
 
     @field_validator("width", "height")
@@ -70,14 +79,47 @@ class GeneratorSpec(StrictModel):
         return value
 
     @model_validator(mode="after")
-    def _pipeline_inputs(self) -> GeneratorSpec:
-        image_to_image = self.pipeline == "image-to-image"
-        if image_to_image and (self.init_images is None or self.strength is None):
-            raise ValueError("pipeline image-to-image needs both init_images and strength")
-        if not image_to_image and (self.init_images is not None or self.strength is not None):
-            raise ValueError("init_images and strength apply only to pipeline image-to-image")
+    def _hub_only(self) -> GeneratorSpec:
         if self.source != "hub" and (self.revision is not None or self.variant is not None):
             raise ValueError("revision and variant apply only to source hub")
+        return self
+
+
+class InitImagesSpec(StrictModel):
+    """Which real images condition the generation; where they are on disk is given at build time."""
+
+    dataset: Literal["imagenet-1k"] = Field(
+        default="imagenet-1k", description="the real images' dataset, in its publisher's layout"
+    )
+    splits: dict[str, str] = Field(
+        min_length=1, description="release split -> the dataset's split its init images come from (e.g. test: val)"
+    )
+
+
+class ConditioningSpec(StrictModel):
+    """What each image is generated from (the paper's generation strategies)."""
+
+    kind: Literal["labels", "images", "labels+images", "class"] = Field(
+        default="labels",
+        description="labels: a class prompt; images: a real image (image variations); labels+images: a real image "
+        "and the class prompt (image-to-image); class: the class index (a class-conditional model)",
+    )
+    init_images: InitImagesSpec | None = Field(default=None, description="images and labels+images only")
+
+    @property
+    def uses_images(self) -> bool:
+        return self.kind in ("images", "labels+images")
+
+    @property
+    def uses_prompts(self) -> bool:
+        return self.kind in ("labels", "labels+images")
+
+    @model_validator(mode="after")
+    def _images_when_needed(self) -> ConditioningSpec:
+        if self.uses_images and self.init_images is None:
+            raise ValueError(f"kind {self.kind} needs init_images (dataset and splits)")
+        if not self.uses_images and self.init_images is not None:
+            raise ValueError(f"init_images apply only to kinds images and labels+images, not {self.kind}")
         return self
 
 
@@ -139,8 +181,21 @@ class ReleaseSpec(StrictModel):
 
     description: str = ""
     generator: GeneratorSpec
+    conditioning: ConditioningSpec = Field(default_factory=ConditioningSpec)
     plan: PlanSpec
     output: OutputSpec
+
+    @model_validator(mode="after")
+    def _consistent(self) -> ReleaseSpec:
+        if (self.conditioning.kind == "labels+images") != (self.generator.strength is not None):
+            raise ValueError("generator.strength is required by, and applies only to, conditioning kind labels+images")
+        images = self.conditioning.init_images
+        if images is not None and set(images.splits) != set(self.plan.splits):
+            raise ValueError(
+                f"conditioning.init_images.splits must name a source split for each plan split "
+                f"({', '.join(self.plan.splits)}); it names {', '.join(images.splits)}"
+            )
+        return self
 
     def content_hash(self) -> str:
         """sha256 of the canonical JSON of the validated spec (defaults filled in, keys sorted)."""

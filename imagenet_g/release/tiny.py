@@ -1,126 +1,129 @@
-"""The tiny offline generator: a real diffusers Stable Diffusion pipeline with small random weights.
+"""The tiny offline generators: real diffusers pipelines with small random weights, built in code.
 
-Built in code with a fixed seed (nothing downloaded), so the ``smoke`` release and the tests run the same
-pipeline code path as the real model, offline, and its weights are the same on every run (the smoke lock
-checks their hashes).
+Nothing is downloaded and the weights are the same on every run (fixed-seed init; the smoke lock checks
+their hashes), so the ``smoke`` release and the tests run the same pipeline code as the real models, offline.
+Each tiny model is a set of component builders; the spec's pipeline class takes the components it needs,
+so one tiny Stable Diffusion serves text-to-image, image-to-image and image variations alike.
 """
 
 from __future__ import annotations
 
 import hashlib
+import inspect
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-TINY_MODEL = "tiny-random-sd"
-_TINY_SEED = 0  # fixed init: the tiny generator's weights are the same on every run (the smoke lock checks it)
+from imagenet_g.errors import SpecError, unknown
+from imagenet_g.release.conditioning import pipeline_class
+from imagenet_g.release import tiny_parts as parts
+
+_SD = {
+    "unet": parts.sd_unet,
+    "vae": parts.sd_vae,
+    "text_encoder": parts.clip_text_encoder,
+    "tokenizer": parts.clip_tokenizer,
+    "scheduler": parts.pndm_scheduler,
+    "safety_checker": parts.safety_checker,
+    "feature_extractor": parts.clip_feature_extractor,
+    "image_encoder": parts.clip_image_encoder,
+}
+TINY_MODELS: dict[str, dict[str, Callable[[], Any]]] = {
+    "tiny-random-sd": _SD,
+    "tiny-random-sdxl": {
+        "unet": parts.sdxl_unet,
+        "vae": parts.sd_vae,
+        "text_encoder": parts.clip_text_encoder,
+        "tokenizer": parts.clip_tokenizer,
+        "text_encoder_2": parts.clip_text_encoder_with_projection,
+        "tokenizer_2": parts.clip_tokenizer,
+        "scheduler": parts.euler_scheduler,
+    },
+    "tiny-random-sd3": {
+        "transformer": parts.sd3_transformer,
+        "vae": parts.flow_vae,
+        "text_encoder": parts.clip_text_encoder_with_projection,
+        "tokenizer": parts.clip_tokenizer,
+        "text_encoder_2": parts.clip_text_encoder_with_projection,
+        "tokenizer_2": parts.clip_tokenizer,
+        "text_encoder_3": parts.t5_encoder,
+        "tokenizer_3": parts.t5_tokenizer,
+        "scheduler": parts.flow_match_scheduler,
+    },
+    "tiny-random-flux": {
+        "transformer": parts.flux_transformer,
+        "vae": parts.flow_vae,
+        "text_encoder": parts.clip_text_encoder,
+        "tokenizer": parts.clip_tokenizer,
+        "text_encoder_2": parts.t5_encoder,
+        "tokenizer_2": parts.t5_tokenizer,
+        "scheduler": parts.flow_match_scheduler,
+    },
+    "tiny-random-dit": {"transformer": parts.dit_transformer, "vae": parts.sd_vae, "scheduler": parts.ddim_scheduler},
+}
+SAFETY_COMPONENTS = ("safety_checker", "feature_extractor")  # what running the safety checker adds
+OPTIONAL_EXTRAS = (*SAFETY_COMPONENTS, "image_encoder")
 
 
-def tiny_tokenizer() -> Any:
-    """A CLIP tokenizer over a byte-level vocabulary with no merges (built in code, nothing downloaded)."""
-    from tokenizers.pre_tokenizers import ByteLevel
-    from transformers import CLIPTokenizer
-
-    # Byte-level vocab with no merges: every character is a token, with and without CLIP's '</w>' suffix.
-    chars = sorted(ByteLevel.alphabet())
-    tokens = chars + [c + "</w>" for c in chars] + ["<|startoftext|>", "<|endoftext|>"]
-    return CLIPTokenizer(vocab={t: i for i, t in enumerate(tokens)}, merges=[], model_max_length=77)
+def check_tiny_model(name: str) -> None:
+    """Raise when ``name`` is not a tiny model."""
+    if name not in TINY_MODELS:
+        raise unknown("tiny model", name, TINY_MODELS)
 
 
-def tiny_components() -> dict[str, Any]:
-    """Components of a tiny random-weight Stable Diffusion pipeline (fixed-seed init, nothing downloaded).
-
-    Shapes follow diffusers' own pipeline tests (two-block UNet and VAE, 32-wide CLIP text encoder).
-    """
-    import torch
-    from diffusers import AutoencoderKL, PNDMScheduler, UNet2DConditionModel
-    from transformers import CLIPTextConfig, CLIPTextModel
-
-    tokenizer = tiny_tokenizer()
-    torch.manual_seed(_TINY_SEED)
-    unet = UNet2DConditionModel(
-        block_out_channels=(8, 16),
-        layers_per_block=1,
-        sample_size=32,
-        in_channels=4,
-        out_channels=4,
-        down_block_types=("DownBlock2D", "CrossAttnDownBlock2D"),
-        up_block_types=("CrossAttnUpBlock2D", "UpBlock2D"),
-        cross_attention_dim=32,
-        norm_num_groups=4,
-        attention_head_dim=4,
-    )
-    torch.manual_seed(_TINY_SEED)
-    vae = AutoencoderKL(
-        block_out_channels=(8, 16),
-        in_channels=3,
-        out_channels=3,
-        down_block_types=("DownEncoderBlock2D", "DownEncoderBlock2D"),
-        up_block_types=("UpDecoderBlock2D", "UpDecoderBlock2D"),
-        latent_channels=4,
-        norm_num_groups=4,
-        sample_size=64,
-    )
-    torch.manual_seed(_TINY_SEED)
-    eos = tokenizer.convert_tokens_to_ids("<|endoftext|>")
-    text_encoder = CLIPTextModel(
-        CLIPTextConfig(
-            bos_token_id=tokenizer.convert_tokens_to_ids("<|startoftext|>"),
-            eos_token_id=eos,
-            pad_token_id=eos,
-            hidden_size=32,
-            intermediate_size=64,
-            num_attention_heads=4,
-            num_hidden_layers=2,
-            vocab_size=len(tokenizer),
-            max_position_embeddings=77,
-            projection_dim=32,
+def pipeline_components(name: str, pipeline_class: type, safety_checker: bool) -> tuple[str, ...]:
+    """The components of tiny model ``name`` that ``pipeline_class`` loads: those it expects, except the optional
+    extras (safety checker, its feature extractor, an IP-adapter image encoder) unless it requires them or the
+    safety checker runs."""
+    check_tiny_model(name)
+    expected, _ = pipeline_class._get_signature_keys(pipeline_class)
+    optional = set(getattr(pipeline_class, "_optional_components", ()))
+    lacking = sorted(c for c in expected if c not in optional and c not in TINY_MODELS[name])
+    if lacking:
+        raise SpecError(
+            f"generator.model: tiny model {name} has no {', '.join(lacking)}, which {pipeline_class.__name__} needs",
+            fix=f"choose a tiny model made for it: {', '.join(TINY_MODELS)}",
         )
-    )
-    # Stable Diffusion v1.5's own scheduler config (scheduler/scheduler_config.json on the Hub).
-    scheduler = PNDMScheduler(
-        beta_start=0.00085,
-        beta_end=0.012,
-        beta_schedule="scaled_linear",
-        num_train_timesteps=1000,
-        set_alpha_to_one=False,
-        skip_prk_steps=True,
-        steps_offset=1,
-    )
-    return {
-        "unet": unet.eval(),
-        "vae": vae.eval(),
-        "text_encoder": text_encoder.eval(),
-        "tokenizer": tokenizer,
-        "scheduler": scheduler,
-        "safety_checker": None,
-        "feature_extractor": None,
-        "image_encoder": None,
-    }
+    extras = optional & set(OPTIONAL_EXTRAS) - (set(SAFETY_COMPONENTS) if safety_checker else set())
+    return tuple(c for c in sorted(expected) if c in TINY_MODELS[name] and c not in extras)
 
 
-def tiny_pipeline() -> Any:
-    """The tiny text-to-image pipeline: a real ``StableDiffusionPipeline`` with random weights."""
-    from diffusers import StableDiffusionPipeline
-
-    return StableDiffusionPipeline(**tiny_components(), requires_safety_checker=False)
+def tiny_components(name: str, components: tuple[str, ...]) -> dict[str, Any]:
+    """The named components of tiny model ``name``, built in code."""
+    return {component: TINY_MODELS[name][component]() for component in components}
 
 
-def save_tiny_pipeline(path: Path) -> Path:
-    """Save the tiny pipeline as a diffusers folder (usable as ``source: local``)."""
-    tiny_pipeline().save_pretrained(path, safe_serialization=True)
+def tiny_pipeline(name: str, pipeline_class: type, safety_checker: bool = False) -> Any:
+    """Tiny model ``name`` as an instance of ``pipeline_class`` (optional components it does not use are None)."""
+    expected, _ = pipeline_class._get_signature_keys(pipeline_class)
+    built = tiny_components(name, pipeline_components(name, pipeline_class, safety_checker))
+    kwargs: dict[str, Any] = {c: built.get(c) for c in expected}
+    if "requires_safety_checker" in inspect.signature(pipeline_class.__init__).parameters:
+        kwargs["requires_safety_checker"] = False  # no warning: the checker runs as a classifier, or not at all
+    return pipeline_class(**kwargs)
+
+
+def save_tiny_pipeline(path: Path, name: str = "tiny-random-sd", pipeline: str = "StableDiffusionPipeline") -> Path:
+    """Save a tiny pipeline as a diffusers folder (usable as ``source: local``, or as a Hub cache snapshot)."""
+    tiny_pipeline(name, pipeline_class(pipeline)).save_pretrained(path, safe_serialization=True)
     return path
 
 
-def tiny_hashes() -> dict[str, str]:
-    """The lock's file hashes of the tiny generator: one per component."""
-    components = tiny_components()
-    hashes = {}
-    for name in ("unet", "vae", "text_encoder"):
-        digest = hashlib.sha256()
-        for key, tensor in sorted(components[name].state_dict().items()):
+def _component_hash(component: Any) -> str:
+    digest = hashlib.sha256()
+    if hasattr(component, "state_dict"):
+        for key, tensor in sorted(component.state_dict().items()):
             digest.update(f"{key}:{tensor.dtype}:{tuple(tensor.shape)}".encode())
             digest.update(tensor.detach().cpu().contiguous().numpy().tobytes())
-        hashes[name] = digest.hexdigest()
-    vocab = components["tokenizer"].get_vocab()
-    hashes["tokenizer"] = hashlib.sha256(repr(sorted(vocab.items())).encode()).hexdigest()
-    return hashes
+    elif hasattr(component, "get_vocab"):
+        digest.update(repr(sorted(component.get_vocab().items())).encode())
+    else:  # an image processor: its configuration is all it is
+        digest.update(component.to_json_string().encode())
+    return digest.hexdigest()
+
+
+def tiny_hashes(name: str, pipeline_class: type, safety_checker: bool = False) -> dict[str, str]:
+    """The lock's file hashes of a tiny model as ``pipeline_class`` loads it: one per component but the scheduler
+    (whose config the spec's scheduler replaces)."""
+    wanted = tuple(c for c in pipeline_components(name, pipeline_class, safety_checker) if c != "scheduler")
+    return {c: _component_hash(v) for c, v in tiny_components(name, wanted).items()}

@@ -8,7 +8,30 @@ from pathlib import Path
 from imagenet_g.errors import ReleaseIntegrityError
 from imagenet_g.layout import CARD_FILE, MANIFEST_FILE
 from imagenet_g.release.card import card_configs
-from imagenet_g.release.manifest import read_manifest, shard_problem
+from imagenet_g.release.init_images import init_digest
+from imagenet_g.release.manifest import Manifest, read_manifest, shard_problem
+
+
+def init_image_problems(version_dir: Path, manifest: Manifest) -> list[str]:
+    """The classes whose rows' init images (ids and sha256) do not match the digests the lock recorded."""
+    import pyarrow.parquet as pq
+
+    locked = manifest.lock.init_images
+    if locked is None:
+        return []
+    problems = []
+    for name, split in manifest.splits.items():
+        per_class: dict[str, list[tuple[str, str]]] = {}
+        for record in split.shards:
+            table = pq.read_table(version_dir / record.file, columns=["wnid", "init_image", "init_image_sha256"])
+            for wnid, image_id, sha in zip(*(table.column(c).to_pylist() for c in table.column_names)):
+                per_class.setdefault(wnid, []).append((image_id, sha))
+        expected = locked.digests.get(name, {})
+        bad = sorted(w for w, images in per_class.items() if init_digest(images) != expected.get(w))
+        problems += [f"{name}: init images of class {w} differ from the lock" for w in bad[:3]]
+        if len(bad) > 3:
+            problems.append(f"{name}: and {len(bad) - 3} more classes")
+    return problems
 
 
 @dataclass(frozen=True)
@@ -45,6 +68,8 @@ def verify_release(dataset_dir: Path, version: str, expected_spec_hash: str | No
     known = {r.file for r in records}
     stray = [p.name for p in sorted(version_dir.glob("*.parquet")) if p.name not in known]
     problems += [f"{name} is not in the manifest" for name in stray]
+    if not problems:
+        problems += init_image_problems(version_dir, manifest)
     if not problems and version not in card_configs(dataset_dir):
         problems.append(f"{dataset_dir / CARD_FILE} does not list config {version}")
     if problems:

@@ -9,9 +9,10 @@ from pathlib import Path
 from imagenet_g.environment import package_versions
 from imagenet_g.errors import ImagenetGError, SpecError
 from imagenet_g.files import sha256_file
+from imagenet_g.release.conditioning import pipeline_class
 from imagenet_g.release.lock import Lock
 from imagenet_g.release.spec import GeneratorSpec
-from imagenet_g.release.tiny import TINY_MODEL, tiny_hashes
+from imagenet_g.release.tiny import check_tiny_model, tiny_hashes
 
 WEIGHT_SUFFIXES = (".safetensors", ".bin", ".ckpt", ".pt", ".pth", ".msgpack", ".onnx")
 SAFETY_COMPONENTS = ("safety_checker",)  # not loaded when the spec turns the safety checker off
@@ -29,6 +30,8 @@ class ResolvedModel:
     path: Path | None
     variant: str | None = None
     skipped: tuple[str, ...] = ()  # components not loaded (the safety checker when it is off)
+    pipeline: str = "StableDiffusionPipeline"  # the diffusers class that loads it
+    safety_checker: bool = False
 
 
 def _weight_variant(name: str) -> str | None:
@@ -59,35 +62,52 @@ def loaded_files(folder: Path, variant: str | None, skipped: tuple[str, ...] = (
     return files
 
 
-def resolve_model(spec: GeneratorSpec, spec_dir: Path) -> ResolvedModel:
-    """Find the weights the spec names: download (or find in the cache) a Hub snapshot, or a local folder."""
+def _hub_error(spec: GeneratorSpec, revision: str | None, locked: bool, exc: Exception) -> ImagenetGError:
+    detail = f"{type(exc).__name__}: {str(exc).splitlines()[0]}" if str(exc) else type(exc).__name__
+    if locked:
+        return SpecError(
+            f"cannot fetch {spec.model} at its locked commit {revision} ({detail})",
+            fix="check the network and `hf auth login`; if the commit was deleted from the Hub, the release can no "
+            "longer be rebuilt as locked: delete its spec.lock to lock the spec's revision anew, as a new version",
+        )
+    return ImagenetGError(
+        f"cannot fetch {spec.model}@{revision or 'main'} from the Hub ({detail})",
+        fix="check the id and revision, the network, HF_HUB_OFFLINE and `hf auth login`",
+    )
+
+
+def resolve_model(spec: GeneratorSpec, spec_dir: Path, locked_commit: str | None = None) -> ResolvedModel:
+    """Find the weights the spec names: a Hub snapshot (downloaded or cached), a local folder, or a tiny model.
+
+    ``locked_commit`` (from a committed lock) is loaded instead of the spec's revision, so that new commits on the
+    spec's branch never change what a locked release loads.
+    """
+    pipeline_class(spec.pipeline)  # an unknown class fails before anything is downloaded
+    common = {"pipeline": spec.pipeline, "safety_checker": spec.safety_checker}
     if spec.source == "tiny":
-        if spec.model != TINY_MODEL:
-            raise SpecError(f"generator.model: source tiny provides only {TINY_MODEL!r} (got {spec.model!r})")
-        return ResolvedModel(spec.source, spec.model, None, None, None)
+        try:
+            check_tiny_model(spec.model)
+        except ImagenetGError as exc:
+            raise SpecError(f"generator.model: {exc.problem}", fix=exc.fix) from None
+        return ResolvedModel(spec.source, spec.model, None, None, None, **common)
     skipped = () if spec.safety_checker else SAFETY_COMPONENTS
     if spec.source == "local":
         path = (spec_dir / spec.model).resolve()
         if not (path / "model_index.json").is_file():
             raise SpecError(f"generator.model: no diffusers pipeline folder at {path} (model_index.json missing)")
-        return ResolvedModel(spec.source, spec.model, None, None, path, skipped=skipped)
+        return ResolvedModel(spec.source, spec.model, None, None, path, skipped=skipped, **common)
     from diffusers import DiffusionPipeline
 
+    revision = locked_commit or spec.revision
     try:
         path = Path(
-            DiffusionPipeline.download(
-                spec.model, revision=spec.revision, variant=spec.variant, **dict.fromkeys(skipped)
-            )
+            DiffusionPipeline.download(spec.model, revision=revision, variant=spec.variant, **dict.fromkeys(skipped))
         )
     except (OSError, ValueError) as exc:
-        raise ImagenetGError(
-            f"cannot fetch {spec.model}@{spec.revision or 'main'} from the Hub ({type(exc).__name__}: "
-            f"{str(exc).splitlines()[0] if str(exc) else ''}); check the id and revision, the network, "
-            "HF_HUB_OFFLINE and `hf auth login`"
-        ) from None
+        raise _hub_error(spec, revision, locked_commit is not None, exc) from None
     # Hub cache layout: .../snapshots/<commit>/ -- the folder name is the resolved commit.
     commit = path.name if path.parent.name == "snapshots" else None
-    return ResolvedModel(spec.source, spec.model, spec.revision, commit, path, spec.variant, skipped)
+    return ResolvedModel(spec.source, spec.model, spec.revision, commit, path, spec.variant, skipped, **common)
 
 
 def library_versions() -> dict[str, str]:
@@ -98,7 +118,7 @@ def library_versions() -> dict[str, str]:
 def model_lock(model: ResolvedModel) -> Lock:
     """The lock describing what loading ``model`` uses now."""
     if model.path is None:
-        files = tiny_hashes()
+        files = tiny_hashes(model.model, pipeline_class(model.pipeline), model.safety_checker)
     else:
         files = {
             p.relative_to(model.path).as_posix(): sha256_file(p)

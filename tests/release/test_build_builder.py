@@ -117,7 +117,7 @@ def test_rerun_rebuilds_a_damaged_shard_only(built_copy, releases_root, smoke_bu
 
 def test_image_depends_only_on_its_seed_not_on_batch(releases_root, tmp_path):
     release = load_release("smoke", releases_root)
-    shard = plan_shards(release.spec, release.folder)[0]
+    shard = plan_shards(release.spec)[0]
     model = resolve_model(release.spec.generator, release.folder)
     generator = load_generator(release.spec.generator, model, "cpu")
     tables = {}
@@ -242,25 +242,6 @@ def test_lock_written_then_enforced(own_releases, tmp_path, run_cli):
     assert forced.complete and forced.lock_mismatch == ("file scheduler/scheduler_config.json sha256 changed",)
     assert read_manifest(forced.version_dir).lock_mismatch == forced.lock_mismatch
     assert read_lock(own_releases / "local" / "spec.lock") == lock  # the committed lock is left alone
-
-
-def test_image_to_image_uses_real_init_images(own_releases, tmp_path):
-    init = own_releases / "i2i" / "init"
-    for wnid, colour in (("n01440764", (200, 30, 30)), ("n01443537", (30, 30, 200))):
-        (init / wnid).mkdir(parents=True)
-        Image.new("RGB", (80, 72), colour).save(init / wnid / "photo.png")
-    add_release(own_releases, "i2i", mini_spec_data(pipeline="image-to-image", init_images="init", strength=0.5))
-    report = build_release(_request("i2i", tmp_path / "out", own_releases))
-    rows = [pq.read_table(report.version_dir / s.file).to_pylist()[0] for s in report.shards]
-    assert [r["init_image"] for r in rows] == ["n01440764/photo.png", "n01443537/photo.png"]
-    assert all(r["strength"] == 0.5 and (r["width"], r["height"]) == (64, 64) for r in rows)
-    # strength 0.5 keeps half of the init image: the red one stays redder than the blue one
-    reds = [np.asarray(Image.open(io.BytesIO(r["image"]["bytes"])))[..., 0].mean() for r in rows]
-    assert reds[0] > reds[1]
-
-    (init / "n01443537" / "photo.png").unlink()
-    with pytest.raises(DatasetNotFoundError, match="n01443537"):
-        build_release(_request("i2i", tmp_path / "out2", own_releases))
 
 
 def test_unwritable_output_is_one_clear_line(releases_root, tmp_path, run_cli):

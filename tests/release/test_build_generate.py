@@ -47,7 +47,7 @@ def test_unknown_scheduler_names_the_key(tmp_path):
 
 
 def test_model_sources_fail_clearly(tmp_path):
-    with pytest.raises(SpecError, match="generator.model: source tiny provides only 'tiny-random-sd'"):
+    with pytest.raises(SpecError, match="generator.model: unknown tiny model 'tiny'; choose one of: tiny-random-sd,"):
         resolve_model(_generator_spec(model="tiny"), tmp_path)
     with pytest.raises(SpecError, match="generator.model: no diffusers pipeline folder .*model_index.json missing"):
         resolve_model(_generator_spec(source="local", model="nowhere"), tmp_path)

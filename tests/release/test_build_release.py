@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from pathlib import Path
 
 import datasets
 import pytest
 import yaml
+from fake_hub import FakeHub
 
 from imagenet_g.errors import ImagenetGError, ReleaseIntegrityError
 from imagenet_g.labels import unique_class_names
@@ -82,73 +82,33 @@ def test_verify_catches_other_spec_edited_manifest_and_no_build(built_copy, tmp_
         verify_release(built_copy, "smoke")
 
 
-class _ConnectError(Exception):
-    """Like the Hub client's transport errors: not an OSError."""
-
-
-@dataclass
-class _Commit:
-    oid: str
-
-
-class FakeHfApi:
-    """Records the calls push makes; stands in for huggingface_hub.HfApi (no network here)."""
-
-    def __init__(self, fail_on: str | None = None):
-        self.calls: list[tuple[str, tuple, dict]] = []
-        self.fail_on = fail_on
-
-    def _record(self, name, args, kwargs):
-        self.calls.append((name, args, kwargs))
-        if name == self.fail_on == "create_tag":
-            raise OSError("409 Client Error: Conflict (tag already exists)")
-        if name == self.fail_on:
-            raise _ConnectError("[Errno -2] Name or service not known")
-
-    def create_repo(self, *args, **kwargs):
-        self._record("create_repo", args, kwargs)
-
-    def upload_folder(self, *args, **kwargs):
-        self._record("upload_folder", args, kwargs)
-        return _Commit(oid="c0ffee" * 6 + "c0ff")
-
-    def create_tag(self, *args, **kwargs):
-        self._record("create_tag", args, kwargs)
-
-
-def test_push_makes_exactly_these_calls(smoke_build):
-    api = FakeHfApi()
-    report = push_release(PushRequest("smoke", "org/imagenet-g", dataset_dir=smoke_build.dataset_dir), api=api)
-    oid = "c0ffee" * 6 + "c0ff"
-    assert api.calls == [
-        ("create_repo", ("org/imagenet-g",), {"repo_type": "dataset", "private": False, "exist_ok": True}),
-        ("upload_folder", (), {
-            "repo_id": "org/imagenet-g",
-            "repo_type": "dataset",
-            "folder_path": str(smoke_build.dataset_dir),
-            "allow_patterns": ["README.md", "smoke/*"],
-            "commit_message": f"Release smoke (spec {smoke_build.spec_hash[:12]})",
-        }),
-        ("create_tag", ("org/imagenet-g",), {"repo_type": "dataset", "tag": "smoke", "revision": oid}),
-    ]
-    assert (report.tag, report.commit) == ("smoke", oid)
+def test_push_makes_exactly_these_calls(smoke_build, tmp_path):
+    hub = FakeHub(tmp_path)
+    report = push_release(PushRequest("smoke", "org/imagenet-g", dataset_dir=smoke_build.dataset_dir), api=hub)
+    assert [name for name, _ in hub.calls] == ["create_repo", "list_repo_files", "create_commit", "create_tag"]
+    assert hub.calls[0][1] == {"repo_id": "org/imagenet-g", "repo_type": "dataset", "private": False, "exist_ok": True}
+    commit = hub.calls[2][1]
+    assert commit["commit_message"] == f"Release smoke (spec {smoke_build.spec_hash[:12]})"
+    local = sorted(p.name for p in (smoke_build.dataset_dir / "smoke").iterdir())
+    assert sorted(hub.files) == ["README.md", *(f"smoke/{name}" for name in local)]
+    assert hub.tags == {"smoke": report.commit} and not report.resumable
     assert report.url == "https://huggingface.co/datasets/org/imagenet-g/tree/smoke"
 
 
 def test_push_refuses_a_release_that_fails_verify(built_copy):
     (built_copy / "smoke" / "test-00004-of-00005.parquet").unlink()
-    api = FakeHfApi()
+    hub = FakeHub(built_copy)
     with pytest.raises(ReleaseIntegrityError, match="refusing to push: smoke failed verification: .*00004.* missing"):
-        push_release(PushRequest("smoke", "org/imagenet-g", dataset_dir=built_copy), api=api)
-    assert api.calls == []
+        push_release(PushRequest("smoke", "org/imagenet-g", dataset_dir=built_copy), api=hub)
+    assert hub.calls == []
 
 
-def test_push_hub_error_is_one_clear_line(smoke_build):
-    api = FakeHfApi(fail_on="create_tag")
+def test_push_hub_error_is_one_clear_line(smoke_build, tmp_path):
+    api = FakeHub(tmp_path, fail_on="create_tag")
     with pytest.raises(ImagenetGError, match="push of smoke to org/imagenet-g failed: OSError: 409 .* does not exist"):
         push_release(PushRequest("smoke", "org/imagenet-g", dataset_dir=Path(smoke_build.dataset_dir)), api=api)
-    offline = FakeHfApi(fail_on="create_repo")
-    with pytest.raises(ImagenetGError, match="failed: _ConnectError: .Errno -2. Name or service not known; check"):
+    offline = FakeHub(tmp_path, fail_on="create_repo")
+    with pytest.raises(ImagenetGError, match="failed: ConnectError: .Errno -2. Name or service not known; check"):
         push_release(PushRequest("smoke", "org/imagenet-g", dataset_dir=Path(smoke_build.dataset_dir)), api=offline)
 
 

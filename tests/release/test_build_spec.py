@@ -19,8 +19,10 @@ def test_committed_specs_validate():
     gen = v1.generator
     assert (gen.model, gen.steps, gen.guidance, gen.width, gen.height, gen.dtype) == (
         "stable-diffusion-v1-5/stable-diffusion-v1-5", 50, 7.5, 512, 512, "float16")
-    assert gen.safety_checker is False and gen.pipeline == "text-to-image" and gen.revision
-    assert len(v1.plan.class_indices()) == 1000 and v1.plan.splits == {"test": 10}
+    assert gen.safety_checker is True and gen.pipeline == "StableDiffusionPipeline" and gen.revision
+    assert v1.conditioning.kind == "labels"
+    # the paper's size: 50 per class to test on (ImageNet val's size), 1,300 per class to train on (ImageNet train's)
+    assert len(v1.plan.class_indices()) == 1000 and v1.plan.splits == {"test": 50, "train": 1300}
     assert v1.plan.templates == "openai_imagenet_80"
     smoke = load_spec(REPO_RELEASES / "smoke" / "spec.yaml")
     assert smoke.generator.source == "tiny" and smoke.generator.width == 64
@@ -46,7 +48,8 @@ def _with(path: str, value, data=None) -> dict:
         ("generator.width", 100, "generator.width: must be a multiple of 8"),
         ("generator.guidance", -1, "generator.guidance"),
         ("generator.dtype", "float8", "generator.dtype"),
-        ("generator.pipeline", "inpaint", "generator.pipeline"),
+        ("generator.pipeline", "inpaint", "generator.pipeline: String should match pattern"),
+        ("conditioning.kind", "text", "conditioning.kind"),
         ("plan.templates", "openai_imagenet_8", "plan.templates: unknown template set 'openai_imagenet_8'"),
         ("plan.classes", ["n01440764", "n99999999"], "plan.classes: unknown class 'n99999999'"),
         ("plan.classes", [1000], "plan.classes: class index 1000"),
@@ -72,11 +75,7 @@ def test_unknown_top_level_key_and_non_mapping():
         parse_spec(["generator"])
 
 
-def test_pipeline_kind_needs_matching_inputs():
-    with pytest.raises(SpecError, match="image-to-image needs both init_images and strength"):
-        parse_spec(_with("generator.pipeline", "image-to-image"))
-    with pytest.raises(SpecError, match="apply only to pipeline image-to-image"):
-        parse_spec(_with("generator.strength", 0.5))
+def test_revision_and_variant_only_for_hub_models():
     with pytest.raises(SpecError, match="revision and variant apply only to source hub"):
         parse_spec(_with("generator.revision", "main"))
 
@@ -99,7 +98,8 @@ def test_content_hash_is_canonical():
 
 
 def test_unknown_version_suggests_close_match():
-    with pytest.raises(UnknownNameError, match=r"unknown release 'smok' \(did you mean: smoke\?\); choose one of: smoke, v1"):
+    expected = r"unknown release 'smok' \(did you mean: smoke\?\); choose one of: dit-256, smoke, v1,"
+    with pytest.raises(UnknownNameError, match=expected):
         load_release("smok", REPO_RELEASES)
 
 

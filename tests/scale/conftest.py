@@ -28,7 +28,7 @@ def planned(releases) -> list[str]:
     from imagenet_g.release.spec import load_release
 
     release = load_release("smoke", releases)
-    files = [s.filename for s in plan_shards(release.spec, release.folder)]
+    files = [s.filename for s in plan_shards(release.spec)]
     assert len(files) >= 3
     return files
 

@@ -75,7 +75,7 @@ def test_batch_size_probe_doubles_until_out_of_memory(releases, monkeypatch):
 
     sizes = []
 
-    def fake_batch(generator, prompts, seeds, init_images=None):
+    def fake_batch(generator, prompts, seeds, init_images=None, class_indices=None):
         sizes.append((len(prompts), generator.spec.steps))
         if len(prompts) > 8:
             raise torch.OutOfMemoryError("CUDA out of memory")
