@@ -97,7 +97,7 @@ def rows_er(top1s: Sequence[Mapping[str, float]], baselines: Mapping[str, ShiftB
         low, high = min(baseline.points.x), max(baseline.points.x)
         for j, i in enumerate(rows):
             outside = max(low - control[j], control[j] - high, 0.0)
-            er[i][shift] = ShiftEr(linear=values["linear"][j], logit=values["logit"][j], outside=rounded(outside))
+            er[i][shift] = ShiftEr.model_construct(linear=values["linear"][j], logit=values["logit"][j], outside=rounded(outside))
         linear[shift] = np.full(len(top1s), np.nan)
         linear[shift][rows] = batches["linear"].er
         if batches["linear"].samples is not None:
@@ -107,11 +107,16 @@ def rows_er(top1s: Sequence[Mapping[str, float]], baselines: Mapping[str, ShiftB
     return RowsEr(er, linear, samples)
 
 
+def _er_value(er: float, ci_low: float | None, ci_high: float | None) -> ErValue:
+    # built from floats this module computed: skip validation, it is thousands of rows per build
+    return ErValue.model_construct(er=er, ci_low=ci_low, ci_high=ci_high)
+
+
 def _values(batch: robustness.ERBatch) -> list[ErValue]:
     interval = batch.interval()
     if interval is None:
-        return [ErValue(er=rounded(v), ci_low=None, ci_high=None) for v in batch.er]
-    return [ErValue(er=rounded(v), ci_low=rounded(lo), ci_high=rounded(hi))
+        return [_er_value(er=rounded(v), ci_low=None, ci_high=None) for v in batch.er]
+    return [_er_value(er=rounded(v), ci_low=rounded(lo), ci_high=rounded(hi))
             for v, lo, hi in zip(batch.er, *interval, strict=True)]
 
 
@@ -136,7 +141,7 @@ def mean_er(result: RowsEr, shifts: Sequence[str]) -> list[ErValue | None]:
         if not np.isfinite(value[i]):
             out.append(None)
         elif interval is None:
-            out.append(ErValue(er=rounded(value[i]), ci_low=None, ci_high=None))
+            out.append(_er_value(er=rounded(value[i]), ci_low=None, ci_high=None))
         else:
-            out.append(ErValue(er=rounded(value[i]), ci_low=rounded(interval[0][i]), ci_high=rounded(interval[1][i])))
+            out.append(_er_value(er=rounded(value[i]), ci_low=rounded(interval[0][i]), ci_high=rounded(interval[1][i])))
     return out

@@ -76,11 +76,11 @@ def test_build_is_byte_for_byte_deterministic(board_root, catalog):
 
 
 def test_invalid_submission_leaves_the_built_board_intact(board_root, catalog):
-    out = build_leaderboard(board_root, catalog, bootstrap=0)
+    out = build_leaderboard(board_root, catalog, bootstrap=0, plots=False)
     before = out.json_path.read_bytes()
     edit_json(board_root / "submissions" / "v1" / "std-a.json", lambda d: d.update(category="nope"))
     with pytest.raises(SubmissionProblems, match=r"std-a\.json: category"):
-        build_leaderboard(board_root, catalog, bootstrap=0)
+        build_leaderboard(board_root, catalog, bootstrap=0, plots=False)
     assert out.json_path.read_bytes() == before
     assert not list(board_root.rglob(".*.tmp*"))
 
