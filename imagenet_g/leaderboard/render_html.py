@@ -16,6 +16,8 @@ from imagenet_g.leaderboard.board import Leaderboard
 # inside <script>, '<' could open '</script>' or '<!--'; U+2028/9 end a line in old JS engines
 _SCRIPT_UNSAFE = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
 _SLOT = re.compile(r"\{\{(style|script|data)\}\}")
+# the page shows top-1 only: top-5 stays in leaderboard.json and keeps the page ~10% smaller
+_NOT_ON_PAGE = {"published": {"__all__": {"top5"}}, "releases": {"__all__": {"entries": {"__all__": {"top5"}}}}}
 
 
 def embed_json(data: object) -> str:
@@ -30,7 +32,7 @@ def render_html(board: Leaderboard) -> str:
     parts = {
         "style": (site / "style.css").read_text(encoding="utf-8").strip(),
         "script": (site / "app.js").read_text(encoding="utf-8").strip(),
-        "data": embed_json(board.model_dump(mode="json")),
+        "data": embed_json(board.model_dump(mode="json", exclude=_NOT_ON_PAGE)),
     }
     # one pass, so text inserted for one slot is never scanned for another
     return _SLOT.sub(lambda m: parts[m.group(1)], (site / "index.html").read_text(encoding="utf-8"))
