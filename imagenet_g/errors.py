@@ -101,3 +101,9 @@ def unknown(kind: str, name: object, choices: Iterable[str], fix: str | None = N
     return UnknownNameError(
         f"unknown {kind} {name!r}{suggestion}", fix or f"choose one of: {', '.join(choices) or 'none'}"
     )
+class RecipeError(ImagenetGError, ValueError):
+    """A training recipe is malformed: an unknown key, a wrong type or an impossible value."""
+
+
+class TrainingError(ImagenetGError, RuntimeError):
+    """Training cannot run as asked: label spaces that do not fit, a batch that does not fit in memory."""

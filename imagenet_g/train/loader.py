@@ -1,0 +1,93 @@
+"""The training loader: a mix as a torch dataset, timm's training transform, a resumable distributed sampler.
+
+Determinism: every sample's augmentation is drawn from its own seed (run seed, epoch, position in the mix), so
+what a model sees depends neither on the number of loader workers nor on the number of processes, and a run
+resumed mid-epoch sees exactly the batches an uninterrupted run would have.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator
+
+import numpy as np
+import torch
+from torch.utils.data import DataLoader, Dataset, DistributedSampler
+
+from imagenet_g.train.mix import Mix
+from imagenet_g.train.recipe import DataConfig
+
+
+def train_transform(config: DataConfig):
+    """timm's ImageNet training transform (RandomResizedCrop + flip [+ colour jitter]) -> normalised tensor."""
+    from timm.data import create_transform
+
+    return create_transform(
+        input_size=config.size, is_training=True, scale=config.scale, ratio=config.ratio, hflip=config.hflip,
+        color_jitter=config.color_jitter or None, interpolation=config.interpolation, mean=config.mean,
+        std=config.std,
+    )
+
+
+def sample_seed(seed: int, epoch: int, position: int) -> int:
+    """The seed of one sample's augmentation (a stable mix of the three numbers, below 2**63)."""
+    return int(np.random.SeedSequence([seed, epoch, position]).generate_state(2, np.uint32).view(np.uint64)[0] >> 1)
+
+
+class MixedDataset(Dataset):
+    """Item ``(epoch, i)``: image ``i`` of the mix, augmented with its own seed, and its label-space target."""
+
+    def __init__(self, mix: Mix, transform, seed: int) -> None:
+        self.tables = tuple(s.table for s in mix.sources)
+        self.source, self.row, self.target = mix.source, mix.row, mix.target
+        self.transform = transform
+        self.seed = seed
+
+    def __len__(self) -> int:
+        return len(self.target)
+
+    def __getitem__(self, key: tuple[int, int]) -> tuple[torch.Tensor, int]:
+        epoch, i = key
+        image = self.tables[self.source[i]].open(int(self.row[i]))
+        seed = sample_seed(self.seed, epoch, i)
+        state = random.getstate()
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(seed)
+            random.seed(seed)
+            tensor = self.transform(image)
+        random.setstate(state)
+        return tensor, int(self.target[i])
+
+
+class ResumableSampler(DistributedSampler):
+    """``DistributedSampler`` (seed + epoch permutation, rank's share) that yields ``(epoch, index)`` keys and can
+    start ``start`` samples into this rank's share (a resumed epoch)."""
+
+    def __init__(self, dataset: Dataset, num_replicas: int, rank: int, seed: int) -> None:
+        super().__init__(dataset, num_replicas=num_replicas, rank=rank, shuffle=True, seed=seed, drop_last=True)
+        self.start = 0
+
+    def set_position(self, epoch: int, start: int) -> None:
+        """Run epoch ``epoch`` from the ``start``-th sample of this rank's share."""
+        self.set_epoch(epoch)
+        self.start = start
+
+    def __iter__(self) -> Iterator[tuple[int, int]]:
+        indices = list(super().__iter__())[self.start:]
+        return iter([(self.epoch, i) for i in indices])
+
+    def __len__(self) -> int:
+        return self.num_samples - self.start
+
+
+def make_loader(
+    mix: Mix, config: DataConfig, local_batch: int, num_replicas: int, rank: int, seed: int, pin_memory: bool
+) -> tuple[DataLoader, ResumableSampler]:
+    """The loader over this rank's share, whole local batches only; position it with ``sampler.set_position``."""
+    dataset = MixedDataset(mix, train_transform(config), seed)
+    sampler = ResumableSampler(dataset, num_replicas, rank, seed)
+    loader = DataLoader(
+        dataset, batch_size=local_batch, sampler=sampler, num_workers=config.workers, pin_memory=pin_memory,
+        drop_last=True, persistent_workers=config.workers > 0,
+    )
+    return loader, sampler

@@ -1,0 +1,267 @@
+"""``train``: recipe + data mix -> timm model, optimizer, scheduler, loss -> epochs -> checkpoint + record.
+
+One process, or one per GPU under torchrun (DistributedDataParallel; rank 0 writes checkpoints and the record).
+The same command resumes from ``last.safetensors`` after a kill, to the same final weights (bit-exact on CPU).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import torch
+from pydantic import BaseModel, ConfigDict, Field
+
+from imagenet_g.environment import host, package_versions
+from imagenet_g.errors import OutputError, TrainingError, UnknownNameError
+from imagenet_g.files import sha256_file
+from imagenet_g.progress import progress_bar
+from imagenet_g.train.checkpoint import FINAL, LAST, Position, load_training_state, save_training_state, save_weights
+from imagenet_g.train.distributed import World, all_sum, barrier, join_world, leave_world
+from imagenet_g.train.loader import make_loader
+from imagenet_g.train.mix import Mix, MixPolicy, load_mix
+from imagenet_g.train.model import build_model
+from imagenet_g.train.recipe import Recipe, load_recipe
+from imagenet_g.train.record import EpochMetrics, TrainingRecord, fingerprint, read_record, write_record
+
+log = logging.getLogger(__name__)
+DEFAULT_RELEASE_ROOT = Path("imagenet-g")
+ENVIRONMENT_PACKAGES = ("imagenet-g", "torch", "torchvision", "timm", "numpy", "pillow", "datasets", "safetensors")
+
+
+class TrainRequest(BaseModel):
+    """Everything `imagenet-g train` needs; the CLI builds one and calls ``train``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    recipe: str = Field(default="paper", description="a shipped recipe name or a recipe .yaml file")
+    overrides: dict[str, Any] = Field(default_factory=dict, description="dotted recipe keys, e.g. schedule.epochs")
+    real: str | None = Field(default=None, description="real set: wnid-folder tree, dataset folder or Hub id")
+    generated: tuple[str, ...] = Field(default=(), description="release splits, VERSION:SPLIT")
+    release_root: Path = DEFAULT_RELEASE_ROOT
+    mix: MixPolicy = MixPolicy()
+    out: Path = Field(description="run folder: checkpoints, record, results")
+    device: str = "auto"
+
+
+@dataclass(frozen=True)
+class TrainResult:
+    """A finished run."""
+
+    run_dir: Path
+    weights: Path
+    record: TrainingRecord
+    resumed_from_step: int
+    is_main: bool = True  # rank 0 (the process that wrote the files)
+
+
+def _device(requested: str, world: World) -> torch.device:
+    if requested == "auto":
+        requested = "cuda" if torch.cuda.is_available() else "cpu"
+    try:
+        device = torch.device(requested)
+    except RuntimeError:
+        raise UnknownNameError(f"unknown device {requested!r}; use auto, cpu or cuda") from None
+    if device.type == "cuda":
+        if not torch.cuda.is_available():
+            raise UnknownNameError(f"device {requested!r} asked for, but torch sees no CUDA device; use cpu or auto")
+        return torch.device("cuda", world.local_rank if world.size > 1 else (device.index or 0))
+    return device
+
+
+def _optimizer(model: torch.nn.Module, recipe: Recipe, lr: float):
+    from timm.optim import create_optimizer_v2
+
+    opt = recipe.optimizer
+    try:
+        return create_optimizer_v2(
+            model, opt=opt.name, lr=lr, weight_decay=opt.weight_decay, momentum=opt.momentum,
+            filter_bias_and_bn=not opt.decay_norm_and_bias,
+        )
+    except (ValueError, AssertionError):
+        raise UnknownNameError(f"recipe optimizer {opt.name!r} is not a timm optimizer name") from None
+
+
+def make_scheduler(optimizer, recipe: Recipe, lr: float, steps_per_epoch: int):
+    """timm's per-step scheduler: linear warm-up from warmup_lr_factor x lr, then linear (poly, power 1) or
+    cosine decay to 0 at the last step of the last epoch."""
+    from timm.scheduler import create_scheduler_v2
+
+    s = recipe.schedule
+    scheduler, _ = create_scheduler_v2(
+        optimizer, sched="poly" if s.decay == "linear" else "cosine", num_epochs=s.epochs - s.warmup_epochs,
+        decay_rate=1.0, min_lr=0.0, warmup_lr=s.warmup_lr_factor * lr, warmup_epochs=s.warmup_epochs,
+        warmup_prefix=True, step_on_epochs=False, updates_per_epoch=steps_per_epoch,
+    )
+    return scheduler
+
+
+def _criterion(recipe: Recipe):
+    from timm.loss import LabelSmoothingCrossEntropy
+
+    smoothing = recipe.loss.label_smoothing
+    return LabelSmoothingCrossEntropy(smoothing) if smoothing else torch.nn.CrossEntropyLoss()
+
+
+def _check_run_dir(out: Path, fp: str) -> TrainingRecord | None:
+    existing = read_record(out)
+    if existing is not None and existing.fingerprint != fp:
+        raise OutputError(
+            f"{out} holds a run with another recipe, data mix or global batch; train into a new folder, or delete "
+            "it to start over"
+        )
+    if existing is None and (out / LAST).exists():
+        raise OutputError(f"{out} holds a checkpoint but no training record; train into a new folder")
+    return existing
+
+
+def _base_record(request: TrainRequest, recipe: Recipe, mix: Mix, world: World, device, steps: int, fp: str):
+    return TrainingRecord(
+        recipe_source=request.recipe, recipe=recipe, mix=mix.record, category=mix.record.category, fingerprint=fp,
+        world_size=world.size, global_batch=recipe.data.batch_size, lr=recipe.lr_for(recipe.data.batch_size),
+        steps_per_epoch=steps, device=device.type,
+        environment={**host(), **package_versions(ENVIRONMENT_PACKAGES)}, created=datetime.now(timezone.utc),
+    )
+
+
+def _plan(recipe: Recipe, mix: Mix, world: World) -> tuple[int, int]:
+    batch = recipe.data.batch_size
+    if batch % world.size:
+        raise TrainingError(f"global batch {batch} does not split evenly over {world.size} processes; "
+                            "choose a multiple of the process count")
+    steps = len(mix) // batch
+    if steps == 0:
+        raise TrainingError(f"the data mix has {len(mix)} images, fewer than one global batch of {batch}; "
+                            "lower the batch size or add data")
+    return batch // world.size, steps
+
+
+def _oom(batch: int) -> TrainingError:
+    return TrainingError(
+        f"out of GPU memory at {batch} images per GPU; lower the recipe's batch size (the learning rate scales "
+        "with it) or use more GPUs"
+    )
+
+
+def train(request: TrainRequest, progress: bool = True) -> TrainResult:
+    """Train (or resume) a model as the recipe says on the requested mix; write weights and the record."""
+    recipe = load_recipe(request.recipe, request.overrides)
+    mix = load_mix(request.real, request.generated, str(request.release_root), request.mix, recipe.classes)
+    wants_cuda = request.device.startswith("cuda") or (request.device == "auto" and torch.cuda.is_available())
+    world = join_world(wants_cuda)
+    try:
+        return _run(request, recipe, mix, world, progress)
+    finally:
+        leave_world(world)
+
+
+def _run(request: TrainRequest, recipe: Recipe, mix: Mix, world: World, progress: bool) -> TrainResult:
+    device = _device(request.device, world)
+    local_batch, steps = _plan(recipe, mix, world)
+    lr = recipe.lr_for(recipe.data.batch_size)
+    out = Path(request.out)
+    fp = fingerprint(recipe, mix.record, recipe.data.batch_size)
+    existing = _check_run_dir(out, fp)
+    if existing is not None and existing.complete:
+        return TrainResult(out, out / FINAL, existing, existing.steps_per_epoch * recipe.schedule.epochs, world.is_main)
+    if world.is_main:
+        try:
+            out.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise OutputError(f"cannot create run folder {out}: {exc.strerror or exc}") from None
+
+    torch.manual_seed(recipe.seed)
+    model = build_model(recipe.model, len(mix.record.classes)).to(device)
+    memory_format = torch.channels_last if recipe.channels_last else torch.contiguous_format
+    model = model.to(memory_format=memory_format)
+    optimizer = _optimizer(model, recipe, lr)
+    scheduler = make_scheduler(optimizer, recipe, lr, steps)
+    criterion = _criterion(recipe)
+    use_amp = recipe.amp and device.type == "cuda"
+    scaler = torch.amp.GradScaler(device.type, enabled=use_amp)
+    ema = None
+    if recipe.ema_decay:
+        from timm.utils import ModelEmaV3
+
+        ema = ModelEmaV3(model, decay=recipe.ema_decay)
+    position = Position()
+    if (out / LAST).exists():
+        position = load_training_state(out / LAST, model, optimizer, scheduler, scaler, ema)
+    resumed_from = position.step
+    net = model
+    if world.size > 1:
+        from torch.nn.parallel import DistributedDataParallel
+
+        net = DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None)
+    loader, sampler = make_loader(mix, recipe.data, local_batch, world.size, world.rank, recipe.seed,
+                                  pin_memory=device.type == "cuda")
+    record = existing or _base_record(request, recipe, mix, world, device, steps, fp)
+    record = record.model_copy(update={"epochs": tuple(EpochMetrics(**h) for h in position.history)})
+    if world.is_main:
+        write_record(out, record)  # before the first checkpoint: a resume checks the fingerprint against it
+
+    def checkpoint(loss_sum: torch.Tensor) -> None:
+        position.loss_sum = float(loss_sum.item())
+        if world.is_main:
+            save_training_state(out / LAST, model, optimizer, scheduler, scaler, ema, position)
+        barrier(world)
+
+    epochs = recipe.schedule.epochs
+    for epoch in range(position.epoch, epochs):
+        sampler.set_position(epoch, position.batch * local_batch)
+        loss_sum = torch.tensor(position.loss_sum, dtype=torch.float64, device=device)
+        net.train()
+        started = time.perf_counter() - position.seconds
+        with progress_bar(f"epoch {epoch + 1}/{epochs}", steps * recipe.data.batch_size,
+                          progress and world.is_main) as advance:
+            advance(position.batch * recipe.data.batch_size)
+            for images, targets in loader:
+                images = images.to(device, non_blocking=True).contiguous(memory_format=memory_format)
+                targets = targets.to(device, non_blocking=True)
+                try:
+                    with torch.autocast(device.type, dtype=torch.float16, enabled=use_amp):
+                        loss = criterion(net(images), targets)
+                    optimizer.zero_grad(set_to_none=True)
+                    scaler.scale(loss).backward()
+                    scaler.step(optimizer)
+                    scaler.update()
+                except torch.OutOfMemoryError:
+                    raise _oom(local_batch) from None
+                position.step += 1
+                position.batch += 1
+                scheduler.step_update(position.step)
+                if ema is not None:
+                    ema.update(model, step=position.step)
+                loss_sum += loss.detach().double() * len(targets)
+                position.samples += len(targets)
+                advance(len(targets) * world.size)
+                if recipe.checkpoint_every and position.step % recipe.checkpoint_every == 0 and position.batch < steps:
+                    position.seconds = time.perf_counter() - started
+                    checkpoint(loss_sum)
+        seconds = time.perf_counter() - started
+        total_loss, samples = all_sum(world, [float(loss_sum.item()), float(position.samples)], device)
+        metrics = EpochMetrics(
+            epoch=epoch + 1, loss=total_loss / samples, lr=float(optimizer.param_groups[0]["lr"]),
+            images=int(samples), seconds=seconds, images_per_second=samples / seconds if seconds else 0.0,
+        )
+        log.info("epoch %d/%d: loss %.4f, lr %.4g, %.1f images/s", epoch + 1, epochs, metrics.loss, metrics.lr,
+                 metrics.images_per_second)
+        position.history.append(metrics.model_dump())
+        position.epoch, position.batch, position.samples, position.seconds = epoch + 1, 0, 0, 0.0
+        record = record.model_copy(update={"epochs": (*record.epochs, metrics)})
+        checkpoint(torch.zeros((), dtype=torch.float64))
+        if world.is_main:
+            write_record(out, record)
+    if world.is_main:
+        weights = (ema.module if ema is not None else model).state_dict()
+        save_weights(weights, out / FINAL, {"fingerprint": fp})
+        record = record.model_copy(update={
+            "weights_file": FINAL, "weights_sha256": sha256_file(out / FINAL), "complete": True,
+        })
+        write_record(out, record)
+    barrier(world)
+    return TrainResult(out, out / FINAL, record, resumed_from, world.is_main)

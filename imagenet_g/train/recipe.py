@@ -1,0 +1,168 @@
+"""Training recipes: YAML files validated by a strict schema (an unknown key is an error naming it).
+
+The shipped recipes live in ``imagenet_g/recipes/<name>.yaml`` (package data); a user passes a name or the path
+of their own copy. ``Recipe.lr_for(global_batch)`` scales the learning rate linearly from the reference batch.
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from imagenet_g.errors import RecipeError, UnknownNameError, close_matches
+
+RECIPE_SUFFIX = ".yaml"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ModelConfig(_Strict):
+    """A timm architecture trained from scratch."""
+
+    arch: str = Field(min_length=1, description="timm model name, e.g. resnet18, resnext50_32x4d")
+    blurpool: bool = Field(default=False, description="blur before every strided conv (>= 16 input channels)")
+    kwargs: dict[str, Any] = Field(default_factory=dict, description="extra timm.create_model keyword arguments")
+
+
+class OptimizerConfig(_Strict):
+    """An optimizer from timm's ``create_optimizer_v2``; lr is given at ``reference_batch`` and scaled linearly."""
+
+    name: str = Field(default="momentum", description="timm optimizer name (momentum = SGD, classical momentum)")
+    lr: float = Field(gt=0)
+    reference_batch: int = Field(ge=1)
+    momentum: float = Field(default=0.9, ge=0, lt=1)
+    weight_decay: float = Field(default=0.0, ge=0)
+    decay_norm_and_bias: bool = Field(default=False, description="False: no weight decay on norm weights and biases")
+
+
+class ScheduleConfig(_Strict):
+    """Per-step learning rate: linear warm-up from ``warmup_lr_factor`` x lr to lr, then decay to 0 at the end."""
+
+    epochs: int = Field(ge=1)
+    warmup_epochs: int = Field(default=0, ge=0)
+    warmup_lr_factor: float = Field(default=1e-4, ge=0, le=1)
+    decay: Literal["linear", "cosine"] = "linear"
+
+    @model_validator(mode="after")
+    def _warmup_fits(self) -> ScheduleConfig:
+        if self.warmup_epochs >= self.epochs:
+            raise ValueError(f"warmup_epochs ({self.warmup_epochs}) must be fewer than epochs ({self.epochs})")
+        return self
+
+
+class LossConfig(_Strict):
+    label_smoothing: float = Field(default=0.0, ge=0, lt=1)
+
+
+class DataConfig(_Strict):
+    """Training input: global batch, crop size and augmentation (timm ``create_transform(is_training=True)``)."""
+
+    batch_size: int = Field(ge=1, description="global batch, split evenly over the processes")
+    size: int = Field(ge=8)
+    scale: tuple[float, float] = (0.08, 1.0)
+    ratio: tuple[float, float] = (3 / 4, 4 / 3)
+    hflip: float = Field(default=0.5, ge=0, le=1)
+    color_jitter: float = Field(default=0.0, ge=0)
+    interpolation: Literal["bilinear", "bicubic", "nearest", "random"] = "bilinear"
+    mean: tuple[float, float, float] = (0.485, 0.456, 0.406)
+    std: tuple[float, float, float] = (0.229, 0.224, 0.225)
+    workers: int = Field(default=8, ge=0, description="decode processes per training process")
+
+
+class EvalConfig(_Strict):
+    """How the trained model is evaluated: resize to size / crop_pct, centre crop ``size``."""
+
+    size: int = Field(ge=8)
+    crop_pct: float = Field(default=0.875, gt=0, le=1)
+    interpolation: Literal["bilinear", "bicubic", "nearest"] = "bilinear"
+    batch_size: int = Field(default=256, ge=1)
+
+
+class Recipe(_Strict):
+    """Everything that decides how a model is trained, apart from the data mix."""
+
+    description: str = ""
+    classes: str | None = Field(
+        default=None, description="label space (a labels subset name); None = the real set's classes"
+    )
+    model: ModelConfig
+    optimizer: OptimizerConfig
+    schedule: ScheduleConfig
+    loss: LossConfig = LossConfig()
+    data: DataConfig
+    eval: EvalConfig
+    amp: bool = Field(default=True, description="float16 autocast + GradScaler; applied on CUDA only")
+    channels_last: bool = True
+    ema_decay: float | None = Field(default=None, gt=0, lt=1, description="timm ModelEmaV3 decay; None = off")
+    checkpoint_every: int = Field(default=0, ge=0, description="also checkpoint every N steps; 0 = each epoch")
+    seed: int = Field(default=0, ge=0)
+
+    def lr_for(self, global_batch: int) -> float:
+        """Peak learning rate at ``global_batch``: linear scaling from the reference batch."""
+        return self.optimizer.lr * global_batch / self.optimizer.reference_batch
+
+
+def recipe_names() -> tuple[str, ...]:
+    """The recipes shipped with the package."""
+    folder = resources.files("imagenet_g").joinpath("recipes")
+    return tuple(sorted(p.name[: -len(RECIPE_SUFFIX)] for p in folder.iterdir() if p.name.endswith(RECIPE_SUFFIX)))
+
+
+def _recipe_text(name_or_path: str | Path) -> tuple[str, str]:
+    """(where it came from, YAML text) of a shipped recipe name or a recipe file."""
+    path = Path(name_or_path)
+    if path.suffix in (RECIPE_SUFFIX, ".yml") or path.is_file():
+        if not path.is_file():
+            raise UnknownNameError(f"recipe file {str(path)!r} does not exist")
+        return str(path), path.read_text(encoding="utf-8")
+    name = str(name_or_path)
+    if name not in recipe_names():
+        raise UnknownNameError(
+            f"unknown recipe {name!r}{close_matches(name, recipe_names())}; "
+            f"choose one of: {', '.join(recipe_names())}, or give the path of a recipe .yaml file"
+        )
+    text = resources.files("imagenet_g").joinpath("recipes", name + RECIPE_SUFFIX).read_text(encoding="utf-8")
+    return name, text
+
+
+def _set_dotted(data: dict, key: str, value: Any) -> None:
+    node = data
+    *parents, leaf = key.split(".")
+    for part in parents:
+        node = node.setdefault(part, {})
+        if not isinstance(node, dict):
+            raise RecipeError(f"recipe override {key!r}: {part!r} is not a section")
+    node[leaf] = value
+
+
+def _first_problem(source: str, exc: ValidationError) -> str:
+    error = exc.errors()[0]
+    key = ".".join(str(p) for p in error["loc"]) or "(top level)"
+    if error["type"] == "extra_forbidden":
+        return f"recipe {source}: unknown key {key!r}; remove it or fix its spelling"
+    if error["type"] == "missing":
+        return f"recipe {source}: missing key {key!r}"
+    return f"recipe {source}: {key}: {error['msg']}"
+
+
+def load_recipe(name_or_path: str | Path, overrides: dict[str, Any] | None = None) -> Recipe:
+    """Load a shipped recipe by name, or a recipe file; ``overrides`` set dotted keys (``schedule.epochs``)."""
+    source, text = _recipe_text(name_or_path)
+    try:
+        data = yaml.safe_load(text) or {}
+    except yaml.YAMLError as exc:
+        raise RecipeError(f"recipe {source} is not valid YAML: {' '.join(str(exc).split())[:200]}") from None
+    if not isinstance(data, dict):
+        raise RecipeError(f"recipe {source} must be a mapping of sections (model, optimizer, schedule, ...)")
+    for key, value in (overrides or {}).items():
+        _set_dotted(data, key, value)
+    try:
+        return Recipe.model_validate(data)
+    except ValidationError as exc:
+        raise RecipeError(_first_problem(source, exc)) from None

@@ -1,0 +1,92 @@
+"""The training record (``training-record.json`` in the run folder): recipe, data mix, hashes, versions, metrics.
+
+It is rewritten atomically after every epoch and marked ``complete`` once the final weights are written. The
+leaderboard reads a model's training-data category from it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import datetime
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from imagenet_g.errors import OutputError
+from imagenet_g.files import atomic_write_text
+from imagenet_g.train.mix import MixRecord
+from imagenet_g.train.recipe import Recipe
+
+RECORD_FILE = "training-record.json"
+Category = Literal["real", "generated", "real+generated"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class EpochMetrics(_Strict):
+    """One finished epoch."""
+
+    epoch: int
+    loss: float = Field(description="mean training loss over the epoch's samples (all processes)")
+    lr: float = Field(description="learning rate after the epoch's last step")
+    images: int
+    seconds: float
+    images_per_second: float
+
+
+class TrainingRecord(_Strict):
+    """What was trained on what, how, with which software, and how it went."""
+
+    format: int = 1
+    recipe_source: str
+    recipe: Recipe
+    mix: MixRecord
+    category: Category
+    fingerprint: str = Field(description="sha256 of recipe + mix + global batch: a resume must match it")
+    world_size: int
+    global_batch: int
+    lr: float = Field(description="peak learning rate after linear scaling")
+    steps_per_epoch: int
+    device: str
+    environment: dict[str, str]
+    epochs: tuple[EpochMetrics, ...] = ()
+    weights_file: str | None = None
+    weights_sha256: str | None = None
+    results_file: str | None = None
+    created: datetime
+    complete: bool = False
+
+
+def fingerprint(recipe: Recipe, mix: MixRecord, global_batch: int) -> str:
+    """What must not change between a run and its resume."""
+    payload = json.dumps([recipe.model_dump(mode="json"), mix.model_dump(mode="json"), global_batch], sort_keys=True)
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def read_record(run_dir: Path) -> TrainingRecord | None:
+    """The record of a run folder; None when there is none."""
+    path = Path(run_dir) / RECORD_FILE
+    if not path.is_file():
+        return None
+    try:
+        return TrainingRecord.model_validate_json(path.read_bytes())
+    except ValidationError as exc:
+        raise OutputError(f"{path} is damaged ({exc.error_count()} problems); restore it or train into a new "
+                          "folder") from None
+
+
+def write_record(run_dir: Path, record: TrainingRecord) -> Path:
+    """Write the record atomically."""
+    path = Path(run_dir) / RECORD_FILE
+    atomic_write_text(path, record.model_dump_json(indent=2) + "\n")
+    return path
+
+
+def training_category(results_file: Path) -> Category | None:
+    """The training-data category recorded beside an eval results file (a run folder's), or None."""
+    record = read_record(Path(results_file).parent)
+    return record.category if record is not None else None

@@ -1,0 +1,183 @@
+"""Training data sources: a real set and ImageNet-G release splits, as tables of (image, ImageNet index).
+
+- Real: a folder in ImageNet's publisher layout (``train/<wnid>/*.JPEG``), listed with timm's own folder reader so
+  that the file list equals ``timm.data.create_dataset`` on the same folder; or a Hub dataset id / local dataset
+  folder (``ORG/NAME[:split]``) whose ``label`` column holds ImageNet-1k indices.
+- Generated: one split of a built release (``<release root>/<version>/<split>-*.parquet`` + ``manifest.json``); the
+  manifest names the shards and the spec hash, and only a completely built split is accepted.
+
+Nothing here decodes an image: a table holds targets and opens row ``i`` on demand (picklable for loader workers).
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+
+from imagenet_g import labels
+from imagenet_g.build.manifest import read_manifest
+from imagenet_g.errors import DatasetNotFoundError, ReleaseIntegrityError
+
+HUB_ID = re.compile(r"^[\w.-]+/[\w.-]+(:[\w.-]+)?$")
+WNID = re.compile(r"^n\d{8}$")
+
+
+@dataclass(frozen=True)
+class FolderTable:
+    """Image files with their ImageNet indices."""
+
+    paths: tuple[str, ...]
+    targets: np.ndarray
+
+    def open(self, i: int):
+        from PIL import Image
+
+        with open(self.paths[i], "rb") as handle:
+            return Image.open(handle).convert("RGB")
+
+
+@dataclass(frozen=True)
+class ArrowTable:
+    """Rows of a ``datasets.Dataset`` whose ``image`` column is left undecoded, with ImageNet indices."""
+
+    dataset: object
+    targets: np.ndarray
+
+    def open(self, i: int):
+        from PIL import Image
+
+        image = self.dataset[int(i)]["image"]
+        if image.get("bytes"):
+            return Image.open(io.BytesIO(image["bytes"])).convert("RGB")
+        with open(image["path"], "rb") as handle:
+            return Image.open(handle).convert("RGB")
+
+
+@dataclass(frozen=True)
+class Source:
+    """One input of a training mix and where it came from."""
+
+    kind: Literal["real", "generated"]
+    location: str
+    table: FolderTable | ArrowTable
+    version: str | None = None
+    split: str | None = None
+    spec_hash: str | None = None
+    skipped: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        return f"{self.version}:{self.split}" if self.kind == "generated" else self.location
+
+    @property
+    def classes(self) -> tuple[int, ...]:
+        """The ImageNet indices this source has images of, ascending."""
+        return tuple(int(c) for c in np.unique(self.table.targets))
+
+
+def _wnid_folders(root: Path) -> list[str]:
+    hint = "ImageNet's train layout: one folder per wnid (e.g. n01440764/) holding that class's images"
+    folders = sorted(e.name for e in os.scandir(root) if e.is_dir() and not e.name.startswith("."))
+    if not folders:
+        raise DatasetNotFoundError(f"real set {root} has no class folders; expected {hint}")
+    index = labels.wnid_to_index()
+    bad = [f for f in folders if f not in index]
+    if bad:
+        raise DatasetNotFoundError(f"folder {bad[0]!r} in {root} is not an ImageNet wnid; expected {hint}")
+    return folders
+
+
+def real_folder(root: Path, classes: tuple[int, ...] | None = None) -> Source:
+    """A real set in wnid folders; ``classes`` (ImageNet indices) limits it, and each must have images."""
+    from timm.data.readers.reader_image_folder import find_images_and_targets
+
+    root = Path(root)
+    if not root.is_dir():
+        raise DatasetNotFoundError(f"real set {root} is not a folder; give ImageNet's train folder (<wnid>/ images)")
+    index = labels.wnid_to_index()
+    present = {index[w] for w in _wnid_folders(root)}
+    wanted = set(classes) if classes is not None else present
+    class_to_idx = {labels.wnids()[c]: c for c in sorted(wanted & present)}
+    found, _ = find_images_and_targets(str(root), class_to_idx=class_to_idx)
+    targets = np.fromiter((t for _, t in found), dtype=np.int64, count=len(found))
+    _check_classes(str(root), wanted, targets)
+    skipped = {"class folders outside the label space": len(present - wanted)} if present - wanted else {}
+    return Source("real", str(root), FolderTable(tuple(p for p, _ in found), targets), skipped=skipped)
+
+
+def _check_classes(where: str, wanted: set[int], targets: np.ndarray) -> None:
+    missing = sorted(wanted - set(np.unique(targets).tolist()))
+    if missing:
+        example = ", ".join(labels.wnids()[c] for c in missing[:3])
+        raise DatasetNotFoundError(
+            f"real set {where} has no images of {len(missing)} of the {len(wanted)} classes of the label space "
+            f"(e.g. {example}); add those class folders or train on a label space the set covers"
+        )
+
+
+def real_hub(where: str, classes: tuple[int, ...] | None = None) -> Source:
+    """A real set from a Hub id (``ORG/NAME[:split]``, default split train) or a local dataset folder."""
+    import datasets
+
+    name, _, split = where.partition(":")
+    try:
+        ds = datasets.load_dataset(name, split=split or "train")
+    except (ValueError, OSError) as exc:  # unknown split, offline Hub, missing repo
+        raise DatasetNotFoundError(f"cannot load real set {where}: {' '.join(str(exc).split())[:200]}") from None
+    if "image" not in ds.column_names or "label" not in ds.column_names:
+        raise DatasetNotFoundError(f"real set {where} has columns {ds.column_names}; need 'image' and 'label'")
+    targets = np.asarray(ds["label"], dtype=np.int64)
+    if len(targets) == 0 or targets.min() < 0 or targets.max() >= labels.NUM_CLASSES:
+        raise DatasetNotFoundError(f"real set {where}: 'label' must hold ImageNet-1k indices 0..999")
+    rows = ds.select_columns(["image"]).cast_column("image", datasets.Image(decode=False))
+    wanted = set(classes) if classes is not None else set(np.unique(targets).tolist())
+    keep = np.flatnonzero(np.isin(targets, sorted(wanted)))
+    _check_classes(where, wanted, targets[keep])
+    outside = len(targets) - len(keep)
+    table = ArrowTable(rows.select(keep) if outside else rows, targets[keep])
+    return Source("real", where, table, skipped={"rows outside the label space": outside} if outside else {})
+
+
+def real_source(where: str | Path, classes: tuple[int, ...] | None = None) -> Source:
+    """The real set: a wnid-folder tree, a local dataset folder of parquet files, or a Hub id."""
+    path = Path(where)
+    if path.is_dir():
+        is_parquet = any(path.glob("*.parquet")) or any(path.glob("data/*.parquet"))
+        return real_hub(str(path), classes) if is_parquet else real_folder(path, classes)
+    if HUB_ID.match(str(where)):
+        return real_hub(str(where), classes)
+    raise DatasetNotFoundError(f"real set {str(where)!r} is neither a folder nor a Hub id like ORG/NAME")
+
+
+def release_split(root: Path, version: str, split: str) -> Source:
+    """One completely built split of a release, read through the shards its manifest lists."""
+    import datasets
+
+    version_dir = Path(root) / version
+    manifest = read_manifest(version_dir)
+    if manifest is None:
+        raise ReleaseIntegrityError(
+            f"release {version} is not built in {root} (no {version}/manifest.json); build its {split} split first"
+        )
+    record = manifest.splits.get(split)
+    if record is None:
+        raise ReleaseIntegrityError(
+            f"release {version} has no {split!r} split (it has: {', '.join(manifest.splits)}); "
+            f"add the split to its spec and build it"
+        )
+    if not record.complete:
+        raise ReleaseIntegrityError(
+            f"release {version} split {split} is not completely built ({len(record.shards)} of {record.num_shards} "
+            "shards); finish the build first"
+        )
+    files = [str(version_dir / s.file) for s in record.shards]
+    ds = datasets.load_dataset("parquet", data_files={split: files}, split=split)
+    targets = np.asarray(ds["label"], dtype=np.int64)
+    rows = ds.select_columns(["image"]).cast_column("image", datasets.Image(decode=False))
+    return Source("generated", str(version_dir), ArrowTable(rows, targets), version, split, manifest.spec_hash)

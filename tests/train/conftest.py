@@ -1,0 +1,36 @@
+"""Fixtures of the training tests: a coloured-squares real folder and a real (tiny-generator) release build."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from train_helpers import CLASSES, write_release_spec, write_squares
+
+from imagenet_g.build import BuildRequest, build_release
+
+
+@pytest.fixture(scope="session")
+def squares(tmp_path_factory) -> Path:
+    """4 classes x 8 images of coloured squares in ImageNet's train layout."""
+    return write_squares(tmp_path_factory.mktemp("real") / "train", per_class=8)
+
+
+@pytest.fixture(scope="session")
+def release_root(tmp_path_factory) -> Path:
+    """A built release `mini` (train split: the 4 classes x 2 images, 32 px) by the real builder."""
+    specs = write_release_spec(tmp_path_factory.mktemp("specs"), "mini", CLASSES, per_class=2)
+    out = tmp_path_factory.mktemp("built") / "imagenet-g"
+    build_release(BuildRequest("mini", out_dir=out, releases_dir=specs, progress=False))
+    return out
+
+
+@pytest.fixture(autouse=True)
+def one_thread():
+    """Tiny models run fastest (and reproducibly) on one CPU thread; the CI box has two shared cores."""
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)

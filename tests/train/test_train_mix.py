@@ -1,0 +1,127 @@
+"""Data mixing: each policy's counts, the label space (ImageNet-100), the record, and what the loader yields."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from train_helpers import CLASSES
+
+from imagenet_g import labels
+from imagenet_g.errors import DatasetNotFoundError, ReleaseIntegrityError, TrainingError
+from imagenet_g.train import MixPolicy, load_mix, plan_mix
+from imagenet_g.train.loader import MixedDataset, ResumableSampler
+from imagenet_g.train.sources import FolderTable, Source, real_folder, release_split
+
+
+def table(counts: dict[int, int]) -> FolderTable:
+    targets = np.concatenate([np.full(n, c, dtype=np.int64) for c, n in counts.items()])
+    return FolderTable(tuple(f"img{i}.png" for i in range(len(targets))), targets)
+
+
+REAL = Source("real", "/data/real", table({0: 30, 100: 50, 200: 40}))
+GEN = Source("generated", "/rel/v9", table({0: 20, 100: 21, 200: 60}), "v9", "train", "abc")
+SPACE = (0, 100, 200)
+
+
+def test_concat_uses_both_whole_and_maps_targets():
+    mix = plan_mix(REAL, (GEN,), SPACE, MixPolicy())
+    real, gen = mix.record.sources
+    assert (real.used, gen.used, mix.record.total) == (120, 101, 221)
+    assert real.used_per_class == (30, 50, 40) and gen.used_per_class == (20, 21, 60)
+    assert gen.spec_hash == "abc" and mix.record.category == "real+generated"
+    imagenet_index = np.array([mix.sources[s].table.targets[r] for s, r in zip(mix.source, mix.row)])
+    assert np.array_equal(np.asarray(SPACE)[mix.target], imagenet_index)
+
+
+def test_fraction_takes_that_share_of_each_class_seeded():
+    mix = plan_mix(REAL, (GEN,), SPACE, MixPolicy(policy="fraction", generated_fraction=0.25, seed=3))
+    real, gen = mix.record.sources
+    assert real.used == 120
+    assert gen.used_per_class == (round(0.25 * 20), round(0.25 * 21), round(0.25 * 60))
+    again = plan_mix(REAL, (GEN,), SPACE, MixPolicy(policy="fraction", generated_fraction=0.25, seed=3))
+    other = plan_mix(REAL, (GEN,), SPACE, MixPolicy(policy="fraction", generated_fraction=0.25, seed=4))
+    assert np.array_equal(mix.row, again.row) and not np.array_equal(mix.row, other.row)
+
+
+def test_per_class_caps_and_single_side_policies():
+    capped = plan_mix(REAL, (GEN,), SPACE, MixPolicy(real_per_class=35, generated_per_class=10))
+    assert [s.used_per_class for s in capped.record.sources] == [(30, 35, 35), (10, 10, 10)]
+    real_only = plan_mix(REAL, (GEN,), SPACE, MixPolicy(policy="real-only"))
+    gen_only = plan_mix(REAL, (GEN,), SPACE, MixPolicy(policy="generated-only"))
+    assert (real_only.record.category, real_only.record.total) == ("real", 120)
+    assert (gen_only.record.category, gen_only.record.total) == ("generated", 101)
+    with pytest.raises(TrainingError, match="needs a real set"):
+        plan_mix(None, (GEN,), SPACE, MixPolicy())
+    with pytest.raises(ValueError, match="generated_fraction"):
+        MixPolicy(policy="fraction")
+
+
+def test_imagenet100_label_space_drops_other_generated_classes():
+    in100 = labels.subset_indices("imagenet-100")
+    outside = next(i for i in range(1000) if i not in in100)
+    generated = Source("generated", "/rel/v1", table({**{c: 2 for c in in100}, outside: 7}), "v1", "train", "h")
+    real = Source("real", "/data/in100", table({c: 3 for c in in100}))
+    mix = plan_mix(real, (generated,), in100, MixPolicy())
+    gen = mix.record.sources[1]
+    assert (mix.record.label_space, len(mix.record.classes)) == ("imagenet-100", 100)
+    assert (gen.rows, gen.dropped_outside_label_space, gen.used) == (207, 7, 200)
+    assert mix.target.max() == 99 and outside not in [mix.record.classes[t] for t in mix.target]
+
+
+def test_generated_split_lacking_classes_does_not_match():
+    partial = Source("generated", "/rel/v9", table({0: 5, 100: 5}), "v9", "train", "abc")
+    with pytest.raises(TrainingError, match="label spaces do not match: release v9:train has no images of 1 of"):
+        plan_mix(REAL, (partial,), SPACE, MixPolicy())
+
+
+def test_loader_yields_the_recorded_mix_within_sampling_error():
+    mix = plan_mix(REAL, (GEN,), SPACE, MixPolicy(policy="fraction", generated_fraction=0.5))
+    generated = mix.record.sources[1].used
+    dataset = MixedDataset(mix, transform=None, seed=0)
+    sampler = ResumableSampler(dataset, num_replicas=1, rank=0, seed=0)
+    sampler.set_position(epoch=1, start=0)
+    keys = list(sampler)
+    positions = np.array([i for _, i in keys])
+    assert sorted(positions.tolist()) == list(range(len(mix)))  # a whole epoch is exactly the recorded mix
+    n, k = len(mix), 60  # the first 60 samples: a draw without replacement from the mix
+    p = generated / n
+    drawn = int((mix.source[positions[:k]] == 1).sum())
+    sd = math.sqrt(k * p * (1 - p) * (n - k) / (n - 1))
+    assert abs(drawn - k * p) <= 4 * sd
+    # two processes split the same permutation: together they see each sample once
+    shares = []
+    for rank in (0, 1):
+        s = ResumableSampler(dataset, num_replicas=2, rank=rank, seed=0)
+        s.set_position(epoch=1, start=0)
+        shares += [i for _, i in s]
+    assert sorted(shares) == sorted(positions[: 2 * (n // 2)].tolist())
+
+
+def test_real_folder_errors(tmp_path, squares):
+    with pytest.raises(DatasetNotFoundError, match="has no images of 1 of the 5 classes"):
+        real_folder(squares, (*CLASSES, 400))
+    (tmp_path / "cats").mkdir()
+    with pytest.raises(DatasetNotFoundError, match="'cats' in .* is not an ImageNet wnid"):
+        real_folder(tmp_path)
+    source = real_folder(squares, CLASSES[:2])
+    assert source.classes == CLASSES[:2] and source.skipped == {"class folders outside the label space": 2}
+
+
+def test_release_split_reads_the_built_release(release_root, tmp_path):
+    source = release_split(release_root, "mini", "train")
+    manifest = (release_root / "mini" / "manifest.json").read_text()
+    assert source.spec_hash in manifest and source.classes == CLASSES and len(source.table.targets) == 8
+    assert source.table.open(0).size == (32, 32)
+    with pytest.raises(ReleaseIntegrityError, match="release v7 is not built"):
+        release_split(release_root, "v7", "train")
+    with pytest.raises(ReleaseIntegrityError, match="has no 'test' split"):
+        release_split(release_root, "mini", "test")
+
+
+def test_load_mix_of_a_real_folder_and_a_release(squares, release_root):
+    mix = load_mix(str(squares), ("mini:train",), str(release_root), MixPolicy())
+    assert [s.used for s in mix.record.sources] == [32, 8]
+    assert mix.record.classes == CLASSES and mix.record.category == "real+generated"
+    assert mix.record.sources[1].spec_hash == release_split(release_root, "mini", "train").spec_hash
