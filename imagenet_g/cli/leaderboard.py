@@ -73,7 +73,10 @@ def validate(
 def add(
     results: Path = typer.Argument(..., help="results JSON written by `imagenet-g eval --out`"),
     name: str = typer.Option(..., "--name", help="display name on the board"),
-    category: str = typer.Option(..., "--category", help=f"training data of the model: {', '.join(CATEGORIES)}"),
+    category: str | None = typer.Option(
+        None, "--category", help=f"training data of the model: {', '.join(CATEGORIES)}; default: from the "
+        "training record beside the results (models trained with `imagenet-g train`)"
+    ),
     standard: bool = typer.Option(
         False, "--standard", help="a standard (real-data, standard-training) model: a baseline point"
     ),

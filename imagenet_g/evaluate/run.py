@@ -198,12 +198,16 @@ def _model_info(model: LoadedModel) -> ModelInfo:
     )
 
 
-def run_eval(request: EvalRequest, progress: bool = False) -> EvalResult:
-    """Evaluate one model on the requested datasets; write results JSON and predictions; return the result."""
+def run_eval(request: EvalRequest, progress: bool = False, model: LoadedModel | None = None) -> EvalResult:
+    """Evaluate one model on the requested datasets; write results JSON and predictions; return the result.
+
+    ``model``: an already loaded classifier (e.g. one just trained) scored instead of loading ``request.model``.
+    """
     names, explicit = _plan(request)
     out = output_path(request)
     _check_writable(out)
-    model = load_model(request.model, request.pretrained, request.checkpoint, request.preprocess)
+    if model is None:
+        model = load_model(request.model, request.pretrained, request.checkpoint, request.preprocess)
     loaded, missing = _find(request, names, explicit)
     device = pick_device(request.device)
     info, env, created = _model_info(model), environment(device, ENVIRONMENT_PACKAGES), datetime.now(timezone.utc)

@@ -33,7 +33,7 @@ class SubmissionInfo:
     """What a reader needs besides the results: the flags of `imagenet-g leaderboard add`."""
 
     name: str
-    category: Category
+    category: Category | None  # None: from the training record beside the results (``imagenet-g train`` runs)
     is_standard: bool = False
     paper: str | None = None
     code: str | None = None
@@ -71,7 +71,7 @@ def make_submission(results_path: Path, info: SubmissionInfo) -> Submission:
             raise SubmissionError(f"{results_path}: no ImageNet-G result to take the release from; pass --release")
         release = g.version
     fields = {
-        "name": info.name, "release": release, "category": info.category, "is_standard": info.is_standard,
+        "name": info.name, "release": release, "category": _category(results_path, info.category), "is_standard": info.is_standard,
         "paper": info.paper, "code": info.code, "submitted_by": info.submitted_by, "result": result,
     }
     try:
@@ -80,6 +80,20 @@ def make_submission(results_path: Path, info: SubmissionInfo) -> Submission:
         # these fields come from the command line, not from the file: no file name in front
         lines = error_lines(results_path, exc)
         raise SubmissionProblems([line.removeprefix(f"{results_path}: ") for line in lines]) from None
+
+
+def _category(results_path: Path, given: str | None) -> str:
+    """The training-data category: the one the run's training record states, else the one given."""
+    from imagenet_g.train import training_category
+
+    recorded = training_category(results_path)
+    if recorded is None and given is None:
+        raise SubmissionError(f"{results_path}: no training record beside it to take the category from; pass "
+                              "--category (real, generated, real+generated, more data, other)")
+    if recorded is not None and given is not None and given != recorded:
+        raise SubmissionError(f"{results_path}: the model was trained on {recorded} data (training record), "
+                              f"not {given}; drop --category or correct it")
+    return recorded or given
 
 
 def add_submission(

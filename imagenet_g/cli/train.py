@@ -1,0 +1,116 @@
+"""CLI commands of the training job: `imagenet-g train`, `imagenet-g recipes`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+import yaml
+from rich.table import Table
+
+from imagenet_g.cli.app import app, console
+from imagenet_g.cli.evaluate import DATA_ROOT_HELP, PATH_HELP, _parse_paths
+from imagenet_g.errors import RecipeError
+
+RECIPE_HELP = "a shipped recipe (paper, paper-imagenet100, smoke; see `imagenet-g recipes`) or a recipe .yaml file"
+REAL_HELP = "real training set: ImageNet's train folder (<wnid>/ images), a dataset folder of parquet, or ORG/NAME[:split]"
+GENERATED_HELP = "a built ImageNet-G release split, VERSION:SPLIT (e.g. v1:train); repeatable"
+POLICY_HELP = "concat (both whole, the paper), fraction, generated-only, real-only"
+SET_HELP = "KEY=VALUE: override a recipe key (YAML value), e.g. schedule.epochs=16 or data.batch_size=256; repeatable"
+EVAL_HELP = "after training, evaluate on these datasets/collections (e.g. imagenet,natural-shift,imagenet-g)"
+
+
+def _overrides(items: list[str] | None) -> dict[str, object]:
+    out: dict[str, object] = {}
+    for item in items or []:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise RecipeError(f"--set {item!r} must look like KEY=VALUE, e.g. schedule.epochs=16")
+        out[key.strip()] = yaml.safe_load(value)
+    return out
+
+
+@app.command("recipes")
+def recipes_command(as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False) -> None:
+    """List the shipped training recipes."""
+    from imagenet_g.train import load_recipe, recipe_names
+
+    recipes = {name: load_recipe(name) for name in recipe_names()}
+    if as_json:
+        console.print_json(json.dumps({n: r.model_dump(mode="json") for n, r in recipes.items()}))
+        return
+    table = Table(title="training recipes")
+    for col in ("recipe", "model", "classes", "epochs", "batch", "lr @ batch", "train px", "eval px"):
+        table.add_column(col)
+    for name, r in recipes.items():
+        arch = r.model.arch + (" + blur-pool" if r.model.blurpool else "")
+        table.add_row(name, arch, r.classes or "the real set's", str(r.schedule.epochs), str(r.data.batch_size),
+                      f"{r.optimizer.lr} @ {r.optimizer.reference_batch}", str(r.data.size), str(r.eval.size))
+    console.print(table)
+
+
+@app.command("train")
+def train_command(
+    out: Annotated[Path, typer.Option("--out", help="run folder: checkpoints, training record, results")],
+    recipe: Annotated[str, typer.Option(help=RECIPE_HELP)] = "paper",
+    real: Annotated[Optional[str], typer.Option(help=REAL_HELP)] = None,
+    generated: Annotated[Optional[list[str]], typer.Option("--generated", help=GENERATED_HELP)] = None,
+    release_root: Annotated[Path, typer.Option(help="folder of built releases (<version>/manifest.json)")] = Path(
+        "imagenet-g"),
+    policy: Annotated[str, typer.Option(help=POLICY_HELP)] = "concat",
+    generated_fraction: Annotated[Optional[float], typer.Option(help="fraction policy: share of each class's "
+                                                                "generated images used")] = None,
+    real_per_class: Annotated[Optional[int], typer.Option(help="at most N real images per class")] = None,
+    generated_per_class: Annotated[Optional[int], typer.Option(help="at most N generated images per class")] = None,
+    mix_seed: Annotated[int, typer.Option(help="seed of the per-class sampling")] = 0,
+    set_: Annotated[Optional[list[str]], typer.Option("--set", help=SET_HELP)] = None,
+    device: Annotated[str, typer.Option(help="auto, cpu, cuda (torchrun: one GPU per process)")] = "auto",
+    eval_datasets: Annotated[Optional[str], typer.Option(help=EVAL_HELP)] = None,
+    data_root: Annotated[Path, typer.Option(help=DATA_ROOT_HELP)] = Path("."),
+    path: Annotated[Optional[list[str]], typer.Option("--path", help=PATH_HELP)] = None,
+    release: Annotated[str, typer.Option(help="ImageNet-G release to evaluate on")] = "v1",
+    as_json: Annotated[bool, typer.Option("--json", help="print the training record as JSON")] = False,
+) -> None:
+    """Train a classifier on real + generated data with a recipe; resumes from the run folder's last checkpoint."""
+    from pydantic import ValidationError
+
+    from imagenet_g.train import MixPolicy, TrainRequest, train
+
+    try:
+        mix = MixPolicy(policy=policy, generated_fraction=generated_fraction, real_per_class=real_per_class,
+                        generated_per_class=generated_per_class, seed=mix_seed)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        raise RecipeError(f"data mix: {error['msg'].removeprefix('Value error, ')} (--policy, --generated-fraction, "
+                          "--real-per-class, --generated-per-class)") from None
+    request = TrainRequest(recipe=recipe, overrides=_overrides(set_), real=real, generated=tuple(generated or ()),
+                           release_root=release_root, mix=mix, out=out, device=device)
+    result = train(request, progress=not as_json)
+    if eval_datasets and result.is_main:
+        _evaluate(result.run_dir, eval_datasets, data_root, path, release, device, as_json)
+    if as_json:
+        console.print_json(result.record.model_dump_json())
+        return
+    record = result.record
+    last = record.epochs[-1] if record.epochs else None
+    console.print(f"trained {record.recipe.model.arch} on {record.mix.total} images ({record.category}; "
+                  f"{', '.join(f'{s.kind} {s.used}' for s in record.mix.sources)}), {len(record.epochs)} epochs"
+                  + (f", last loss {last.loss:.4f}, {last.images_per_second:.0f} images/s" if last else ""))
+    console.print(f"weights: {result.weights}")
+    console.print(f"record:  {result.run_dir / 'training-record.json'}")
+
+
+def _evaluate(run_dir: Path, names: str, data_root: Path, path: list[str] | None, release: str, device: str,
+              quiet: bool) -> None:
+    from imagenet_g.evaluate import EvalRequest
+    from imagenet_g.train import evaluate_run
+
+    request = EvalRequest(model="trained", datasets=tuple(n.strip() for n in names.split(",") if n.strip()),
+                          data_root=data_root, paths=_parse_paths(path), release=release, device=device)
+    result = evaluate_run(run_dir, request, progress=not quiet)
+    if not quiet:
+        for name, d in result.datasets.items():
+            console.print(f"{name}: top-1 {d.top1:.2f}, top-5 {d.top5:.2f} ({d.images} images)")
+        console.print(f"results: {run_dir / 'results.json'}")

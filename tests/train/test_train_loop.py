@@ -1,0 +1,103 @@
+"""The training loop on CPU: a few steps on real + generated data, the loss falls, the outputs, resume, errors."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+from imagenet_g.errors import OutputError, SubmissionError, TrainingError
+from imagenet_g.evaluate import EvalRequest
+from imagenet_g.train import MixPolicy, TrainRequest, evaluate_run, load_recipe, read_record, train
+from imagenet_g.train import loop as loop_module
+from imagenet_g.train.model import ImageNetLogits, apply_blurpool, build_model
+
+FAST = {"data.batch_size": 8, "schedule.epochs": 2, "schedule.warmup_epochs": 1}
+
+
+def test_blurpool_is_the_papers_blur_before_strided_convs():
+    model = build_model(load_recipe("paper").model.model_copy(update={"blurpool": False}), 4)
+    strided = [n for n, m in model.named_modules()
+               if isinstance(m, torch.nn.Conv2d) and max(m.stride) > 1 and m.in_channels >= 16]
+    assert apply_blurpool(model) == len(strided) == 6  # layer2-4: conv1 and downsample conv; not the 3-channel stem
+    wrapped = model.layer2[0].conv1
+    conv = wrapped[1]
+    x = torch.randn(2, conv.in_channels, 9, 9)
+    # the code repository's BlurPoolConv2d: [1,2,1]x[1,2,1]/16 per channel, zero padding 1, stride 1, then the conv
+    kernel = (torch.tensor([[1.0, 2, 1], [2, 4, 2], [1, 2, 1]]) / 16).repeat(conv.in_channels, 1, 1, 1)
+    blurred = F.conv2d(x, kernel, padding=1, groups=conv.in_channels)
+    assert torch.allclose(wrapped(x), conv(blurred), atol=1e-6)
+
+
+def test_a_few_steps_on_real_plus_generated(tmp_path, squares, release_root):
+    request = TrainRequest(recipe="smoke", overrides=FAST, real=str(squares), generated=("mini:train",),
+                           release_root=release_root, out=tmp_path / "run", device="cpu")
+    result = train(request, progress=False)
+    record = read_record(tmp_path / "run")
+    assert record == result.record and record.complete and record.category == "real+generated"
+    assert [s.used for s in record.mix.sources] == [32, 8] and record.steps_per_epoch == 5
+    assert [e.epoch for e in record.epochs] == [1, 2] and all(e.images == 40 for e in record.epochs)
+    assert record.epochs[-1].lr == pytest.approx(0.0, abs=1e-12) and record.lr == pytest.approx(0.05)
+    assert {"torch", "timm", "safetensors"} <= set(record.environment)
+    # the final weights load strictly into the recipe's architecture with timm's own loader
+    from timm.models import load_checkpoint
+
+    model = build_model(record.recipe.model, 4)
+    load_checkpoint(model, str(result.weights), strict=True)
+    # rerunning a finished run changes nothing; another recipe into the same folder is refused
+    assert train(request, progress=False).record == record
+    with pytest.raises(OutputError, match="holds a run with another recipe"):
+        train(request.model_copy(update={"overrides": {**FAST, "seed": 1}}), progress=False)
+
+
+def test_loss_falls_on_a_learnable_task(tmp_path, squares):
+    overrides = {"data.batch_size": 8, "schedule.epochs": 6, "schedule.warmup_epochs": 1, "optimizer.lr": 0.2,
+                 "loss.label_smoothing": 0.0}
+    request = TrainRequest(recipe="smoke", overrides=overrides, real=str(squares), mix=MixPolicy(policy="real-only"),
+                           out=tmp_path / "run", device="cpu")
+    losses = [e.loss for e in train(request, progress=False).record.epochs]
+    assert losses[-1] < 0.5 * losses[0], losses
+
+
+def test_eval_at_the_end_and_the_category_for_the_leaderboard(tmp_path, squares):
+    request = TrainRequest(recipe="smoke", overrides=FAST, real=str(squares), mix=MixPolicy(policy="real-only"),
+                           out=tmp_path / "run", device="cpu")
+    train(request, progress=False)
+    data_root = tmp_path / "data"
+    (data_root / "imagenet").mkdir(parents=True)
+    (data_root / "imagenet" / "val").symlink_to(squares)
+    result = evaluate_run(tmp_path / "run", EvalRequest(model="-", datasets=("imagenet",), data_root=data_root,
+                                                        bootstrap=0, workers=0, device="cpu"))
+    assert result.datasets["imagenet"].images == 32 and result.model.source == "custom"
+    assert read_record(tmp_path / "run").results_file == "results.json"
+    from imagenet_g.leaderboard import SubmissionInfo
+    from imagenet_g.leaderboard.submit import make_submission
+
+    results = tmp_path / "run" / "results.json"
+    assert make_submission(results, SubmissionInfo("mine", None, release="smoke")).category == "real"
+    with pytest.raises(SubmissionError, match="trained on real data .training record., not generated"):
+        make_submission(results, SubmissionInfo("mine", "generated", release="smoke"))
+    # the 4-class model is an ImageNet classifier that only ever predicts its 4 classes
+    model = ImageNetLogits(torch.nn.Linear(3, 4), (0, 100, 200, 300))
+    assert set(model(torch.randn(50, 3)).argmax(1).tolist()) <= {0, 100, 200, 300}
+
+
+def test_out_of_memory_is_one_clear_error(tmp_path, squares, monkeypatch, run_cli):
+    def oom_criterion(recipe):
+        def fail(logits, targets):
+            raise torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB")
+        return fail
+
+    monkeypatch.setattr(loop_module, "_criterion", oom_criterion)
+    result = run_cli("train", "--recipe", "smoke", "--set", "data.batch_size=8", "--real", squares,
+                     "--policy", "real-only", "--out", tmp_path / "run", "--device", "cpu")
+    assert result.exit_code == 2
+    assert result.stderr.strip() == ("imagenet-g: error: out of GPU memory at 8 images per GPU; lower the recipe's "
+                                     "batch size (the learning rate scales with it) or use more GPUs")
+
+
+def test_batch_larger_than_the_mix_is_refused(tmp_path, squares):
+    request = TrainRequest(recipe="smoke", overrides={"data.batch_size": 64}, real=str(squares),
+                           mix=MixPolicy(policy="real-only"), out=tmp_path / "run", device="cpu")
+    with pytest.raises(TrainingError, match="fewer than one global batch of 64"):
+        train(request, progress=False)
