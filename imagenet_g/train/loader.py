@@ -10,9 +10,8 @@ from __future__ import annotations
 import random
 from collections.abc import Iterator
 
-import numpy as np
 import torch
-from torch.utils.data import DataLoader, Dataset, DistributedSampler
+from torch.utils.data import DataLoader, Dataset, DistributedSampler, get_worker_info
 
 from imagenet_g.train.mix import Mix
 from imagenet_g.train.recipe import DataConfig
@@ -29,9 +28,20 @@ def train_transform(config: DataConfig):
     )
 
 
+_MASK64 = (1 << 64) - 1
+
+
+def _splitmix64(x: int) -> int:
+    # SplitMix64's output function (Steele, Lea & Flood 2014): a stable, well-mixed 64-bit hash of x
+    x = (x + 0x9E3779B97F4A7C15) & _MASK64
+    x = ((x ^ (x >> 30)) * 0xBF58476D1CE4E5B9) & _MASK64
+    x = ((x ^ (x >> 27)) * 0x94D049BB133111EB) & _MASK64
+    return x ^ (x >> 31)
+
+
 def sample_seed(seed: int, epoch: int, position: int) -> int:
-    """The seed of one sample's augmentation (a stable mix of the three numbers, below 2**63)."""
-    return int(np.random.SeedSequence([seed, epoch, position]).generate_state(2, np.uint32).view(np.uint64)[0] >> 1)
+    """The seed of one sample's augmentation: a stable hash of the three numbers, below 2**63."""
+    return _splitmix64(_splitmix64(_splitmix64(seed) ^ epoch) ^ position) >> 1
 
 
 class MixedDataset(Dataset):
@@ -50,12 +60,17 @@ class MixedDataset(Dataset):
         epoch, i = key
         image = self.tables[self.source[i]].open(int(self.row[i]))
         seed = sample_seed(self.seed, epoch, i)
-        state = random.getstate()
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(seed)
-            random.seed(seed)
+        # timm's transforms draw from python's random and torch's CPU generator; a loader worker owns its state,
+        # the main process (no workers) keeps the training's RNG state as it was
+        saved = None if get_worker_info() is not None else (torch.default_generator.get_state(), random.getstate())
+        torch.default_generator.manual_seed(seed)  # not torch.manual_seed: that also seeds CUDA, 40x slower
+        random.seed(seed)
+        try:
             tensor = self.transform(image)
-        random.setstate(state)
+        finally:
+            if saved is not None:
+                torch.default_generator.set_state(saved[0])
+                random.setstate(saved[1])
         return tensor, int(self.target[i])
 
 
