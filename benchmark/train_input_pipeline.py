@@ -28,26 +28,9 @@ import tempfile
 import time
 from pathlib import Path
 
+from eval_throughput import make_images  # ImageNet-sized JPEGs in wnid folders, the eval benchmark's
+
 SIZE, SCALE, RATIO, INTERPOLATION = 160, (0.08, 1.0), (3 / 4, 4 / 3), "bilinear"
-
-
-def make_images(root: Path, n: int, seed: int = 0) -> Path:
-    """``n`` JPEGs of ImageNet-like sizes (about 500x375, varied) in 10 wnid folders (ImageNet's train layout)."""
-    import numpy as np
-    from PIL import Image
-
-    from imagenet_g import labels
-
-    rng = np.random.default_rng(seed)
-    folder = root / "train"
-    for i in range(n):
-        cls = folder / labels.wnids()[i % 10]
-        cls.mkdir(parents=True, exist_ok=True)
-        w, h = int(rng.integers(400, 640)), int(rng.integers(300, 480))
-        base = np.linspace(0, 255, w)[None, :, None] * rng.random(3)[None, None, :]
-        img = np.clip(base + rng.normal(0, 25, (h, w, 3)), 0, 255).astype(np.uint8)
-        Image.fromarray(img).save(cls / f"{i:06d}.JPEG", quality=90)
-    return folder
 
 
 def timm_loader(folder: Path, batch: int, workers: int):

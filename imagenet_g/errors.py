@@ -88,6 +88,14 @@ class InsufficientDataError(ImagenetGError, ValueError):
     """Too few images for a metric (FID needs 2 per set, KID a subset of at least 2, Vendi at least 1)."""
 
 
+class RecipeError(ImagenetGError, ValueError):
+    """A training recipe is malformed: an unknown key, a wrong type or an impossible value."""
+
+
+class TrainingError(ImagenetGError, RuntimeError):
+    """Training cannot run as asked: label spaces that do not fit, a batch that does not fit in memory."""
+
+
 def close_matches(name: str, candidates: Iterable[str], n: int = 3) -> str:
     """Return a ' (did you mean: a, b?)' suffix for an unknown name, or '' when nothing is close."""
     matches = difflib.get_close_matches(name, list(candidates), n=n, cutoff=0.6)
@@ -101,9 +109,3 @@ def unknown(kind: str, name: object, choices: Iterable[str], fix: str | None = N
     return UnknownNameError(
         f"unknown {kind} {name!r}{suggestion}", fix or f"choose one of: {', '.join(choices) or 'none'}"
     )
-class RecipeError(ImagenetGError, ValueError):
-    """A training recipe is malformed: an unknown key, a wrong type or an impossible value."""
-
-
-class TrainingError(ImagenetGError, RuntimeError):
-    """Training cannot run as asked: label spaces that do not fit, a batch that does not fit in memory."""

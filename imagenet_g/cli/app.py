@@ -25,7 +25,7 @@ INTERRUPTED_EXIT = 130  # 128 + SIGINT, the shell's convention for Ctrl-C
 INTERRUPTED = "interrupted (Ctrl-C); files are written whole or not at all, rerun the same command to continue"
 
 # Library parameter names whose flag is not simply --parameter-name.
-FLAG_NAMES = {"version": "--release", "specs_dir": "--specs-dir", "dataset_dir": "--dataset-dir"}
+FLAG_NAMES = {"version": "--release", "specs_dir": "--specs-dir", "dataset_dir": "--dataset-dir", "overrides": "--set"}
 
 
 def flag_name(parameter: str) -> str:

@@ -12,6 +12,7 @@ from rich.table import Table
 
 from imagenet_g.cli.app import app, console
 from imagenet_g.cli.evaluate import DATA_ROOT_HELP, PATH_HELP, _parse_paths
+from imagenet_g.cli.options import DATASET_DIR
 from imagenet_g.errors import RecipeError
 
 RECIPE_HELP = "a shipped recipe (paper, paper-imagenet100, smoke; see `imagenet-g recipes`) or a recipe .yaml file"
@@ -27,7 +28,7 @@ def _overrides(items: list[str] | None) -> dict[str, object]:
     for item in items or []:
         key, sep, value = item.partition("=")
         if not sep or not key.strip():
-            raise RecipeError(f"--set {item!r} must look like KEY=VALUE, e.g. schedule.epochs=16")
+            raise RecipeError(f"--set {item!r} is not KEY=VALUE", fix="write it like schedule.epochs=16")
         out[key.strip()] = yaml.safe_load(value)
     return out
 
@@ -57,8 +58,7 @@ def train_command(
     recipe: Annotated[str, typer.Option(help=RECIPE_HELP)] = "paper",
     real: Annotated[Optional[str], typer.Option(help=REAL_HELP)] = None,
     generated: Annotated[Optional[list[str]], typer.Option("--generated", help=GENERATED_HELP)] = None,
-    release_root: Annotated[Path, typer.Option(help="folder of built releases (<version>/manifest.json)")] = Path(
-        "imagenet-g"),
+    dataset_dir: Path = DATASET_DIR,
     policy: Annotated[str, typer.Option(help=POLICY_HELP)] = "concat",
     generated_fraction: Annotated[Optional[float], typer.Option(help="fraction policy: share of each class's "
                                                                 "generated images used")] = None,
@@ -83,10 +83,11 @@ def train_command(
                         generated_per_class=generated_per_class, seed=mix_seed)
     except ValidationError as exc:
         error = exc.errors()[0]
-        raise RecipeError(f"data mix: {error['msg'].removeprefix('Value error, ')} (--policy, --generated-fraction, "
-                          "--real-per-class, --generated-per-class)") from None
+        raise RecipeError(f"data mix: {'.'.join(str(p) for p in error['loc']) or 'policy'}: "
+                          f"{error['msg'].removeprefix('Value error, ')}",
+                          fix="check --policy, --generated-fraction, --real-per-class, --generated-per-class") from None
     request = TrainRequest(recipe=recipe, overrides=_overrides(set_), real=real, generated=tuple(generated or ()),
-                           release_root=release_root, mix=mix, out=out, device=device)
+                           dataset_dir=dataset_dir, mix=mix, out=out, device=device)
     result = train(request, progress=not as_json)
     if eval_datasets and result.is_main:
         _evaluate(result.run_dir, eval_datasets, data_root, path, release, device, as_json)

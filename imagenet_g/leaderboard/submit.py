@@ -71,7 +71,8 @@ def make_submission(results_path: Path, info: SubmissionInfo) -> Submission:
             raise SubmissionError(f"{results_path}: no ImageNet-G result to take the release from; pass --release")
         release = g.version
     fields = {
-        "name": info.name, "release": release, "category": _category(results_path, info.category), "is_standard": info.is_standard,
+        "name": info.name, "release": release, "category": _category(results_path, info.category),
+        "is_standard": info.is_standard,
         "paper": info.paper, "code": info.code, "submitted_by": info.submitted_by, "result": result,
     }
     try:
@@ -88,11 +89,11 @@ def _category(results_path: Path, given: str | None) -> str:
 
     recorded = training_category(results_path)
     if recorded is None and given is None:
-        raise SubmissionError(f"{results_path}: no training record beside it to take the category from; pass "
-                              "--category (real, generated, real+generated, more data, other)")
+        raise SubmissionError(f"{results_path}: no training record beside it to take the category from",
+                              fix="set {category} (real, generated, real+generated, more data, other)")
     if recorded is not None and given is not None and given != recorded:
         raise SubmissionError(f"{results_path}: the model was trained on {recorded} data (training record), "
-                              f"not {given}; drop --category or correct it")
+                              f"not {given}", fix="leave {category} out, or correct it")
     return recorded or given
 
 

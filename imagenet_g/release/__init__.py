@@ -6,6 +6,7 @@ Public API (loaded on first use, so that reading a spec does not import the buil
 - ``build_release(BuildRequest) -> BuildReport``: the whole build, resumable (``builder.py``); job arrays and
   ``finalize_release`` in ``jobs.py``.
 - ``verify_release`` (``verify.py``), ``push_release`` (``push.py``), ``write_card`` (``card.py``).
+- ``read_manifest(version_dir) -> Manifest | None``: a built version's record (``manifest.py``).
 
 Modules, bottom up: spec, lock, prompts, tiny (the offline generator), weights (what is loaded, the lock it
 gives), pipeline (load + sample), fastpath, shard_plan, schema, shard (generate one shard), writer, manifest,
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
     from imagenet_g.release.builder import BuildReport, BuildRequest, build_release
     from imagenet_g.release.card import write_card
     from imagenet_g.release.jobs import FinalizeReport, Share, finalize_release
+    from imagenet_g.release.manifest import Manifest, read_manifest
     from imagenet_g.release.prompts import PromptRow, plan_prompts
     from imagenet_g.release.push import PushReport, PushRequest, push_release
     from imagenet_g.release.spec import ReleaseDefinition, ReleaseSpec, list_releases, load_release
@@ -35,6 +37,8 @@ _HOMES = {
     "FinalizeReport": "jobs",
     "Share": "jobs",
     "finalize_release": "jobs",
+    "Manifest": "manifest",
+    "read_manifest": "manifest",
     "PromptRow": "prompts",
     "plan_prompts": "prompts",
     "PushReport": "push",

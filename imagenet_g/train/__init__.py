@@ -7,47 +7,39 @@ Public API:
 - ``evaluate_run(run_dir, EvalRequest) -> EvalResult``: score a finished run with ``imagenet_g.evaluate``.
 - ``TrainingRecord``, ``read_record(run_dir)``, ``training_category(results_file)``.
 
-``train``, ``TrainRequest``, ``TrainResult`` and ``evaluate_run`` need torch and are imported on first use, so that
-reading recipes and records stays light.
+Names are imported on first use, so that reading recipes and records does not import torch.
 """
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import Any
+from typing import TYPE_CHECKING
 
-from imagenet_g.train.mix import Mix, MixPolicy, MixRecord, load_mix, plan_mix
-from imagenet_g.train.recipe import Recipe, load_recipe, recipe_names
-from imagenet_g.train.record import TrainingRecord, read_record, training_category
+from imagenet_g.lazy import lazy_exports
 
-_HEAVY = {
-    "TrainRequest": "imagenet_g.train.loop",
-    "TrainResult": "imagenet_g.train.loop",
-    "train": "imagenet_g.train.loop",
-    "evaluate_run": "imagenet_g.train.evaluation",
+if TYPE_CHECKING:
+    from imagenet_g.train.evaluation import evaluate_run
+    from imagenet_g.train.loop import TrainRequest, TrainResult, train
+    from imagenet_g.train.mix import Mix, MixPolicy, MixRecord, load_mix, plan_mix
+    from imagenet_g.train.recipe import Recipe, load_recipe, recipe_names
+    from imagenet_g.train.record import TrainingRecord, read_record, training_category
+
+_HOMES = {
+    "evaluate_run": "evaluation",
+    "TrainRequest": "loop",
+    "TrainResult": "loop",
+    "train": "loop",
+    "Mix": "mix",
+    "MixPolicy": "mix",
+    "MixRecord": "mix",
+    "load_mix": "mix",
+    "plan_mix": "mix",
+    "Recipe": "recipe",
+    "load_recipe": "recipe",
+    "recipe_names": "recipe",
+    "TrainingRecord": "record",
+    "read_record": "record",
+    "training_category": "record",
 }
 
-
-def __getattr__(name: str) -> Any:
-    if name in _HEAVY:
-        return getattr(import_module(_HEAVY[name]), name)
-    raise AttributeError(f"module 'imagenet_g.train' has no attribute {name!r}")
-
-
-__all__ = [
-    "Mix",
-    "MixPolicy",
-    "MixRecord",
-    "Recipe",
-    "TrainRequest",
-    "TrainResult",
-    "TrainingRecord",
-    "evaluate_run",
-    "load_mix",
-    "load_recipe",
-    "plan_mix",
-    "read_record",
-    "recipe_names",
-    "train",
-    "training_category",
-]
+__all__ = sorted(_HOMES)
+__getattr__ = lazy_exports(__name__, _HOMES)

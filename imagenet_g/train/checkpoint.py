@@ -44,8 +44,8 @@ def _save(tensors: dict[str, torch.Tensor], metadata: dict[str, str], path: Path
         with atomic_path(path) as tmp:
             save_file({k: v.detach().cpu().contiguous() for k, v in tensors.items()}, str(tmp), metadata)
     except OSError as exc:
-        raise OutputError(f"cannot write checkpoint {path}: {exc.strerror or exc}; free space or choose another "
-                          "output folder (the previous checkpoint is kept)") from None
+        raise OutputError(f"cannot write checkpoint {path}: {exc.strerror or exc} (the previous one is kept)",
+                          fix="free space, or set {out} to another folder and start over") from None
 
 
 def save_weights(state_dict: dict[str, torch.Tensor], path: Path, metadata: dict[str, str] | None = None) -> None:

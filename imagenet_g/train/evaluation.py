@@ -42,7 +42,7 @@ def evaluate_run(run_dir: Path, request: EvalRequest, progress: bool = False) ->
     run_dir = Path(run_dir)
     record = read_record(run_dir)
     if record is None or not record.complete:
-        raise OutputError(f"{run_dir} holds no finished training run; train it to the end first")
+        raise OutputError(f"{run_dir} holds no finished training run", fix="train it to the end first")
     model = trained_model(run_dir, record)
     out = request.out or run_dir / RESULTS_FILE
     request = request.model_copy(update={

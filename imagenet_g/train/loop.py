@@ -16,8 +16,10 @@ from typing import Any
 import torch
 from pydantic import BaseModel, ConfigDict, Field
 
-from imagenet_g.environment import host, package_versions
-from imagenet_g.errors import OutputError, TrainingError, UnknownNameError
+from imagenet_g.devices import pick_device
+from imagenet_g.environment import environment
+from imagenet_g.errors import OutputError, TrainingError, unknown
+from imagenet_g.layout import DEFAULT_DATASET_DIR
 from imagenet_g.files import sha256_file
 from imagenet_g.progress import progress_bar
 from imagenet_g.train.checkpoint import FINAL, LAST, Position, load_training_state, save_training_state, save_weights
@@ -29,8 +31,7 @@ from imagenet_g.train.recipe import Recipe, load_recipe
 from imagenet_g.train.record import EpochMetrics, TrainingRecord, fingerprint, read_record, write_record
 
 log = logging.getLogger(__name__)
-DEFAULT_RELEASE_ROOT = Path("imagenet-g")
-ENVIRONMENT_PACKAGES = ("imagenet-g", "torch", "torchvision", "timm", "numpy", "pillow", "datasets", "safetensors")
+ENVIRONMENT_PACKAGES = ("torch", "torchvision", "timm", "numpy", "pillow", "datasets", "safetensors")
 
 
 class TrainRequest(BaseModel):
@@ -42,7 +43,7 @@ class TrainRequest(BaseModel):
     overrides: dict[str, Any] = Field(default_factory=dict, description="dotted recipe keys, e.g. schedule.epochs")
     real: str | None = Field(default=None, description="real set: wnid-folder tree, dataset folder or Hub id")
     generated: tuple[str, ...] = Field(default=(), description="release splits, VERSION:SPLIT")
-    release_root: Path = DEFAULT_RELEASE_ROOT
+    dataset_dir: Path = Field(default=DEFAULT_DATASET_DIR, description="folder of built releases")
     mix: MixPolicy = MixPolicy()
     out: Path = Field(description="run folder: checkpoints, record, results")
     device: str = "auto"
@@ -60,15 +61,9 @@ class TrainResult:
 
 
 def _device(requested: str, world: World) -> torch.device:
-    if requested == "auto":
-        requested = "cuda" if torch.cuda.is_available() else "cpu"
-    try:
-        device = torch.device(requested)
-    except RuntimeError:
-        raise UnknownNameError(f"unknown device {requested!r}; use auto, cpu or cuda") from None
+    """The device of this process: under torchrun, the GPU of its local rank."""
+    device = torch.device(pick_device(requested))
     if device.type == "cuda":
-        if not torch.cuda.is_available():
-            raise UnknownNameError(f"device {requested!r} asked for, but torch sees no CUDA device; use cpu or auto")
         return torch.device("cuda", world.local_rank if world.size > 1 else (device.index or 0))
     return device
 
@@ -83,7 +78,10 @@ def _optimizer(model: torch.nn.Module, recipe: Recipe, lr: float):
             filter_bias_and_bn=not opt.decay_norm_and_bias,
         )
     except (ValueError, AssertionError):
-        raise UnknownNameError(f"recipe optimizer {opt.name!r} is not a timm optimizer name") from None
+        from timm.optim import list_optimizers
+
+        raise unknown("timm optimizer", opt.name, list_optimizers(),
+                      fix="set the recipe's optimizer.name to a timm optimizer (momentum: SGD)") from None
 
 
 def make_scheduler(optimizer, recipe: Recipe, lr: float, steps_per_epoch: int):
@@ -110,12 +108,10 @@ def _criterion(recipe: Recipe):
 def _check_run_dir(out: Path, fp: str) -> TrainingRecord | None:
     existing = read_record(out)
     if existing is not None and existing.fingerprint != fp:
-        raise OutputError(
-            f"{out} holds a run with another recipe, data mix or global batch; train into a new folder, or delete "
-            "it to start over"
-        )
+        raise OutputError(f"{out} holds a run with another recipe, data mix or global batch",
+                          fix="set {out} to a new folder, or delete it to start over")
     if existing is None and (out / LAST).exists():
-        raise OutputError(f"{out} holds a checkpoint but no training record; train into a new folder")
+        raise OutputError(f"{out} holds a checkpoint but no training record", fix="set {out} to a new folder")
     return existing
 
 
@@ -124,33 +120,33 @@ def _base_record(request: TrainRequest, recipe: Recipe, mix: Mix, world: World, 
         recipe_source=request.recipe, recipe=recipe, mix=mix.record, category=mix.record.category, fingerprint=fp,
         world_size=world.size, global_batch=recipe.data.batch_size, lr=recipe.lr_for(recipe.data.batch_size),
         steps_per_epoch=steps, device=device.type,
-        environment={**host(), **package_versions(ENVIRONMENT_PACKAGES)}, created=datetime.now(timezone.utc),
+        environment=environment(str(device), ENVIRONMENT_PACKAGES), created=datetime.now(timezone.utc),
     )
 
 
 def _plan(recipe: Recipe, mix: Mix, world: World) -> tuple[int, int]:
     batch = recipe.data.batch_size
     if batch % world.size:
-        raise TrainingError(f"global batch {batch} does not split evenly over {world.size} processes; "
-                            "choose a multiple of the process count")
+        raise TrainingError(f"global batch {batch} does not split evenly over {world.size} processes",
+                            fix="set the recipe's data.batch_size to a multiple of the process count")
     steps = len(mix) // batch
     if steps == 0:
-        raise TrainingError(f"the data mix has {len(mix)} images, fewer than one global batch of {batch}; "
-                            "lower the batch size or add data")
+        raise TrainingError(f"the data mix has {len(mix)} images, fewer than one global batch of {batch}",
+                            fix="lower the recipe's data.batch_size, or add data")
     return batch // world.size, steps
 
 
 def _oom(batch: int) -> TrainingError:
     return TrainingError(
-        f"out of GPU memory at {batch} images per GPU; lower the recipe's batch size (the learning rate scales "
-        "with it) or use more GPUs"
+        f"out of GPU memory at {batch} images per GPU",
+        fix="lower the recipe's data.batch_size (the learning rate scales with it), or use more GPUs",
     )
 
 
 def train(request: TrainRequest, progress: bool = True) -> TrainResult:
     """Train (or resume) a model as the recipe says on the requested mix; write weights and the record."""
     recipe = load_recipe(request.recipe, request.overrides)
-    mix = load_mix(request.real, request.generated, str(request.release_root), request.mix, recipe.classes)
+    mix = load_mix(request.real, request.generated, request.dataset_dir, request.mix, recipe.classes)
     wants_cuda = request.device.startswith("cuda") or (request.device == "auto" and torch.cuda.is_available())
     world = join_world(wants_cuda)
     try:
@@ -172,7 +168,8 @@ def _run(request: TrainRequest, recipe: Recipe, mix: Mix, world: World, progress
         try:
             out.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise OutputError(f"cannot create run folder {out}: {exc.strerror or exc}") from None
+            raise OutputError(f"cannot create run folder {out}: {exc.strerror or exc}",
+                              fix="set {out} to a writable folder") from None
 
     torch.manual_seed(recipe.seed)
     model = build_model(recipe.model, len(mix.record.classes)).to(device)

@@ -15,23 +15,23 @@ classes outside it are dropped and counted; a generated split that lacks a class
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
 from imagenet_g import labels
 from imagenet_g.errors import TrainingError
-from imagenet_g.train.sources import Source
+from imagenet_g.strict import StrictModel
+
+if TYPE_CHECKING:  # sources reads images through evaluation's image lists (torch); the mix needs only their types
+    from imagenet_g.train.sources import Source
 
 Policy = Literal["concat", "fraction", "generated-only", "real-only"]
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class MixPolicy(_Strict):
+class MixPolicy(StrictModel):
     """How real and generated data are combined."""
 
     policy: Policy = "concat"
@@ -55,7 +55,7 @@ class MixPolicy(_Strict):
         return self.policy != "real-only"
 
 
-class SourceRecord(_Strict):
+class SourceRecord(StrictModel):
     """One source of a mix: where it came from, how many rows it had and how many the mix uses, per class."""
 
     kind: Literal["real", "generated"]
@@ -70,7 +70,7 @@ class SourceRecord(_Strict):
     used_per_class: tuple[int, ...] = Field(description="rows used per class, in label-space order")
 
 
-class MixRecord(_Strict):
+class MixRecord(StrictModel):
     """Exactly what a model was trained on (goes into the training record)."""
 
     policy: MixPolicy
@@ -143,19 +143,23 @@ def _check_generated(source: Source, classes: tuple[int, ...]) -> None:
         example = ", ".join(labels.wnids()[c] for c in missing[:3])
         raise TrainingError(
             f"label spaces do not match: release {source.name} has no images of {len(missing)} of the "
-            f"{len(classes)} training classes (e.g. {example}); build a release of those classes, or train on "
-            "a label space the release covers"
+            f"{len(classes)} training classes (e.g. {example})",
+            fix="build a release of those classes, or train on a label space the release covers (the recipe's "
+            "classes, or a real set of fewer classes)",
         )
 
 
 def plan_mix(real: Source | None, generated: tuple[Source, ...], classes: tuple[int, ...], policy: MixPolicy) -> Mix:
     """Combine the sources by ``policy`` over the label space ``classes`` (ascending ImageNet indices)."""
     if policy.uses_real and real is None:
-        raise TrainingError(f"the {policy.policy} policy needs a real set; give one, or use generated-only")
+        raise TrainingError(f"the {policy.policy} policy needs a real set",
+                            fix="set {real}, or set {policy} to generated-only")
     if policy.uses_generated and not generated:
-        raise TrainingError(f"the {policy.policy} policy needs a generated release split; give one, or use real-only")
+        raise TrainingError(f"the {policy.policy} policy needs a generated release split",
+                            fix="set {generated} to VERSION:SPLIT, or set {policy} to real-only")
     if not classes or list(classes) != sorted(set(classes)):
-        raise TrainingError("the label space must be ascending, distinct ImageNet indices")
+        raise TrainingError("the label space is not ascending, distinct ImageNet indices",
+                            fix="list each class once, in index order")
     position = np.full(labels.NUM_CLASSES, -1, dtype=np.int64)
     position[list(classes)] = np.arange(len(classes))
     used_sources = ([real] if policy.uses_real else []) + (list(generated) if policy.uses_generated else [])
@@ -186,14 +190,15 @@ def parse_split(text: str) -> tuple[str, str]:
     """'v1:train' -> ('v1', 'train'); a bare version means its train split."""
     version, _, split = text.partition(":")
     if not version:
-        raise TrainingError(f"generated split {text!r} must look like VERSION:SPLIT, e.g. v1:train")
+        raise TrainingError(f"generated split {text!r} names no release", fix="write {generated} as VERSION:SPLIT, "
+                            "e.g. v1:train")
     return version, split or "train"
 
 
 def load_mix(
     real: str | None,
     generated: tuple[str, ...],
-    release_root: str,
+    dataset_dir: str | Path,
     policy: MixPolicy,
     classes: str | None = None,
 ) -> Mix:
@@ -202,7 +207,7 @@ def load_mix(
 
     named = labels.subset_indices(classes) if classes else None
     real_set = real_source(real, named) if real and policy.uses_real else None
-    splits = tuple(release_split(release_root, *parse_split(g)) for g in generated) if policy.uses_generated else ()
+    splits = tuple(release_split(Path(dataset_dir), *parse_split(g)) for g in generated) if policy.uses_generated else ()
     if named is not None:
         space = tuple(named)
     elif real_set is not None:

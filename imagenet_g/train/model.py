@@ -11,7 +11,7 @@ import torch
 from torch import nn
 
 from imagenet_g import labels
-from imagenet_g.errors import ModelError, UnknownNameError, close_matches
+from imagenet_g.errors import ModelError, unknown
 from imagenet_g.train.recipe import ModelConfig
 
 BLURPOOL_MIN_CHANNELS = 16
@@ -37,11 +37,12 @@ def build_model(config: ModelConfig, num_classes: int) -> nn.Module:
     import timm
 
     if not timm.is_model(config.arch):
-        raise UnknownNameError(f"unknown timm model {config.arch!r}{close_matches(config.arch, timm.list_models())}")
+        raise unknown("timm model", config.arch, timm.list_models(), fix="set the recipe's model.arch to a timm name")
     try:
         model = timm.create_model(config.arch, pretrained=False, num_classes=num_classes, **config.kwargs)
     except TypeError as exc:
-        raise ModelError(f"timm cannot build {config.arch!r} with {config.kwargs}: {exc}") from None
+        raise ModelError(f"timm cannot build {config.arch!r} with {config.kwargs}: {exc}",
+                         fix="correct the recipe's model.kwargs") from None
     if config.blurpool:
         apply_blurpool(model)
     return model

@@ -11,18 +11,15 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import Field, ValidationError, model_validator
 
-from imagenet_g.errors import RecipeError, UnknownNameError, close_matches
+from imagenet_g.errors import RecipeError, UnknownNameError, unknown
+from imagenet_g.strict import StrictModel, validation_message
 
 RECIPE_SUFFIX = ".yaml"
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class ModelConfig(_Strict):
+class ModelConfig(StrictModel):
     """A timm architecture trained from scratch."""
 
     arch: str = Field(min_length=1, description="timm model name, e.g. resnet18, resnext50_32x4d")
@@ -30,7 +27,7 @@ class ModelConfig(_Strict):
     kwargs: dict[str, Any] = Field(default_factory=dict, description="extra timm.create_model keyword arguments")
 
 
-class OptimizerConfig(_Strict):
+class OptimizerConfig(StrictModel):
     """An optimizer from timm's ``create_optimizer_v2``; lr is given at ``reference_batch`` and scaled linearly."""
 
     name: str = Field(default="momentum", description="timm optimizer name (momentum = SGD, classical momentum)")
@@ -41,7 +38,7 @@ class OptimizerConfig(_Strict):
     decay_norm_and_bias: bool = Field(default=False, description="False: no weight decay on norm weights and biases")
 
 
-class ScheduleConfig(_Strict):
+class ScheduleConfig(StrictModel):
     """Per-step learning rate: linear warm-up from ``warmup_lr_factor`` x lr to lr, then decay to 0 at the end."""
 
     epochs: int = Field(ge=1)
@@ -56,11 +53,11 @@ class ScheduleConfig(_Strict):
         return self
 
 
-class LossConfig(_Strict):
+class LossConfig(StrictModel):
     label_smoothing: float = Field(default=0.0, ge=0, lt=1)
 
 
-class DataConfig(_Strict):
+class DataConfig(StrictModel):
     """Training input: global batch, crop size and augmentation (timm ``create_transform(is_training=True)``)."""
 
     batch_size: int = Field(ge=1, description="global batch, split evenly over the processes")
@@ -75,7 +72,7 @@ class DataConfig(_Strict):
     workers: int = Field(default=8, ge=0, description="decode processes per training process")
 
 
-class EvalConfig(_Strict):
+class EvalConfig(StrictModel):
     """How the trained model is evaluated: resize to size / crop_pct, centre crop ``size``."""
 
     size: int = Field(ge=8)
@@ -84,7 +81,7 @@ class EvalConfig(_Strict):
     batch_size: int = Field(default=256, ge=1)
 
 
-class Recipe(_Strict):
+class Recipe(StrictModel):
     """Everything that decides how a model is trained, apart from the data mix."""
 
     description: str = ""
@@ -119,14 +116,13 @@ def _recipe_text(name_or_path: str | Path) -> tuple[str, str]:
     path = Path(name_or_path)
     if path.suffix in (RECIPE_SUFFIX, ".yml") or path.is_file():
         if not path.is_file():
-            raise UnknownNameError(f"recipe file {str(path)!r} does not exist")
+            raise UnknownNameError(f"recipe file {str(path)!r} does not exist",
+                                   fix="set {recipe} to an existing file or a shipped recipe name")
         return str(path), path.read_text(encoding="utf-8")
     name = str(name_or_path)
     if name not in recipe_names():
-        raise UnknownNameError(
-            f"unknown recipe {name!r}{close_matches(name, recipe_names())}; "
-            f"choose one of: {', '.join(recipe_names())}, or give the path of a recipe .yaml file"
-        )
+        raise unknown("recipe", name, recipe_names(),
+                      fix=f"set {{recipe}} to one of: {', '.join(recipe_names())}, or to a recipe .yaml file")
     text = resources.files("imagenet_g").joinpath("recipes", name + RECIPE_SUFFIX).read_text(encoding="utf-8")
     return name, text
 
@@ -137,18 +133,9 @@ def _set_dotted(data: dict, key: str, value: Any) -> None:
     for part in parents:
         node = node.setdefault(part, {})
         if not isinstance(node, dict):
-            raise RecipeError(f"recipe override {key!r}: {part!r} is not a section")
+            raise RecipeError(f"recipe override {key!r}: {part!r} is not a section",
+                              fix="set a key inside a section in {overrides}, e.g. schedule.epochs")
     node[leaf] = value
-
-
-def _first_problem(source: str, exc: ValidationError) -> str:
-    error = exc.errors()[0]
-    key = ".".join(str(p) for p in error["loc"]) or "(top level)"
-    if error["type"] == "extra_forbidden":
-        return f"recipe {source}: unknown key {key!r}; remove it or fix its spelling"
-    if error["type"] == "missing":
-        return f"recipe {source}: missing key {key!r}"
-    return f"recipe {source}: {key}: {error['msg']}"
 
 
 def load_recipe(name_or_path: str | Path, overrides: dict[str, Any] | None = None) -> Recipe:
@@ -157,12 +144,14 @@ def load_recipe(name_or_path: str | Path, overrides: dict[str, Any] | None = Non
     try:
         data = yaml.safe_load(text) or {}
     except yaml.YAMLError as exc:
-        raise RecipeError(f"recipe {source} is not valid YAML: {' '.join(str(exc).split())[:200]}") from None
+        raise RecipeError(f"recipe {source} is not valid YAML: {' '.join(str(exc).split())[:200]}",
+                          fix="fix the file's syntax") from None
     if not isinstance(data, dict):
-        raise RecipeError(f"recipe {source} must be a mapping of sections (model, optimizer, schedule, ...)")
+        raise RecipeError(f"recipe {source} is not a mapping of sections",
+                          fix="write it as sections (model, optimizer, schedule, ...) like the shipped recipes")
     for key, value in (overrides or {}).items():
         _set_dotted(data, key, value)
     try:
         return Recipe.model_validate(data)
     except ValidationError as exc:
-        raise RecipeError(_first_problem(source, exc)) from None
+        raise RecipeError(f"recipe {source}: {validation_message(exc)}") from None

@@ -12,10 +12,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import Field, ValidationError
 
 from imagenet_g.errors import OutputError
 from imagenet_g.files import atomic_write_text
+from imagenet_g.strict import StrictModel
 from imagenet_g.train.mix import MixRecord
 from imagenet_g.train.recipe import Recipe
 
@@ -23,11 +24,7 @@ RECORD_FILE = "training-record.json"
 Category = Literal["real", "generated", "real+generated"]
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class EpochMetrics(_Strict):
+class EpochMetrics(StrictModel):
     """One finished epoch."""
 
     epoch: int
@@ -38,7 +35,7 @@ class EpochMetrics(_Strict):
     images_per_second: float
 
 
-class TrainingRecord(_Strict):
+class TrainingRecord(StrictModel):
     """What was trained on what, how, with which software, and how it went."""
 
     format: int = 1
@@ -75,8 +72,8 @@ def read_record(run_dir: Path) -> TrainingRecord | None:
     try:
         return TrainingRecord.model_validate_json(path.read_bytes())
     except ValidationError as exc:
-        raise OutputError(f"{path} is damaged ({exc.error_count()} problems); restore it or train into a new "
-                          "folder") from None
+        raise OutputError(f"{path} is damaged ({exc.error_count()} problems)",
+                          fix="restore it, or set {out} to a new folder") from None
 
 
 def write_record(run_dir: Path, record: TrainingRecord) -> Path:

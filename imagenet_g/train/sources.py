@@ -6,12 +6,12 @@
 - Generated: one split of a built release (``<release root>/<version>/<split>-*.parquet`` + ``manifest.json``); the
   manifest names the shards and the spec hash, and only a completely built split is accepted.
 
-Nothing here decodes an image: a table holds targets and opens row ``i`` on demand (picklable for loader workers).
+Nothing here decodes an image: a source's table is one of evaluation's image lists (``FolderImages``, ``HubImages``:
+targets, and ``open(i)`` on demand; picklable for loader workers).
 """
 
 from __future__ import annotations
 
-import io
 import os
 import re
 from dataclasses import dataclass, field
@@ -21,42 +21,13 @@ from typing import Literal
 import numpy as np
 
 from imagenet_g import labels
-from imagenet_g.build.manifest import read_manifest
 from imagenet_g.errors import DatasetNotFoundError, ReleaseIntegrityError
+from imagenet_g.evaluate.datasets import FolderImages, HubImages
+from imagenet_g.layout import MANIFEST_FILE
+from imagenet_g.release import read_manifest
 
 HUB_ID = re.compile(r"^[\w.-]+/[\w.-]+(:[\w.-]+)?$")
 WNID = re.compile(r"^n\d{8}$")
-
-
-@dataclass(frozen=True)
-class FolderTable:
-    """Image files with their ImageNet indices."""
-
-    paths: tuple[str, ...]
-    targets: np.ndarray
-
-    def open(self, i: int):
-        from PIL import Image
-
-        with open(self.paths[i], "rb") as handle:
-            return Image.open(handle).convert("RGB")
-
-
-@dataclass(frozen=True)
-class ArrowTable:
-    """Rows of a ``datasets.Dataset`` whose ``image`` column is left undecoded, with ImageNet indices."""
-
-    dataset: object
-    targets: np.ndarray
-
-    def open(self, i: int):
-        from PIL import Image
-
-        image = self.dataset[int(i)]["image"]
-        if image.get("bytes"):
-            return Image.open(io.BytesIO(image["bytes"])).convert("RGB")
-        with open(image["path"], "rb") as handle:
-            return Image.open(handle).convert("RGB")
 
 
 @dataclass(frozen=True)
@@ -65,7 +36,7 @@ class Source:
 
     kind: Literal["real", "generated"]
     location: str
-    table: FolderTable | ArrowTable
+    table: FolderImages | HubImages
     version: str | None = None
     split: str | None = None
     spec_hash: str | None = None
@@ -82,14 +53,14 @@ class Source:
 
 
 def _wnid_folders(root: Path) -> list[str]:
-    hint = "ImageNet's train layout: one folder per wnid (e.g. n01440764/) holding that class's images"
+    hint = "set {real} to a folder in ImageNet's train layout: one folder per wnid (e.g. n01440764/) of images"
     folders = sorted(e.name for e in os.scandir(root) if e.is_dir() and not e.name.startswith("."))
     if not folders:
-        raise DatasetNotFoundError(f"real set {root} has no class folders; expected {hint}")
+        raise DatasetNotFoundError(f"real set {root} has no class folders", fix=hint)
     index = labels.wnid_to_index()
     bad = [f for f in folders if f not in index]
     if bad:
-        raise DatasetNotFoundError(f"folder {bad[0]!r} in {root} is not an ImageNet wnid; expected {hint}")
+        raise DatasetNotFoundError(f"folder {bad[0]!r} in {root} is not an ImageNet wnid", fix=hint)
     return folders
 
 
@@ -99,7 +70,8 @@ def real_folder(root: Path, classes: tuple[int, ...] | None = None) -> Source:
 
     root = Path(root)
     if not root.is_dir():
-        raise DatasetNotFoundError(f"real set {root} is not a folder; give ImageNet's train folder (<wnid>/ images)")
+        raise DatasetNotFoundError(f"real set {root} is not a folder",
+                                   fix="set {real} to ImageNet's train folder (<wnid>/ images)")
     index = labels.wnid_to_index()
     present = {index[w] for w in _wnid_folders(root)}
     wanted = set(classes) if classes is not None else present
@@ -108,7 +80,7 @@ def real_folder(root: Path, classes: tuple[int, ...] | None = None) -> Source:
     targets = np.fromiter((t for _, t in found), dtype=np.int64, count=len(found))
     _check_classes(str(root), wanted, targets)
     skipped = {"class folders outside the label space": len(present - wanted)} if present - wanted else {}
-    return Source("real", str(root), FolderTable(tuple(p for p, _ in found), targets), skipped=skipped)
+    return Source("real", str(root), FolderImages(str(root), tuple(p for p, _ in found), targets), skipped=skipped)
 
 
 def _check_classes(where: str, wanted: set[int], targets: np.ndarray) -> None:
@@ -117,7 +89,8 @@ def _check_classes(where: str, wanted: set[int], targets: np.ndarray) -> None:
         example = ", ".join(labels.wnids()[c] for c in missing[:3])
         raise DatasetNotFoundError(
             f"real set {where} has no images of {len(missing)} of the {len(wanted)} classes of the label space "
-            f"(e.g. {example}); add those class folders or train on a label space the set covers"
+            f"(e.g. {example})",
+            fix="add those classes to {real}, or train on a label space it covers (the recipe's classes)",
         )
 
 
@@ -129,18 +102,21 @@ def real_hub(where: str, classes: tuple[int, ...] | None = None) -> Source:
     try:
         ds = datasets.load_dataset(name, split=split or "train")
     except (ValueError, OSError) as exc:  # unknown split, offline Hub, missing repo
-        raise DatasetNotFoundError(f"cannot load real set {where}: {' '.join(str(exc).split())[:200]}") from None
+        raise DatasetNotFoundError(f"cannot load real set {where}: {' '.join(str(exc).split())[:200]}",
+                                   fix="check {real} (ORG/NAME[:split], a dataset folder) and the network") from None
     if "image" not in ds.column_names or "label" not in ds.column_names:
-        raise DatasetNotFoundError(f"real set {where} has columns {ds.column_names}; need 'image' and 'label'")
+        raise DatasetNotFoundError(f"real set {where} has columns {ds.column_names}, not 'image' and 'label'",
+                                   fix="set {real} to a dataset with an image column and ImageNet labels")
     targets = np.asarray(ds["label"], dtype=np.int64)
     if len(targets) == 0 or targets.min() < 0 or targets.max() >= labels.NUM_CLASSES:
-        raise DatasetNotFoundError(f"real set {where}: 'label' must hold ImageNet-1k indices 0..999")
+        raise DatasetNotFoundError(f"real set {where}: 'label' does not hold ImageNet-1k indices 0..999",
+                                   fix="set {real} to a dataset labelled with ImageNet indices")
     rows = ds.select_columns(["image"]).cast_column("image", datasets.Image(decode=False))
     wanted = set(classes) if classes is not None else set(np.unique(targets).tolist())
     keep = np.flatnonzero(np.isin(targets, sorted(wanted)))
     _check_classes(where, wanted, targets[keep])
     outside = len(targets) - len(keep)
-    table = ArrowTable(rows.select(keep) if outside else rows, targets[keep])
+    table = HubImages(rows.select(keep) if outside else rows, targets[keep], where)
     return Source("real", where, table, skipped={"rows outside the label space": outside} if outside else {})
 
 
@@ -152,7 +128,8 @@ def real_source(where: str | Path, classes: tuple[int, ...] | None = None) -> So
         return real_hub(str(path), classes) if is_parquet else real_folder(path, classes)
     if HUB_ID.match(str(where)):
         return real_hub(str(where), classes)
-    raise DatasetNotFoundError(f"real set {str(where)!r} is neither a folder nor a Hub id like ORG/NAME")
+    raise DatasetNotFoundError(f"real set {str(where)!r} is neither a folder nor a Hub id",
+                               fix="set {real} to a folder or to ORG/NAME[:split]")
 
 
 def release_split(root: Path, version: str, split: str) -> Source:
@@ -163,21 +140,23 @@ def release_split(root: Path, version: str, split: str) -> Source:
     manifest = read_manifest(version_dir)
     if manifest is None:
         raise ReleaseIntegrityError(
-            f"release {version} is not built in {root} (no {version}/manifest.json); build its {split} split first"
+            f"release {version} is not built in {root} (no {version}/{MANIFEST_FILE})",
+            fix=f"build its {split} split first, or set {{dataset_dir}} to the folder that holds it",
         )
     record = manifest.splits.get(split)
     if record is None:
         raise ReleaseIntegrityError(
-            f"release {version} has no {split!r} split (it has: {', '.join(manifest.splits)}); "
-            f"add the split to its spec and build it"
+            f"release {version} has no {split!r} split (it has: {', '.join(manifest.splits)})",
+            fix="name one of its splits in {generated}, or add the split to its spec and build it",
         )
     if not record.complete:
         raise ReleaseIntegrityError(
             f"release {version} split {split} is not completely built ({len(record.shards)} of {record.num_shards} "
-            "shards); finish the build first"
+            "shards)", fix="finish its build first",
         )
     files = [str(version_dir / s.file) for s in record.shards]
     ds = datasets.load_dataset("parquet", data_files={split: files}, split=split)
     targets = np.asarray(ds["label"], dtype=np.int64)
     rows = ds.select_columns(["image"]).cast_column("image", datasets.Image(decode=False))
-    return Source("generated", str(version_dir), ArrowTable(rows, targets), version, split, manifest.spec_hash)
+    return Source("generated", str(version_dir), HubImages(rows, targets, str(version_dir)), version, split,
+                  manifest.spec_hash)

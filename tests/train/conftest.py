@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from train_helpers import CLASSES, write_release_spec, write_squares
 
-from imagenet_g.build import BuildRequest, build_release
+from imagenet_g.release import BuildRequest, build_release
 
 
 @pytest.fixture(scope="session")
@@ -17,11 +17,11 @@ def squares(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def release_root(tmp_path_factory) -> Path:
+def dataset_dir(tmp_path_factory) -> Path:
     """A built release `mini` (train split: the 4 classes x 2 images, 32 px) by the real builder."""
     specs = write_release_spec(tmp_path_factory.mktemp("specs"), "mini", CLASSES, per_class=2)
     out = tmp_path_factory.mktemp("built") / "imagenet-g"
-    build_release(BuildRequest("mini", out_dir=out, releases_dir=specs, progress=False))
+    build_release(BuildRequest("mini", dataset_dir=out, specs_dir=specs, progress=False))
     return out
 
 

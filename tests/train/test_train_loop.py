@@ -29,9 +29,9 @@ def test_blurpool_is_the_papers_blur_before_strided_convs():
     assert torch.allclose(wrapped(x), conv(blurred), atol=1e-6)
 
 
-def test_a_few_steps_on_real_plus_generated(tmp_path, squares, release_root):
+def test_a_few_steps_on_real_plus_generated(tmp_path, squares, dataset_dir):
     request = TrainRequest(recipe="smoke", overrides=FAST, real=str(squares), generated=("mini:train",),
-                           release_root=release_root, out=tmp_path / "run", device="cpu")
+                           dataset_dir=dataset_dir, out=tmp_path / "run", device="cpu")
     result = train(request, progress=False)
     record = read_record(tmp_path / "run")
     assert record == result.record and record.complete and record.category == "real+generated"
@@ -93,7 +93,7 @@ def test_out_of_memory_is_one_clear_error(tmp_path, squares, monkeypatch, run_cl
                      "--policy", "real-only", "--out", tmp_path / "run", "--device", "cpu")
     assert result.exit_code == 2
     assert result.stderr.strip() == ("imagenet-g: error: out of GPU memory at 8 images per GPU; lower the recipe's "
-                                     "batch size (the learning rate scales with it) or use more GPUs")
+                                     "data.batch_size (the learning rate scales with it), or use more GPUs")
 
 
 def test_batch_larger_than_the_mix_is_refused(tmp_path, squares):

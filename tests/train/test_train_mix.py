@@ -12,12 +12,13 @@ from imagenet_g import labels
 from imagenet_g.errors import DatasetNotFoundError, ReleaseIntegrityError, TrainingError
 from imagenet_g.train import MixPolicy, load_mix, plan_mix
 from imagenet_g.train.loader import MixedDataset, ResumableSampler
-from imagenet_g.train.sources import FolderTable, Source, real_folder, release_split
+from imagenet_g.evaluate.datasets import FolderImages
+from imagenet_g.train.sources import Source, real_folder, release_split
 
 
-def table(counts: dict[int, int]) -> FolderTable:
+def table(counts: dict[int, int]) -> FolderImages:
     targets = np.concatenate([np.full(n, c, dtype=np.int64) for c, n in counts.items()])
-    return FolderTable(tuple(f"img{i}.png" for i in range(len(targets))), targets)
+    return FolderImages("/data", tuple(f"img{i}.png" for i in range(len(targets))), targets)
 
 
 REAL = Source("real", "/data/real", table({0: 30, 100: 50, 200: 40}))
@@ -109,19 +110,19 @@ def test_real_folder_errors(tmp_path, squares):
     assert source.classes == CLASSES[:2] and source.skipped == {"class folders outside the label space": 2}
 
 
-def test_release_split_reads_the_built_release(release_root, tmp_path):
-    source = release_split(release_root, "mini", "train")
-    manifest = (release_root / "mini" / "manifest.json").read_text()
+def test_release_split_reads_the_built_release(dataset_dir, tmp_path):
+    source = release_split(dataset_dir, "mini", "train")
+    manifest = (dataset_dir / "mini" / "manifest.json").read_text()
     assert source.spec_hash in manifest and source.classes == CLASSES and len(source.table.targets) == 8
     assert source.table.open(0).size == (32, 32)
     with pytest.raises(ReleaseIntegrityError, match="release v7 is not built"):
-        release_split(release_root, "v7", "train")
+        release_split(dataset_dir, "v7", "train")
     with pytest.raises(ReleaseIntegrityError, match="has no 'test' split"):
-        release_split(release_root, "mini", "test")
+        release_split(dataset_dir, "mini", "test")
 
 
-def test_load_mix_of_a_real_folder_and_a_release(squares, release_root):
-    mix = load_mix(str(squares), ("mini:train",), str(release_root), MixPolicy())
+def test_load_mix_of_a_real_folder_and_a_release(squares, dataset_dir):
+    mix = load_mix(str(squares), ("mini:train",), str(dataset_dir), MixPolicy())
     assert [s.used for s in mix.record.sources] == [32, 8]
     assert mix.record.classes == CLASSES and mix.record.category == "real+generated"
-    assert mix.record.sources[1].spec_hash == release_split(release_root, "mini", "train").spec_hash
+    assert mix.record.sources[1].spec_hash == release_split(dataset_dir, "mini", "train").spec_hash

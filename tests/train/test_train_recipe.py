@@ -74,9 +74,9 @@ def test_paper_lr_schedule_at_chosen_steps(global_batch):
 
 
 def test_unknown_key_names_it(tmp_path):
-    with pytest.raises(RecipeError, match="unknown key 'optimizer.lrr'"):
+    with pytest.raises(RecipeError, match="recipe paper: optimizer.lrr: unknown key"):
         load_recipe("paper", {"optimizer.lrr": 0.1})
-    with pytest.raises(RecipeError, match="schedule: Value error, warmup_epochs"):
+    with pytest.raises(RecipeError, match="schedule: warmup_epochs .60. must be fewer than epochs"):
         load_recipe("paper", {"schedule.warmup_epochs": 60})
     with pytest.raises(UnknownNameError, match="did you mean: paper"):
         load_recipe("papr")
@@ -88,5 +88,5 @@ def test_cli_unknown_recipe_key_is_one_line_exit_2(run_cli, tmp_path):
                    .replace("  momentum: 0.9\n", "  momentum: 0.9\n  nesterof: true\n"))
     result = run_cli("train", "--out", tmp_path / "run", "--recipe", bad, "--real", tmp_path)
     assert result.exit_code == 2
-    assert result.stderr.count("\n") == 1 and "unknown key 'optimizer.nesterof'" in result.stderr
+    assert result.stderr.count("\n") == 1 and "optimizer.nesterof: unknown key" in result.stderr
     assert not (tmp_path / "run").exists()

@@ -11,7 +11,7 @@ from PIL import Image
 
 from imagenet_g import labels
 
-REPO_RELEASES = Path(__file__).resolve().parents[2] / "releases"
+SHIPPED_SPECS = Path(__file__).resolve().parents[2] / "imagenet_g" / "releases"
 CLASSES = (0, 100, 200, 300)  # ImageNet indices: tench, black swan, ..., one of the smoke release's classes each
 COLOURS = ((230, 30, 30), (30, 200, 40), (40, 60, 230), (230, 220, 40))
 
@@ -32,7 +32,7 @@ def write_squares(root: Path, per_class: int, classes: tuple[int, ...] = CLASSES
 
 def write_release_spec(root: Path, version: str, classes: tuple[int, ...], per_class: int) -> Path:
     """A release spec like the committed smoke spec, with a train split of ``classes`` at 32 px."""
-    data = copy.deepcopy(yaml.safe_load((REPO_RELEASES / "smoke" / "spec.yaml").read_text()))
+    data = copy.deepcopy(yaml.safe_load((SHIPPED_SPECS / "smoke" / "spec.yaml").read_text()))
     data["plan"]["classes"] = list(classes)
     data["plan"]["splits"] = {"train": per_class}
     data["generator"]["width"] = data["generator"]["height"] = 32
