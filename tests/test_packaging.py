@@ -32,7 +32,7 @@ def wheel(tmp_path_factory) -> Path:
 def test_wheel_holds_specs_data_site_assets_and_license(wheel):
     names = set(zipfile.ZipFile(wheel).namelist())
     shipped = {p.relative_to(REPO).as_posix() for folder in ("imagenet_g/releases", "imagenet_g/data",
-                                                             "imagenet_g/leaderboard/site")
+                                                             "imagenet_g/recipes", "imagenet_g/leaderboard/site")
                for p in (REPO / folder).rglob("*") if p.is_file() and "__pycache__" not in p.parts}
     assert {"imagenet_g/releases/smoke/spec.yaml", "imagenet_g/releases/smoke/spec.lock",
             "imagenet_g/releases/v1/spec.yaml", "imagenet_g/leaderboard/site/index.html",
@@ -59,6 +59,7 @@ def test_installed_wheel_lists_builds_and_verifies_smoke(wheel, tmp_path):
         assert where.startswith(str(target))
         return "\n".join(out)
 
+    assert '"paper-imagenet100"' in run("recipes", "--json")  # the training recipes ship too
     listed = run("releases", "--json")
     assert '"version": "smoke"' in listed and '"version": "v1"' in listed
     run("build", "--release", "smoke", "--dataset-dir", "imagenet-g", "--json")  # its committed lock holds
