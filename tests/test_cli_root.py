@@ -19,6 +19,6 @@ def test_usage_errors_exit_2_without_traceback(run_cli, args, expected):
 
 
 def test_user_error_is_one_line(run_cli):
-    result = run_cli("prompts", "--release", "v2")
+    result = run_cli("prompts", "--release", "v99")  # a release that does not exist
     assert result.exit_code == 2
     assert result.stderr.startswith("imagenet-g: error: ") and result.stderr.count("\n") == 1
