@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import signal
 import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Optional
 
 import typer
@@ -17,12 +21,18 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
-console = Console()
-err_console = Console(stderr=True)
+# No markup or emoji codes in what we print: paths, names and prompts come from the user and are printed as
+# they are (``--dataset-dir 'o/x[/bold]'`` must not be read as a style). Styling is passed as rich Text/style.
+console = Console(markup=False, emoji=False)
+err_console = Console(stderr=True, markup=False, emoji=False)
 
 USER_ERROR_EXIT = 2
 INTERRUPTED_EXIT = 130  # 128 + SIGINT, the shell's convention for Ctrl-C
 INTERRUPTED = "interrupted (Ctrl-C); files are written whole or not at all, rerun the same command to continue"
+# What schedulers send to end a job (Slurm at preemption or time limit: SIGTERM; a closed terminal: SIGHUP).
+# A command stops on them as on Ctrl-C and exits with 128 + the signal's number.
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
+_stopped_by: list[signal.Signals] = []
 
 # Library parameter names whose flag is not simply --parameter-name.
 FLAG_NAMES = {"version": "--release", "specs_dir": "--specs-dir", "dataset_dir": "--dataset-dir", "overrides": "--set"}
@@ -54,21 +64,58 @@ def root(
     """Build, evaluate and rank on ImageNet-G, the generated robustness benchmark."""
 
 
-def main(argv: list[str] | None = None) -> None:
-    """Console-script entry point: user errors exit 2 with one line, Ctrl-C exits 130."""
+def _stop(signum: int, frame: object) -> None:
+    """Turn SIGTERM/SIGHUP into the KeyboardInterrupt of Ctrl-C, so the same cleanup runs (claims released,
+    finished work kept); later ones are ignored so that the cleanup itself is not cut short."""
+    _stopped_by.append(signal.Signals(signum))
+    for stop in STOP_SIGNALS:
+        signal.signal(stop, signal.SIG_IGN)
+    raise KeyboardInterrupt
+
+
+@contextmanager
+def _stop_signals_interrupt() -> Iterator[None]:
+    _stopped_by.clear()
+    if threading.current_thread() is not threading.main_thread():  # handlers can only be set there
+        yield
+        return
+    previous = {stop: signal.getsignal(stop) for stop in STOP_SIGNALS}
+    for stop in STOP_SIGNALS:
+        signal.signal(stop, _stop)
     try:
-        result = app(args=argv, prog_name="imagenet-g", standalone_mode=False)
+        yield
+    finally:
+        for stop, handler in previous.items():
+            signal.signal(stop, handler)
+
+
+def _exit_stopped() -> None:
+    """Exit after an interruption: 130 for Ctrl-C, 128 + N for signal N (and say which)."""
+    if not _stopped_by:
+        fail(INTERRUPTED)
+        sys.exit(INTERRUPTED_EXIT)
+    stop = _stopped_by[0]
+    fail(f"stopped by {stop.name}; files are written whole or not at all, rerun the same command to continue")
+    sys.exit(128 + stop.value)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console-script entry point: user errors exit 2 with one line, Ctrl-C exits 130, SIGTERM 143, SIGHUP 129."""
+    try:
+        with _stop_signals_interrupt():
+            result = app(args=argv, prog_name="imagenet-g", standalone_mode=False)
     except ImagenetGError as exc:
+        if _stopped_by:  # e.g. Ray workers killed by the same SIGTERM surface as a cluster error first
+            _exit_stopped()
         fail(exc.render(flag_name))
         sys.exit(USER_ERROR_EXIT)
     except (KeyboardInterrupt, typer.Abort):
-        fail(INTERRUPTED)
-        sys.exit(INTERRUPTED_EXIT)
+        _exit_stopped()
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
     except typer.TyperException as exc:  # usage errors from typer's bundled click: they print themselves
         exc.show()
         sys.exit(getattr(exc, "exit_code", USER_ERROR_EXIT))
     if result == INTERRUPTED_EXIT:  # typer turns Ctrl-C inside a command into a returned 130
-        fail(INTERRUPTED)
+        _exit_stopped()
     sys.exit(result if isinstance(result, int) else 0)

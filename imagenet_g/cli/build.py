@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from itertools import islice
 from pathlib import Path
 from typing import Any, Optional
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from imagenet_g.cli.app import app, console, err_console
 from imagenet_g.cli.options import DATASET_DIR, JSON, RELEASE, SPECS_DIR
@@ -106,13 +108,13 @@ def prompts_command(
     as_json: bool = JSON,
 ) -> None:
     """Preview the prompt plan of a release: class, template, prompt and seed of every image."""
-    from imagenet_g.release.prompts import plan_prompts
+    from imagenet_g.release.prompts import iter_prompts
     from imagenet_g.release.spec import load_release
 
     release = load_release(version, specs_dir)
-    plan = plan_prompts(release.spec, tuple(split) if split else None)
-    rows = [row for rows in plan.values() for row in rows]
-    shown = rows[: limit if limit is not None else (len(rows) if as_json else 20)]
+    splits = tuple(split) if split else None
+    total = release.spec.plan.image_count(splits)
+    shown = list(islice(iter_prompts(release.spec, splits), limit if limit is not None else (None if as_json else 20)))
     if as_json:
         _print_json([dataclasses.asdict(r) for r in shown])
         return
@@ -121,7 +123,7 @@ def prompts_command(
         table.add_row(r.split, str(r.class_index), r.wnid, r.class_name, str(r.image_index), str(r.template_id),
                       r.prompt, str(r.seed))
     console.print(table)
-    console.print(f"showing {len(shown)} of {len(rows)} images; --limit 0 for none, --json for all")
+    console.print(f"showing {len(shown)} of {total} images; --limit 0 for none, --json for all")
 
 
 def _batch_size(value: str) -> int | str:
@@ -218,7 +220,11 @@ def build_command(
         _executor(executor, address, workers, gpus_per_worker),
     )
     for diff in report.lock_mismatch:
-        err_console.print(f"[bold yellow]warning:[/] lock mismatch allowed: {diff}")
+        err_console.print(Text.assemble(("warning:", "bold yellow"), f" lock mismatch allowed: {diff}"))
+    for name in report.removed:
+        err_console.print(f"removed {report.version_dir / name}: not a shard of this release")
+    for repair in report.repaired:
+        err_console.print(f"repaired {repair}")
     if as_json:
         _print_json({**dataclasses.asdict(report), "rows": report.rows})
         return
@@ -236,7 +242,7 @@ def build_command(
         folder = report.dataset_dir.resolve()
         console.print(f"release folder: {folder}")
         console.print(f'load it: datasets.load_dataset("{folder}", "{report.version}", split="test")')
-    elif job_index is None:
+    elif job_index is None and split:
         console.print("some splits are not built yet; run build again without --split to finish")
 
 

@@ -9,7 +9,8 @@ from functools import partial
 from pathlib import Path
 
 from imagenet_g.release.batching import AUTO, BatchSize, probe_batch_size, resolve_batch_size
-from imagenet_g.release.claims import remove_stale_temps
+from imagenet_g.release.claims import claim_shards, remove_stale_temps, shard_claim_path
+from imagenet_g.release.claims import release as release_claim
 from imagenet_g.release.card import write_card
 from imagenet_g.release.executor import Executor, load_task_generator
 from imagenet_g.release.executors import get_executor
@@ -24,14 +25,15 @@ from imagenet_g.release.manifest import (
 )
 from imagenet_g.release.shard_plan import ShardPlan, plan_shards
 from imagenet_g.release.schema import SPEC_HASH_KEY
-from imagenet_g.release.jobs import Share, finalize_if_complete, read_job_record, write_job_record
+from imagenet_g.release.integrity import unlisted_entries
+from imagenet_g.release.jobs import JOBS_DIR, Share, finalize_if_complete, read_job_record, write_job_record
 from imagenet_g.release.shard import ShardTask
 from imagenet_g.devices import pick_device
 from imagenet_g.environment import environment
 from imagenet_g.errors import ImagenetGError, OutputError, SpecError
-from imagenet_g.layout import DEFAULT_DATASET_DIR
+from imagenet_g.layout import DEFAULT_DATASET_DIR, MANIFEST_FILE
 from imagenet_g.release.fastpath import check_fast_path
-from imagenet_g.release.pipeline import effective_dtype
+from imagenet_g.release.pipeline import check_scheduler, effective_dtype
 from imagenet_g.progress import progress_bar
 from imagenet_g.release.lock import Lock
 from imagenet_g.release.lock_check import check_lock
@@ -86,6 +88,8 @@ class BuildReport:
     seconds: float
     fast_path: tuple[str, ...] = ()
     finalized: bool = False
+    removed: tuple[str, ...] = ()
+    repaired: tuple[str, ...] = ()
 
     @property
     def rows(self) -> int:
@@ -140,13 +144,61 @@ def _start_manifest(
     return manifest.model_copy(update=update).with_splits(splits)
 
 
-def _drop_bad_records(manifest: Manifest, version_dir: Path) -> Manifest:
-    """Keep only the records whose shard on disk still matches (a damaged shard is rebuilt)."""
+def _drop_bad_records(manifest: Manifest, version_dir: Path, planned: dict[tuple[str, int], ShardPlan]) -> Manifest:
+    """Keep only the records whose shard on disk still matches its record and its plan (others are rebuilt)."""
     splits = {}
     for name, split in manifest.splits.items():
-        good = tuple(s for s in split.shards if shard_problem(version_dir, s) is None)
+        good = tuple(
+            s for s in split.shards
+            if shard_problem(version_dir, s, planned.get((s.split, s.index)), manifest.spec_hash) is None
+        )
         splits[name] = split.model_copy(update={"shards": good})
     return manifest.with_splits(splits)
+
+
+def _restore_spec(manifest: Manifest, release: ReleaseDefinition) -> tuple[Manifest, tuple[str, ...]]:
+    """A manifest whose spec was edited (its hash, like the shards', still names the release's spec) gets the
+    release's spec back; returns it and what was repaired."""
+    if manifest.spec.content_hash() == manifest.spec_hash:
+        return manifest, ()
+    return manifest.model_copy(update={"spec": release.spec}), (
+        f"{MANIFEST_FILE}: its spec had been edited; restored from the {release.version} spec",
+    )
+
+
+def _remove_strays(version_dir: Path, shards: list[ShardPlan]) -> tuple[str, ...]:
+    """Delete parquet files that are no shard of this release (``datasets`` would load them as data); refuse
+    when anything else unknown is there. Returns the names removed."""
+    strays = unlisted_entries(version_dir, {s.filename for s in shards} | {MANIFEST_FILE, JOBS_DIR})
+    others = [name for name in strays if not (name.endswith(".parquet") and (version_dir / name).is_file())]
+    if others:
+        raise OutputError(
+            f"{version_dir} holds {', '.join(others)}, which is not part of the release",
+            f"move it out of {version_dir}, or build into another {{dataset_dir}}",
+        )
+    for name in strays:
+        (version_dir / name).unlink(missing_ok=True)
+    return tuple(strays)
+
+
+def _adopt_finished(
+    manifest: Manifest, todo: list[ShardPlan], version_dir: Path, share: Share | None,
+) -> tuple[Manifest, list[ShardPlan]]:
+    """Once the claims are held: take over the records of shards another job finished since this build read
+    the manifest (so no shard is generated twice), and release their claims. Returns the manifest and what is
+    left to do."""
+    on_disk = read_manifest(version_dir) if share is None else read_job_record(version_dir, share)
+    if on_disk is None or on_disk.spec_hash != manifest.spec_hash or on_disk.build != manifest.build:
+        return manifest, todo
+    left = []
+    for shard in todo:
+        record = on_disk.shard(shard.split, shard.index)
+        if record is not None and shard_problem(version_dir, record, shard, manifest.spec_hash) is None:
+            manifest = manifest.with_shard(record)
+            release_claim(shard_claim_path(version_dir, shard.filename))
+        else:
+            left.append(shard)
+    return manifest, left
 
 
 def build_release(request: BuildRequest, executor: Executor | None = None) -> BuildReport:
@@ -161,6 +213,7 @@ def build_release(request: BuildRequest, executor: Executor | None = None) -> Bu
             "the batch size may also be auto"
         )
     release = load_release(request.version, request.specs_dir)
+    check_scheduler(release.spec.generator)
     shards = plan_shards(release.spec, request.splits)
     # the manifest sizes every split of the spec, so that a --split build is recorded as incomplete
     every_split = plan_shards(release.spec) if request.splits else shards
@@ -175,8 +228,11 @@ def build_release(request: BuildRequest, executor: Executor | None = None) -> Bu
     existing = read_manifest(version_dir)
     if existing is None and request.share is not None:
         existing = read_job_record(version_dir, request.share)
+    repaired: tuple[str, ...] = ()
+    as_read = existing
     if existing is not None:
         _check_manifest(version_dir, release, existing)
+        existing, repaired = _restore_spec(existing, release)
     elif version_dir.exists():
         _check_foreign_shards(version_dir, release)
 
@@ -210,7 +266,9 @@ def build_release(request: BuildRequest, executor: Executor | None = None) -> Bu
         fast_path=fast_path,
     )
     manifest = _drop_bad_records(
-        _start_manifest(existing, release, current, mismatch, settings, every_split, device), version_dir
+        _start_manifest(existing, release, current, mismatch, settings, every_split, device),
+        version_dir,
+        {(s.split, s.index): s for s in every_split},
     )
     todo = [s for s in shards if manifest.shard(s.split, s.index) is None]
     if request.share is not None:
@@ -234,16 +292,24 @@ def build_release(request: BuildRequest, executor: Executor | None = None) -> Bu
                 "free space or choose another --out, then rerun to resume"
             ) from None
 
-    save(manifest)
-    remove_stale_temps(version_dir)  # left by a killed build; never a finished shard, nor one being written
-
-    written = 0
-    with progress_bar(f"build {release.version}", sum(len(s.rows) for s in todo), request.progress) as advance:
-        if todo:
-            for record in runner.run(task, todo, advance):
+    # Claim every shard to build before generating any, so that a second job started alongside stops here.
+    claims = claim_shards(version_dir, [s.filename for s in todo])
+    try:
+        manifest, todo = _adopt_finished(manifest, todo, version_dir, request.share)
+        removed = _remove_strays(version_dir, every_split)
+        if manifest != as_read:
+            save(manifest)
+        remove_stale_temps(version_dir)  # left by killed builds; never a finished shard, nor one being written
+        written = 0
+        with progress_bar(f"build {release.version}", sum(len(s.rows) for s in todo), request.progress) as advance:
+            for record in runner.run(task, todo, advance) if todo else ():
                 manifest = manifest.with_shard(record)
                 save(manifest)
+                release_claim(shard_claim_path(version_dir, record.file))  # only once the record is saved
                 written += 1
+    finally:
+        for claim in claims:
+            release_claim(claim)
     finalized = False
     if request.share is not None:
         finalized = finalize_if_complete(release.version, Path(request.dataset_dir), request.specs_dir)
@@ -268,4 +334,6 @@ def build_release(request: BuildRequest, executor: Executor | None = None) -> Bu
         seconds=time.perf_counter() - started,
         fast_path=fast_path,
         finalized=finalized,
+        removed=removed,
+        repaired=repaired,
     )

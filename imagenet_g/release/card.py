@@ -12,7 +12,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from imagenet_g.errors import OutputError
+from imagenet_g.errors import OutputError, ReleaseIntegrityError
 from imagenet_g.files import atomic_write_text
 from imagenet_g.layout import CARD_FILE, MANIFEST_FILE
 from imagenet_g.release.licenses import generator_license
@@ -40,11 +40,22 @@ CITATION = """```bibtex
 
 
 def complete_manifests(dataset_dir: Path) -> list[Manifest]:
-    """Manifests of every completely built version under ``dataset_dir``, by version name."""
+    """Manifests of every completely built version under ``dataset_dir``, by version name.
+
+    The card describes a version by its manifest's spec only when that spec hashes to the spec hash the shards
+    carry, i.e. it is the release's spec; an edited one is refused, never copied into the card.
+    """
     if not dataset_dir.is_dir():
         return []
     found = (read_manifest(d) for d in sorted(dataset_dir.iterdir()) if (d / MANIFEST_FILE).is_file())
-    return [m for m in found if m is not None and m.complete]
+    complete = [m for m in found if m is not None and m.complete]
+    for manifest in complete:
+        if manifest.spec.content_hash() != manifest.spec_hash:
+            raise ReleaseIntegrityError(
+                f"{dataset_dir / manifest.version / MANIFEST_FILE} was edited: its spec does not match its hash",
+                f"build release {manifest.version} again: the build restores the spec, then writes the card",
+            )
+    return complete
 
 
 def nsfw_counts(dataset_dir: Path, manifest: Manifest) -> dict[str, int] | None:

@@ -1,25 +1,32 @@
 """Exclusive claims on work in a shared output folder, so that two jobs never write the same shard.
 
-A claim is a lock file created with ``O_CREAT | O_EXCL`` (atomic on local and NFS v3+ filesystems) that names
-its owner. While held, a daemon thread touches it every ``HEARTBEAT_S`` seconds. A claim counts as abandoned when
-its owner is a dead process on this host, or when nobody has touched it for ``STALE_S`` seconds (a job killed on
-another node); an abandoned claim is taken over, so a killed or preempted job can simply be rerun.
+A claim is a lock file that names its owner (host, pid, time). It is created in one atomic step: the owner is
+written to a private temp file, which is then hard-linked to the claim's name (``link`` fails when the name
+exists; atomic on local and NFS filesystems), so no job ever sees an empty or half-written claim. While held, a
+daemon thread touches it every ``HEARTBEAT_S`` seconds. A claim counts as abandoned when it names no owner (left
+by an older version), when its owner is a dead process on this host, or when nobody has touched it for
+``STALE_S`` seconds (a job killed on another node); an abandoned claim is taken over at once, so a killed or
+preempted job can simply be rerun.
 """
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import socket
 import threading
 import time
+import uuid
 from pathlib import Path
 
-from imagenet_g.release.writer import TEMP_GLOB
 from imagenet_g.errors import OutputError
+from imagenet_g.release.writer import TEMP_GLOB
 
 HEARTBEAT_S = 10.0
 STALE_S = 120.0  # twelve missed heartbeats: the owner is gone, not slow
+TAKEOVER_STALE_S = 10.0  # a takeover holds its mutex for microseconds; an older one was left by a killed job
+CLAIM_TEMP_SUFFIX = ".claim-tmp"
 
 _held: set[Path] = set()
 _held_lock = threading.Lock()
@@ -49,29 +56,67 @@ def _owner() -> dict[str, object]:
     return {"host": socket.gethostname(), "pid": os.getpid(), "since": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
 
 
-def _read_owner(path: Path) -> dict[str, object]:
+def _read(path: Path) -> bytes | None:
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        return path.read_bytes()
+    except OSError:
+        return None
+
+
+def _parse_owner(raw: bytes | None) -> dict[str, object]:
+    try:
+        owner = json.loads(raw or b"")
+    except ValueError:
         return {}
+    return owner if isinstance(owner, dict) else {}
 
 
-def _abandoned(path: Path, owner: dict[str, object]) -> bool:
-    if owner.get("host") == socket.gethostname() and isinstance(owner.get("pid"), int):
-        try:
-            os.kill(owner["pid"], 0)
-        except ProcessLookupError:
-            return True
-        except PermissionError:
-            return False
-        return False
+def _dead_here(owner: dict[str, object]) -> bool | None:
+    """Whether the owner is a dead process on this host; None when it is on another host (or unknown)."""
+    pid = owner.get("pid")
+    if owner.get("host") != socket.gethostname() or not isinstance(pid, int) or isinstance(pid, bool):
+        return None
     try:
-        return time.time() - path.stat().st_mtime > STALE_S
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # alive, another user's
+        return False
+    return False
+
+
+def _untouched_for(path: Path, seconds: float) -> bool:
+    try:
+        return time.time() - path.stat().st_mtime > seconds
     except FileNotFoundError:
         return True
 
 
+def _abandoned(path: Path, owner: dict[str, object]) -> bool:
+    if not owner:  # claims are never written in place: one without an owner comes from a killed older version
+        return True
+    dead = _dead_here(owner)
+    return dead if dead is not None else _untouched_for(path, STALE_S)
+
+
 def _create(path: Path) -> bool:
+    """Create the claim with its owner in one atomic step; False when it exists already."""
+    temp = path.with_name(f"{path.name}.{os.getpid()}-{uuid.uuid4().hex[:8]}{CLAIM_TEMP_SUFFIX}")
+    temp.write_text(json.dumps(_owner()), encoding="utf-8")
+    try:
+        os.link(temp, path)
+        return True
+    except FileExistsError:
+        return False
+    except OSError as exc:
+        if exc.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EMLINK):
+            raise
+        return _create_exclusive(path)  # a filesystem without hard links
+    finally:
+        temp.unlink(missing_ok=True)
+
+
+def _create_exclusive(path: Path) -> bool:
     try:
         fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
     except FileExistsError:
@@ -81,27 +126,52 @@ def _create(path: Path) -> bool:
     return True
 
 
+def _take_over(path: Path, seen: bytes | None) -> bool:
+    """Replace the abandoned claim that held ``seen``; False when another job got there first.
+
+    Takeovers go one at a time (an exclusive mutex file beside the claim), and a claim is removed only while it
+    still holds what was judged abandoned, so two jobs never both take over the same claim.
+    """
+    mutex = path.with_name(f"{path.name}.takeover")
+    try:
+        os.close(os.open(mutex, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644))
+    except FileExistsError:
+        if _untouched_for(mutex, TAKEOVER_STALE_S):
+            mutex.unlink(missing_ok=True)  # the next attempt proceeds
+        return False
+    try:
+        if _read(path) != seen:
+            return False
+        path.unlink(missing_ok=True)
+        return _create(path)
+    finally:
+        mutex.unlink(missing_ok=True)
+
+
 def acquire(path: Path, what: str) -> None:
     """Take the claim at ``path`` or raise ``OutputError`` naming who holds it."""
     path.parent.mkdir(parents=True, exist_ok=True)
     if not _create(path):
-        owner = _read_owner(path)
+        seen = _read(path)
+        owner = _parse_owner(seen)
         if not _abandoned(path, owner):
             raise OutputError(
                 f"{what} is being built by another job (host {owner.get('host', '?')}, pid {owner.get('pid', '?')}, "
-                f"since {owner.get('since', '?')}); wait for it, or if no such job runs, delete {path}"
+                f"since {owner.get('since', '?')})",
+                f"wait for it, or if no such job runs, delete {path}",
             )
-        path.unlink(missing_ok=True)
-        if not _create(path):  # another job took it over first
-            raise OutputError(f"{what} was just claimed by another job; run again once it has finished")
+        if not _take_over(path, seen):
+            raise OutputError(f"{what} was just claimed by another job", "run again once it has finished")
     with _held_lock:
         _held.add(path)
     _start_heartbeat()
 
 
 def release(path: Path) -> None:
-    """Give a claim back."""
+    """Give back a claim this process holds; a no-op for one it does not hold (never another job's claim)."""
     with _held_lock:
+        if path not in _held:
+            return
         _held.discard(path)
     path.unlink(missing_ok=True)
 
@@ -111,10 +181,24 @@ def shard_claim_path(version_dir: Path, filename: str) -> Path:
     return version_dir / f".{filename}.lock"
 
 
+def holds(path: Path) -> bool:
+    """Whether this process holds the claim at ``path``."""
+    with _held_lock:
+        return path in _held
+
+
 def remove_stale_temps(version_dir: Path) -> None:
-    """Delete temp files of killed writers, but none of a shard that another job is writing now."""
+    """Delete temp files of killed jobs (half-written shards, claims never linked), none of a running job."""
+    for temp in version_dir.glob(f".*{CLAIM_TEMP_SUFFIX}"):
+        owner = _parse_owner(_read(temp))
+        dead = _dead_here(owner) if owner else None
+        if dead or (dead is None and _untouched_for(temp, STALE_S)):
+            temp.unlink(missing_ok=True)
     for temp in version_dir.glob(TEMP_GLOB):
         claim = shard_claim_path(version_dir, temp.name[1:].split(".tmp-")[0])
+        if holds(claim):  # ours, and not being written yet: what a killed job left
+            temp.unlink(missing_ok=True)
+            continue
         try:
             acquire(claim, "a stale temp file")
         except OutputError:
@@ -123,3 +207,23 @@ def remove_stale_temps(version_dir: Path) -> None:
             temp.unlink(missing_ok=True)
         finally:
             release(claim)
+
+
+def claim_shards(version_dir: Path, filenames: list[str]) -> list[Path]:
+    """Claim every one of these shards, or none: raises ``OutputError`` naming the first one another job holds."""
+    taken: list[Path] = []
+    try:
+        for filename in filenames:
+            path = shard_claim_path(version_dir, filename)
+            acquire(path, f"shard {filename}")
+            taken.append(path)
+    except BaseException as exc:
+        for path in taken:
+            release(path)
+        if isinstance(exc, OSError) and not isinstance(exc, OutputError):
+            raise OutputError(
+                f"cannot write to {version_dir}: {exc.strerror or exc}",
+                "free space or choose another --out, then rerun to resume",
+            ) from None
+        raise
+    return taken

@@ -1,18 +1,17 @@
 """Executors run shard generation. ``local`` runs in this process; others (Ray) plug in the same way.
 
 An executor receives a picklable ``ShardTask`` and the shards still to do, and yields a ``ShardRecord``
-for each shard once it is written under its final name (in any order). The builder records each one
-in the manifest as it arrives, so an interrupted build keeps everything that was yielded.
+for each shard once it is written under its final name (in any order). The builder claims every shard before
+the executor starts and records each one in the manifest as it arrives, so an interrupted build keeps
+everything that was yielded; executors take no claims of their own.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 from typing import Protocol
 
-from imagenet_g.release.claims import acquire, release, shard_claim_path
 from imagenet_g.release.manifest import ShardRecord
 from imagenet_g.release.shard_plan import ShardPlan
 from imagenet_g.release.shard import ShardTask, generate_shard
@@ -39,13 +38,6 @@ def load_task_generator(task: ShardTask, device: str | None = None) -> LoadedGen
     return apply_fast_path(generator, task.fast_path)
 
 
-def _write_and_release(table: object, task: ShardTask, shard: ShardPlan, claim: Path) -> ShardRecord:
-    try:
-        return write_shard(table, task.version_dir, shard)
-    finally:
-        release(claim)
-
-
 def build_shard(task: ShardTask, shard: ShardPlan, generator: LoadedGenerator, advance: Advance) -> ShardRecord:
     """Generate one whole shard and write it atomically: the unit of work of every executor."""
     table = generate_shard(task, shard, generator, advance)
@@ -65,18 +57,15 @@ class LocalExecutor:
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="imagenet-g-writer") as writer:
             pending = None
             for shard in shards:
-                claim = shard_claim_path(task.version_dir, shard.filename)
-                acquire(claim, f"shard {shard.filename}")
                 try:
                     table = generate_shard(task, shard, generator, advance)
                     written, pending = pending, None
                     if written is not None:
                         yield written.result()
                 except BaseException:
-                    release(claim)
                     if pending is not None:  # interrupted mid-generation: keep the shard written before it
                         yield pending.result()
                     raise
-                pending = writer.submit(_write_and_release, table, task, shard, claim)
+                pending = writer.submit(write_shard, table, task.version_dir, shard)
             if pending is not None:
                 yield pending.result()

@@ -129,7 +129,7 @@ def merged_manifest(version_dir: Path, version: str, specs_dir: Path | None = No
     problems, counts = [], {j.split("-of-")[1] for j in jobs}
     for position, shard in enumerate(planned):
         record = merged.shard(shard.split, shard.index)
-        problem = f"{shard.filename} missing" if record is None else shard_problem(version_dir, record)
+        problem = f"{shard.filename} missing" if record is None else shard_problem(version_dir, record, shard, release.spec_hash)
         if problem:
             owner = ""
             if len(counts) == 1:  # every job file agrees on the array size: name the job to rerun

@@ -13,7 +13,9 @@ from pydantic import ValidationError
 from imagenet_g.errors import ReleaseIntegrityError
 from imagenet_g.files import atomic_write_text, sha256_file
 from imagenet_g.layout import MANIFEST_FILE
+from imagenet_g.release.integrity import content_problem
 from imagenet_g.release.lock import Lock
+from imagenet_g.release.shard_plan import ShardPlan
 from imagenet_g.release.spec import ReleaseSpec
 from imagenet_g.strict import StrictModel
 
@@ -102,8 +104,9 @@ def write_manifest(version_dir: Path, manifest: Manifest) -> None:
     atomic_write_text(version_dir / MANIFEST_FILE, manifest.model_dump_json(indent=2) + "\n")
 
 
-def shard_problem(version_dir: Path, record: ShardRecord) -> str | None:
-    """Why a shard on disk does not match its record (missing, truncated, altered), or None."""
+def shard_problem(version_dir: Path, record: ShardRecord, planned: ShardPlan | None, spec_hash: str) -> str | None:
+    """Why a shard does not match its record (missing, truncated, altered) or its plan (a shard of another spec or
+    of another position, other rows: ``planned`` None means the record names no planned shard), or None."""
     path = version_dir / record.file
     if not path.is_file():
         return f"{record.file} missing"
@@ -112,4 +115,6 @@ def shard_problem(version_dir: Path, record: ShardRecord) -> str | None:
         return f"{record.file} has {size} bytes, expected {record.num_bytes} (truncated or altered)"
     if sha256_file(path) != record.sha256:
         return f"{record.file} corrupted (sha256 differs)"
-    return None
+    if planned is None or planned.filename != record.file or len(planned.rows) != record.rows:
+        return f"{record.file} is recorded as {record.split} shard {record.index}, which the plan does not have"
+    return content_problem(path, planned, spec_hash)

@@ -59,20 +59,72 @@ def effective_dtype(spec: GeneratorSpec, device: str) -> str:
     return "float32" if device == "cpu" else spec.dtype
 
 
-def _swap_scheduler(pipeline: Any, spec: GeneratorSpec) -> None:
+def scheduler_class(spec: GeneratorSpec) -> type:
+    """The diffusers scheduler class the spec names."""
     import diffusers
 
-    scheduler_class = getattr(diffusers, spec.scheduler.name, None)
-    if not (isinstance(scheduler_class, type) and issubclass(scheduler_class, diffusers.SchedulerMixin)):
+    found = getattr(diffusers, spec.scheduler.name, None)
+    if not (isinstance(found, type) and issubclass(found, diffusers.SchedulerMixin)):
         known = [n for n in dir(diffusers) if n.endswith("Scheduler")]
         raise SpecError(
             f"generator.scheduler.name: unknown scheduler {spec.scheduler.name!r}"
             f"{close_matches(spec.scheduler.name, known)}; use a diffusers scheduler class name"
         )
+    return found
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return f"{type(exc).__name__}: {text.splitlines()[0]}" if text else type(exc).__name__
+
+
+def _kind_matches(value: object, default: object) -> bool:
+    if isinstance(default, bool) or isinstance(value, bool):
+        return isinstance(value, bool) and isinstance(default, bool)
+    if isinstance(default, float):
+        return isinstance(value, (int, float))
+    return isinstance(value, type(default))
+
+
+def check_scheduler(spec: GeneratorSpec) -> None:
+    """Refuse scheduler settings the scheduler class would not take, before anything is loaded or written.
+
+    Each key of ``generator.scheduler.config`` must be a parameter of the class's constructor, of the type of
+    its default; then the class is built with them and asked for ``steps`` timesteps, so that values it rejects
+    (a negative ``num_train_timesteps``) are reported in one line, not as a traceback from inside diffusers.
+    """
+    import inspect
+
+    cls = scheduler_class(spec)
+    parameters = {
+        name: p for name, p in inspect.signature(cls.__init__).parameters.items()
+        if name != "self" and p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)
+    }
+    where = "generator.scheduler.config"
+    for key, value in spec.scheduler.config.items():
+        if key not in parameters:
+            raise SpecError(
+                f"{where}.{key}: {cls.__name__} has no such setting{close_matches(key, parameters)}; "
+                f"its settings are: {', '.join(parameters)}"
+            )
+        default = parameters[key].default
+        if default is not inspect.Parameter.empty and default is not None and not _kind_matches(value, default):
+            raise SpecError(
+                f"{where}.{key}: {cls.__name__} takes a {type(default).__name__} here (default {default!r}), "
+                f"got {value!r}"
+            )
     try:
-        pipeline.scheduler = scheduler_class.from_config(pipeline.scheduler.config, **spec.scheduler.config)
-    except (TypeError, ValueError) as exc:
-        raise SpecError(f"generator.scheduler.config: {exc}") from None
+        cls(**spec.scheduler.config).set_timesteps(spec.steps)
+    except Exception as exc:  # noqa: BLE001 -- schedulers fail with whatever their arithmetic raises
+        raise SpecError(f"{where}: {cls.__name__} rejects {dict(spec.scheduler.config)} ({_first_line(exc)})") from None
+
+
+def _swap_scheduler(pipeline: Any, spec: GeneratorSpec) -> None:
+    cls = scheduler_class(spec)
+    try:
+        pipeline.scheduler = cls.from_config(pipeline.scheduler.config, **spec.scheduler.config)
+    except Exception as exc:  # noqa: BLE001 -- as in check_scheduler: one line, whatever the scheduler raised
+        raise SpecError(f"generator.scheduler.config: {_first_line(exc)}") from None
 
 
 def _take_safety_checker(pipeline: Any, spec: GeneratorSpec) -> SafetyClassifier | None:

@@ -14,6 +14,7 @@ Rules (part of a release's definition; changing them changes every release):
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from imagenet_g.errors import SpecError
@@ -46,31 +47,38 @@ def template_id_for(class_position: int, images_per_class: int, image_index: int
     return (class_position * images_per_class + image_index) % num_templates
 
 
-def plan_split(plan: PlanSpec, split: str, prompts: bool = True) -> tuple[PromptRow, ...]:
-    """Every planned image of one split, in release order (without templates and prompts when ``prompts`` is
-    false: conditioning on images or class indices alone)."""
+def iter_split(plan: PlanSpec, split: str, prompts: bool = True) -> Iterator[PromptRow]:
+    """Every planned image of one split, in release order, one at a time (a preview of a huge plan is instant);
+    without templates and prompts when ``prompts`` is false (conditioning on images or class indices alone)."""
     if split not in plan.splits:
         raise SpecError(f"unknown split {split!r}; the spec defines: {', '.join(plan.splits)}")
     per_class = plan.splits[split]
     templates = template_set(plan.templates)
     names, ids = class_names(), wnids()
-    rows = []
     for position, index in enumerate(plan.class_indices()):
         for image_index in range(per_class):
             template_id = template_id_for(position, per_class, image_index, len(templates))
-            rows.append(
-                PromptRow(
-                    split=split,
-                    class_index=index,
-                    wnid=ids[index],
-                    class_name=names[index],
-                    image_index=image_index,
-                    template_id=template_id if prompts else None,
-                    prompt=templates[template_id](names[index]) if prompts else None,
-                    seed=seed_for(plan.base_seed, split, index, image_index),
-                )
+            yield PromptRow(
+                split=split,
+                class_index=index,
+                wnid=ids[index],
+                class_name=names[index],
+                image_index=image_index,
+                template_id=template_id if prompts else None,
+                prompt=templates[template_id](names[index]) if prompts else None,
+                seed=seed_for(plan.base_seed, split, index, image_index),
             )
-    return tuple(rows)
+
+
+def iter_prompts(spec: ReleaseSpec, splits: tuple[str, ...] | None = None) -> Iterator[PromptRow]:
+    """The prompt plan of the chosen splits (all by default), lazily, in release order."""
+    for split in splits if splits is not None else tuple(spec.plan.splits):
+        yield from iter_split(spec.plan, split, spec.conditioning.uses_prompts)
+
+
+def plan_split(plan: PlanSpec, split: str, prompts: bool = True) -> tuple[PromptRow, ...]:
+    """Every planned image of one split, in release order (see ``iter_split``)."""
+    return tuple(iter_split(plan, split, prompts))
 
 
 def plan_prompts(spec: ReleaseSpec, splits: tuple[str, ...] | None = None) -> dict[str, tuple[PromptRow, ...]]:

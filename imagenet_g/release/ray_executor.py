@@ -4,7 +4,7 @@ Scheduling, retries and restarts are Ray's own: ``ray.util.ActorPool`` hands the
 is free, and actors are created with ``max_restarts`` / ``max_task_retries``, so when a worker process dies Ray
 starts a fresh one (on any node with room) and runs the interrupted shard again there. Workers only generate:
 each returns its shard as an arrow table, and the driver writes it (atomically, exactly once, under an
-exclusive claim), checksums it and records it in the manifest.
+exclusive claim the builder took), checksums it, and the builder records it in the manifest.
 
 Bytes match the local executor's because the settings that decide them travel in the ``ShardTask``: batch size,
 device kind, fast path, and the torch thread count (each worker reserves that many CPUs from Ray).
@@ -13,7 +13,9 @@ device kind, fast path, and the torch thread count (each worker reserves that ma
 from __future__ import annotations
 
 import os
+import signal
 import socket
+import threading
 import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -21,7 +23,6 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from imagenet_g.release.claims import acquire, release, shard_claim_path
 from imagenet_g.release.executor import Advance, load_task_generator
 from imagenet_g.release.manifest import ShardRecord
 from imagenet_g.release.shard_plan import ShardPlan
@@ -85,6 +86,9 @@ def connect(options: RayOptions) -> bool:
         _probe(options.address, options.connect_timeout_s)
     if ray.is_initialized():
         return False
+    # ray.init replaces the driver's SIGTERM handler with a bare exit; keep the caller's (the CLI stops a build
+    # on SIGTERM like on Ctrl-C: claims released, finished shards kept, one line).
+    on_sigterm = signal.getsignal(signal.SIGTERM)
     try:
         ray.init(address=options.address, include_dashboard=False, configure_logging=False, log_to_driver=False)
     except ConnectionError as exc:
@@ -92,6 +96,9 @@ def connect(options: RayOptions) -> bool:
             f"cannot join the Ray cluster at {options.address} ({str(exc).splitlines()[0]}); "
             "start one with `ray start --head`, or drop --address to run a local one"
         ) from None
+    finally:
+        if threading.current_thread() is threading.main_thread() and on_sigterm is not None:
+            signal.signal(signal.SIGTERM, on_sigterm)
     return True
 
 
@@ -197,13 +204,8 @@ class RayExecutor:
         from ray.util import ActorPool
 
         started = connect(self.options)
-        claims = [shard_claim_path(task.version_dir, s.filename) for s in shards]
-        taken: list[Path] = []
         actors: list[Any] = []
         try:
-            for shard, path in zip(shards, claims):
-                acquire(path, f"shard {shard.filename}")
-                taken.append(path)
             count, gpus = plan_workers(self.options, ray.cluster_resources(), task.device, task.threads, len(shards))
             restarts = self.options.max_restarts
             worker_class, board_class = _remote_classes()
@@ -219,7 +221,7 @@ class RayExecutor:
             pool = ActorPool(actors[1:])
             for shard in shards:
                 pool.submit(lambda actor, s: actor.generate.remote(s, self.crash_once), shard)
-            by_name = {s.filename: (s, p) for s, p in zip(shards, claims)}
+            by_name = {s.filename: s for s in shards}
             shown = 0
             while pool.has_next():
                 finished = _result(ray, pool, restarts)
@@ -229,15 +231,9 @@ class RayExecutor:
                 if finished is None:
                     continue
                 filename, table = finished
-                shard, path = by_name[filename]
-                record = write_shard(table, task.version_dir, shard)
-                release(path)
-                taken.remove(path)
-                yield record
+                yield write_shard(table, task.version_dir, by_name[filename])
             advance(sum(len(s.rows) for s in shards) - shown)
         finally:
-            for path in taken:
-                release(path)
             for actor in actors:
                 ray.kill(actor)
             if started:

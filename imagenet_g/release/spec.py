@@ -26,6 +26,10 @@ from imagenet_g.strict import StrictModel, validation_message
 SPEC_FILE = "spec.yaml"
 SPECS_ENV = "IMAGENET_G_SPECS"
 MAX_SEED = 2**63  # pyarrow's int64 rejects larger seeds
+# Bounds that keep a plan what one build can hold: ImageNet-1k's training set has at most 1,300 images per class,
+# so these leave ample room for a full-size generated training set while refusing a typo (10**12) at once.
+MAX_IMAGES_PER_CLASS = 100_000
+MAX_IMAGES = 10_000_000
 _SPLIT_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
@@ -141,9 +145,11 @@ class PlanSpec(StrictModel):
     @classmethod
     def _known_classes(cls, value: str | list[str | int]) -> str | list[str | int]:
         try:
-            resolve_classes(value)
+            resolved = resolve_classes(value)
         except UnknownNameError as exc:
             raise ValueError(str(exc)) from None
+        if not resolved:
+            raise ValueError("lists no class; name a subset (e.g. imagenet-100) or at least one wnid or index")
         return value
 
     @field_validator("splits")
@@ -154,6 +160,10 @@ class PlanSpec(StrictModel):
                 raise ValueError(f"split name {name!r} must be lowercase letters, digits and _")
             if isinstance(count, bool) or count < 1:
                 raise ValueError(f"split {name!r} needs at least 1 image per class (got {count})")
+            if count > MAX_IMAGES_PER_CLASS:
+                raise ValueError(
+                    f"split {name!r} asks for {count:,} images per class; at most {MAX_IMAGES_PER_CLASS:,}"
+                )
         return value
 
     @field_validator("templates")
@@ -163,9 +173,28 @@ class PlanSpec(StrictModel):
             raise ValueError(str(unknown("template set", value, TEMPLATE_SETS)))
         return value
 
+    @model_validator(mode="after")
+    def _bounded(self) -> PlanSpec:
+        total = self.image_count()
+        if total > MAX_IMAGES:
+            raise ValueError(
+                f"plans {total:,} images ({len(self.class_indices())} classes x {sum(self.splits.values()):,} "
+                f"per class over the splits); a release holds at most {MAX_IMAGES:,}: plan fewer images per class "
+                "or fewer classes"
+            )
+        return self
+
     def class_indices(self) -> tuple[int, ...]:
         """The selected ImageNet class indices, ascending."""
         return resolve_classes(self.classes)
+
+    def image_count(self, splits: tuple[str, ...] | None = None) -> int:
+        """How many images the chosen splits (all by default) plan."""
+        chosen = splits if splits is not None else tuple(self.splits)
+        for split in chosen:
+            if split not in self.splits:
+                raise SpecError(f"unknown split {split!r}; the spec defines: {', '.join(self.splits)}")
+        return len(self.class_indices()) * sum(self.splits[split] for split in chosen)
 
 
 class OutputSpec(StrictModel):

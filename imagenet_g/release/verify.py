@@ -9,7 +9,9 @@ from imagenet_g.errors import ReleaseIntegrityError
 from imagenet_g.layout import CARD_FILE, MANIFEST_FILE
 from imagenet_g.release.card import card_configs
 from imagenet_g.release.init_images import init_digest
+from imagenet_g.release.integrity import unlisted_entries
 from imagenet_g.release.manifest import Manifest, read_manifest, shard_problem
+from imagenet_g.release.shard_plan import plan_shards
 
 
 def init_image_problems(version_dir: Path, manifest: Manifest) -> list[str]:
@@ -46,28 +48,35 @@ class VerifyReport:
 
 
 def verify_release(dataset_dir: Path, version: str, expected_spec_hash: str | None = None) -> VerifyReport:
-    """Check every shard of a built version against its manifest; names every missing or damaged file."""
+    """Check a built version: every planned shard recorded, each one's bytes against its record and its rows
+    against the plan (spec hash, class, image index, seed, prompt), no unlisted file, the card lists it; names
+    every problem."""
     dataset_dir = Path(dataset_dir)
     version_dir = dataset_dir / version
     manifest = read_manifest(version_dir)
     if manifest is None:
         raise ReleaseIntegrityError(f"no {MANIFEST_FILE} in {version_dir}", f"build release {version} first")
     if manifest.spec.content_hash() != manifest.spec_hash:
-        raise ReleaseIntegrityError(f"{version_dir / MANIFEST_FILE} was edited: its spec does not match its hash")
+        raise ReleaseIntegrityError(
+            f"{version_dir / MANIFEST_FILE} was edited: its spec does not match its hash",
+            f"build release {version} again: the build restores the manifest's spec from the release's spec",
+        )
     if expected_spec_hash is not None and manifest.spec_hash != expected_spec_hash:
         raise ReleaseIntegrityError(
             f"{version_dir} was built from another spec than releases/{version}/spec.yaml; rebuild it"
         )
-    problems = []
-    for name, split in manifest.splits.items():
-        recorded = {s.index for s in split.shards}
-        problems += [f"{name} shard {i} of {split.num_shards} never built" for i in range(split.num_shards)
-                     if i not in recorded]
+    planned = plan_shards(manifest.spec)
+    by_key = {(s.split, s.index): s for s in planned}
     records = [r for split in manifest.splits.values() for r in split.shards]
-    problems += [p for p in (shard_problem(version_dir, r) for r in records) if p]
-    known = {r.file for r in records}
-    stray = [p.name for p in sorted(version_dir.glob("*.parquet")) if p.name not in known]
-    problems += [f"{name} is not in the manifest" for name in stray]
+    problems = [f"{s.split} shard {s.index} of {s.num_shards} never built" for s in planned
+                if manifest.shard(s.split, s.index) is None]
+    problems += [
+        p for p in (shard_problem(version_dir, r, by_key.get((r.split, r.index)), manifest.spec_hash) for r in records)
+        if p
+    ]
+    listed = {r.file for r in records} | {MANIFEST_FILE}
+    problems += [f"{name} is not part of the release ({MANIFEST_FILE} does not list it)"
+                 for name in unlisted_entries(version_dir, listed)]
     if not problems:
         problems += init_image_problems(version_dir, manifest)
     if not problems and version not in card_configs(dataset_dir):
