@@ -188,7 +188,15 @@ def holds(path: Path) -> bool:
 
 
 def remove_stale_temps(version_dir: Path) -> None:
-    """Delete temp files of killed jobs (half-written shards, claims never linked), none of a running job."""
+    """Delete what killed jobs left (claims, claims never linked, half-written files), nothing of a running job."""
+    for claim in version_dir.glob(".*.lock"):
+        if holds(claim):
+            continue
+        try:
+            acquire(claim, "an abandoned claim")  # takes over only a claim nobody holds any more
+        except OutputError:
+            continue
+        release(claim)
     for temp in version_dir.glob(f".*{CLAIM_TEMP_SUFFIX}"):
         owner = _parse_owner(_read(temp))
         dead = _dead_here(owner) if owner else None

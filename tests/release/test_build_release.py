@@ -65,7 +65,7 @@ def test_verify_names_truncated_corrupted_missing_and_stray_shards(built_copy):
     assert "test-00001-of-00005.parquet has" in message and "(truncated or altered)" in message
     assert "test-00002-of-00005.parquet corrupted (sha256 differs)" in message
     assert "test-00003-of-00005.parquet missing" in message
-    assert "test-00009-of-00010.parquet is not in the manifest" in message
+    assert "test-00009-of-00010.parquet is not part of the release" in message
     assert "test-00000" not in message and "\n" not in message
 
 
