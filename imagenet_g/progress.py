@@ -30,7 +30,7 @@ def progress_bar(description: str, total: int | None, enabled: bool = True) -> I
         yield lambda n=1: None
         return
     columns = (
-        TextColumn("[bold]{task.description}"),
+        TextColumn("{task.description}", style="bold", markup=False),  # the description names user input
         BarColumn(),
         MofNCompleteColumn(),
         TaskProgressColumn(),

@@ -8,6 +8,7 @@ from typing import Annotated, Optional
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from imagenet_g.cli.app import app, console
 from imagenet_g.errors import UnknownNameError
@@ -79,7 +80,7 @@ def eval_command(
                       lin_text, _fmt(log.er) if log else "")
     console.print(table)
     for name, reason in {**result.datasets_skipped, **result.effective_robustness_skipped}.items():
-        console.print(f"[dim]{name}: {reason}[/dim]")
+        console.print(f"{name}: {reason}", style="dim")
     console.print(f"results: {output_path(request)}")
 
 
@@ -106,7 +107,7 @@ def data_command(
     for r in rows:
         images = "-" if r.images is None else str(r.images)
         if r.images is not None and r.expected is not None and r.images != r.expected:
-            images = f"[yellow]{images}[/yellow]"
-        table.add_row(r.name, "yes" if r.found else "[red]no[/red]", r.where or "-", images,
+            images = Text(images, style="yellow")
+        table.add_row(r.name, "yes" if r.found else Text("no", style="red"), r.where or "-", images,
                       "-" if r.expected is None else str(r.expected), str(r.skipped), r.note)
     console.print(table)

@@ -10,6 +10,7 @@ from pathlib import Path
 import typer
 from rich import box
 from rich.table import Table
+from rich.text import Text
 
 from imagenet_g.cli.app import USER_ERROR_EXIT, app, console, fail
 from imagenet_g.cli.options import DATASET_DIR, JSON, SPECS_DIR
@@ -192,13 +193,11 @@ def _release_rows(board, version: str, limit: int) -> list[dict]:
 
 
 def _release_table(board, version: str, limit: int) -> Table:
-    from rich.markup import escape
-
     from imagenet_g.leaderboard import rank
 
     default = next(r for r in board.ranks if r.key == board.default_rank)
     shown, hidden = _shown(board, version, limit)
-    table = Table(title=f"ImageNet-G leaderboard, release {escape(version)}: {escape(default.title)}",
+    table = Table(title=f"ImageNet-G leaderboard, release {version}: {default.title}",
                   box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True,
                   caption=f"top-1 % and, below it, ER in pp (linear fit); † extrapolated. "
                           f"{hidden} more rows: --limit 0, or the page")
@@ -210,17 +209,17 @@ def _release_table(board, version: str, limit: int) -> Table:
         table.add_column(header, justify="right", no_wrap=True)
     table.add_column("Source", overflow="fold")
     for place, entry in shown:
-        name = escape(entry.name)
+        name = Text(entry.name)
         if entry.origin == "submission":
-            name = f"[bold]{name}[/bold] [dim]({escape(entry.slug)})[/dim]"
+            name = Text.assemble((entry.name, "bold"), " ", (f"({entry.slug})", "dim"))
         score = rank.rank_value(entry, default)
         cells = ["–" if place is None else str(place), name, _fmt(score.er if score else None, signed=True),
                  _fmt(entry.top1.get("imagenet"))]
         for shift in board.shifts:
             er = entry.er.get(shift)
             mark = "†" if er and er.outside > 0 else ""
-            cells.append(_fmt(entry.top1.get(shift)) + (f"\n[dim]{er.linear.er:+.1f}{mark}[/dim]" if er else ""))
-        cells.append("submission" if entry.origin == "submission" else escape(entry.source))
+            cells.append(Text.assemble(_fmt(entry.top1.get(shift)), (f"\n{er.linear.er:+.1f}{mark}" if er else "", "dim")))
+        cells.append("submission" if entry.origin == "submission" else entry.source)
         table.add_row(*cells)
     return table
 
@@ -278,7 +277,7 @@ def verify(
         for check in report.checks:
             ok = check.ok(report.tolerance)
             table.add_row(check.dataset, check.metric, show_value(check.submitted), show_value(check.measured),
-                          "[green]ok[/green]" if ok else "[red]DIFFERS[/red]")
+                          Text("ok", style="green") if ok else Text("DIFFERS", style="red"))
         console.print(table)
         console.print(f"re-run results: {report.results_path}", markup=False)
     if report.mismatches:
