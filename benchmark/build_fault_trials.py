@@ -37,8 +37,8 @@ def preload() -> None:
     from diffusers import AutoPipelineForImage2Image, AutoPipelineForText2Image  # noqa: F401
     from transformers import CLIPTextModel  # noqa: F401
 
-    import imagenet_g.build  # noqa: F401
     import imagenet_g.release  # noqa: F401
+    import imagenet_g.release.executors  # noqa: F401
 
 
 def start(argv: list[str]) -> int:
@@ -47,6 +47,9 @@ def start(argv: list[str]) -> int:
     if pid == 0:  # the child: never return into the parent's code
         code = 1
         try:
+            import torch
+
+            torch.set_num_threads(1)  # OpenMP's thread pool does not survive fork; builds here use one thread
             devnull = os.open(os.devnull, os.O_WRONLY)
             os.dup2(devnull, 1)
             os.dup2(devnull, 2)
@@ -92,7 +95,7 @@ def main_trials() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--trials", type=int, default=50)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--version", default="smoke")
+    parser.add_argument("--release", default="smoke")
     parser.add_argument("--keep", type=Path, default=None, help="keep the trial folders here (default: a temp dir)")
     parser.add_argument("--flags", default="", help="extra build flags, e.g. '--batch-size 2'")
     args = parser.parse_args()
@@ -100,14 +103,12 @@ def main_trials() -> int:
     preload()
     root = args.keep or Path(tempfile.mkdtemp(prefix="imagenet-g-trials-"))
     root.mkdir(parents=True, exist_ok=True)
-    releases = REPO / "releases"
 
     def build_argv(out: Path) -> list[str]:
-        return ["build", "--version", args.version, "--out", str(out), "--releases-dir", str(releases),
-                *args.flags.split()]
+        return ["build", "--release", args.release, "--dataset-dir", str(out), *args.flags.split()]
 
     def verify_argv(out: Path) -> list[str]:
-        return ["verify", "--version", args.version, "--out", str(out), "--releases-dir", str(releases)]
+        return ["verify", "--release", args.release, "--dataset-dir", str(out)]
 
     reference = root / "reference"
     shutil.rmtree(reference, ignore_errors=True)
@@ -117,7 +118,7 @@ def main_trials() -> int:
     if code != 0:
         print(f"the uninterrupted build failed (exit {code})")
         return 1
-    expected = snapshot(reference, args.version)
+    expected = snapshot(reference, args.release)
     print(f"reference build: {duration:.1f}s, {sum(1 for k in expected if k.endswith('.parquet'))} shards")
 
     rng = random.Random(args.seed)
@@ -141,12 +142,12 @@ def main_trials() -> int:
         if resumed != 0:
             problems.append(f"resume exit {resumed}")
         else:
-            got = snapshot(out, args.version)
+            got = snapshot(out, args.release)
             differ = sorted(k for k in expected.keys() | got.keys() if expected.get(k) != got.get(k))
             if differ:
                 problems.append(f"differs: {', '.join(differ)}")
-            if leftovers(out, args.version):
-                problems.append(f"left behind: {', '.join(leftovers(out, args.version))}")
+            if leftovers(out, args.release):
+                problems.append(f"left behind: {', '.join(leftovers(out, args.release))}")
             if run(verify_argv(out)) != 0:
                 problems.append("verify failed")
         identical += not problems
