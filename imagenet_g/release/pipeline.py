@@ -90,8 +90,9 @@ def check_scheduler(spec: GeneratorSpec) -> None:
     """Refuse scheduler settings the scheduler class would not take, before anything is loaded or written.
 
     Each key of ``generator.scheduler.config`` must be a parameter of the class's constructor, of the type of
-    its default; then the class is built with them and asked for ``steps`` timesteps, so that values it rejects
-    (a negative ``num_train_timesteps``) are reported in one line, not as a traceback from inside diffusers.
+    its default; then the class is built with them (over its own defaults; the model's scheduler config is not
+    loaded yet), so that values it rejects (a negative ``num_train_timesteps``) are reported in one line, not as
+    a traceback from inside diffusers.
     """
     import inspect
 
@@ -114,7 +115,7 @@ def check_scheduler(spec: GeneratorSpec) -> None:
                 f"got {value!r}"
             )
     try:
-        cls(**spec.scheduler.config).set_timesteps(spec.steps)
+        cls(**spec.scheduler.config)
     except Exception as exc:  # noqa: BLE001 -- schedulers fail with whatever their arithmetic raises
         raise SpecError(f"{where}: {cls.__name__} rejects {dict(spec.scheduler.config)} ({_first_line(exc)})") from None
 
