@@ -83,8 +83,8 @@ def train_command(
                         generated_per_class=generated_per_class, seed=mix_seed)
     except ValidationError as exc:
         error = exc.errors()[0]
-        raise RecipeError(f"data mix: {'.'.join(str(p) for p in error['loc']) or 'policy'}: "
-                          f"{error['msg'].removeprefix('Value error, ')}",
+        where = ".".join(str(p) for p in error["loc"])
+        raise RecipeError(f"data mix: {where + ': ' if where else ''}{error['msg'].removeprefix('Value error, ')}",
                           fix="check --policy, --generated-fraction, --real-per-class, --generated-per-class") from None
     request = TrainRequest(recipe=recipe, overrides=_overrides(set_), real=real, generated=tuple(generated or ()),
                            dataset_dir=dataset_dir, mix=mix, out=out, device=device)

@@ -101,3 +101,42 @@ def test_batch_larger_than_the_mix_is_refused(tmp_path, squares):
                            mix=MixPolicy(policy="real-only"), out=tmp_path / "run", device="cpu")
     with pytest.raises(TrainingError, match="fewer than one global batch of 64"):
         train(request, progress=False)
+
+
+def test_ema_weights_are_the_ones_saved(tmp_path, squares):
+    request = TrainRequest(recipe="smoke", overrides={**FAST, "ema_decay": 0.5}, real=str(squares),
+                           mix=MixPolicy(policy="real-only"), out=tmp_path / "run", device="cpu")
+    result = train(request, progress=False)
+    from safetensors.torch import load_file
+
+    saved, last = load_file(result.weights), load_file(tmp_path / "run" / "last.safetensors")
+    assert all(torch.equal(saved[k], last[f"ema.{k}"]) for k in saved)
+    assert not all(torch.equal(saved[k], last[f"model.{k}"]) for k in saved if saved[k].is_floating_point())
+
+
+def test_cli_trains_then_evaluates(tmp_path, squares, run_cli):
+    data_root = tmp_path / "data"
+    (data_root / "imagenet").mkdir(parents=True)
+    (data_root / "imagenet" / "val").symlink_to(squares)
+    result = run_cli("train", "--recipe", "smoke", "--set", "data.batch_size=8", "--set", "schedule.epochs=2",
+                     "--real", squares, "--policy", "real-only", "--out", tmp_path / "run", "--device", "cpu",
+                     "--eval-datasets", "imagenet", "--data-root", data_root)
+    assert result.exit_code == 0, result.stderr
+    assert "trained resnet18 on 32 images (real; real 32), 2 epochs" in result.stdout
+    assert "imagenet: top-1" in result.stdout and (tmp_path / "run" / "results.json").is_file()
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (("--generated", "v7:train", "--policy", "generated-only"),
+     "release v7 is not built in {root} (no v7/manifest.json); build its train split first, or set --dataset-dir"),
+    (("--generated", "mini:train", "--set", "classes=imagenet-100"),
+     "real set {squares} has no images of 100 of the 100 classes of the label space (e.g. n01558993"),
+    (("--generated", "mini:train", "--policy", "fraction"),
+     "data mix: generated_fraction is needed by the fraction policy and by no other"),
+])
+def test_cli_user_errors_are_one_line(tmp_path, squares, dataset_dir, run_cli, args, message):
+    result = run_cli("train", "--recipe", "smoke", "--real", squares, "--dataset-dir", dataset_dir, "--out",
+                     tmp_path / "run", "--device", "cpu", *args)
+    assert result.exit_code == 2
+    assert result.stderr.count("\n") == 1
+    assert message.format(root=dataset_dir, squares=squares) in result.stderr, result.stderr

@@ -126,3 +126,29 @@ def test_load_mix_of_a_real_folder_and_a_release(squares, dataset_dir):
     assert [s.used for s in mix.record.sources] == [32, 8]
     assert mix.record.classes == CLASSES and mix.record.category == "real+generated"
     assert mix.record.sources[1].spec_hash == release_split(dataset_dir, "mini", "train").spec_hash
+
+
+def test_real_set_from_a_dataset_folder_of_parquet(tmp_path):
+    import io
+
+    import datasets
+    from PIL import Image
+
+    def png(value: int) -> bytes:
+        buffer = io.BytesIO()
+        Image.new("RGB", (8, 8), (value, value, value)).save(buffer, format="PNG")
+        return buffer.getvalue()
+
+    rows = {"image": [{"bytes": png(i), "path": None} for i in range(6)], "label": [0, 100, 0, 100, 200, 0]}
+    features = datasets.Features({"image": datasets.Image(), "label": datasets.Value("int64")})
+    folder = tmp_path / "hub-copy"
+    folder.mkdir()
+    datasets.Dataset.from_dict(rows, features=features).to_parquet(folder / "train-00000-of-00001.parquet")
+    source = load_mix(str(folder), (), "unused", MixPolicy(policy="real-only"), classes=None).sources[0]
+    assert source.classes == (0, 100, 200) and source.table.open(4).getpixel((0, 0)) == (4, 4, 4)
+    from imagenet_g.train.sources import real_source
+
+    narrowed = real_source(str(folder), (0, 100))
+    assert narrowed.skipped == {"rows outside the label space": 1}
+    assert narrowed.table.targets.tolist() == [0, 100, 0, 100, 0]
+    assert narrowed.table.open(4).getpixel((0, 0)) == (5, 5, 5)

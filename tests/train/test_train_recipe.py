@@ -34,6 +34,12 @@ def test_paper_recipe_is_the_issue_recipe():
     assert r.lr_for(640) == 0.5 and r.lr_for(1280) == 1.0 and r.lr_for(320) == 0.25
 
 
+def test_the_papers_three_architectures_are_timm_models():
+    import timm
+
+    assert all(timm.is_model(name) for name in ("resnet18", "resnext50_32x4d", "resnext101_32x8d"))
+
+
 def test_paper_optimizer_is_classical_momentum_sgd_without_decay_on_norm_parameters():
     recipe = load_recipe("paper", {"model.kwargs": {"channels": [8, 16, 32, 64], "stem_width": 8}})
     model = build_model(recipe.model, 10)
