@@ -202,12 +202,16 @@ def load_mix(
     policy: MixPolicy,
     classes: str | None = None,
 ) -> Mix:
-    """Find the sources and plan the mix; ``classes`` names the label space (default: the real set's classes)."""
+    """Find the sources and plan the mix. The label space is ``classes`` (a labels subset name), else the real set's
+    classes (also under generated-only, where the real set's images are not used), else the releases' classes."""
     from imagenet_g.train.sources import real_source, release_split
 
+    if generated and not policy.uses_generated:
+        raise TrainingError("the real-only policy uses no generated split",
+                            fix="leave {generated} out, or choose another {policy}")
     named = labels.subset_indices(classes) if classes else None
-    real_set = real_source(real, named) if real and policy.uses_real else None
-    splits = tuple(release_split(Path(dataset_dir), *parse_split(g)) for g in generated) if policy.uses_generated else ()
+    real_set = real_source(real, named) if real else None
+    splits = tuple(release_split(Path(dataset_dir), *parse_split(g)) for g in generated)
     if named is not None:
         space = tuple(named)
     elif real_set is not None:

@@ -152,3 +152,10 @@ def test_real_set_from_a_dataset_folder_of_parquet(tmp_path):
     assert narrowed.skipped == {"rows outside the label space": 1}
     assert narrowed.table.targets.tolist() == [0, 100, 0, 100, 0]
     assert narrowed.table.open(4).getpixel((0, 0)) == (5, 5, 5)
+
+
+def test_generated_only_takes_the_label_space_of_a_given_real_set(squares, dataset_dir):
+    mix = load_mix(str(squares), ("mini:train",), dataset_dir, MixPolicy(policy="generated-only"))
+    assert mix.record.classes == CLASSES and [s.kind for s in mix.record.sources] == ["generated"]
+    with pytest.raises(TrainingError, match="the real-only policy uses no generated split"):
+        load_mix(str(squares), ("mini:train",), dataset_dir, MixPolicy(policy="real-only"))
