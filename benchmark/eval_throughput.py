@@ -84,7 +84,7 @@ def run_reference(folder: Path, models: list, batch_size: int, workers: int) -> 
 def run_ours(folder: Path, models: list, batch_size: int, workers: int) -> int:
     """One pass of the harness over the folder with all models at once."""
     from imagenet_g import benchmarks
-from imagenet_g.evaluate import datasets as ds
+    from imagenet_g.evaluate import datasets as ds
     from imagenet_g.evaluate.harness import predict
 
     images = ds.LAYOUTS["wnid"](benchmarks.get_benchmark("imagenet"), folder)

@@ -166,7 +166,8 @@ def extract(
     missing = [i for i in range(len(images)) if i not in done]
     if missing:
         dev = torch.device(pick_device(device))
-        module = extractor.module.to(dev).eval()
+        # channels_last, as eval runs its models: oneDNN/cuDNN convolutions are faster in it (about 1.1x on CPU)
+        module = extractor.module.to(dev, memory_format=torch.channels_last).eval()
         batches = decoded_batches(images, [extractor.transform], batch_size, workers, positions=missing,
                                   pin_memory=dev.type == "cuda")
         attempted: list[int] = []
@@ -177,7 +178,8 @@ def extract(
             advance(len(done))
             for index, inputs, bad in batches:
                 if len(index):
-                    out = module(inputs[0].to(dev, non_blocking=True))
+                    x = inputs[0].to(dev, non_blocking=True).contiguous(memory_format=torch.channels_last)
+                    out = module(x)
                     rows.append(out.float().cpu().numpy())
                     ok += index.tolist()
                 attempted += sorted(index.tolist() + [p for p, _ in bad])

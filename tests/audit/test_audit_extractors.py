@@ -97,7 +97,7 @@ def test_inception_features_equal_torchmetrics_fid_extractor_from_the_same_local
 
     extractor = ex.load_extractor("inception-v3", inception_file)
     assert extractor.dim == 2048 and extractor.weights_sha256 == sha256_file(inception_file)
-    batch = torch.stack([extractor.transform(_pil(i, (50, 70))) for i in range(2)])
+    batch = extractor.transform(_pil(0, (50, 70))).unsqueeze(0)
     assert batch.shape[1:] == (3, 299, 299) and batch.dtype == torch.uint8
     reference = FrechetInceptionDistance(feature=2048, feature_extractor_weights_path=str(inception_file))
     with torch.no_grad():
