@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any, Optional
 
 import typer
-from rich.table import Table
+from rich.table import Column, Table
 from rich.text import Text
 
 from imagenet_g.cli.app import app, console, err_console
@@ -57,7 +57,8 @@ def releases_command(ctx: typer.Context, specs_dir: Optional[Path] = SPECS_DIR, 
     if as_json:
         _print_json([{**dataclasses.asdict(s), "total_images": s.total_images} for s in summaries])
         return
-    table = Table("release", "generator", "strategy", "classes", "templates", "images", "A100-h (est.)", "locked")
+    table = Table(Column("release", no_wrap=True), "generator", "strategy", "classes", "templates", "images",
+                  "A100-h (est.)", "locked")
     for s in summaries:
         images = ", ".join(f"{split} {n:,}" for split, n in s.images.items())
         table.add_row(s.version, s.model, s.strategy, str(s.classes), s.templates or "-", images,
@@ -252,10 +253,11 @@ def verify_command(
 ) -> None:
     """Check every shard of a built release against its manifest and spec."""
     from imagenet_g.release import verify_release
+    from imagenet_g.release.lock import read_lock
     from imagenet_g.release.spec import load_release
 
     release = load_release(version, specs_dir)
-    report = verify_release(out, version, expected_spec_hash=release.spec_hash)
+    report = verify_release(out, version, release.spec_hash, read_lock(release.lock_path))
     if as_json:
         _print_json(dataclasses.asdict(report))
         return

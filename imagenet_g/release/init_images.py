@@ -17,16 +17,18 @@ release split and class, a digest of those ids and checksums, so an init image c
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from imagenet_g.errors import DatasetNotFoundError, SpecError
+from imagenet_g.errors import DatasetNotFoundError, ImagenetGError, SpecError
 from imagenet_g.release.prompts import PromptRow
 from imagenet_g.release.spec import ReleaseSpec
 
 IMAGE_SUFFIXES = (".jpeg", ".jpg", ".png", ".webp", ".bmp")
+_HUB_ID = re.compile(r"[\w.-]+/[\w.-]+")
 SPLIT_ALIASES = {"val": "validation"}
 
 
@@ -91,8 +93,15 @@ class DatasetSource:
 
     def _split(self, split: str) -> Any:
         if split not in self._splits:
-            import datasets
+            self._splits[split] = loaded = self._load(split)
+            for position, label in enumerate(loaded["label"]):
+                self._rows.setdefault((split, int(label)), []).append(position)
+        return self._splits[split]
 
+    def _load(self, split: str) -> Any:
+        import datasets
+
+        try:
             names = datasets.get_dataset_split_names(self.name)
             chosen = split if split in names else SPLIT_ALIASES.get(split)
             if chosen not in names:
@@ -100,14 +109,20 @@ class DatasetSource:
                     f"dataset {self.name} has no split {split} (it has {', '.join(names)})",
                     fix="set {init_images} to a dataset with that split",
                 )
-            loaded = datasets.load_dataset(self.name, split=chosen).cast_column("image", datasets.Image(decode=False))
-            self._splits[split] = loaded
-            by_label: dict[int, list[int]] = {}
-            for position, label in enumerate(loaded["label"]):
-                by_label.setdefault(int(label), []).append(position)
-            for label, positions in by_label.items():
-                self._rows[(split, label)] = positions
-        return self._splits[split]
+            loaded = datasets.load_dataset(self.name, split=chosen)
+            if not {"image", "label"} <= set(loaded.column_names):
+                raise DatasetNotFoundError(
+                    f"dataset {self.name} has no image and label columns (it has {', '.join(loaded.column_names)})",
+                    fix="set {init_images} to a dataset with an image column and ImageNet-1k labels",
+                )
+            return loaded.cast_column("image", datasets.Image(decode=False))
+        except ImagenetGError:
+            raise
+        except (OSError, ValueError) as exc:  # datasets' not-found, offline and format errors
+            raise DatasetNotFoundError(
+                f"cannot load dataset {self.name} ({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''})",
+                fix="check {init_images}, the network and HF_HUB_OFFLINE, and `hf auth login` for gated datasets",
+            ) from None
 
     def ids(self, split: str, wnid: str) -> list[str]:
         from imagenet_g.labels import wnid_to_index
@@ -123,7 +138,8 @@ class DatasetSource:
 
     def read(self, image_id: str) -> bytes:
         split, row = image_id.rsplit("/", 1)
-        return self._split(split)[int(row)]["image"]["bytes"]
+        image = self._split(split)[int(row)]["image"]
+        return image["bytes"] if image["bytes"] is not None else Path(image["path"]).read_bytes()
 
 
 InitSource = FolderSource | DatasetSource
@@ -142,18 +158,15 @@ def open_init_images(spec: ReleaseSpec, location: str | Path | None) -> InitSour
             fix=f"set {{init_images}} to a folder holding {splits}/<wnid>/ image folders, or to a Hub dataset id",
         )
     path = Path(location)
-    if path.is_dir() and not list(path.glob("*.parquet")) and not (path / "dataset_infos.json").exists():
-        if not any((path / s).is_dir() for s in wanted.splits.values()):
-            raise DatasetNotFoundError(
-                f"{path} holds none of the split folders {splits}",
-                fix=f"set {{init_images}} to the folder holding {splits}/<wnid>/ image folders",
-            )
+    if path.is_dir() and any((path / split).is_dir() for split in wanted.splits.values()):
         return FolderSource(path.resolve())
-    if path.exists() or "/" in str(location):
+    if path.is_dir():  # a `datasets` folder (parquet shards, a loading script...)
+        return DatasetSource(str(path.resolve()))
+    if _HUB_ID.fullmatch(str(location)):
         return DatasetSource(str(location))
     raise DatasetNotFoundError(
-        f"init images {location}: no such folder, and not a Hub dataset id",
-        fix="set {init_images} to a folder or an ORG/NAME dataset id",
+        f"init images {location}: neither a folder holding {splits}/<wnid>/ image folders nor a dataset",
+        fix="set {init_images} to such a folder, or to an ORG/NAME Hub dataset id",
     )
 
 

@@ -10,25 +10,29 @@ from imagenet_g.layout import CARD_FILE, MANIFEST_FILE
 from imagenet_g.release.card import card_configs
 from imagenet_g.release.init_images import init_digest
 from imagenet_g.release.integrity import unlisted_entries
+from imagenet_g.release.lock import Lock
 from imagenet_g.release.manifest import Manifest, read_manifest, shard_problem
 from imagenet_g.release.shard_plan import plan_shards
 
 
-def init_image_problems(version_dir: Path, manifest: Manifest) -> list[str]:
-    """The classes whose rows' init images (ids and sha256) do not match the digests the lock recorded."""
+def init_image_problems(version_dir: Path, manifest: Manifest, lock: Lock | None = None) -> list[str]:
+    """The classes whose rows' init images (ids and sha256) do not match the digests of ``lock`` (the release's
+    committed lock; by default the lock the manifest recorded). Splits the lock does not cover are skipped."""
     import pyarrow.parquet as pq
 
-    locked = manifest.lock.init_images
+    locked = (lock or manifest.lock).init_images
     if locked is None:
         return []
     problems = []
     for name, split in manifest.splits.items():
+        if name not in locked.digests:
+            continue
         per_class: dict[str, list[tuple[str, str]]] = {}
         for record in split.shards:
             table = pq.read_table(version_dir / record.file, columns=["wnid", "init_image", "init_image_sha256"])
             for wnid, image_id, sha in zip(*(table.column(c).to_pylist() for c in table.column_names)):
                 per_class.setdefault(wnid, []).append((image_id, sha))
-        expected = locked.digests.get(name, {})
+        expected = locked.digests[name]
         bad = sorted(w for w, images in per_class.items() if init_digest(images) != expected.get(w))
         problems += [f"{name}: init images of class {w} differ from the lock" for w in bad[:3]]
         if len(bad) > 3:
@@ -47,10 +51,13 @@ class VerifyReport:
     rows: int
 
 
-def verify_release(dataset_dir: Path, version: str, expected_spec_hash: str | None = None) -> VerifyReport:
+def verify_release(
+    dataset_dir: Path, version: str, expected_spec_hash: str | None = None, expected_lock: Lock | None = None
+) -> VerifyReport:
     """Check a built version: every planned shard recorded, each one's bytes against its record and its rows
-    against the plan (spec hash, class, image index, seed, prompt), no unlisted file, the card lists it; names
-    every problem."""
+    against the plan (spec hash, class, image index, seed, prompt), the init images against ``expected_lock``
+    (the release's committed lock; default: the manifest's), no unlisted file, the card lists it; names every
+    problem."""
     dataset_dir = Path(dataset_dir)
     version_dir = dataset_dir / version
     manifest = read_manifest(version_dir)
@@ -78,7 +85,7 @@ def verify_release(dataset_dir: Path, version: str, expected_spec_hash: str | No
     problems += [f"{name} is not part of the release ({MANIFEST_FILE} does not list it)"
                  for name in unlisted_entries(version_dir, listed)]
     if not problems:
-        problems += init_image_problems(version_dir, manifest)
+        problems += init_image_problems(version_dir, manifest, expected_lock)
     if not problems and version not in card_configs(dataset_dir):
         problems.append(f"{dataset_dir / CARD_FILE} does not list config {version}")
     if problems:

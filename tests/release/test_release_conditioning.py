@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import io
+import shutil
 
 import datasets
 import numpy as np
@@ -99,6 +100,26 @@ def test_the_init_image_conditions_the_output(kind, own_releases, tmp_path):
     assert all(a != b for a, b in zip(*images))
 
 
+def test_init_images_from_a_dataset_with_image_and_label_columns(own_releases, tmp_path):
+    """The Hub layout (ILSVRC/imagenet-1k: image + label columns, split `validation`), as a local datasets folder."""
+    make_imagenet_folder(tmp_path / "imagenet")
+    files = sorted((tmp_path / "imagenet" / "val").glob("*/*.JPEG"))
+    records = {"image": [str(p) for p in files], "label": [0, 0, 1, 1]}
+    dataset = datasets.Dataset.from_dict(records).cast_column("image", datasets.Image())
+    dataset.to_parquet(str(tmp_path / "hub" / "data" / "validation-00000-of-00001.parquet"))
+    add_release(own_releases, "images", strategy_spec("images"))
+    from_hub, from_folder = (
+        build_release(BuildRequest("images", dataset_dir=tmp_path / name, specs_dir=own_releases, progress=False,
+                                   init_images=tmp_path / source, allow_lock_mismatch=True))
+        for name, source in (("a", "hub"), ("b", "imagenet"))
+    )
+    hub_rows, folder_rows = _rows(from_hub), _rows(from_folder)
+    assert [r["init_image"] for r in hub_rows] == ["val/0", "val/1", "val/2", "val/3"]
+    # the same images by content: same checksums, same generated pixels
+    assert [r["init_image_sha256"] for r in hub_rows] == [r["init_image_sha256"] for r in folder_rows]
+    assert [r["image"]["bytes"] for r in hub_rows] == [r["image"]["bytes"] for r in folder_rows]
+
+
 def test_missing_or_changed_init_images_are_one_line(own_releases, tmp_path, run_cli):
     add_release(own_releases, "images", strategy_spec("images"))
     args = ("build", "--release", "images", "--specs-dir", own_releases, "--dataset-dir")
@@ -113,6 +134,18 @@ def test_missing_or_changed_init_images_are_one_line(own_releases, tmp_path, run
     changed = run_cli(*args, tmp_path / "out2", "--init-images", tmp_path / "imagenet")
     assert changed.exit_code == 2 and changed.stderr.count("\n") == 1
     assert f"init images of test changed since the lock (class {WNIDS[1]})" in changed.stderr
+
+    # built anyway from the changed images: the rows match their own manifest, not the committed lock
+    forced = run_cli(*args, tmp_path / "out2", "--init-images", tmp_path / "imagenet", "--allow-lock-mismatch")
+    assert forced.exit_code == 0
+    check = ("verify", "--release", "images", "--specs-dir", own_releases, "--dataset-dir")
+    assert run_cli(*check, tmp_path / "out").exit_code == 0
+    result = run_cli(*check, tmp_path / "out2")
+    assert result.exit_code == 2 and f"test: init images of class {WNIDS[1]} differ from the lock" in result.stderr
+
+    shutil.rmtree(tmp_path / "imagenet" / "val" / WNIDS[0])
+    gone = run_cli(*args, tmp_path / "out3", "--init-images", tmp_path / "imagenet")
+    assert gone.exit_code == 2 and f"no init images for class {WNIDS[0]}" in gone.stderr
 
 
 def test_unknown_pipeline_class_and_wrong_conditioning_are_one_line(own_releases, tmp_path, run_cli):
