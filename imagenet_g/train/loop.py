@@ -155,10 +155,106 @@ def train(request: TrainRequest, progress: bool = True) -> TrainResult:
         leave_world(world)
 
 
+@dataclass
+class _Parts:
+    """What one process trains with: the network (``net``: DDP-wrapped under torchrun) and its optimisation."""
+
+    model: torch.nn.Module
+    net: torch.nn.Module
+    optimizer: Any
+    scheduler: Any
+    scaler: Any
+    ema: Any
+    criterion: Any
+    device: torch.device
+    memory_format: torch.memory_format
+    use_amp: bool
+
+    def step(self, images: torch.Tensor, targets: torch.Tensor, step: int, local_batch: int) -> torch.Tensor:
+        """One optimizer step on a local batch; returns the (detached) loss; ``step`` counts from 1."""
+        images = images.to(self.device, non_blocking=True).contiguous(memory_format=self.memory_format)
+        targets = targets.to(self.device, non_blocking=True)
+        try:
+            with torch.autocast(self.device.type, dtype=torch.float16, enabled=self.use_amp):
+                loss = self.criterion(self.net(images), targets)
+            self.optimizer.zero_grad(set_to_none=True)
+            self.scaler.scale(loss).backward()
+            self.scaler.step(self.optimizer)
+            self.scaler.update()
+        except torch.OutOfMemoryError:
+            raise _oom(local_batch) from None
+        self.scheduler.step_update(step)
+        if self.ema is not None:
+            self.ema.update(self.model, step=step)
+        return loss.detach()
+
+    def save(self, path: Path, position: Position) -> None:
+        save_training_state(path, self.model, self.optimizer, self.scheduler, self.scaler, self.ema, position)
+
+    def final_weights(self) -> dict[str, torch.Tensor]:
+        return (self.ema.module if self.ema is not None else self.model).state_dict()
+
+
+def _build(recipe: Recipe, num_classes: int, device: torch.device, steps: int, world: World) -> _Parts:
+    """Model (seeded init), optimizer, scheduler, loss, grad scaler and EMA as the recipe says."""
+    torch.manual_seed(recipe.seed)
+    memory_format = torch.channels_last if recipe.channels_last else torch.contiguous_format
+    model = build_model(recipe.model, num_classes).to(device).to(memory_format=memory_format)
+    lr = recipe.lr_for(recipe.data.batch_size)
+    optimizer = _optimizer(model, recipe, lr)
+    use_amp = recipe.amp and device.type == "cuda"
+    ema = None
+    if recipe.ema_decay:
+        from timm.utils import ModelEmaV3
+
+        ema = ModelEmaV3(model, decay=recipe.ema_decay)
+    net = model
+    if world.size > 1:
+        from torch.nn.parallel import DistributedDataParallel
+
+        net = DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None)
+    return _Parts(model, net, optimizer, make_scheduler(optimizer, recipe, lr, steps),
+                  torch.amp.GradScaler(device.type, enabled=use_amp), ema, _criterion(recipe), device, memory_format,
+                  use_amp)
+
+
+def _epoch(parts: _Parts, loader, position: Position, recipe: Recipe, world: World, steps: int, out: Path,
+           progress: bool) -> EpochMetrics:
+    """Run the rest of ``position.epoch`` (from ``position.batch``), checkpointing as the recipe says."""
+    batch, local_batch = recipe.data.batch_size, recipe.data.batch_size // world.size
+    epoch, epochs = position.epoch, recipe.schedule.epochs
+    loss_sum = torch.tensor(position.loss_sum, dtype=torch.float64, device=parts.device)
+    started = time.perf_counter() - position.seconds
+    parts.net.train()
+    with progress_bar(f"epoch {epoch + 1}/{epochs}", steps * batch, progress and world.is_main) as advance:
+        advance(position.batch * batch)
+        for images, targets in loader:
+            position.step += 1
+            position.batch += 1
+            loss_sum += parts.step(images, targets, position.step, local_batch).double() * len(targets)
+            position.samples += len(targets)
+            advance(len(targets) * world.size)
+            if recipe.checkpoint_every and position.step % recipe.checkpoint_every == 0 and position.batch < steps:
+                position.seconds = time.perf_counter() - started
+                position.loss_sum = float(loss_sum.item())
+                _checkpoint(parts, position, world, out)
+    seconds = time.perf_counter() - started
+    total_loss, samples = all_sum(world, [float(loss_sum.item()), float(position.samples)], parts.device)
+    return EpochMetrics(
+        epoch=epoch + 1, loss=total_loss / samples, lr=float(parts.optimizer.param_groups[0]["lr"]),
+        images=int(samples), seconds=seconds, images_per_second=samples / seconds if seconds else 0.0,
+    )
+
+
+def _checkpoint(parts: _Parts, position: Position, world: World, out: Path) -> None:
+    if world.is_main:
+        parts.save(out / LAST, position)
+    barrier(world)
+
+
 def _run(request: TrainRequest, recipe: Recipe, mix: Mix, world: World, progress: bool) -> TrainResult:
     device = _device(request.device, world)
     local_batch, steps = _plan(recipe, mix, world)
-    lr = recipe.lr_for(recipe.data.batch_size)
     out = Path(request.out)
     fp = fingerprint(recipe, mix.record, recipe.data.batch_size)
     existing = _check_run_dir(out, fp)
@@ -170,92 +266,32 @@ def _run(request: TrainRequest, recipe: Recipe, mix: Mix, world: World, progress
         except OSError as exc:
             raise OutputError(f"cannot create run folder {out}: {exc.strerror or exc}",
                               fix="set {out} to a writable folder") from None
-
-    torch.manual_seed(recipe.seed)
-    model = build_model(recipe.model, len(mix.record.classes)).to(device)
-    memory_format = torch.channels_last if recipe.channels_last else torch.contiguous_format
-    model = model.to(memory_format=memory_format)
-    optimizer = _optimizer(model, recipe, lr)
-    scheduler = make_scheduler(optimizer, recipe, lr, steps)
-    criterion = _criterion(recipe)
-    use_amp = recipe.amp and device.type == "cuda"
-    scaler = torch.amp.GradScaler(device.type, enabled=use_amp)
-    ema = None
-    if recipe.ema_decay:
-        from timm.utils import ModelEmaV3
-
-        ema = ModelEmaV3(model, decay=recipe.ema_decay)
+    parts = _build(recipe, len(mix.record.classes), device, steps, world)
     position = Position()
     if (out / LAST).exists():
-        position = load_training_state(out / LAST, model, optimizer, scheduler, scaler, ema)
+        position = load_training_state(out / LAST, parts.model, parts.optimizer, parts.scheduler, parts.scaler,
+                                       parts.ema)
     resumed_from = position.step
-    net = model
-    if world.size > 1:
-        from torch.nn.parallel import DistributedDataParallel
-
-        net = DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None)
     loader, sampler = make_loader(mix, recipe.data, local_batch, world.size, world.rank, recipe.seed,
                                   pin_memory=device.type == "cuda")
     record = existing or _base_record(request, recipe, mix, world, device, steps, fp)
     record = record.model_copy(update={"epochs": tuple(EpochMetrics(**h) for h in position.history)})
     if world.is_main:
         write_record(out, record)  # before the first checkpoint: a resume checks the fingerprint against it
-
-    def checkpoint(loss_sum: torch.Tensor) -> None:
-        position.loss_sum = float(loss_sum.item())
-        if world.is_main:
-            save_training_state(out / LAST, model, optimizer, scheduler, scaler, ema, position)
-        barrier(world)
-
-    epochs = recipe.schedule.epochs
-    for epoch in range(position.epoch, epochs):
-        sampler.set_position(epoch, position.batch * local_batch)
-        loss_sum = torch.tensor(position.loss_sum, dtype=torch.float64, device=device)
-        net.train()
-        started = time.perf_counter() - position.seconds
-        with progress_bar(f"epoch {epoch + 1}/{epochs}", steps * recipe.data.batch_size,
-                          progress and world.is_main) as advance:
-            advance(position.batch * recipe.data.batch_size)
-            for images, targets in loader:
-                images = images.to(device, non_blocking=True).contiguous(memory_format=memory_format)
-                targets = targets.to(device, non_blocking=True)
-                try:
-                    with torch.autocast(device.type, dtype=torch.float16, enabled=use_amp):
-                        loss = criterion(net(images), targets)
-                    optimizer.zero_grad(set_to_none=True)
-                    scaler.scale(loss).backward()
-                    scaler.step(optimizer)
-                    scaler.update()
-                except torch.OutOfMemoryError:
-                    raise _oom(local_batch) from None
-                position.step += 1
-                position.batch += 1
-                scheduler.step_update(position.step)
-                if ema is not None:
-                    ema.update(model, step=position.step)
-                loss_sum += loss.detach().double() * len(targets)
-                position.samples += len(targets)
-                advance(len(targets) * world.size)
-                if recipe.checkpoint_every and position.step % recipe.checkpoint_every == 0 and position.batch < steps:
-                    position.seconds = time.perf_counter() - started
-                    checkpoint(loss_sum)
-        seconds = time.perf_counter() - started
-        total_loss, samples = all_sum(world, [float(loss_sum.item()), float(position.samples)], device)
-        metrics = EpochMetrics(
-            epoch=epoch + 1, loss=total_loss / samples, lr=float(optimizer.param_groups[0]["lr"]),
-            images=int(samples), seconds=seconds, images_per_second=samples / seconds if seconds else 0.0,
-        )
-        log.info("epoch %d/%d: loss %.4f, lr %.4g, %.1f images/s", epoch + 1, epochs, metrics.loss, metrics.lr,
-                 metrics.images_per_second)
+    while position.epoch < recipe.schedule.epochs:
+        sampler.set_position(position.epoch, position.batch * local_batch)
+        metrics = _epoch(parts, loader, position, recipe, world, steps, out, progress)
+        log.info("epoch %d/%d: loss %.4f, lr %.4g, %.1f images/s", metrics.epoch, recipe.schedule.epochs,
+                 metrics.loss, metrics.lr, metrics.images_per_second)
         position.history.append(metrics.model_dump())
-        position.epoch, position.batch, position.samples, position.seconds = epoch + 1, 0, 0, 0.0
+        position.epoch, position.batch, position.samples, position.seconds, position.loss_sum = (
+            metrics.epoch, 0, 0, 0.0, 0.0)
         record = record.model_copy(update={"epochs": (*record.epochs, metrics)})
-        checkpoint(torch.zeros((), dtype=torch.float64))
+        _checkpoint(parts, position, world, out)
         if world.is_main:
             write_record(out, record)
     if world.is_main:
-        weights = (ema.module if ema is not None else model).state_dict()
-        save_weights(weights, out / FINAL, {"fingerprint": fp})
+        save_weights(parts.final_weights(), out / FINAL, {"fingerprint": fp})
         record = record.model_copy(update={
             "weights_file": FINAL, "weights_sha256": sha256_file(out / FINAL), "complete": True,
         })
