@@ -84,7 +84,7 @@ def _row(board: Leaderboard, place: str, entry: Entry, default: Rank) -> str:
     cells = [place, _model_cell(entry), er_text(score, mean_outside) if score else "–",
              _num(entry.top1.get("imagenet"))]
     cells += [_shift_cell(entry, shift) for shift in board.shifts]
-    cells += [md_text(entry.category), _source_cell(board, entry)]
+    cells += [md_text(entry.category), _source_cell(entry)]
     return "| " + " | ".join(cells) + " |"
 
 
@@ -98,9 +98,8 @@ def _release_section(board: Leaderboard, release: Release, default: Rank) -> lis
         lines += [f"![Accuracy on each shift set against its control, release {md_text(release.version)}]"
                   f"({quote(release.plot)})", ""]
     ranked, unranked = rank.order([*release.entries, *board.published], default)
-    subs = [e for e in release.entries]
     lines += [f"{len(release.entries)} submission(s); {len(ranked)} ranked rows in all. Top {TOP} of the ranking"
-              + (", and every submission:" if subs else ":"), ""]
+              + (", and every submission:" if release.entries else ":"), ""]
     lines += _header(board, default)
     for place, entry in enumerate(ranked, start=1):
         if place <= TOP or entry.origin == "submission":
@@ -113,7 +112,7 @@ def _release_section(board: Leaderboard, release: Release, default: Rank) -> lis
                for e in unranked if e.origin == "submission"]
     if reasons:
         lines += ["Unranked submissions:", "", *reasons, ""]
-    if not subs:
+    if not release.entries:
         lines += ["No submissions yet.", ""]
     return lines
 
@@ -129,7 +128,7 @@ def _model_cell(entry: Entry) -> str:
     return cell
 
 
-def _source_cell(board: Leaderboard, entry: Entry) -> str:
+def _source_cell(entry: Entry) -> str:
     if entry.origin == "submission":
         return f"submission `{md_text(entry.slug)}`"
     return md_text(entry.source)
