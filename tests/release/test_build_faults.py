@@ -224,7 +224,8 @@ def test_sigterm_in_a_job_array_job_keeps_its_record(specs, tmp_path, capfd):
     assert [p.name for p in (version_dir / "jobs").iterdir()] == ["job-00000-of-00001.json"]
 
 
-def test_two_builds_started_together_generate_each_shard_once(specs, reference, tmp_path):
+@pytest.mark.parametrize("apart", [0.0, 1.0])
+def test_two_builds_started_together_generate_each_shard_once(apart, specs, reference, tmp_path):
     out = tmp_path / "imagenet-g"
     log = tmp_path / "generated.log"
 
@@ -239,8 +240,10 @@ def test_two_builds_started_together_generate_each_shard_once(specs, reference, 
         executor_module.generate_shard = generate
         build_release(_request(specs, out))
 
-    pids = [_child(logged_build), _child(logged_build)]
-    codes = sorted(_exit_code(pid) for pid in pids)
+    first = _child(logged_build)
+    time.sleep(apart)  # the trial: the second build one second later, while the first is generating
+    second = _child(logged_build)
+    codes = sorted(_exit_code(pid) for pid in (first, second))
     generated = [line.split()[1] for line in log.read_text().splitlines()]
     assert sorted(generated) == sorted(set(generated))  # no shard generated twice
     assert codes in ([0, 0], [0, 2])
@@ -318,3 +321,35 @@ def test_foreign_shard_with_a_matching_record_is_caught_and_rebuilt(source, buil
     verify_release(built, VERSION)
     assert _files(built) == reference[1]
     assert pq.read_table(target).column("spec_hash").unique().to_pylist() == [report.spec_hash]
+
+
+def test_two_jobs_taking_over_one_dead_claim_never_both_hold_it(tmp_path):
+    claim = tmp_path / ".x.lock"
+    claim.write_text(json.dumps({"host": os.uname().nodename, "pid": 2**22 + 1, "since": "then"}))  # dead here
+    held = tmp_path / "held.log"
+
+    def take():
+        claims_module.acquire(claim, "x")
+        with open(held, "a") as handle:
+            handle.write(f"{os.getpid()}\n")
+        time.sleep(1)  # hold it while the other job tries
+
+    codes = sorted(_exit_code(pid) for pid in [_child(take) for _ in range(4)])
+    assert codes.count(0) == 1 and set(codes) <= {0, 2}
+    assert len(held.read_text().splitlines()) == 1
+
+
+def test_without_hard_links_a_claim_is_created_exclusively(tmp_path, monkeypatch):
+    import errno
+
+    def no_links(src, dst, *args, **kwargs):
+        raise OSError(errno.EPERM, "Operation not permitted")
+
+    monkeypatch.setattr(claims_module.os, "link", no_links)
+    path = tmp_path / ".x.lock"
+    claims_module.acquire(path, "x")
+    assert json.loads(path.read_text())["pid"] == os.getpid()
+    assert _fork(lambda: claims_module.acquire(path, "x")) == 2  # another process: held by this one
+    claims_module.release(path)
+    assert not list(tmp_path.iterdir())
+
