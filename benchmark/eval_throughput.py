@@ -1,17 +1,25 @@
-"""Images/s of the imagenet-g eval harness against a reference loop written like timm's validate.py.
+"""`imagenet-g eval` against timm's validate.py, side by side in one run: whole process and steady state.
 
-Reference: torchvision ImageFolder + PIL + torchvision transforms (Resize, CenterCrop, ToTensor,
-Normalize) + DataLoader, model under torch.no_grad(): the loop most evaluation scripts use.
-Ours: ``imagenet_g.evaluate.predict`` (uint8 decode in DataLoader workers, normalisation on the
-batch, inference_mode, channels_last; K models share one decode per batch).
-Both get the same model (random weights, seeded), the same synthetic JPEGs (ImageNet-like sizes,
-written to a temp dir), the same torch threads, the same worker count and batch size.
+Reference: timm's validate.py, i.e. timm's own functions composed exactly as validate.py composes them
+(timm does not ship validate.py in its wheel, and this machine cannot fetch it): ``utils.random_seed(42)``,
+``create_model(**resolve_model_input_args(...))``, ``resolve_input_data_config(use_test_size=True)``,
+``create_dataset`` (ImageFolder), ``create_loader`` with the prefetcher, a warm-up batch, then the
+``inference_mode`` loop with ``CrossEntropyLoss`` and ``accuracy(topk=(1, 5))``; float32, no channels_last,
+as validate.py runs by default. Ours: the ``imagenet-g eval`` command line itself.
 
-Every measurement runs in a fresh subprocess so peak memory (ru_maxrss of the process and of its
-worker children) is measured per run.
+Both sides get the same synthetic JPEGs (ImageNet-like sizes), the same random-weight model, batch size and
+decode workers, on CPU. Every run is a fresh process: "whole" is its wall time from exec to exit (imports,
+model, data scan, scoring, writing), "steady" is images per second of the scoring loop alone (validate.py's
+loop after its warm-up; ours from the rate `imagenet-g eval` logs per dataset). Peak memory is the process's
+max RSS plus its decode workers' (ru_maxrss; forked workers share pages, so it is an upper bound).
 
-    python benchmark/eval_throughput.py                  # full run (a few minutes on 2 cores)
-    python benchmark/eval_throughput.py --images 64 --quick
+Cases: a depthwise model, resnet50, a ViT-Ti, the depthwise model again with a warm pixel cache
+(``--cache-dir``, primed by an earlier run), and K=3 models scored in one pass (``--model`` three times)
+against three separate validate.py runs. On a shared machine other load only ever slows a run, so each
+side keeps its best of ``--repeats`` runs, alternating.
+
+    python benchmark/eval_throughput.py --images 128            # a few minutes on 2 cores
+    python benchmark/eval_throughput.py --images 64 --repeats 1 --cases small,k3
 """
 
 from __future__ import annotations
@@ -19,6 +27,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import resource
 import subprocess
 import sys
@@ -26,22 +35,28 @@ import tempfile
 import time
 from pathlib import Path
 
-SMALL_MODEL = "mobilenetv3_large_100"
-LARGE_MODEL = "resnet50"
-K_MODELS = ("mobilenetv3_large_100", "efficientnet_b0", "mobilenetv3_small_100")  # one shared pixel config
+SMALL = "mobilenetv3_large_100"
+CASES = {
+    "small": [SMALL],
+    "resnet50": ["resnet50"],
+    "vit": ["vit_tiny_patch16_224"],
+    "warm": [SMALL],
+    "k3": [SMALL, "efficientnet_b0", "mobilenetv3_small_100"],  # one shared pixel config: one decode
+}
+RATE = re.compile(r"scored (\S+): (\d+) images x (\d+) models in ([\d.]+) s")
 
 
 def make_images(root: Path, n: int, seed: int = 0) -> Path:
-    """``n`` JPEGs of ImageNet-like sizes (about 500x375, varied) in 10 wnid folders."""
+    """``n`` JPEGs of ImageNet-like sizes (about 500 x 375, varied) in 10 wnid folders."""
     import numpy as np
     from PIL import Image
 
-    from imagenet_g import labels
+    from imagenet_g.labels import wnids
 
     rng = np.random.default_rng(seed)
     folder = root / f"val-{n}"
     for i in range(n):
-        cls = folder / labels.wnids()[i % 10]
+        cls = folder / wnids()[i % 10]
         cls.mkdir(parents=True, exist_ok=True)
         w, h = int(rng.integers(400, 640)), int(rng.integers(300, 480))
         # smooth gradients plus noise: compresses like a photo, not like pure noise
@@ -51,113 +66,146 @@ def make_images(root: Path, n: int, seed: int = 0) -> Path:
     return folder
 
 
-def _models(names: list[str]):
-    from imagenet_g.evaluate.models import load_model
-
-    return [load_model(name, pretrained=False, seed=i) for i, name in enumerate(names)]
-
-
-def run_reference(folder: Path, models: list, batch_size: int, workers: int) -> int:
-    """validate.py-style loop, once per model (each run decodes the data again)."""
+def validate_py(model_name: str, folder: str, batch_size: int, workers: int) -> dict:
+    """timm's validate.py ``validate(args)`` for these arguments (CPU, float32, prefetcher on)."""
     import torch
-    from torchvision import datasets, transforms
+    from timm import utils
+    from timm.data import create_dataset, create_loader, resolve_input_data_config
+    from timm.models import create_model, resolve_model_input_args
+    from timm.utils import AverageMeter, accuracy
 
-    count = 0
-    for model in models:
-        cfg = model.preprocess
-        size = int(cfg.input_size[-1] / cfg.crop_pct)  # timm: floor(img_size / crop_pct)
-        interp = transforms.InterpolationMode(cfg.interpolation)
-        tf = transforms.Compose([
-            transforms.Resize(size, interpolation=interp), transforms.CenterCrop(cfg.input_size[-1]),
-            transforms.ToTensor(), transforms.Normalize(cfg.mean, cfg.std),
-        ])
-        loader = torch.utils.data.DataLoader(datasets.ImageFolder(str(folder), tf), batch_size=batch_size,
-                                             num_workers=workers, shuffle=False)
-        module = model.module.eval()
-        with torch.no_grad():
-            for x, _ in loader:
-                module(x).argmax(1)
-                count += len(x)
-    return count
+    args = {"model": model_name, "img_size": None, "in_chans": None, "input_size": None, "crop_pct": None,
+            "crop_mode": None, "mean": None, "std": None, "interpolation": "", "use_train_size": False}
+    device = torch.device("cpu")
+    utils.random_seed(42)
+    model = create_model(**resolve_model_input_args(model_name, args, pretrained=False, num_classes=None,
+                                                    global_pool=None, scriptable=False))
+    data_config = resolve_input_data_config(model, args, use_test_size=True, verbose=False)
+    model = model.to(device=device, dtype=None)
+    criterion = torch.nn.CrossEntropyLoss().to(device)
+    dataset = create_dataset(root=folder, name="", split="validation", download=False, load_bytes=False,
+                             class_map="", num_samples=None, input_img_mode="RGB", seed=42)
+    loader = create_loader(
+        dataset, input_size=data_config["input_size"], batch_size=batch_size, use_prefetcher=True,
+        interpolation=data_config["interpolation"], mean=data_config["mean"], std=data_config["std"],
+        num_workers=workers, crop_pct=data_config["crop_pct"], crop_mode=data_config["crop_mode"],
+        crop_border_pixels=None, pin_memory=False, device=device, img_dtype=torch.float32,
+    )
+    top1, top5 = AverageMeter(), AverageMeter()
+    model.eval()
+    with torch.inference_mode():
+        model(torch.randn((batch_size,) + tuple(data_config["input_size"])).to(device=device))  # validate.py's warm-up
+        start, count = time.perf_counter(), 0
+        for inputs, target in loader:
+            output = model(inputs)
+            criterion(output, target)
+            acc1, acc5 = accuracy(output.detach(), target, topk=(1, 5))
+            top1.update(acc1.item(), output.shape[0])
+            top5.update(acc5.item(), output.shape[0])
+            count += output.shape[0]
+    return {"images": count, "loop_seconds": time.perf_counter() - start}
 
 
-def run_ours(folder: Path, models: list, batch_size: int, workers: int) -> int:
-    """One pass of the harness over the folder with all models at once."""
-    from imagenet_g import benchmarks
-    from imagenet_g.evaluate import datasets as ds
-    from imagenet_g.evaluate.harness import predict
-
-    images = ds.LAYOUTS["wnid"](benchmarks.get_benchmark("imagenet"), folder)
-    preds = predict(models, images, {"all": None}, batch_size=batch_size, workers=workers, device="cpu")
-    return sum(len(p.keys) for p in preds)
+def _peak_mib() -> float:
+    # ru_maxrss is KiB on Linux; the process itself plus its largest waited-for child (a decode worker)
+    return (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+            + resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024
 
 
-def child(args: argparse.Namespace) -> None:
-    """Run one measurement and print a JSON line (images, seconds, peak memory in MiB)."""
-    import torch
+def child(argv: list[str]) -> None:
+    """Run one side in this (fresh) process and print one JSON line."""
+    kind, report = argv[0], argv[1]
+    if kind == "reference":
+        model, folder, batch_size, workers = argv[2], argv[3], int(argv[4]), int(argv[5])
+        record = validate_py(model, folder, batch_size, workers)
+    else:  # the imagenet-g command line, in this process
+        import logging
 
-    torch.set_num_threads(args.threads)
-    fn = run_ours if args.mode == "ours" else run_reference
-    models = _models(args.models)
-    with torch.no_grad():  # lazy initialisation outside the timed loop
-        for m in models:
-            m.module(torch.zeros(2, *m.preprocess.input_size))
+        from imagenet_g.cli import main
+
+        lines: list[str] = []
+
+        class Keep(logging.Handler):
+            def emit(self, rec: logging.LogRecord) -> None:
+                lines.append(rec.getMessage())
+
+        logging.getLogger("imagenet_g").addHandler(Keep())
+        try:
+            main(argv[2:])
+        except SystemExit as exc:
+            if exc.code:
+                raise
+        rates = [RATE.search(line) for line in lines]
+        done = [(int(m.group(2)) * int(m.group(3)), float(m.group(4))) for m in rates if m]  # model-images
+        record = {"images": sum(n for n, _ in done), "loop_seconds": sum(s for _, s in done)}
+    record["peak_mib"] = _peak_mib()
+    Path(report).write_text(json.dumps(record))
+
+
+def run(cmd: list[str], threads: int) -> dict:
+    with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as fh:
+        report = fh.name
+    env = {**os.environ, "OMP_NUM_THREADS": str(threads), "CI": "1", "HF_HUB_OFFLINE": "1"}
     start = time.perf_counter()
-    n = fn(Path(args.folder), models, args.batch_size, args.workers)
-    seconds = time.perf_counter() - start
-    # ru_maxrss is in KiB on Linux; workers are forked, so shared pages count in both terms (an upper bound)
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss + resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    peak = rss / 1024
-    print(json.dumps({"images": n, "seconds": seconds, "peak_mib": peak}))
+    proc = subprocess.run([sys.executable, __file__, "--child", cmd[0], report, *cmd[1:]], env=env,
+                          capture_output=True, text=True)
+    wall = time.perf_counter() - start
+    if proc.returncode:
+        raise SystemExit(f"{cmd[0]} run failed:\n{proc.stderr[-2000:]}")
+    record = json.loads(Path(report).read_text())
+    os.unlink(report)
+    return {**record, "wall": wall}
 
 
-def measure(mode: str, folder: Path, models: list[str], args: argparse.Namespace) -> dict:
-    cmd = [sys.executable, __file__, "--child", mode, "--folder", str(folder), "--threads", str(args.threads),
-           "--workers", str(args.workers), "--batch-size", str(args.batch_size), "--models", *models]
-    out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout.strip().splitlines()[-1]
-    return json.loads(out)
+def reference(models: list[str], folder: Path, args) -> dict:
+    """validate.py once per model (each decodes the images again): walls and loop times add up."""
+    runs = [run(["reference", m, str(folder), str(args.batch_size), str(args.workers)], args.threads) for m in models]
+    return {"wall": sum(r["wall"] for r in runs), "images": sum(r["images"] for r in runs),
+            "loop_seconds": sum(r["loop_seconds"] for r in runs), "peak_mib": max(r["peak_mib"] for r in runs)}
+
+
+def ours(models: list[str], folder: Path, args, out: Path, cache: Path | None = None) -> dict:
+    cli = ["ours", "eval", *[a for m in models for a in ("--model", m)], "--no-pretrained", "--datasets", "imagenet",
+           "--path", f"imagenet={folder}", "--batch-size", str(args.batch_size), "--workers", str(args.workers),
+           "--device", "cpu", "--bootstrap", "0", "--force", "--out-dir", str(out)]
+    return run([*cli, *(["--cache-dir", str(cache)] if cache else [])], args.threads)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--images", type=int, default=256)
+    parser.add_argument("--images", type=int, default=128)
     parser.add_argument("--threads", type=int, default=len(os.sched_getaffinity(0)))
     parser.add_argument("--workers", type=int, default=len(os.sched_getaffinity(0)))
     parser.add_argument("--batch-size", type=int, default=32)
-    parser.add_argument("--repeats", type=int, default=2, help="alternating runs per side; the best is kept")
-    parser.add_argument("--quick", action="store_true", help="skip the resnet50 and memory rows")
-    parser.add_argument("--child", choices=["ours", "reference"], help=argparse.SUPPRESS)
-    parser.add_argument("--folder", help=argparse.SUPPRESS)
-    parser.add_argument("--models", nargs="+", help=argparse.SUPPRESS)
-    args = parser.parse_args()
-    if args.child:
-        args.mode = args.child
-        child(args)
+    parser.add_argument("--repeats", type=int, default=1, help="alternating runs per side; each keeps its best")
+    parser.add_argument("--cases", default=",".join(CASES), help=f"comma-separated: {', '.join(CASES)}")
+    if len(sys.argv) > 1 and sys.argv[1] == "--child":
+        child(sys.argv[2:])
         return
-    with tempfile.TemporaryDirectory() as tmp:
-        folder = make_images(Path(tmp), args.images)
-        print(f"{args.images} synthetic JPEGs (~500x375), {args.threads} torch threads, {args.workers} workers, "
-              f"batch {args.batch_size}, random weights, CPU, best of {args.repeats}; K-model rates count model-images")
-        print(f"{'case':<44} {'reference img/s':>16} {'ours img/s':>11} {'ratio':>6}")
-        cases = [(f"small model ({SMALL_MODEL})", [SMALL_MODEL])]
-        if not args.quick:
-            cases.append((f"large model ({LARGE_MODEL})", [LARGE_MODEL]))
-        cases.append((f"K=3 models, one dataset ({', '.join(K_MODELS)})", list(K_MODELS)))
-        for label, models in cases:
-            # alternate and keep each side's best run: other load on a shared machine only ever slows a run down
-            runs = {"reference": [], "ours": []}
+    args = parser.parse_args()
+    cases = [c.strip() for c in args.cases.split(",") if c.strip()]
+    with tempfile.TemporaryDirectory() as tmp_name:
+        tmp = Path(tmp_name)
+        folder = make_images(tmp, args.images)
+        cache = tmp / "pixel-cache"
+        print(f"{args.images} synthetic JPEGs (~500x375), CPU, {args.threads} threads, {args.workers} decode workers, "
+              f"batch {args.batch_size}, random weights, best of {args.repeats}; ratio = reference time / our time")
+        print(f"{'case':<34} {'validate.py s':>13} {'ours s':>7} {'whole':>6} {'steady':>7} {'peak MiB ref/ours':>18}")
+        for case in cases:
+            models = CASES[case]
+            if case == "warm":
+                ours(models, folder, args, tmp / "prime", cache)  # fills the pixel cache
+            best_ref = best_ours = None
             for _ in range(args.repeats):
-                for mode in runs:
-                    res = measure(mode, folder, models, args)
-                    runs[mode].append(res["images"] / res["seconds"])
-            r, o = max(runs["reference"]), max(runs["ours"])
-            print(f"{label:<44} {r:>16.1f} {o:>11.1f} {o / r:>5.2f}x", flush=True)
-        if not args.quick:
-            big = make_images(Path(tmp), args.images * 4, seed=1)
-            small_peak = measure("ours", folder, [SMALL_MODEL], args)["peak_mib"]
-            big_peak = measure("ours", big, [SMALL_MODEL], args)["peak_mib"]
-            print(f"peak memory, ours ({SMALL_MODEL}): {args.images} images {small_peak:.0f} MiB, "
-                  f"{4 * args.images} images {big_peak:.0f} MiB (ratio {big_peak / small_peak:.2f})")
+                ref = reference(models, folder, args)
+                mine = ours(models, folder, args, tmp / case, cache if case == "warm" else None)
+                best_ref = ref if best_ref is None or ref["wall"] < best_ref["wall"] else best_ref
+                best_ours = mine if best_ours is None or mine["wall"] < best_ours["wall"] else best_ours
+            whole = best_ref["wall"] / best_ours["wall"]
+            steady = (best_ref["loop_seconds"] / best_ref["images"]) / (best_ours["loop_seconds"] / best_ours["images"])
+            label = {"warm": f"{SMALL}, warm pixel cache", "k3": "K=3 models, one pass vs 3 runs"}.get(case, models[0])
+            print(f"{label:<34} {best_ref['wall']:>13.1f} {best_ours['wall']:>7.1f} {whole:>5.2f}x {steady:>6.2f}x "
+                  f"{best_ref['peak_mib']:>8.0f} / {best_ours['peak_mib']:<8.0f}", flush=True)
 
 
 if __name__ == "__main__":

@@ -214,3 +214,15 @@ def resolve_classes(selection: str | list[str] | list[int]) -> tuple[int, ...]:
     if len(set(out)) != len(out):
         raise UnknownNameError("the class list names a class twice; list each class once")
     return tuple(sorted(out))
+
+
+@cache
+def objectnet_groups() -> tuple[tuple[int, ...], ...]:
+    """The ImageNet indices of each of ObjectNet's 113 classes, classes in imagenet-testbed's collapsed order.
+
+    imagenet-testbed (``eval_settings/objectnet.py``) numbers the collapsed classes by sorted folder name;
+    top-k over collapsed logits breaks ties in that order, so we keep it.
+    """
+    mapping = objectnet_mapping()
+    folder_of = {cls: folder for folder, cls in mapping.folder_to_class.items()}
+    return tuple(mapping.class_to_indices[c] for c in sorted(mapping.class_to_indices, key=folder_of.__getitem__))

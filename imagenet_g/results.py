@@ -42,10 +42,18 @@ class DatasetResult(_Strict):
     classes: str = Field(description="class subset the logits were restricted to, e.g. imagenet-r-200")
     top1: float = Field(ge=0, le=100)
     top5: float = Field(ge=0, le=100)
+    top1_ci: tuple[float, float] | None = Field(default=None, description="Wilson 95% interval of top1 over images")
+    top5_ci: tuple[float, float] | None = Field(default=None, description="Wilson 95% interval of top5 over images")
     images: int = Field(ge=0, description="images scored")
     skipped: int = Field(ge=0, default=0, description="images not scored (unreadable, outside the label space)")
     skipped_reasons: dict[str, int] = Field(default_factory=dict)
     predictions_file: str | None = Field(default=None, description="per-image predictions (parquet), relative")
+    preprocess: dict[str, object] = Field(
+        default_factory=dict, description="the preprocessing as applied to this dataset (e.g. ObjectNet's border)"
+    )
+    fingerprint: str | None = Field(
+        default=None, description="sha256 of weights, preprocessing, precision and data; a rerun reuses equal ones"
+    )
 
 
 class FitER(_Strict):
@@ -69,6 +77,12 @@ class EffectiveRobustness(_Strict):
     baseline: str = Field(description="where the baseline points came from")
     n_baselines: int = Field(ge=0)
     fits: list[FitER]
+    baseline_control_range: tuple[float, float] | None = Field(
+        default=None, description="lowest and highest control top-1 among the baseline models"
+    )
+    extrapolated: bool = Field(
+        default=False, description="control_top1 lies outside baseline_control_range: the fit is extrapolated"
+    )
 
 
 class EvalResult(_Strict):
@@ -84,6 +98,10 @@ class EvalResult(_Strict):
     effective_robustness_skipped: dict[str, str] = Field(
         default_factory=dict, description="shift sets with no ER (no control, no baselines) and why"
     )
+    precision: Literal["fp32", "amp"] | None = Field(
+        default=None, description="fp32 (validate.py's default) or amp (float16 autocast); None in older files"
+    )
+    per_class_file: str | None = Field(default=None, description="per-class top-1/top-5 of every dataset (CSV)")
     environment: dict[str, str] = Field(description="package and library versions, device")
     created: datetime
     complete: bool = Field(description="False while a run is still adding datasets")

@@ -23,6 +23,8 @@ A Hub dataset id (``ORG/NAME`` or ``ORG/NAME:split``), or a local folder of its 
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import re
 from collections import Counter
@@ -35,20 +37,33 @@ import numpy as np
 from imagenet_g import labels
 from imagenet_g.benchmarks import BENCHMARKS, V2_DEFAULT, Benchmark, check_variant, get_benchmark
 from imagenet_g.errors import DatasetNotFoundError, UnknownNameError, close_matches
+from imagenet_g.evaluate.decode import decode_rgb
+from imagenet_g.evaluate.metrics import Head
 from imagenet_g.layout import built_versions, read_spec_hash
 
+# Release columns kept beside each prediction, so per-class and per-template analyses join without guessing.
+RELEASE_JOIN_KEYS = ("image_index", "template_id", "seed", "wnid")
 HUB_ID = re.compile(r"^[\w.-]+/[\w.-]+(:[\w.-]+)?$")
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".ppm", ".tif", ".tiff")
 
 
 def label_map(spec: Benchmark) -> np.ndarray | None:
-    """ImageNet index -> ObjectNet class id (-1 elsewhere) for ObjectNet-scored datasets, else None."""
+    """ImageNet index -> ObjectNet class id (-1 elsewhere) for ObjectNet-scored datasets, else None.
+
+    Class ids are positions in ``labels.objectnet_groups()`` (imagenet-testbed's collapsed-class order).
+    """
     if not spec.objectnet_labels:
         return None
     table = np.full(labels.NUM_CLASSES, -1, dtype=np.int64)
-    for cls_id, indices in enumerate(labels.objectnet_mapping().class_to_indices.values()):
+    for cls_id, indices in enumerate(labels.objectnet_groups()):
         table[list(indices)] = cls_id
     return table
+
+
+def head(spec: Benchmark) -> Head:
+    """How ``spec`` reads logits: its class subset, collapsed to ObjectNet classes where it scores those."""
+    indices = None if spec.classes == "imagenet-1k" else labels.subset_indices(spec.classes)
+    return Head(indices, labels.objectnet_groups() if spec.objectnet_labels else None)
 
 
 # ---- image sources (picklable, so DataLoader workers can read them) -------------------------------------
@@ -66,14 +81,29 @@ class FolderImages:
     def __len__(self) -> int:
         return len(self.paths)
 
-    def open(self, i: int):
-        from PIL import Image
-
+    def read(self, i: int) -> bytes:
+        """The file bytes of image ``i``."""
         with open(self.paths[i], "rb") as fh:
-            return Image.open(fh).convert("RGB")
+            return fh.read()
+
+    def open(self, i: int):
+        """Image ``i`` as an RGB PIL image (``decode.UnreadableImage`` if it is none)."""
+        return decode_rgb(self.read(i))
 
     def key(self, i: int) -> str:
         return os.path.relpath(self.paths[i], self.root)
+
+    def fingerprint(self) -> str:
+        """sha256 of every file's relative path, size and modification time: any changed file changes it."""
+        digest = hashlib.sha256(json.dumps(sorted(self.skipped.items())).encode())
+        for path in self.paths:
+            stat = os.stat(path)
+            digest.update(f"{os.path.relpath(path, self.root)}|{stat.st_size}|{stat.st_mtime_ns}\n".encode())
+        return digest.hexdigest()
+
+    def join_keys(self, rows: np.ndarray) -> dict[str, np.ndarray]:
+        """Columns identifying each of ``rows`` in the dataset: the path relative to its root."""
+        return {"path": np.asarray([self.key(int(i)) for i in rows], dtype=object)}
 
     def subset(self, mask: np.ndarray) -> FolderImages:
         keep = np.flatnonzero(mask)
@@ -88,27 +118,38 @@ class HubImages:
     targets: np.ndarray
     root: str
     skipped: dict[str, int] = field(default_factory=dict)
+    columns: dict[str, np.ndarray] = field(default_factory=dict)  # join keys per row (release provenance)
 
     def __len__(self) -> int:
         return len(self.targets)
 
-    def open(self, i: int):
-        import io
-
-        from PIL import Image
-
+    def read(self, i: int) -> bytes:
+        """The encoded bytes of row ``i``'s image."""
         image = self.dataset[int(i)]["image"]
         if image.get("bytes"):
-            return Image.open(io.BytesIO(image["bytes"])).convert("RGB")
+            return image["bytes"]
         with open(image["path"], "rb") as fh:
-            return Image.open(fh).convert("RGB")
+            return fh.read()
+
+    def open(self, i: int):
+        """Row ``i``'s image as an RGB PIL image (``decode.UnreadableImage`` if it is none)."""
+        return decode_rgb(self.read(i))
 
     def key(self, i: int) -> str:
         return f"row-{i}"
 
+    def fingerprint(self) -> str:
+        """The ``datasets`` fingerprint of the rows (it follows the files and every operation applied)."""
+        return str(getattr(self.dataset, "_fingerprint", ""))
+
+    def join_keys(self, rows: np.ndarray) -> dict[str, np.ndarray]:
+        """Columns identifying each of ``rows``: the release's provenance columns where present."""
+        return {name: values[rows] for name, values in self.columns.items()}
+
     def subset(self, mask: np.ndarray) -> HubImages:
         keep = np.flatnonzero(mask)
-        return HubImages(self.dataset.select(keep), self.targets[keep], self.root, dict(self.skipped))
+        return HubImages(self.dataset.select(keep), self.targets[keep], self.root, dict(self.skipped),
+                         {name: values[keep] for name, values in self.columns.items()})
 
 
 @dataclass(frozen=True)
@@ -257,11 +298,28 @@ def locate(
     return None
 
 
+def _local_parquet(folder: Path, split: str) -> list[str]:
+    """A local dataset folder's parquet shards of ``split`` (``<split>-*.parquet``, at the top or under data/);
+    all its shards when none is named by split."""
+    for pattern in (f"{split}-*.parquet", f"data/{split}-*.parquet", "*.parquet", "data/*.parquet"):
+        files = sorted(str(p) for p in folder.glob(pattern))
+        if files:
+            return files
+    raise DatasetNotFoundError(f"no parquet files of split {split} in {folder}")
+
+
 def _load_rows(where: str, split: str, config: str | None = None, data_files: list[str] | None = None):
-    """``datasets.load_dataset`` of a Hub id or local dataset folder, or of local parquet ``data_files``."""
+    """``datasets.load_dataset`` of a Hub id, or of local parquet files (``data_files``, else a local folder's).
+
+    Local files go through the parquet builder, whose cache follows the files themselves: a folder loaded by
+    name (``load_dataset(folder, config)``) is cached under the folder and config name alone, so a rebuilt or
+    replaced dataset would be served stale.
+    """
     import datasets
 
     try:
+        if data_files is None and Path(where).is_dir():
+            data_files = _local_parquet(Path(where) / config if config else Path(where), split)
         if data_files is not None:
             return datasets.load_dataset("parquet", data_files={split: data_files}, split=split)
         return datasets.load_dataset(where, config, split=split)
@@ -282,7 +340,9 @@ def _hub_images(where: str, split: str, config: str | None = None, data_files: l
     if targets.min() < 0 or targets.max() >= labels.NUM_CLASSES:
         raise DatasetNotFoundError(f"{where}: 'label' must hold ImageNet-1k indices 0..999")
     images = ds.select_columns(["image"]).cast_column("image", datasets.Image(decode=False))
-    return ds, HubImages(images, targets, where)
+    present = [c for c in RELEASE_JOIN_KEYS if c in ds.column_names]
+    columns = {c: np.asarray(ds[c]) for c in present}
+    return ds, HubImages(images, targets, where, columns=columns)
 
 
 def release_versions(location: Location) -> tuple[str, ...]:

@@ -1,33 +1,47 @@
 """Models x images -> per-image top-k predictions. Decoding overlaps the forward pass.
 
-DataLoader worker processes open, decode, resize and crop images (PIL releases the GIL, workers use
-separate processes anyway) while the main process runs the model under ``torch.inference_mode``.
-Several models go through one pass: each batch is decoded once per distinct pixel config (the
-decode-once cache: models sharing resize/crop settings share the uint8 batch) and fed to every
-model, so K models over one dataset cost one decode. Memory stays flat in dataset size: only the
-top-k of each image is kept.
+DataLoader worker processes read, decode, resize and crop images while the main process runs the model
+under ``torch.inference_mode``. Several models go through one pass: each image is decoded once and
+transformed once per distinct pixel config, and the uint8 batch is fed to every model sharing that
+config, so K models over one dataset cost one decode. With a pixel cache (``cache_dir``) the transformed
+uint8 pixels are kept on disk, keyed by file content and pixel config, and a later run (another model,
+the same preprocessing) reads them instead of decoding. Memory stays flat in dataset size: only the top-k
+of each image is kept.
+
+Numerics follow timm's validate.py: float32 by default (``precision="fp32"``; on CUDA TF32 matmuls are
+allowed, as validate.py allows them), float16 autocast with ``precision="amp"`` (validate.py ``--amp``).
+The memory layout (channels_last or not) is the one measured faster for the model on the device, unless given.
 """
 
 from __future__ import annotations
 
+import logging
 import os
+import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import nullcontext
-from dataclasses import dataclass
+from contextlib import contextmanager, nullcontext
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
 
 import numpy as np
 import torch
 
 from imagenet_g.devices import pick_device
+from imagenet_g.errors import ModelError, unknown
+from imagenet_g.evaluate import decode
 from imagenet_g.evaluate.datasets import FolderImages, HubImages
-from imagenet_g.evaluate.metrics import topk_indices
+from imagenet_g.evaluate.metrics import Head
+from imagenet_g.evaluate.memory_format import choose_channels_last
 from imagenet_g.evaluate.models import LoadedModel
+from imagenet_g.evaluate.pixel_cache import PixelCache, default_cache_dir, file_digest
 from imagenet_g.progress import progress_bar
 
 TOP_K = 5
-# Errors PIL raises for files it cannot read as images (UnidentifiedImageError and truncation are OSErrors).
-_DECODE_ERRORS = (OSError, ValueError, SyntaxError)
+PRECISIONS = ("fp32", "amp")
+Precision = Literal["fp32", "amp"]
+_log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -38,6 +52,8 @@ class InputPipeline:
     transform: Callable
     mean255: tuple[float, ...] | None = None  # set: transform yields uint8, normalised on the batch
     std255: tuple[float, ...] | None = None
+    cacheable: bool = False  # the key describes the pixels fully (a timm config), so they may be kept on disk
+    input_size: tuple[int, ...] | None = None
 
 
 def input_pipeline(model: LoadedModel, border: int = 0) -> InputPipeline:
@@ -45,7 +61,8 @@ def input_pipeline(model: LoadedModel, border: int = 0) -> InputPipeline:
     if model.preprocess is not None:
         cfg = model.preprocess.with_border(border)
         return InputPipeline(
-            cfg.pixel_key(), cfg.pil_transform(), tuple(m * 255 for m in cfg.mean), tuple(s * 255 for s in cfg.std)
+            cfg.pixel_key(), cfg.pil_transform(), tuple(m * 255 for m in cfg.mean), tuple(s * 255 for s in cfg.std),
+            cacheable=True, input_size=cfg.input_size,
         )
     transform = model.transform
     if border:
@@ -66,6 +83,8 @@ class Predictions:
     scores: dict[str, np.ndarray]  # head name -> (N, k) logits of those classes
     skipped: dict[str, int]  # reason -> count: files the scan rejected and images that failed to decode
     failed: tuple[tuple[int, str], ...] = ()  # (target, reason) of each image that failed to decode
+    columns: dict[str, np.ndarray] = field(default_factory=dict)  # join keys per image (path, template_id, ...)
+    channels_last: bool = False  # the memory layout the model ran in
 
     def for_classes(self, classes: Sequence[int], heads: Sequence[str]) -> Predictions:
         """The images whose target is in ``classes`` (a control's subset of ImageNet val), for ``heads``."""
@@ -76,17 +95,22 @@ class Predictions:
             tuple(self.keys[i] for i in keep), self.targets[keep],
             {h: self.topk[h][keep] for h in heads}, {h: self.scores[h][keep] for h in heads},
             dict(Counter(reason for _, reason in failed)), failed,
+            {name: values[keep] for name, values in self.columns.items()}, self.channels_last,
         )
 
 
 class _Decoded(torch.utils.data.Dataset):
-    """Item j -> (i, one tensor per transform, None) or (i, None, reason) for an unreadable file; i = positions[j]."""
+    """Item j -> (i, one tensor per transform, None) or (i, None, reason) for an unreadable file; i = positions[j].
+
+    With a pixel cache per transform, cached pixels are read instead of decoding, and new ones are stored.
+    """
 
     def __init__(self, images: FolderImages | HubImages, transforms: Sequence[Callable],
-                 positions: Sequence[int] | None = None) -> None:
+                 positions: Sequence[int] | None = None, caches: Sequence[PixelCache | None] | None = None) -> None:
         self.images = images
         self.transforms = tuple(transforms)
         self.positions = range(len(images)) if positions is None else positions
+        self.caches = tuple(caches) if caches is not None else (None,) * len(self.transforms)
 
     def __len__(self) -> int:
         return len(self.positions)
@@ -94,10 +118,23 @@ class _Decoded(torch.utils.data.Dataset):
     def __getitem__(self, j: int):
         i = int(self.positions[j])
         try:
-            image = self.images.open(i)
-            return i, tuple(t(image) for t in self.transforms), None
-        except _DECODE_ERRORS as exc:
-            return i, None, f"unreadable image ({type(exc).__name__})"
+            data = self.images.read(i)
+        except OSError as exc:
+            return i, None, f"unreadable file ({type(exc).__name__})"
+        digest = file_digest(data) if any(self.caches) else None
+        image, out = None, []
+        try:
+            for transform, cache in zip(self.transforms, self.caches):
+                pixels = cache.load(digest) if cache else None
+                if pixels is None:
+                    image = decode.decode_rgb(data) if image is None else image
+                    pixels = transform(image)
+                    if cache:
+                        cache.store(digest, pixels)
+                out.append(pixels)
+        except decode.UnreadableImage as exc:
+            return i, None, exc.reason
+        return i, tuple(out), None
 
 
 def _collate(batch):
@@ -106,6 +143,13 @@ def _collate(batch):
     index = torch.tensor([b[0] for b in ok], dtype=torch.long)
     inputs = tuple(torch.stack([b[1][j] for b in ok]) for j in range(len(ok[0][1]))) if ok else ()
     return index, inputs, failed
+
+
+def check_precision(precision: str) -> Precision:
+    """Validate a precision name."""
+    if precision not in PRECISIONS:
+        raise unknown("precision", precision, PRECISIONS, fix="choose fp32 (validate.py's default) or amp")
+    return precision  # type: ignore[return-value]
 
 
 def default_workers() -> int:
@@ -120,6 +164,7 @@ def decoded_batches(
     workers: int | None = None,
     positions: Sequence[int] | None = None,
     pin_memory: bool = False,
+    caches: Sequence[PixelCache | None] | None = None,
 ) -> Iterator[tuple[torch.Tensor, tuple[torch.Tensor, ...], list[tuple[int, str]]]]:
     """Decode ``images`` (or those at ``positions``) in worker processes, in order, one tensor per transform.
 
@@ -128,7 +173,7 @@ def decoded_batches(
     """
     n_workers = default_workers() if workers is None else workers
     return iter(torch.utils.data.DataLoader(
-        _Decoded(images, transforms, positions), batch_size=batch_size, shuffle=False, num_workers=n_workers,
+        _Decoded(images, transforms, positions, caches), batch_size=batch_size, shuffle=False, num_workers=n_workers,
         collate_fn=_collate, pin_memory=pin_memory, prefetch_factor=4 if n_workers else None,
     ))
 
@@ -137,9 +182,14 @@ class _Runner:
     """One model on the device: picks its decoded input, normalises (timm configs), runs the forward pass."""
 
     def __init__(self, model: LoadedModel, pipeline: InputPipeline, slot: int, dev: torch.device,
-                 channels_last: bool, amp: bool) -> None:
-        module = model.module.to(dev).eval()
-        self.module = module.to(memory_format=torch.channels_last) if channels_last else module
+                 channels_last: bool | None, precision: Precision, cache_dir: Path) -> None:
+        self.id = model.id
+        self.module = model.module.to(dev).eval()
+        self.autocast = torch.autocast(dev.type, dtype=torch.float16) if precision == "amp" else nullcontext()
+        if channels_last is None:
+            channels_last = pipeline.input_size is not None and choose_channels_last(
+                self.module, pipeline.input_size, dev, precision, self.autocast, cache_dir)
+        self.module.to(memory_format=torch.channels_last if channels_last else torch.contiguous_format)
         self.slot, self.dev, self.channels_last = slot, dev, channels_last
         self.norm = None
         if pipeline.mean255 is not None:
@@ -147,7 +197,6 @@ class _Runner:
             shape = (1, -1, 1, 1)
             self.norm = (torch.tensor(pipeline.mean255, device=dev).view(shape),
                          torch.tensor(pipeline.std255, device=dev).view(shape))
-        self.autocast = torch.autocast(dev.type, dtype=torch.float16) if amp else nullcontext()
 
     def __call__(self, inputs: tuple[torch.Tensor, ...]) -> torch.Tensor:
         x = inputs[self.slot].to(self.dev, non_blocking=True)
@@ -159,59 +208,104 @@ class _Runner:
             return self.module(x).float()
 
 
+def _as_1000(logits: torch.Tensor, model_id: str, heads: Mapping[str, Head]) -> torch.Tensor:
+    """ImageNet-1k logits; a model that outputs exactly its heads' one class subset is spread onto it."""
+    width = logits.shape[1] if logits.ndim == 2 else None
+    subsets = {h.indices for h in heads.values()}
+    if width == 1000:
+        return logits
+    if len(subsets) == 1 and None not in subsets and width == len(next(iter(subsets))):
+        (indices,) = subsets
+        full = logits.new_full((logits.shape[0], 1000), float("-inf"))
+        full[:, torch.as_tensor(indices, device=logits.device)] = logits
+        return full
+    alt = f" or {len(next(iter(subsets)))} (its one class subset here)" if len(subsets) == 1 and None not in subsets else ""
+    shape = f"{width} classes" if width is not None else f"a tensor of shape {tuple(logits.shape)}"
+    raise ModelError(f"model {model_id!r} outputs {shape}; scoring needs 1000 ImageNet-1k logits{alt} per image")
+
+
+@contextmanager
+def _validate_py_flags(dev: torch.device):
+    """CUDA: allow TF32 matmuls while scoring, as timm's validate.py does; restored afterwards."""
+    if dev.type != "cuda":
+        yield
+        return
+    before = torch.backends.cuda.matmul.allow_tf32
+    torch.backends.cuda.matmul.allow_tf32 = True
+    try:
+        yield
+    finally:
+        torch.backends.cuda.matmul.allow_tf32 = before
+
+
 def predict(
     models: Sequence[LoadedModel],
     images: FolderImages | HubImages,
-    heads: Mapping[str, Sequence[int] | None],
+    heads: Mapping[str, Head],
     border: int = 0,
     batch_size: int = 64,
     workers: int | None = None,
     device: str = "auto",
-    channels_last: bool = True,
-    amp: bool | None = None,
+    channels_last: bool | None | Sequence[bool | None] = None,
+    precision: Precision = "fp32",
+    cache_dir: Path | None = None,
     progress: bool = False,
     description: str = "predict",
 ) -> list[Predictions]:
-    """Run every model over ``images`` once; for each head keep the top-k over that head's class subset.
+    """Run every model over ``images`` once; for each head keep the top-k under that head.
 
-    ``heads`` maps a name to ImageNet indices the logits are restricted to (None: all 1000). ``amp``
-    defaults to on for CUDA only (float16 autocast, as timm's validate.py --amp).
+    ``channels_last=None`` uses the layout measured faster for the model on this device (``memory_format``;
+    one value, or one per model; ``Predictions.channels_last`` says what ran). ``cache_dir`` keeps the
+    uint8 pixels of timm-config pipelines on disk (see ``pixel_cache``).
     """
     dev = torch.device(pick_device(device))
-    use_amp = dev.type == "cuda" if amp is None else amp
+    check_precision(precision)
     pipelines = [input_pipeline(m, border) for m in models]
     keys = list(dict.fromkeys(p.key for p in pipelines))  # one decoded tensor per distinct pixel config
-    transforms = [next(p.transform for p in pipelines if p.key == k) for k in keys]
-    runners = [_Runner(m, p, keys.index(p.key), dev, channels_last, use_amp) for m, p in zip(models, pipelines)]
-    batches = decoded_batches(images, transforms, batch_size, workers, pin_memory=dev.type == "cuda")
+    firsts = [next(p for p in pipelines if p.key == k) for k in keys]
+    caches = [PixelCache.open(cache_dir, p.key) if cache_dir and p.cacheable else None for p in firsts]
+    layouts = list(channels_last) if isinstance(channels_last, Sequence) else [channels_last] * len(models)
+    decisions = cache_dir or default_cache_dir()
+    runners = [_Runner(m, p, keys.index(p.key), dev, cl, precision, decisions)
+               for m, p, cl in zip(models, pipelines, layouts)]
+    batches = decoded_batches(images, [p.transform for p in firsts], batch_size, workers,
+                              pin_memory=dev.type == "cuda", caches=caches)
     rows: list[np.ndarray] = []
     tops: list[dict[str, list[np.ndarray]]] = [{h: [] for h in heads} for _ in models]
     scores: list[dict[str, list[np.ndarray]]] = [{h: [] for h in heads} for _ in models]
     failures: list[tuple[int, str]] = []
-    with progress_bar(description, len(images), progress) as advance, torch.inference_mode():
+    start = time.perf_counter()
+    with (progress_bar(description, len(images), progress) as advance, torch.inference_mode(),
+          _validate_py_flags(dev)):
         for index, inputs, failed in batches:
             failures.extend(failed)
             if len(index):
                 rows.append(index.numpy())
                 for i, run in enumerate(runners):
-                    logits = run(inputs)
-                    for head, indices in heads.items():
-                        top, score = topk_indices(logits, TOP_K, indices)
-                        tops[i][head].append(top)
-                        scores[i][head].append(score)
+                    logits = _as_1000(run(inputs), run.id, heads)
+                    for name, head in heads.items():
+                        top, score = head.topk(logits, TOP_K)
+                        tops[i][name].append(top)
+                        scores[i][name].append(score)
             advance(len(index) + len(failed))
+    seconds = time.perf_counter() - start
+    scored = sum(len(r) for r in rows)
+    _log.info("scored %s: %d images x %d models in %.2f s (%.1f images/s)", description, scored, len(models),
+              seconds, scored / seconds if seconds else 0.0)
     order = np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64)
     skipped = Counter(images.skipped)
     skipped.update(reason for _, reason in failures)
     failed = tuple((int(images.targets[i]), reason) for i, reason in failures)
     out_keys = tuple(images.key(int(i)) for i in order)
-    width = {h: min(TOP_K, 1000 if idx is None else len(idx)) for h, idx in heads.items()}
+    columns = images.join_keys(order)
+    width = {h: min(TOP_K, len(head.groups) if head.groups else head.classes) for h, head in heads.items()}
     return [
         Predictions(
             out_keys, images.targets[order],
             {h: np.concatenate(v) if v else np.zeros((0, width[h]), dtype=np.int64) for h, v in tops[i].items()},
             {h: np.concatenate(v) if v else np.zeros((0, width[h]), dtype=np.float32) for h, v in scores[i].items()},
-            dict(skipped), failed,
+            dict(skipped), failed, columns, runners[i].channels_last,
         )
         for i in range(len(models))
     ]
+

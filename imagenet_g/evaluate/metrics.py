@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import torch
@@ -25,6 +26,45 @@ def topk_indices(logits: torch.Tensor, k: int, indices: Sequence[int] | None = N
     positions = positions.cpu().numpy()
     classes = positions if indices is None else np.asarray(indices, dtype=np.int64)[positions]
     return classes.astype(np.int64), scores.float().cpu().numpy()
+
+
+def topk_collapsed(
+    logits: torch.Tensor, k: int, groups: Sequence[Sequence[int]]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Top-k over collapsed classes: each group of ImageNet indices scores the max of its logits.
+
+    imagenet-testbed's ``val-on-objectnet-classes``: the logits are collapsed to the 113 ObjectNet classes,
+    then ``torch.topk`` picks k distinct classes (ties resolve by group order, as there). Each class is
+    reported by the ImageNet index that attained its max, with that logit, so stored predictions stay
+    ImageNet indices and a label map turns them back into classes.
+    """
+    width = max(len(g) for g in groups)
+    # pad each group with its own first index: repeats never change a max
+    table = torch.as_tensor([list(g) + [g[0]] * (width - len(g)) for g in groups], device=logits.device)
+    best, where = logits[:, table].max(dim=2)  # (N, groups): each group's score and the position attaining it
+    scores, picked = best.topk(min(k, len(groups)), dim=1)
+    classes = table[picked, where.gather(1, picked)]
+    return classes.cpu().numpy().astype(np.int64), scores.float().cpu().numpy()
+
+
+@dataclass(frozen=True)
+class Head:
+    """How a dataset reads a model's logits: restricted to ``indices`` (None: all 1000), optionally collapsed
+    into ``groups`` of indices that count as one class (ObjectNet)."""
+
+    indices: tuple[int, ...] | None = None
+    groups: tuple[tuple[int, ...], ...] | None = None
+
+    @property
+    def classes(self) -> int:
+        """How many ImageNet logits this head reads."""
+        return 1000 if self.indices is None else len(self.indices)
+
+    def topk(self, logits: torch.Tensor, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """Top-k ImageNet indices and scores per row under this head."""
+        if self.groups is not None:
+            return topk_collapsed(logits, k, self.groups)
+        return topk_indices(logits, k, self.indices)
 
 
 def topk_hits(topk: np.ndarray, targets: np.ndarray, k: int, label_map: np.ndarray | None = None) -> np.ndarray:

@@ -6,12 +6,17 @@ Ids (cf. open_clip ``parse_model_name``, CLIP_benchmark ``models/__init__.py``):
   weights through timm's own Hub loading).
 - ``open_clip:<arch>/<pretrained>``: open_clip with a zero-shot head (1000 class names x 80 templates).
 - ``package.module:callable``: the user's own code, returning a torch module or ``(module, transform)``.
+
+``load_model`` also takes a ``torch.nn.Module`` itself (RobustBench-style, from Python), with an optional
+transform (PIL image -> float tensor) or preprocessing overrides of the timm config it otherwise gets.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import importlib
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,8 +29,7 @@ from imagenet_g.files import sha256_file
 
 Source = Literal["timm", "open_clip", "custom"]
 OPEN_CLIP_PREFIX = "open_clip:"
-CLIP_LOGIT_SCALE = 100.0  # open_clip's zero-shot evaluation scales cosine similarities by 100
-TEXTS_PER_BATCH = 1000  # prompts per forward pass building a zero-shot head (small batches: overhead-bound)
+_log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -123,7 +127,8 @@ def _weights(checkpoint: Path | None, module) -> dict[str, str | None]:
     }
 
 
-def _load_timm(mid: ModelId, pretrained: bool, checkpoint: Path | None, overrides: dict) -> LoadedModel:
+def _load_timm(mid: ModelId, pretrained: bool, checkpoint: Path | None, overrides: dict,
+               options: LoadOptions) -> LoadedModel:
     import timm
 
     arch = mid.name.split(".")[0]
@@ -157,35 +162,18 @@ def _load_timm(mid: ModelId, pretrained: bool, checkpoint: Path | None, override
 
 
 def zero_shot_classifier(model, tokenizer, classnames: Sequence[str], templates: Sequence[Callable[[str], str]]):
-    """Wrap an open_clip model as a classifier: per class, the text embeddings of every template are
-    L2-normalised, averaged and renormalised (open_clip ``build_zero_shot_classifier``); logits are
-    100 x cosine similarity with the normalised image embedding."""
+    """An open_clip model as a classifier over ``classnames`` (see ``zeroshot``; no cache, no progress bar)."""
+    from imagenet_g.evaluate import zeroshot
+
+    return zeroshot.ZeroShotClassifier(model, zeroshot.build_head(model, tokenizer, classnames, templates)).eval()
+
+
+def _load_open_clip(mid: ModelId, pretrained: bool, checkpoint: Path | None, overrides: dict,
+                    options: LoadOptions) -> LoadedModel:
     import open_clip
-    import torch
 
-    with torch.inference_mode():
-        weights = open_clip.build_zero_shot_classifier(
-            model, tokenizer=tokenizer, classnames=classnames, templates=templates,
-            num_classes_per_batch=max(1, TEXTS_PER_BATCH // len(templates)), device="cpu", use_tqdm=False,
-        )
-
-    class ZeroShotClassifier(torch.nn.Module):
-        """Cosine similarity of the normalised image embedding with each class's mean text embedding."""
-
-        def __init__(self) -> None:
-            super().__init__()
-            self.model = model
-            self.register_buffer("classifier", weights.clone())
-
-        def forward(self, images: torch.Tensor) -> torch.Tensor:
-            features = torch.nn.functional.normalize(self.model.encode_image(images), dim=-1)
-            return CLIP_LOGIT_SCALE * features @ self.classifier.to(features.dtype)
-
-    return ZeroShotClassifier().eval()
-
-
-def _load_open_clip(mid: ModelId, pretrained: bool, checkpoint: Path | None, overrides: dict) -> LoadedModel:
-    import open_clip
+    from imagenet_g.evaluate import zeroshot
+    from imagenet_g.evaluate.pixel_cache import default_cache_dir
 
     if overrides:
         raise UnknownNameError("preprocessing overrides apply to timm models only; open_clip uses its own transform")
@@ -216,16 +204,29 @@ def _load_open_clip(mid: ModelId, pretrained: bool, checkpoint: Path | None, ove
         ) from exc
     model.eval()
     cfg = open_clip.get_model_preprocess_cfg(model)
+    weights = _weights(checkpoint, model)
+    names, templates = labels.class_names(), labels.templates()
+    key = zeroshot.head_key(mid.name, weights["weights_sha256"], names, templates)
+
+    def build():
+        _log.info("building the zero-shot head of %s: %d classes x %d templates = %d text encodings on %s",
+                  mid.raw, len(names), len(templates), len(names) * len(templates), options.device)
+        tokenizer = open_clip.get_tokenizer(mid.name)
+        return zeroshot.build_head(model, tokenizer, names, templates, options.device, options.progress)
+
+    head, origin = zeroshot.cached_head(key, options.cache_dir or default_cache_dir(), build)
+    _log.info("zero-shot head of %s: %s", mid.raw, origin)
     return LoadedModel(
         id=mid.raw,
         source="open_clip",
-        module=zero_shot_classifier(model, open_clip.get_tokenizer(mid.name), labels.class_names(), labels.templates()),
+        module=zeroshot.ZeroShotClassifier(model.cpu(), head),
         preprocess=None,
         transform=transform,
         preprocess_info={"kind": "open_clip", **{k: _plain(v) for k, v in cfg.items()}, "transform": repr(transform)},
         pretrained=(mid.tag or True) if pretrained and checkpoint is None else False,
-        **_weights(checkpoint, model),
-        extra={"zero_shot": "80 OpenAI templates x 1000 class names, logit scale 100"},
+        **weights,
+        extra={"zero_shot": f"{len(templates)} OpenAI templates x {len(names)} class names, logit scale 100",
+               "zero_shot_head": key},
     )
 
 
@@ -233,9 +234,8 @@ def _plain(value):
     return list(value) if isinstance(value, tuple) else value
 
 
-def _load_custom(mid: ModelId, pretrained: bool, checkpoint: Path | None, overrides: dict) -> LoadedModel:
-    import torch
-
+def _load_custom(mid: ModelId, pretrained: bool, checkpoint: Path | None, overrides: dict,
+                 options: LoadOptions) -> LoadedModel:
     module_name, _, attr = mid.name.partition(":")
     try:
         factory = getattr(importlib.import_module(module_name), attr)
@@ -243,17 +243,38 @@ def _load_custom(mid: ModelId, pretrained: bool, checkpoint: Path | None, overri
         raise UnknownNameError(f"cannot import {module_name!r} for model {mid.raw!r}: {exc}") from exc
     except AttributeError as exc:
         raise UnknownNameError(f"module {module_name!r} has no {attr!r}; give package.module:callable") from exc
-    built = factory()
-    module, transform = built if isinstance(built, tuple) else (built, None)
+    except Exception as exc:  # the user's module fails while importing: their code, any exception type
+        raise ModelError(f"importing {module_name!r} for model {mid.raw!r} failed: {_one_line(exc)}") from exc
+    try:
+        built = factory()
+    except Exception as exc:  # the user's factory: any exception type, reported in one line naming the model
+        raise ModelError(f"model {mid.raw!r}: {module_name}.{attr}() raised {_one_line(exc)}") from exc
+    module, transform = built if isinstance(built, tuple) and len(built) == 2 else (built, None)
+    return _wrap_module(module, mid.raw, transform or options.transform, checkpoint, overrides)
+
+
+def _one_line(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {' '.join(str(exc).split())[:200]}"
+
+
+def _wrap_module(module, model_id: str, transform: Callable | None, checkpoint: Path | None,
+                 overrides: dict) -> LoadedModel:
+    """A user's module as a ``LoadedModel``: its own transform, or a timm config (defaults + overrides)."""
+    import torch
+
     if not isinstance(module, torch.nn.Module):
         raise ModelError(
-            f"{mid.raw!r} returned {type(module).__name__}, not a torch.nn.Module (or a (module, transform) pair)"
+            f"{model_id!r} returned {type(module).__name__}, not a torch.nn.Module (or a (module, transform) pair)"
         )
+    if transform is not None and not callable(transform):
+        raise ModelError(f"the transform given for {model_id!r} is a {type(transform).__name__}, not a callable")
+    if transform is not None and overrides:
+        raise ModelError(f"{model_id!r} brings its own transform; preprocessing overrides apply to timm configs only")
     if checkpoint is not None:
-        _load_state(module, checkpoint, mid.raw)
+        _load_state(module, checkpoint, model_id)
     preprocess = None if transform is not None else resolve_preprocess(module, overrides)
     return LoadedModel(
-        id=mid.raw,
+        id=model_id,
         source="custom",
         module=module,
         preprocess=preprocess,
@@ -264,7 +285,18 @@ def _load_custom(mid: ModelId, pretrained: bool, checkpoint: Path | None, overri
     )
 
 
-LOADERS: dict[str, Callable[[ModelId, bool, Path | None, dict], LoadedModel]] = {
+@dataclass(frozen=True)
+class LoadOptions:
+    """Settings a loader may need beyond the id: the transform given from Python, where heads are built and
+    cached (open_clip), and whether to draw progress."""
+
+    transform: Callable | None = None
+    device: str = "cpu"
+    cache_dir: Path | None = None
+    progress: bool = False
+
+
+LOADERS: dict[str, Callable[[ModelId, bool, Path | None, dict, LoadOptions], LoadedModel]] = {
     "timm": _load_timm,
     "open_clip": _load_open_clip,
     "custom": _load_custom,
@@ -272,22 +304,38 @@ LOADERS: dict[str, Callable[[ModelId, bool, Path | None, dict], LoadedModel]] = 
 
 
 def load_model(
-    model_id: str,
+    model: str | object,
     pretrained: bool = True,
     checkpoint: Path | None = None,
     preprocess_overrides: dict | None = None,
     seed: int = 0,
+    transform: Callable | None = None,
+    name: str | None = None,
+    options: LoadOptions | None = None,
 ) -> LoadedModel:
-    """Build the classifier named by ``model_id`` in eval mode; ``checkpoint`` (a state dict) beats pretrained.
+    """Build the classifier named by ``model`` (an id, or a ``torch.nn.Module`` given as is) in eval mode.
 
-    Weight initialisation runs under ``torch.manual_seed(seed)`` (the global RNG is restored after), so a
-    ``--no-pretrained`` model gets the same random weights on every run and its results can be re-checked.
+    ``checkpoint`` (a state dict) beats pretrained weights. A module given as is keeps its weights and is
+    called ``name`` (default: its class name); ``transform`` (PIL image -> float tensor) replaces the timm
+    config a custom module otherwise gets. Weight initialisation runs under ``torch.manual_seed(seed)``
+    (the global RNG is restored after), so a ``--no-pretrained`` model gets the same random weights on
+    every run and its results can be re-checked.
     """
     import torch
 
-    mid = parse_model_id(model_id)
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)
-        loaded = LOADERS[mid.source](mid, pretrained, _check_checkpoint(checkpoint), dict(preprocess_overrides or {}))
+    options = options or LoadOptions()
+    if transform is not None:
+        options = dataclasses.replace(options, transform=transform)
+    overrides = dict(preprocess_overrides or {})
+    if not isinstance(model, str):
+        loaded = _wrap_module(model, name or type(model).__name__, options.transform,
+                              _check_checkpoint(checkpoint), overrides)
+    else:
+        mid = parse_model_id(model)
+        if options.transform is not None and mid.source != "custom":
+            raise ModelError(f"a transform applies to your own modules; {mid.raw!r} brings its preprocessing")
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(seed)
+            loaded = LOADERS[mid.source](mid, pretrained, _check_checkpoint(checkpoint), overrides, options)
     loaded.module.eval()
     return loaded

@@ -11,10 +11,13 @@ import dataclasses
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from imagenet_g.errors import UnknownNameError, close_matches
+from imagenet_g.errors import ModelError, UnknownNameError, close_matches
 
 # The keys timm's resolve_data_config reads from its ``args`` (overrides beat the model's pretrained_cfg).
 OVERRIDE_KEYS = ("input_size", "img_size", "crop_pct", "crop_mode", "interpolation", "mean", "std")
+# timm's str_to_interp_mode names and its eval crop modes (timm/data/transforms.py, transforms_factory.py)
+INTERPOLATIONS = ("nearest", "bilinear", "bicubic", "box", "hamming", "lanczos")
+CROP_MODES = ("center", "squash", "border")
 
 
 @dataclass(frozen=True)
@@ -51,10 +54,49 @@ class PreprocessConfig:
             use_prefetcher=True,
         )
 
+    def describe(self) -> str:
+        """One line for people: what the transform does to each image, in order."""
+        _, h, w = self.input_size
+        border = f"trim {self.crop_border_pixels} px border, " if self.crop_border_pixels else ""
+        resize = f"resize to {h}/{self.crop_pct:g}" if self.crop_mode == "center" else f"{self.crop_mode} resize"
+        mean = ", ".join(f"{v:g}" for v in self.mean)
+        std = ", ".join(f"{v:g}" for v in self.std)
+        return (f"{border}{resize} ({self.interpolation}), {self.crop_mode} crop {h}x{w}, "
+                f"normalise mean ({mean}) std ({std})")
+
     def as_dict(self) -> dict[str, object]:
         """The config as recorded in the results JSON."""
         fields = dataclasses.asdict(self)
         return {"kind": "timm", **{k: list(v) if isinstance(v, tuple) else v for k, v in fields.items()}}
+
+
+def check_overrides(overrides: Mapping[str, object]) -> dict[str, object]:
+    """Validate preprocessing overrides (names and values) before any model is built."""
+    out = dict(overrides)
+    for key, value in out.items():
+        if key not in OVERRIDE_KEYS:
+            raise UnknownNameError(
+                f"unknown preprocessing override {key!r}{close_matches(key, OVERRIDE_KEYS)}; "
+                f"choose from: {', '.join(OVERRIDE_KEYS)}"
+            )
+        if key == "interpolation" and value not in INTERPOLATIONS:
+            raise UnknownNameError(f"unknown interpolation {value!r}{close_matches(str(value), INTERPOLATIONS)}; "
+                                   f"choose one of: {', '.join(INTERPOLATIONS)}")
+        if key == "crop_mode" and value not in CROP_MODES:
+            raise UnknownNameError(f"unknown crop mode {value!r}; choose one of: {', '.join(CROP_MODES)}")
+        if key == "crop_pct" and not (isinstance(value, (int, float)) and 0 < value <= 1):
+            raise ModelError(f"crop_pct {value!r} must lie in (0, 1]: the share of the resized image kept")
+        if key in ("input_size", "img_size"):
+            sizes = value if isinstance(value, (tuple, list)) else (value,)
+            if not all(isinstance(v, int) and v > 0 for v in sizes):
+                raise ModelError(f"input size {value!r} must be positive whole pixels")
+        if key in ("mean", "std"):
+            values = tuple(value) if isinstance(value, (tuple, list)) else ()
+            if len(values) != 3 or not all(isinstance(v, (int, float)) for v in values):
+                raise ModelError(f"{key} {value!r} needs 3 numbers, one per RGB channel")
+            if key == "std" and min(values) <= 0:
+                raise ModelError(f"std {value!r} must be positive in every channel")
+    return out
 
 
 def resolve_preprocess(model, overrides: Mapping[str, object] | None = None) -> PreprocessConfig:
@@ -64,13 +106,7 @@ def resolve_preprocess(model, overrides: Mapping[str, object] | None = None) -> 
     """
     from timm.data import resolve_data_config
 
-    overrides = dict(overrides or {})
-    for key in overrides:
-        if key not in OVERRIDE_KEYS:
-            raise UnknownNameError(
-                f"unknown preprocessing override {key!r}{close_matches(key, OVERRIDE_KEYS)}; "
-                f"choose from: {', '.join(OVERRIDE_KEYS)}"
-            )
+    overrides = check_overrides(overrides or {})
     cfg = resolve_data_config(args=overrides, model=model, use_test_size=True)
     return PreprocessConfig(
         input_size=tuple(int(v) for v in cfg["input_size"]),

@@ -1,26 +1,37 @@
-"""One evaluation run: model + datasets -> predictions -> metrics -> results JSON (+ per-image parquet) -> ER.
+"""One evaluation run: models + datasets -> predictions -> metrics -> results JSON (+ per-image parquet) -> ER.
 
-The results file is rewritten atomically after every dataset with ``complete=False`` and once more
-with ``complete=True`` at the end, so an interrupted run never leaves a file that claims to be complete.
+Each model gets its own results file, rewritten atomically after every dataset with ``complete=False`` and
+once more with ``complete=True`` at the end, so an interrupted run never leaves a file that claims to be
+complete. A rerun of the same request resumes: a dataset already in the file with the same fingerprint
+(weights, preprocessing as applied, precision, dataset files) and its predictions beside it is kept, not
+scored again (``force`` rescores everything). Several models share one pass over the images.
 """
 
 from __future__ import annotations
 
+import csv
+import hashlib
+import json
+import logging
+from collections.abc import Callable, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from imagenet_g import labels
 from imagenet_g.benchmarks import SHIFT_CONTROLS, V2_DEFAULT, Benchmark, check_variant, expand_names, get_benchmark
 from imagenet_g.devices import pick_device
 from imagenet_g.environment import environment
-from imagenet_g.errors import DatasetNotFoundError, ImagenetGError, OutputError, UnknownNameError
+from imagenet_g.errors import DatasetNotFoundError, ImagenetGError, ModelError, OutputError, UnknownNameError
 from imagenet_g.evaluate import datasets as ds
 from imagenet_g.evaluate.harness import Predictions, predict
 from imagenet_g.evaluate.metrics import accuracy_from_topk, topk_hits
-from imagenet_g.evaluate.models import LoadedModel, load_model
+from imagenet_g.evaluate.models import LoadedModel, LoadOptions, load_model
+from imagenet_g.evaluate.preprocess import check_overrides
+from imagenet_g.evaluate.stats import wilson_interval
 from imagenet_g.files import atomic_path
 from imagenet_g.results import DatasetResult, EffectiveRobustness, EvalResult, ModelInfo
 from imagenet_g.robustness import BaselinePoints, effective_robustness, load_baselines
@@ -29,14 +40,18 @@ from imagenet_g.slugs import slug
 # What decides the numbers, recorded in every results file.
 ENVIRONMENT_PACKAGES = ("torch", "torchvision", "timm", "open-clip-torch", "datasets", "numpy", "pillow")
 ER_AXES = ("linear", "logit")
+_log = logging.getLogger(__name__)
 
 
 class EvalRequest(BaseModel):
-    """Everything `imagenet-g eval` needs; the CLI builds one of these and calls ``run_eval``."""
+    """Everything `imagenet-g eval` needs; the CLI builds one of these and calls ``run_evals``."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
 
-    model: str = Field(description="timm name, timm/<name>.<tag>, open_clip:<arch>/<tag> or package.module:callable")
+    model: Any = Field(description="a model id (timm name, timm/<name>.<tag>, open_clip:<arch>/<tag>, "
+                                   "package.module:callable), a torch.nn.Module, or a list of these")
+    name: str | None = Field(default=None, description="the id of a torch.nn.Module given as model")
+    transform: Callable | None = Field(default=None, description="PIL image -> float tensor, for your own module")
     checkpoint: Path | None = Field(default=None, description="local state dict; beats pretrained weights")
     pretrained: bool = True
     datasets: tuple[str, ...] | None = Field(
@@ -48,21 +63,65 @@ class EvalRequest(BaseModel):
     v2_variant: str = V2_DEFAULT
     batch_size: int = Field(default=64, ge=1)
     device: str = "auto"
-    out: Path | None = Field(default=None, description="results JSON; default results/<model>.json")
+    out: Path | None = Field(default=None, description="results JSON of a single model; default out_dir/<model>.json")
+    out_dir: Path = Field(default=Path("results"), description="folder of the results files (one per model)")
     workers: int | None = Field(default=None, ge=0, description="decode worker processes; default one per core")
-    channels_last: bool = True
-    amp: bool | None = Field(default=None, description="float16 autocast; default on for CUDA only")
+    channels_last: bool | None = Field(default=None, description="None: timed per model on the device, faster wins")
+    precision: Literal["fp32", "amp"] = Field(default="fp32", description="fp32 as validate.py, or float16 autocast")
     preprocess: dict[str, object] = Field(default_factory=dict, description="overrides of the timm data config")
+    cache_dir: Path | None = Field(default=None, description="persistent pixel cache (and zero-shot heads)")
+    force: bool = Field(default=False, description="rescore datasets a previous run already completed")
     bootstrap: int = Field(default=1000, ge=0)
     seed: int = 0
     imagenet_g_baselines: BaselinePoints | None = Field(
         default=None, description="standard models' (imagenet, imagenet-g) top-1 for ImageNet-G ER"
     )
 
+    @field_validator("model")
+    @classmethod
+    def _models_given(cls, value):
+        items = value if isinstance(value, (list, tuple)) else [value]
+        if not items:
+            raise ValueError("give at least one model")
+        return tuple(items) if isinstance(value, (list, tuple)) else value
+
+    @property
+    def models(self) -> tuple:
+        """The model ids and modules to score, in order."""
+        return self.model if isinstance(self.model, tuple) else (self.model,)
+
+
+class EvalInterrupted(KeyboardInterrupt):
+    """Ctrl-C during a run: what was kept (results file -> datasets complete) and what is left to score."""
+
+    def __init__(self, kept: dict[Path, tuple[str, ...]], remaining: tuple[str, ...]) -> None:
+        super().__init__("interrupted")
+        self.kept, self.remaining = kept, remaining
+
+
+def _model_name(model) -> str:
+    return model if isinstance(model, str) else type(model).__name__
+
+
+def output_paths(request: EvalRequest) -> tuple[Path, ...]:
+    """The results file of each model of the request, in order."""
+    models = request.models
+    if request.out is not None:
+        if len(models) > 1:
+            raise OutputError(f"out names one results file, but {len(models)} models were given; "
+                              "give a folder (out_dir) instead, one file per model is written there")
+        return (request.out,)
+    names = [request.name if request.name and not isinstance(m, str) else _model_name(m) for m in models]
+    paths = tuple(request.out_dir / f"{slug(n)}.json" for n in names)
+    if len(set(paths)) != len(paths):
+        raise OutputError(f"two models would write the same results file in {request.out_dir}: "
+                          f"{', '.join(names)}; give each model once")
+    return paths
+
 
 def output_path(request: EvalRequest) -> Path:
-    """The results file this request writes."""
-    return request.out or Path("results") / f"{slug(request.model)}.json"
+    """The results file of a single-model request."""
+    return output_paths(request)[0]
 
 
 def _check_writable(path: Path) -> None:
@@ -86,6 +145,7 @@ def _plan(request: EvalRequest) -> tuple[tuple[str, ...], set[str]]:
             raise UnknownNameError(f"{name} is scored from {parent}'s images; set --path {parent}=DIR instead")
     check_variant(request.v2_variant)
     pick_device(request.device)
+    check_overrides(request.preprocess)
     explicit = set(expand_names(request.datasets)) if request.datasets else set()
     names = list(expand_names(request.datasets or ("all",)))
     for name in list(names):
@@ -119,10 +179,30 @@ def _find(
     return loaded, missing
 
 
+def applied_preprocess(model: LoadedModel, border: int) -> dict[str, object]:
+    """The model's preprocessing as applied to a dataset that trims ``border`` pixels off each edge."""
+    if model.preprocess is not None:
+        return model.preprocess.with_border(border).as_dict()
+    return {**model.preprocess_info, "crop_border_pixels": border}
+
+
+def fingerprint(model: LoadedModel, spec: Benchmark, data: ds.LoadedDataset, preprocess: dict[str, object],
+                precision: str) -> str:
+    """What decides a dataset's numbers: weights, preprocessing as applied, precision and the data itself."""
+    record = {
+        "weights": model.weights_sha256, "preprocess": preprocess, "precision": precision, "dataset": spec.name,
+        "classes": spec.classes, "version": data.version, "checksum": data.checksum,
+        "files": data.images.fingerprint(), "scoring": "imagenet-testbed collapsed top-k",
+    }
+    return hashlib.sha256(json.dumps(record, sort_keys=True, default=str).encode()).hexdigest()
+
+
 def _dataset_result(
-    spec: Benchmark, data: ds.LoadedDataset, preds: Predictions, predictions_file: str | None
+    spec: Benchmark, data: ds.LoadedDataset, preds: Predictions, predictions_file: str,
+    preprocess: dict[str, object], print_: str,
 ) -> DatasetResult:
-    topk, lmap = preds.topk[spec.name], ds.label_map(spec)
+    topk, lmap, n = preds.topk[spec.name], ds.label_map(spec), len(preds.keys)
+    hits = {k: int(topk_hits(topk, preds.targets, k, lmap).sum()) if n else 0 for k in (1, 5)}
     return DatasetResult(
         name=spec.name,
         version=data.version,
@@ -131,15 +211,19 @@ def _dataset_result(
         classes=spec.classes,
         top1=accuracy_from_topk(topk, preds.targets, 1, lmap),
         top5=accuracy_from_topk(topk, preds.targets, 5, lmap),
-        images=len(preds.keys),
+        top1_ci=wilson_interval(hits[1], n),
+        top5_ci=wilson_interval(hits[5], n),
+        images=n,
         skipped=sum(preds.skipped.values()),
         skipped_reasons=dict(preds.skipped),
         predictions_file=predictions_file,
+        preprocess=preprocess,
+        fingerprint=print_,
     )
 
 
 def write_predictions(path: Path, spec: Benchmark, preds: Predictions) -> None:
-    """Per-image predictions as parquet (temp file + rename): key, target, top-5 classes and scores, hits."""
+    """Per-image predictions as parquet (temp file + rename): key, join keys, target, top-5 and scores, hits."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -147,6 +231,7 @@ def write_predictions(path: Path, spec: Benchmark, preds: Predictions) -> None:
     k = topk.shape[1]
     table = pa.table({
         "key": pa.array(preds.keys, pa.string()),
+        **{name: pa.array(values.tolist()) for name, values in preds.columns.items()},
         "target": pa.array(preds.targets, pa.int64()),
         "topk": pa.FixedSizeListArray.from_arrays(pa.array(topk.ravel(), pa.int64()), k),
         "topk_scores": pa.FixedSizeListArray.from_arrays(pa.array(scores.ravel(), pa.float32()), k),
@@ -155,6 +240,35 @@ def write_predictions(path: Path, spec: Benchmark, preds: Predictions) -> None:
     })
     with atomic_path(path) as tmp:
         pq.write_table(table, tmp)
+
+
+PER_CLASS_COLUMNS = ("dataset", "class_index", "wnid", "class_name", "images", "top1", "top5")
+
+
+def write_per_class(path: Path, result: EvalResult, folder: Path) -> None:
+    """Per-class top-1/top-5 of every dataset as CSV, from the predictions files (classes with images only).
+
+    ``class_index`` is the image's ImageNet target; on ObjectNet-scored sets the name is the ObjectNet class.
+    """
+    import pyarrow.parquet as pq
+
+    objectnet = {i: c for c, idx in labels.objectnet_mapping().class_to_indices.items() for i in idx}
+    rows = []
+    for name, d in result.datasets.items():
+        table = pq.read_table(folder / d.predictions_file, columns=["target", "correct_top1", "correct_top5"])
+        target = table["target"].to_numpy()
+        top1, top5 = table["correct_top1"].to_numpy(), table["correct_top5"].to_numpy()
+        collapse = get_benchmark(name).objectnet_labels
+        for cls in np.unique(target):
+            mask = target == cls
+            rows.append((name, int(cls), labels.wnids()[cls],
+                         objectnet[int(cls)] if collapse else labels.class_names()[cls],
+                         int(mask.sum()), round(100.0 * top1[mask].mean(), 6), round(100.0 * top5[mask].mean(), 6)))
+    with atomic_path(path) as tmp:
+        with tmp.open("w", newline="", encoding="utf-8") as fh:
+            writer = csv.writer(fh)
+            writer.writerow(PER_CLASS_COLUMNS)
+            writer.writerows(rows)
 
 
 def _effective_robustness(
@@ -184,9 +298,11 @@ def _effective_robustness(
         except ImagenetGError as exc:
             skipped[shift] = str(exc)
             continue
+        low, high = min(baselines.x), max(baselines.x)
         out[shift] = EffectiveRobustness(
             shift=shift, control=control, control_top1=x, shift_top1=y,
             baseline=baselines.source, n_baselines=len(baselines), fits=fits,
+            baseline_control_range=(low, high), extrapolated=not low <= x <= high,
         )
     return out, skipped
 
@@ -198,52 +314,154 @@ def _model_info(model: LoadedModel) -> ModelInfo:
     )
 
 
+def _previous(path: Path, force: bool) -> dict[str, DatasetResult]:
+    """Datasets of an earlier run's results file that a rerun may keep (their predictions still beside it)."""
+    if force or not path.is_file():
+        return {}
+    try:
+        earlier = EvalResult.read(path)
+    except (ValueError, OSError):
+        _log.warning("%s is not a readable results file; it will be replaced", path)
+        return {}
+    return {n: d for n, d in earlier.datasets.items()
+            if d.fingerprint and d.predictions_file and (path.parent / d.predictions_file).is_file()}
+
+
+def _describe(model: LoadedModel, request: EvalRequest, device: str) -> str:
+    how = model.preprocess.describe() if model.preprocess is not None else f"its own transform {model.transform!r}"
+    return f"{model.id}: {how}; {request.precision} on {device}"
+
+
+class _Run:
+    """The bookkeeping of one model in a run: its results so far and its results file."""
+
+    def __init__(self, model: LoadedModel, out: Path, previous: dict[str, DatasetResult], env: dict[str, str],
+                 precision: str) -> None:
+        self.model, self.out, self.previous, self.env = model, out, previous, env
+        self.precision = precision
+        self.results: dict[str, DatasetResult] = {}
+        self.created = datetime.now(timezone.utc)
+        self.channels_last: bool | None = None
+
+    def save(self, names, missing, complete: bool, er=None, er_skipped=None) -> EvalResult:
+        per_class = self.out.with_name(f"{self.out.stem}.per-class.csv")
+        env = {**self.env}
+        if self.channels_last is not None:
+            env["memory_format"] = "channels_last" if self.channels_last else "contiguous"
+        result = EvalResult(
+            model=_model_info(self.model), datasets={n: self.results[n] for n in names if n in self.results},
+            effective_robustness=er or {}, datasets_skipped=dict(missing),
+            effective_robustness_skipped=er_skipped or {}, precision=self.precision,
+            per_class_file=per_class.name if complete else None, environment=env, created=self.created,
+            complete=complete,
+        )
+        if complete:
+            write_per_class(per_class, result, self.out.parent)
+        result.write(self.out)
+        return result
+
+
+def run_evals(request: EvalRequest, progress: bool = False,
+              models: Sequence[LoadedModel] | None = None) -> list[EvalResult]:
+    """Evaluate each model of the request on the requested datasets, one pass over the images for all.
+
+    Writes one results JSON per model (with predictions and per-class files beside it) and returns them.
+    ``models``: classifiers already loaded (e.g. just trained), scored instead of loading ``request.model``.
+    """
+    names, explicit = _plan(request)
+    outs = output_paths(request)
+    for out in outs:
+        _check_writable(out)
+    device = pick_device(request.device)
+    options = LoadOptions(transform=request.transform, device=device, cache_dir=request.cache_dir, progress=progress)
+    if models is None:
+        models = [load_model(m, request.pretrained, request.checkpoint, request.preprocess, seed=0,
+                             name=request.name, options=options) for m in request.models]
+    elif len(models) != len(outs):
+        raise ModelError(f"{len(models)} loaded models given for a request naming {len(outs)}; give one per model")
+    loaded, missing = _find(request, names, explicit)
+    for model in models:
+        _log.info("preprocessing %s", _describe(model, request, device))
+    env = environment(device, ENVIRONMENT_PACKAGES)
+    runs = [_Run(m, out, _previous(out, request.force), env, request.precision) for m, out in zip(models, outs)]
+    try:
+        for source_name, data in loaded.items():
+            _score_source(request, names, explicit, missing, runs, source_name, data, progress)
+            for run in runs:
+                run.save(names, missing, complete=False)
+    except KeyboardInterrupt:
+        kept = {run.out: tuple(run.results) for run in runs}
+        remaining = tuple(n for n in names if n not in missing and any(n not in run.results for run in runs))
+        raise EvalInterrupted(kept, remaining) from None
+    if not any(run.results for run in runs):
+        if loaded:
+            notes = "; ".join(f"{n}: {r}" for n, r in missing.items() if r.startswith("no image"))
+            raise DatasetNotFoundError(f"nothing could be scored ({notes})")
+        raise DatasetNotFoundError(
+            f"no dataset found under {request.data_root}; "
+            "run `imagenet-g data --data-root DIR` to see where each is looked for"
+        )
+    finished = []
+    for run in runs:
+        er, er_skipped = _effective_robustness(request, run.results)
+        finished.append(run.save(names, missing, complete=True, er=er, er_skipped=er_skipped))
+    return finished
+
+
+def _score_source(request: EvalRequest, names, explicit: set[str], missing: dict[str, str], runs: list[_Run],
+                  source_name: str, data: ds.LoadedDataset, progress: bool) -> None:
+    """Score every dataset drawn from one source's images, for the models that do not have them yet."""
+    specs = [get_benchmark(n) for n in names if (get_benchmark(n).parent or n) == source_name]
+    border = data.spec.border
+    prints = {(id(run), s.name): fingerprint(run.model, s, data, applied_preprocess(run.model, border),
+                                            request.precision) for run in runs for s in specs}
+    todo = []
+    for run in runs:
+        for spec in specs:
+            old = run.previous.get(spec.name)
+            if old is not None and old.fingerprint == prints[(id(run), spec.name)]:
+                run.results[spec.name] = old
+        if any(s.name not in run.results for s in specs):
+            todo.append(run)
+    if not todo:
+        _log.info("%s: kept from the previous run (same weights, preprocessing, precision and data)", source_name)
+        return
+    images = data.images
+    if source_name not in names:  # only controls wanted: score just their classes' images
+        wanted = sorted({i for s in specs for i in labels.subset_indices(s.classes)})
+        images = images.subset(np.isin(images.targets, wanted))
+    heads = {s.name: ds.head(s) for s in specs}
+    layouts = [run.channels_last for run in todo]
+    all_preds = predict(
+        [run.model for run in todo], images, heads, border=border, batch_size=request.batch_size,
+        workers=request.workers, device=request.device, channels_last=layouts if request.channels_last is None
+        else request.channels_last, precision=request.precision, cache_dir=request.cache_dir, progress=progress,
+        description=source_name,
+    )
+    for run, preds in zip(todo, all_preds):
+        run.channels_last = preds.channels_last
+        for spec in specs:
+            part = preds if spec.parent is None else preds.for_classes(labels.subset_indices(spec.classes), [spec.name])
+            if not part.keys:
+                reasons = ", ".join(f"{v} {k}" for k, v in part.skipped.items()) or "no images of its classes"
+                note = f"no image could be scored ({reasons})"
+                if spec.name in explicit:
+                    raise DatasetNotFoundError(f"{spec.name}: {note}; check the files in {data.source}")
+                missing[spec.name] = note
+                continue
+            pq_path = run.out.with_name(f"{run.out.stem}.{spec.name}.parquet")
+            write_predictions(pq_path, spec, part)
+            preprocess = applied_preprocess(run.model, border)
+            run.results[spec.name] = _dataset_result(spec, data, part, pq_path.name, preprocess,
+                                                     prints[(id(run), spec.name)])
+
+
 def run_eval(request: EvalRequest, progress: bool = False, model: LoadedModel | None = None) -> EvalResult:
     """Evaluate one model on the requested datasets; write results JSON and predictions; return the result.
 
     ``model``: an already loaded classifier (e.g. one just trained) scored instead of loading ``request.model``.
     """
-    names, explicit = _plan(request)
-    out = output_path(request)
-    _check_writable(out)
-    if model is None:
-        model = load_model(request.model, request.pretrained, request.checkpoint, request.preprocess)
-    loaded, missing = _find(request, names, explicit)
-    device = pick_device(request.device)
-    info, env, created = _model_info(model), environment(device, ENVIRONMENT_PACKAGES), datetime.now(timezone.utc)
-    results: dict[str, DatasetResult] = {}
+    if len(request.models) != 1:
+        raise ModelError(f"run_eval scores one model, {len(request.models)} were given; use run_evals")
+    return run_evals(request, progress, None if model is None else [model])[0]
 
-    def save(complete: bool, er=None, er_skipped=None) -> EvalResult:
-        result = EvalResult(
-            model=info, datasets={n: results[n] for n in names if n in results}, effective_robustness=er or {},
-            datasets_skipped=dict(missing), effective_robustness_skipped=er_skipped or {},
-            environment=env, created=created, complete=complete,
-        )
-        result.write(out)
-        return result
-
-    for source_name, data in loaded.items():
-        specs = [get_benchmark(n) for n in names if (get_benchmark(n).parent or n) == source_name]
-        images = data.images
-        if source_name not in names:  # only controls wanted: score just their classes' images
-            wanted = sorted({i for s in specs for i in labels.subset_indices(s.classes)})
-            images = images.subset(np.isin(images.targets, wanted))
-        heads = {s.name: None if s.classes == "imagenet-1k" else labels.subset_indices(s.classes) for s in specs}
-        (preds,) = predict(
-            [model], images, heads, border=data.spec.border, batch_size=request.batch_size, workers=request.workers,
-            device=request.device, channels_last=request.channels_last, amp=request.amp, progress=progress,
-            description=source_name,
-        )
-        for spec in specs:
-            part = preds if spec.parent is None else preds.for_classes(labels.subset_indices(spec.classes), [spec.name])
-            pq_path = out.with_name(f"{out.stem}.{spec.name}.parquet")
-            write_predictions(pq_path, spec, part)
-            results[spec.name] = _dataset_result(spec, data, part, pq_path.name)
-        save(complete=False)
-    if not results:
-        raise DatasetNotFoundError(
-            f"no dataset found under {request.data_root}; "
-            "run `imagenet-g data --data-root DIR` to see where each is looked for"
-        )
-    er, er_skipped = _effective_robustness(request, results)
-    return save(complete=True, er=er, er_skipped=er_skipped)

@@ -52,7 +52,7 @@ def build_release(root: Path, version: str = "smoke", n: int = 6) -> Path:
     folder = root / "imagenet-g"
     (folder / version).mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(7)
-    rows = {k: [] for k in ("image", "label", "wnid", "class_name", "prompt", "template_id", "seed", "steps",
+    rows = {k: [] for k in ("image", "label", "wnid", "class_name", "image_index", "prompt", "template_id", "seed", "steps",
                             "guidance", "sampler", "width", "height", "spec_hash")}
     for i in range(n):
         label = VAL_CLASSES[i % len(VAL_CLASSES)]
@@ -60,13 +60,14 @@ def build_release(root: Path, version: str = "smoke", n: int = 6) -> Path:
         Image.fromarray((rng.random((64, 64, 3)) * 255).astype(np.uint8)).save(buf, format="PNG")
         name = labels.class_names()[label]
         for key, value in (("image", {"bytes": buf.getvalue(), "path": None}), ("label", label),
-                           ("wnid", labels.wnids()[label]), ("class_name", name), ("prompt", f"a photo of a {name}."),
-                           ("template_id", 0), ("seed", i), ("steps", 2), ("guidance", 7.5), ("sampler", "ddim"),
+                           ("wnid", labels.wnids()[label]), ("class_name", name), ("image_index", i // 5),
+                           ("prompt", f"a photo of a {name}."), ("template_id", i % 2), ("seed", i), ("steps", 2), ("guidance", 7.5), ("sampler", "ddim"),
                            ("width", 64), ("height", 64), ("spec_hash", "abc123")):
             rows[key].append(value)
     features = datasets.Features({
         "image": datasets.Image(), "label": datasets.ClassLabel(names=list(labels.unique_class_names())),
-        "wnid": datasets.Value("string"), "class_name": datasets.Value("string"), "prompt": datasets.Value("string"),
+        "wnid": datasets.Value("string"), "class_name": datasets.Value("string"),
+        "image_index": datasets.Value("int32"), "prompt": datasets.Value("string"),
         "template_id": datasets.Value("int32"), "seed": datasets.Value("int64"), "steps": datasets.Value("int32"),
         "guidance": datasets.Value("float32"), "sampler": datasets.Value("string"), "width": datasets.Value("int32"),
         "height": datasets.Value("int32"), "spec_hash": datasets.Value("string"),
@@ -101,3 +102,10 @@ def build_data_root(root: Path) -> Path:
     (root / "imagenet-r" / "README.txt").write_text("ImageNet-R")
     build_release(root)
     return root
+
+
+def one_error_line(stderr: str) -> bool:
+    """stderr ends in exactly one error line (progress notes may precede it) and holds no traceback."""
+    lines = stderr.strip().splitlines()
+    errors = [line for line in lines if line.startswith("imagenet-g: error:")]
+    return len(errors) == 1 and lines[-1] == errors[0] and "Traceback" not in stderr

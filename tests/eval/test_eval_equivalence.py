@@ -51,7 +51,7 @@ def model(request):
 def _ours(model, spec_name: str, folder: Path, batch_size: int = 4, workers: int = 2):
     spec = benchmarks.get_benchmark(spec_name)
     images = ds.LAYOUTS[spec.layout](spec, folder)
-    heads = {"h": None if spec.classes == "imagenet-1k" else labels.subset_indices(spec.classes)}
+    heads = {"h": ds.head(spec)}
     (preds,) = predict([model], images, heads, border=spec.border, batch_size=batch_size, workers=workers, device="cpu")
     return preds
 

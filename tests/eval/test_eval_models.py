@@ -10,7 +10,8 @@ import pytest
 import torch
 
 from imagenet_g.errors import ModelError, UnknownNameError
-from imagenet_g.evaluate.models import load_model, parse_model_id, zero_shot_classifier
+from imagenet_g.evaluate import zeroshot
+from imagenet_g.evaluate.models import LoadOptions, load_model, parse_model_id
 
 
 @pytest.mark.parametrize(
@@ -123,8 +124,9 @@ def test_zero_shot_head_averages_normalised_text_embeddings(tiny_clip):
     torch.manual_seed(0)
     model = open_clip.create_model(tiny_clip, pretrained=None).eval()
     tokenizer = open_clip.get_tokenizer(tiny_clip)  # SimpleTokenizer: its BPE vocab ships in the package
-    names, templates = ["cat", "dog", "car"], [lambda c: f"a photo of a {c}.", lambda c: f"a {c}."]
-    head = zero_shot_classifier(model, tokenizer, names, templates)
+    names = ["cat", "dog", "car"] * 5  # 15 classes: two chunks of open_clip's 10-class batches
+    templates = [lambda c: f"a photo of a {c}.", lambda c: f"a {c}."]
+    head = zeroshot.ZeroShotClassifier(model, zeroshot.build_head(model, tokenizer, names, templates))
     with torch.no_grad():
         expected = []
         for name in names:
@@ -137,12 +139,21 @@ def test_zero_shot_head_averages_normalised_text_embeddings(tiny_clip):
         torch.testing.assert_close(head(images), 100 * image_emb @ expected)
 
 
-def test_open_clip_loader_builds_a_1000_way_head_with_its_own_transform(tiny_clip, monkeypatch):
+def test_open_clip_loader_builds_a_1000_way_head_with_its_own_transform(tiny_clip, monkeypatch, tmp_path):
     from imagenet_g import labels
 
     # 2 of the 80 templates keep this CPU test short; the head's math is checked above
     monkeypatch.setattr(labels, "templates", lambda: labels.simple_templates()[:2])
-    m = load_model(f"open_clip:{tiny_clip}", pretrained=False)
+    built = []
+    real_build = zeroshot.build_head
+    monkeypatch.setattr(zeroshot, "build_head", lambda *a, **k: built.append(1) or real_build(*a, **k))
+    m = load_model(f"open_clip:{tiny_clip}", pretrained=False, options=LoadOptions(cache_dir=tmp_path))
+    again = load_model(f"open_clip:{tiny_clip}", pretrained=False, options=LoadOptions(cache_dir=tmp_path))
+    assert built == [1] and torch.equal(again.module.classifier, m.module.classifier)  # built once, then cached
+    assert len(list((tmp_path / "zeroshot").glob("*.pt"))) == 1
+    monkeypatch.setattr(labels, "templates", lambda: labels.simple_templates()[:3])  # other templates: other key
+    load_model(f"open_clip:{tiny_clip}", pretrained=False, options=LoadOptions(cache_dir=tmp_path))
+    assert built == [1, 1]
     assert m.source == "open_clip" and m.preprocess is None
     assert m.module.classifier.shape == (16, 1000)
     assert m.preprocess_info["size"] == [32, 32] and m.preprocess_info["interpolation"] == "bicubic"

@@ -1,0 +1,111 @@
+"""Speed features that must not change a pixel: the persistent pixel cache and several models in one pass."""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+
+import numpy as np
+import pyarrow.parquet as pq
+import pytest
+import torch
+
+from imagenet_g.evaluate import EvalRequest, run_eval, run_evals
+from imagenet_g.evaluate.pixel_cache import PixelCache, cache_size
+from imagenet_g.results import EvalResult
+
+MODELS = ("resnet10t", "test_efficientnet")  # different pixel configs (crop 0.95 at 224 / 0.875 at 160)
+
+
+def _rows(out, result, name):
+    return pq.read_table(out.parent / result.datasets[name].predictions_file).to_pydict()
+
+
+def test_warm_cache_gives_the_same_predictions_and_skips_decoding(data_root, tmp_path, monkeypatch):
+    cache = tmp_path / "cache"
+    common = dict(model="resnet10t", pretrained=False, data_root=data_root, datasets=("objectnet", "imagenet-a"),
+                  workers=0, bootstrap=0, preprocess={"input_size": (3, 64, 64)})
+    plain = run_eval(EvalRequest(out=tmp_path / "plain.json", **common))
+    cold = run_eval(EvalRequest(out=tmp_path / "cold.json", cache_dir=cache, **common))
+    size = cache_size(cache)
+    assert size.entries == 4 + 4 + 8  # objectnet, imagenet-a, and the val images of both controls' classes
+    assert size.bytes > size.entries * 3 * 64 * 64
+    from imagenet_g.evaluate import decode
+
+    monkeypatch.setattr(decode, "decode_rgb", lambda data: pytest.fail("decoded although every entry is cached"))
+    warm = run_eval(EvalRequest(out=tmp_path / "warm.json", cache_dir=cache, **common))
+    for name in plain.datasets:
+        p, c, w = (_rows(tmp_path / f, r, name) for f, r in (("plain.json", plain), ("cold.json", cold),
+                                                               ("warm.json", warm)))
+        assert p["topk"] == c["topk"] == w["topk"] and p["topk_scores"] == w["topk_scores"]
+
+
+def test_cache_entries_are_the_transforms_pixels_and_keyed_by_content(tmp_path):
+    key = ("timm", (3, 8, 8), 1.0, "center", "bilinear", 0)
+    cache = PixelCache.open(tmp_path, key)
+    pixels = torch.randint(0, 256, (3, 8, 8), dtype=torch.uint8)
+    assert cache.load("ab" * 32) is None
+    cache.store("ab" * 32, pixels)
+    assert torch.equal(cache.load("ab" * 32), pixels)
+    assert PixelCache.open(tmp_path, key).folder == cache.folder
+    assert PixelCache.open(tmp_path, (*key[:-1], 2)).folder != cache.folder  # another border: another key
+    assert json.loads((cache.folder / "key.json").read_text())["pixel_key"][1] == [3, 8, 8]
+    # a damaged entry is a miss, not a crash
+    (cache.folder / "cd" / ("cd" * 32 + ".npy")).parent.mkdir(exist_ok=True)
+    (cache.folder / "cd" / ("cd" * 32 + ".npy")).write_bytes(b"\x93NUMPY garbage")
+    assert cache.load("cd" * 32) is None
+
+
+def _writer(args):
+    folder, n = args
+    cache = PixelCache(folder)
+    for i in range(n):
+        cache.store(f"{i:064x}", torch.full((3, 4, 4), i % 256, dtype=torch.uint8))
+    return True
+
+
+def test_concurrent_writers_leave_only_whole_entries(tmp_path):
+    cache = PixelCache.open(tmp_path, ("timm", (3, 4, 4), 1.0, "center", "bilinear", 0))
+    with multiprocessing.get_context("fork").Pool(2) as pool:
+        assert all(pool.map(_writer, [(cache.folder, 40)] * 4))
+    for i in range(40):
+        assert torch.equal(cache.load(f"{i:064x}"), torch.full((3, 4, 4), i % 256, dtype=torch.uint8))
+    assert not [p for p in cache.folder.rglob("*") if "tmp" in p.name]
+
+
+def test_several_models_one_pass_one_results_file_each(data_root, tmp_path, monkeypatch):
+    from imagenet_g.evaluate import run as run_module
+
+    calls = []
+    real = run_module.predict
+    monkeypatch.setattr(run_module, "predict", lambda models, *a, **k: calls.append(len(models)) or real(models, *a, **k))
+    common = dict(pretrained=False, data_root=data_root, datasets=("imagenet-a",), workers=0, bootstrap=0)
+    results = run_evals(EvalRequest(model=list(MODELS), out_dir=tmp_path, **common))
+    assert [r.model.id for r in results] == list(MODELS) and calls == [2, 2]  # imagenet-a, then its control
+    alone = run_eval(EvalRequest(model=MODELS[1], out=tmp_path / "alone" / "b.json", **common))
+    for name, d in alone.datasets.items():
+        shared = results[1].datasets[name]
+        assert (shared.top1, shared.top5, shared.images) == (d.top1, d.top5, d.images)
+        together, single = _rows(tmp_path / "x.json", results[1], name), _rows(tmp_path / "alone" / "b.json", alone, name)
+        assert together["topk"] == single["topk"]
+    for model_id, result in zip(MODELS, results):
+        assert EvalResult.read(tmp_path / f"{model_id}.json") == result
+
+
+def test_cli_repeated_model_writes_one_json_per_model(run_cli, data_root, tmp_path):
+    res = run_cli("eval", "--model", MODELS[0], "--model", MODELS[1], "--no-pretrained", "--datasets", "imagenet-a",
+                  "--data-root", data_root, "--out-dir", tmp_path, "--workers", "0", "--bootstrap", "0")
+    assert res.exit_code == 0, res.stderr
+    for model_id in MODELS:
+        assert EvalResult.read(tmp_path / f"{model_id}.json").complete
+    res = run_cli("eval", "--model", MODELS[0], "--model", MODELS[1], "--no-pretrained", "--data-root", data_root,
+                  "--out", tmp_path / "one.json")
+    assert res.exit_code == 2 and "one results file" in res.stderr
+
+
+def test_cli_reports_the_cache_size(run_cli, data_root, tmp_path):
+    res = run_cli("eval", "--model", MODELS[0], "--no-pretrained", "--datasets", "imagenet-a", "--data-root", data_root,
+                  "--out", tmp_path / "r.json", "--workers", "0", "--bootstrap", "0", "--cache-dir", tmp_path / "c")
+    assert res.exit_code == 0, res.stderr
+    assert "pixel cache" in res.stderr and "entries" in res.stderr
+    assert np.isfinite(EvalResult.read(tmp_path / "r.json").datasets["imagenet-a"].top1)
