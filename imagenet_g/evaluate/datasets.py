@@ -38,7 +38,6 @@ from imagenet_g import labels
 from imagenet_g.benchmarks import BENCHMARKS, V2_DEFAULT, Benchmark, check_variant, get_benchmark
 from imagenet_g.errors import DatasetNotFoundError, UnknownNameError, close_matches
 from imagenet_g.evaluate.decode import decode_rgb
-from imagenet_g.evaluate.metrics import Head
 from imagenet_g.layout import built_versions, read_spec_hash
 
 # Release columns kept beside each prediction, so per-class and per-template analyses join without guessing.
@@ -59,11 +58,6 @@ def label_map(spec: Benchmark) -> np.ndarray | None:
         table[list(indices)] = cls_id
     return table
 
-
-def head(spec: Benchmark) -> Head:
-    """How ``spec`` reads logits: its class subset, collapsed to ObjectNet classes where it scores those."""
-    indices = None if spec.classes == "imagenet-1k" else labels.subset_indices(spec.classes)
-    return Head(indices, labels.objectnet_groups() if spec.objectnet_labels else None)
 
 
 # ---- image sources (picklable, so DataLoader workers can read them) -------------------------------------

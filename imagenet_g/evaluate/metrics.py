@@ -8,6 +8,9 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from imagenet_g import labels
+from imagenet_g.benchmarks import Benchmark
+
 
 def restrict_logits(logits: torch.Tensor, indices: Sequence[int] | None) -> torch.Tensor:
     """Keep only the columns of a class subset (ImageNet-R/A: 200, ObjectNet: 125); None keeps all."""
@@ -65,6 +68,12 @@ class Head:
         if self.groups is not None:
             return topk_collapsed(logits, k, self.groups)
         return topk_indices(logits, k, self.indices)
+
+
+def head_for(spec: Benchmark) -> Head:
+    """How ``spec`` reads logits: its class subset, collapsed to ObjectNet classes where it scores those."""
+    indices = None if spec.classes == "imagenet-1k" else labels.subset_indices(spec.classes)
+    return Head(indices, labels.objectnet_groups() if spec.objectnet_labels else None)
 
 
 def topk_hits(topk: np.ndarray, targets: np.ndarray, k: int, label_map: np.ndarray | None = None) -> np.ndarray:

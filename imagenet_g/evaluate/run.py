@@ -28,7 +28,7 @@ from imagenet_g.environment import environment
 from imagenet_g.errors import DatasetNotFoundError, ImagenetGError, ModelError, OutputError, UnknownNameError
 from imagenet_g.evaluate import datasets as ds
 from imagenet_g.evaluate.harness import Predictions, predict
-from imagenet_g.evaluate.metrics import accuracy_from_topk, topk_hits
+from imagenet_g.evaluate.metrics import accuracy_from_topk, head_for, topk_hits
 from imagenet_g.evaluate.models import LoadedModel, LoadOptions, load_model
 from imagenet_g.evaluate.preprocess import check_overrides
 from imagenet_g.evaluate.stats import wilson_interval
@@ -430,7 +430,7 @@ def _score_source(request: EvalRequest, names, explicit: set[str], missing: dict
     if source_name not in names:  # only controls wanted: score just their classes' images
         wanted = sorted({i for s in specs for i in labels.subset_indices(s.classes)})
         images = images.subset(np.isin(images.targets, wanted))
-    heads = {s.name: ds.head(s) for s in specs}
+    heads = {s.name: head_for(s) for s in specs}
     layouts = [run.channels_last for run in todo]
     all_preds = predict(
         [run.model for run in todo], images, heads, border=border, batch_size=request.batch_size,

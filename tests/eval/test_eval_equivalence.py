@@ -17,6 +17,7 @@ from imagenet_g import labels
 from imagenet_g import benchmarks
 from imagenet_g.evaluate import datasets as ds
 from imagenet_g.evaluate.harness import predict
+from imagenet_g.evaluate.metrics import head_for
 from imagenet_g.evaluate.models import load_model
 
 from eval_fixtures import V2_FOLDERS, write_images
@@ -51,7 +52,7 @@ def model(request):
 def _ours(model, spec_name: str, folder: Path, batch_size: int = 4, workers: int = 2):
     spec = benchmarks.get_benchmark(spec_name)
     images = ds.LAYOUTS[spec.layout](spec, folder)
-    heads = {"h": ds.head(spec)}
+    heads = {"h": head_for(spec)}
     (preds,) = predict([model], images, heads, border=spec.border, batch_size=batch_size, workers=workers, device="cpu")
     return preds
 
