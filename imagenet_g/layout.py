@@ -20,6 +20,22 @@ from imagenet_g.errors import ReleaseIntegrityError
 DEFAULT_DATASET_DIR = Path("imagenet-g")
 CARD_FILE = "README.md"
 MANIFEST_FILE = "manifest.json"
+VERSION_START = "<!-- version: {version} -->"  # opens a version's section of the card
+VERSION_END = "<!-- /version -->"  # closes it
+
+
+def audit_markers(version: str) -> tuple[str, str]:
+    """The comments around a version's audit block in the card; the block sits inside the version's section and
+    is carried over when the card is rewritten."""
+    return f"<!-- imagenet-g audit {version}: start -->", f"<!-- imagenet-g audit {version}: end -->"
+
+
+def audit_block(text: str, version: str) -> str | None:
+    """The audit block of ``version`` in a card's text (markers included), or None."""
+    start, end = audit_markers(version)
+    i = text.find(start)
+    j = text.find(end, i)
+    return text[i:j + len(end)] if i >= 0 and j >= 0 else None
 
 
 def manifest_path(dataset_dir: Path, version: str) -> Path:

@@ -6,10 +6,10 @@ from pathlib import Path
 
 from imagenet_g.audit.schema import AuditResult
 from imagenet_g.files import atomic_write_text
+from imagenet_g.layout import CARD_FILE, VERSION_END, VERSION_START, audit_block, audit_markers
 
 AUDIT_FILE = "audit.json"
 REPORT_FILE = "report.md"
-CARD_FILE = "README.md"  # the release folder's dataset card (written by the build)
 RANDOM_NOTE = ("**These numbers only prove the tooling**: at least one extractor has random weights (built in code "
                "for offline use), so no number here says anything about the images.")
 SINGULAR_NOTE = ("Per-class FID uses fewer images than feature dimensions, so each class's covariance is singular "
@@ -122,25 +122,29 @@ def report_markdown(result: AuditResult, figures: dict[str, Path], folder: Path)
 
 
 def card_section(result: AuditResult, report: Path, card_dir: Path) -> str:
-    """The dataset card's section for this release's audit, between markers so a rerun replaces it."""
-    version = result.release.version
+    """The dataset card's audit block for this release (inside its version's section; a rerun replaces it)."""
+    version = result.release.version or ""
+    start, end = audit_markers(version)
     link = report.relative_to(card_dir).as_posix() if report.is_relative_to(card_dir) else str(report)
-    lines = [f"<!-- imagenet-g audit {version}: start -->", f"## Audit of {version}", ""]
+    lines = [start, f"#### Audit of {version}", ""]
     if result.random_weights:
         lines += [RANDOM_NOTE, ""]
     lines += ["| metric | value |", "|---|---|", *(f"| {k} | {v} |" for k, v in summary_rows(result)), "",
-              f"Full report: [{link}]({link})", f"<!-- imagenet-g audit {version}: end -->"]
+              f"Full report: [{link}]({link})", end]
     return "\n".join(lines)
 
 
 def add_card_section(card: Path, section: str, version: str) -> None:
-    """Put ``section`` into the card, replacing an earlier audit section of the same version (atomic write)."""
-    start, end = f"<!-- imagenet-g audit {version}: start -->", f"<!-- imagenet-g audit {version}: end -->"
+    """Put ``section`` into the card: replacing this version's earlier audit block, else at the end of the
+    version's section, else at the end of the card (atomic write)."""
     text = card.read_text(encoding="utf-8") if card.is_file() else ""
-    if start in text and end in text:
-        before, _, rest = text.partition(start)
-        _, _, after = rest.partition(end)
-        text = before + section + after
+    old = audit_block(text, version)
+    opening = text.find(VERSION_START.format(version=version))
+    closing = text.find(VERSION_END, opening) if opening >= 0 else -1
+    if old is not None:
+        text = text.replace(old, section, 1)
+    elif closing >= 0:
+        text = f"{text[:closing]}{section}\n{text[closing:]}"
     else:
         text = text.rstrip("\n") + "\n\n" + section + "\n"
     atomic_write_text(card, text)

@@ -14,7 +14,7 @@ from typing import Any
 
 from imagenet_g.errors import OutputError, ReleaseIntegrityError
 from imagenet_g.files import atomic_write_text
-from imagenet_g.layout import CARD_FILE, MANIFEST_FILE
+from imagenet_g.layout import CARD_FILE, MANIFEST_FILE, VERSION_END, VERSION_START, audit_block
 from imagenet_g.release.licenses import generator_license
 from imagenet_g.release.manifest import Manifest, read_manifest
 from imagenet_g.release.schema import release_features
@@ -89,7 +89,7 @@ def _section(manifest: Manifest, flagged: dict[str, int] | None) -> str:
         "class": "the ImageNet class index alone",
     }[kind]
     lines = [
-        f"<!-- version: {manifest.version} -->",
+        VERSION_START.format(version=manifest.version),
         f"### {manifest.version}",
         "",
         spec.description or manifest.version,
@@ -156,12 +156,20 @@ def _metadata(manifests: list[Manifest], existing: Any | None) -> Any:
 
 
 def render_card(dataset_dir: Path, manifests: list[Manifest], existing: str | None = None) -> str:
-    """The card for ``manifests`` (built under ``dataset_dir``), merged into the ``existing`` card's text if any."""
+    """The card for ``manifests`` (built under ``dataset_dir``), merged into the ``existing`` card's text if any.
+
+    A version's audit block (``imagenet-g audit``) is carried over from the local card, else from ``existing``.
+    """
     from huggingface_hub import DatasetCard
 
     old = DatasetCard(existing) if existing else None
     sections = {m.group("version"): m.group(0) for m in _SECTION.finditer(old.text)} if old is not None else {}
-    sections.update({m.version: _section(m, nsfw_counts(dataset_dir, m)) for m in manifests})
+    local = dataset_dir / CARD_FILE
+    local_text = local.read_text(encoding="utf-8") if local.is_file() else ""
+    for m in manifests:  # a version's audit block (imagenet-g audit) survives the rewrite of its section
+        block = audit_block(local_text, m.version) or audit_block(sections.get(m.version, ""), m.version)
+        fresh = _section(m, nsfw_counts(dataset_dir, m))
+        sections[m.version] = fresh.replace(VERSION_END, f"{block}\n{VERSION_END}", 1) if block else fresh
     example = manifests[0].version if manifests else next(iter(sorted(sections)), "v1")
     body = [
         "# ImageNet-G",
