@@ -34,6 +34,7 @@ print("EXIT", code, "HEAVY", sorted(m for m in {heavy} if m in sys.modules))
         ["data", "--data-root", "{tmp}"],
         ["leaderboard", "validate", str(SUBMISSION)],
         ["leaderboard", "show", "--root", str(REPO / "leaderboard")],
+        ["recipes"],
     ],
     ids=lambda args: " ".join(args[:2]),
 )
