@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 import torch
 import torch.nn.functional as F
@@ -140,3 +142,22 @@ def test_cli_user_errors_are_one_line(tmp_path, squares, dataset_dir, run_cli, a
     assert result.exit_code == 2
     assert result.stderr.count("\n") == 1
     assert message.format(root=dataset_dir, squares=squares) in result.stderr, result.stderr
+
+
+def test_a_failed_checkpoint_write_keeps_the_previous_one(tmp_path, monkeypatch):
+    import safetensors.torch
+
+    from imagenet_g.train.checkpoint import save_weights
+
+    path = tmp_path / "last.safetensors"
+    save_weights({"w": torch.ones(3)}, path)
+    before = path.read_bytes()
+
+    def half_then_full_disk(tensors, filename, metadata=None):
+        Path(filename).write_bytes(b"half a file")
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(safetensors.torch, "save_file", half_then_full_disk)
+    with pytest.raises(OutputError, match="No space left on device .the previous one is kept.; free space"):
+        save_weights({"w": torch.zeros(3)}, path)
+    assert path.read_bytes() == before and sorted(p.name for p in tmp_path.iterdir()) == ["last.safetensors"]
