@@ -14,6 +14,7 @@ from __future__ import annotations
 import errno
 import json
 import os
+import re
 import socket
 import threading
 import time
@@ -27,6 +28,7 @@ HEARTBEAT_S = 10.0
 STALE_S = 120.0  # twelve missed heartbeats: the owner is gone, not slow
 TAKEOVER_STALE_S = 10.0  # a takeover holds its mutex for microseconds; an older one was left by a killed job
 CLAIM_TEMP_SUFFIX = ".claim-tmp"
+_HOST_TAG = re.sub(r"[^A-Za-z0-9-]", "-", socket.gethostname())  # this host, as it appears in claim temp names
 
 _held: set[Path] = set()
 _held_lock = threading.Lock()
@@ -99,11 +101,26 @@ def _abandoned(path: Path, owner: dict[str, object]) -> bool:
     return dead if dead is not None else _untouched_for(path, STALE_S)
 
 
+def _claim_temp(path: Path) -> Path:
+    """A private temp file for creating ``path``, named after this host and process, so that one left by a killed
+    job is recognised even when it holds nothing (killed while writing it)."""
+    return path.with_name(f"{path.name}.{_HOST_TAG}.{os.getpid()}-{uuid.uuid4().hex[:8]}{CLAIM_TEMP_SUFFIX}")
+
+
+def _temp_abandoned(temp: Path) -> bool:
+    """Whether a claim temp file was left by a dead process of this host (another host's: ``STALE_S`` old)."""
+    host, process = temp.name.removesuffix(CLAIM_TEMP_SUFFIX).rsplit(".", 2)[-2:]
+    pid = process.split("-")[0]
+    if host == _HOST_TAG and pid.isdigit():
+        return bool(_dead_here({"host": socket.gethostname(), "pid": int(pid)}))
+    return _untouched_for(temp, STALE_S)
+
+
 def _create(path: Path) -> bool:
     """Create the claim with its owner in one atomic step; False when it exists already."""
-    temp = path.with_name(f"{path.name}.{os.getpid()}-{uuid.uuid4().hex[:8]}{CLAIM_TEMP_SUFFIX}")
-    temp.write_text(json.dumps(_owner()), encoding="utf-8")
+    temp = _claim_temp(path)
     try:
+        temp.write_text(json.dumps(_owner()), encoding="utf-8")
         os.link(temp, path)
         return True
     except FileExistsError:
@@ -198,9 +215,7 @@ def remove_stale_temps(version_dir: Path) -> None:
             continue
         release(claim)
     for temp in version_dir.glob(f".*{CLAIM_TEMP_SUFFIX}"):
-        owner = _parse_owner(_read(temp))
-        dead = _dead_here(owner) if owner else None
-        if dead or (dead is None and _untouched_for(temp, STALE_S)):
+        if _temp_abandoned(temp):
             temp.unlink(missing_ok=True)
     for temp in version_dir.glob(TEMP_GLOB):
         claim = shard_claim_path(version_dir, temp.name[1:].split(".tmp-")[0])

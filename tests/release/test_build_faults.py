@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import pathlib
 import shutil
 import signal
 import time
@@ -353,3 +354,26 @@ def test_without_hard_links_a_claim_is_created_exclusively(tmp_path, monkeypatch
     claims_module.release(path)
     assert not list(tmp_path.iterdir())
 
+
+
+def test_kill_9_while_writing_a_claims_owner_leaves_nothing_after_rerun(specs, reference, tmp_path):
+    """Killed after the claim's temp file was opened, before the owner was written: an empty temp file, which
+    the rerun removes (its name says which process on which host left it)."""
+    out = tmp_path / "imagenet-g"
+
+    def killed_while_writing_a_claim():
+        real = pathlib.Path.write_text
+
+        def write_text(self, *args, **kwargs):
+            if self.name.endswith(claims_module.CLAIM_TEMP_SUFFIX):
+                self.touch()  # opened, nothing written yet
+                os.kill(os.getpid(), signal.SIGKILL)
+            return real(self, *args, **kwargs)
+
+        pathlib.Path.write_text = write_text
+        build_release(_request(specs, out))
+
+    assert _fork(killed_while_writing_a_claim) == -signal.SIGKILL
+    assert [p.stat().st_size for p in (out / VERSION).glob(".*" + claims_module.CLAIM_TEMP_SUFFIX)] == [0]
+    assert _fork(lambda: build_release(_request(specs, out))) == 0
+    assert _files(out) == reference[1]
