@@ -41,6 +41,8 @@ LABELS: dict[str, str] = {
 }
 SHIFTS: tuple[str, ...] = (*NATURAL_SHIFTS, IMAGENET_G)
 SUBMISSION = "submission"
+# how a results file's precision reads on the board (None: a results file older than the field)
+_PRECISION = {"fp32": "fp32", "amp": "float16 autocast (amp)"}
 
 
 def submission_paths(root: Path) -> list[Path]:
@@ -161,7 +163,7 @@ def _submission_fields(item: LoadedSubmission, root: Path) -> dict:
         slug=sub.slug, origin="submission", source=SUBMISSION, file=_relative(item.path, root), name=sub.name,
         model_id=sub.model_id, model_source=sub.model_source, category=sub.category, model_type=None,
         is_standard=sub.is_standard, paper=sub.paper, code=sub.code, submitted_by=sub.submitted_by,
-        precision=sub.result.environment.get("precision"), preprocess=dict(sub.result.model.preprocess),
+        precision=_PRECISION.get(sub.result.precision or "", None), preprocess=dict(sub.result.model.preprocess),
         top1={k: rounded(d.top1) for k, d in sorted(datasets.items())},
         top5={k: rounded(d.top5) for k, d in sorted(datasets.items())},
     )

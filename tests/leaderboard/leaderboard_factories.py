@@ -40,6 +40,7 @@ def make_result(model_id: str, top1: dict[str, float], release: str = "v1", chec
         model=ModelInfo(id=model_id, source="timm", pretrained=True, preprocess={"crop_pct": 0.875}),
         datasets=datasets,
         environment={"imagenet_g": "0.1.0"},
+        precision="fp32",
         created=datetime(2026, 1, 1, tzinfo=timezone.utc),
         complete=True,
     )

@@ -103,6 +103,7 @@ def test_page_ranks_published_rows_and_submissions_by_the_declared_rank(driver, 
     details = _rows(driver)[0].find_element(By.CSS_SELECTOR, "details.more")
     details.find_element(By.TAG_NAME, "summary").click()
     assert "Preprocessing\ncrop_pct: 0.875" in details.text and "Source\nsubmission file submissions/v1/robust.json" in details.text
+    assert "Precision\nfp32" in details.text
     # another declared rank re-orders the table and is written to the fragment
     Select(driver.find_element(By.ID, "rank")).select_by_value("er-objectnet")
     assert driver.execute_script("return window.location.hash") == "#release=v1&rank=er-objectnet"
