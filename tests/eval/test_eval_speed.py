@@ -37,7 +37,9 @@ def test_warm_cache_gives_the_same_predictions_and_skips_decoding(data_root, tmp
     for name in plain.datasets:
         p, c, w = (_rows(tmp_path / f, r, name) for f, r in (("plain.json", plain), ("cold.json", cold),
                                                                ("warm.json", warm)))
-        assert p["topk"] == c["topk"] == w["topk"] and p["topk_scores"] == w["topk_scores"]
+        assert p["topk"] == c["topk"] == w["topk"]
+        # same pixels, same model: scores agree to float32 rounding (CPU kernels may sum in another order per pass)
+        assert np.allclose(p["topk_scores"], w["topk_scores"], rtol=1e-5, atol=1e-7)
 
 
 def test_cache_entries_are_the_transforms_pixels_and_keyed_by_content(tmp_path):
