@@ -14,8 +14,8 @@ loop after its warm-up; ours from the rate `imagenet-g eval` logs per dataset). 
 max RSS plus its decode workers' (ru_maxrss; forked workers share pages, so it is an upper bound).
 
 Cases: a depthwise model, resnet50, a ViT-Ti, the depthwise model again with a warm pixel cache
-(``--cache-dir``, primed by an earlier run), and K=3 models scored in one pass (``--model`` three times)
-against three separate validate.py runs. On a shared machine other load only ever slows a run, so each
+(``--cache-dir``, primed by an earlier run), K=3 models scored in one pass (``--model`` three times)
+against three separate validate.py runs, and our peak memory on N and 3N images (flat in dataset size). On a shared machine other load only ever slows a run, so each
 side keeps its best of ``--repeats`` runs, alternating.
 
     python benchmark/eval_throughput.py --images 128            # a few minutes on 2 cores
@@ -42,6 +42,7 @@ CASES = {
     "vit": ["vit_tiny_patch16_224"],
     "warm": [SMALL],
     "k3": [SMALL, "efficientnet_b0", "mobilenetv3_small_100"],  # one shared pixel config: one decode
+    "memory": [SMALL],  # ours on N and 3N images: peak memory must not grow with the dataset
 }
 RATE = re.compile(r"scored (\S+): (\d+) images x (\d+) models in ([\d.]+) s")
 
@@ -193,6 +194,13 @@ def main() -> None:
         print(f"{'case':<34} {'validate.py s':>13} {'ours s':>7} {'whole':>6} {'steady':>7} {'peak MiB ref/ours':>18}")
         for case in cases:
             models = CASES[case]
+            if case == "memory":
+                big = make_images(tmp, 3 * args.images, seed=1)
+                small_peak = ours(models, folder, args, tmp / "mem")["peak_mib"]
+                big_peak = ours(models, big, args, tmp / "mem")["peak_mib"]
+                print(f"peak memory, ours ({SMALL}): {args.images} images {small_peak:.0f} MiB, {3 * args.images} "
+                      f"images {big_peak:.0f} MiB (ratio {big_peak / small_peak:.2f})", flush=True)
+                continue
             if case == "warm":
                 ours(models, folder, args, tmp / "prime", cache)  # fills the pixel cache
             best_ref = best_ours = None
