@@ -121,8 +121,9 @@ def prompts_command(
         return
     table = Table("split", "label", "wnid", "class", "#", "template", "prompt", "seed", title=f"{version} prompt plan")
     for r in shown:
-        table.add_row(r.split, str(r.class_index), r.wnid, r.class_name, str(r.image_index), str(r.template_id),
-                      r.prompt, str(r.seed))
+        template = "-" if r.template_id is None else str(r.template_id)  # no prompt: images or class conditioning
+        table.add_row(r.split, str(r.class_index), r.wnid, r.class_name, str(r.image_index), template,
+                      r.prompt or "-", str(r.seed))
     console.print(table)
     console.print(f"showing {len(shown)} of {total} images; --limit 0 for none, --json for all")
 

@@ -15,6 +15,7 @@ from typing import Any
 from imagenet_g.errors import OutputError, ReleaseIntegrityError
 from imagenet_g.files import atomic_write_text
 from imagenet_g.layout import CARD_FILE, MANIFEST_FILE, VERSION_END, VERSION_START, audit_block
+from imagenet_g.release.catalog import ESTIMATE, estimated_a100_hours
 from imagenet_g.release.licenses import generator_license
 from imagenet_g.release.manifest import Manifest, read_manifest
 from imagenet_g.release.schema import release_features
@@ -76,6 +77,11 @@ def _size_category(rows: int) -> str:
     return next((name for limit, name in SIZE_CATEGORIES if rows < limit), "n>1T")
 
 
+def _gpu_time(manifest: Manifest) -> str:
+    hours = estimated_a100_hours(manifest.spec, sum(split.num_rows for split in manifest.splits.values()))
+    return "" if hours is None else f"; about {hours:,.0f} A100-hours to generate (estimated from the settings: {ESTIMATE})"
+
+
 def _section(manifest: Manifest, flagged: dict[str, int] | None) -> str:
     spec, gen = manifest.spec, manifest.spec.generator
     licence = generator_license(gen.source, gen.model)
@@ -98,7 +104,8 @@ def _section(manifest: Manifest, flagged: dict[str, int] | None) -> str:
         f"{gen.steps} steps, guidance {gen.guidance}, {gen.width}x{gen.height}.",
         f"- Conditioning ({kind}): {inputs}; one seed per image (`seed` column), classes: "
         f"{len(spec.plan.class_indices())}.",
-        "- Images: " + ", ".join(f"{name} {split.num_rows:,}" for name, split in manifest.splits.items()) + ".",
+        "- Images: " + ", ".join(f"{name} {split.num_rows:,}" for name, split in manifest.splits.items())
+        + _gpu_time(manifest) + ".",
         f"- License: [{licence.name}]({licence.link}) (`{licence.id}`), the generator's.",
     ]
     if manifest.lock.init_images is not None:

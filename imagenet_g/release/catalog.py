@@ -17,6 +17,8 @@ from imagenet_g.release.manifest import Manifest, read_manifest
 from imagenet_g.release.spec import ReleaseDefinition, ReleaseSpec, list_releases, load_release
 
 SD15_STEP_SECONDS = 1.604 / 50  # fal-ai/stable-diffusion-benchmarks, SD1.5 512 px, A100, diffusers SDPA fp16
+ESTIMATE = (f"images x steps x {SD15_STEP_SECONDS * 1000:.1f} ms per SD1.5 step at 512 px with guidance on an A100, "
+            "fal-ai stable-diffusion-benchmarks")
 SD15_PIXELS = 512 * 512
 SD15_UNET_PIPELINES = (
     "StableDiffusionPipeline",

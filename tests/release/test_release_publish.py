@@ -66,3 +66,19 @@ def test_sd15_releases_name_the_openrail_license():
         gen = load_release(version).spec.generator
         licence = generator_license(gen.source, gen.model)
         assert (licence.id, licence.name) == ("creativeml-openrail-m", "CreativeML OpenRAIL-M")
+
+
+def test_card_section_states_the_estimated_gpu_time(smoke_build):
+    from imagenet_g.release.card import render_card
+    from imagenet_g.release.manifest import SplitRecord, read_manifest
+    from imagenet_g.release.spec import load_release
+
+    v1 = load_release("v1")
+    manifest = read_manifest(smoke_build.version_dir).model_copy(update={
+        "version": "v1", "spec": v1.spec, "spec_hash": v1.spec_hash,
+        "splits": {"test": SplitRecord(num_rows=50_000, num_shards=100)},
+    })
+    text = render_card(smoke_build.dataset_dir, [manifest])  # a v1 record without shards: nothing flagged
+    assert "test 50,000; about 22 A100-hours to generate (estimated from the settings: images x steps x 32.1 ms" in text
+    assert "flagged test 0 of 50,000" in text and "[CreativeML OpenRAIL-M]" in text
+    assert _meta(text)["license"] == ["creativeml-openrail-m"] and _meta(text)["size_categories"] == ["10K<n<100K"]
