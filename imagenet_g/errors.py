@@ -1,8 +1,9 @@
 """The errors a user can cause. The CLI prints their message on one line and exits 2.
 
 Every error says what was wrong (``problem``) and how to fix it (``fix``). A fix names the parameters
-it refers to in braces, e.g. ``"set {device} to cpu"``: a Python caller reads ``set device to cpu``,
-and the CLI renders the same error with its flag names (``set --device to cpu``), so only the CLI knows
+it refers to in braces, with the value to give where there is one: ``"set {device} to cpu"`` or
+``"use {pretrained=False}"``. A Python caller reads ``set device to cpu`` / ``use pretrained=False``; the CLI
+renders the same error with its flags (``set --device to cpu`` / ``use --no-pretrained``), so only the CLI knows
 flags. Classes also subclass the matching built-in so that callers using plain Python can catch them as usual.
 """
 
@@ -12,7 +13,8 @@ import difflib
 import re
 from collections.abc import Callable, Iterable
 
-_PARAMETER = re.compile(r"\{([a-z][a-z0-9_]*)\}")
+# ``{name}`` or ``{name=value}``: a parameter, optionally with the value to give it
+_PARAMETER = re.compile(r"\{([a-z][a-z0-9_]*(?:=[^{}]*)?)\}")
 
 
 class ImagenetGError(Exception):
@@ -29,10 +31,11 @@ class ImagenetGError(Exception):
     @property
     def parameters(self) -> tuple[str, ...]:
         """The parameter names the fix refers to."""
-        return tuple(_PARAMETER.findall(self.fix or ""))
+        return tuple(p.partition("=")[0] for p in _PARAMETER.findall(self.fix or ""))
 
     def render(self, name: Callable[[str], str] = str) -> str:
-        """``problem; fix`` with each ``{parameter}`` of the fix written as ``name(parameter)``."""
+        """``problem; fix`` with each ``{parameter}`` (or ``{parameter=value}``) of the fix written as
+        ``name("parameter")`` (``name("parameter=value")``)."""
         if not self.fix:
             return self.problem
         return f"{self.problem}; {_PARAMETER.sub(lambda m: name(m.group(1)), self.fix)}"

@@ -39,8 +39,15 @@ FLAG_NAMES = {"version": "--release", "specs_dir": "--specs-dir", "dataset_dir":
 
 
 def flag_name(parameter: str) -> str:
-    """The command-line flag of a library parameter named in an error's fix."""
-    return FLAG_NAMES.get(parameter, "--" + parameter.replace("_", "-"))
+    """The command-line form of a library parameter named in an error's fix: ``device`` -> ``--device``,
+    ``device=cpu`` -> ``--device cpu``, ``pretrained=False`` -> ``--no-pretrained``."""
+    name, has_value, value = parameter.partition("=")
+    flag = FLAG_NAMES.get(name, "--" + name.replace("_", "-"))
+    if not has_value or value == "True":
+        return flag
+    if value == "False":
+        return "--no-" + flag.removeprefix("--")
+    return f"{flag} {value}"
 
 
 def fail(message: str) -> None:

@@ -140,7 +140,7 @@ def _executor(name: str, address: str | None, workers: int | None, gpus: float |
     """The Ray executor for these options, None for the registry's default; Ray flags need --executor ray."""
     if name != "ray":
         if address is not None or workers is not None or gpus is not None:
-            raise ImagenetGError("--address, --workers and --gpus-per-worker need --executor ray")
+            raise ImagenetGError("--address, --ray-workers and --gpus-per-worker apply to the ray executor", "add --executor ray")
         return None
     from imagenet_g.release.ray_executor import RayExecutor, RayOptions
 
@@ -169,7 +169,7 @@ def build_command(
         None, "--address", help="ray: auto, or HOST:PORT of the head node (default: start Ray on this machine)"
     ),
     workers: Optional[int] = typer.Option(
-        None, "--workers", min=1, help="ray: workers (default: one per GPU; on CPU one per --threads CPUs)"
+        None, "--ray-workers", min=1, help="ray: workers (default: one per GPU; on CPU one per --threads CPUs)"
     ),
     gpus_per_worker: Optional[float] = typer.Option(
         None, "--gpus-per-worker", min=0, help="ray: GPUs per worker (default 1 on CUDA, 0 on CPU)"

@@ -37,7 +37,7 @@ from imagenet_g.release.pipeline import check_scheduler, effective_dtype
 from imagenet_g.progress import progress_bar
 from imagenet_g.release.lock import Lock
 from imagenet_g.release.lock_check import check_lock
-from imagenet_g.release.spec import ReleaseDefinition, load_release
+from imagenet_g.release.spec import SPEC_FILE, ReleaseDefinition, load_release
 
 ENVIRONMENT_PACKAGES = ("torch", "diffusers", "transformers", "datasets", "pyarrow", "pillow", "numpy")
 
@@ -107,8 +107,8 @@ def _check_foreign_shards(version_dir: Path, release: ReleaseDefinition) -> None
             found = ""
         if found != release.spec_hash:
             raise OutputError(
-                f"{version_dir} holds {path.name}, which is not from the {release.version} spec; "
-                f"use another --out or delete {version_dir}"
+                f"{version_dir} holds {path.name}, which is not from the {release.version} spec",
+                f"choose another {{dataset_dir}} or delete {version_dir}",
             )
 
 
@@ -116,8 +116,8 @@ def _check_manifest(version_dir: Path, release: ReleaseDefinition, manifest: Man
     if manifest.version != release.version or manifest.spec_hash != release.spec_hash:
         raise OutputError(
             f"{version_dir} holds {manifest.version} built from a different spec (hash {manifest.spec_hash[:12]}, "
-            f"releases/{release.version}/spec.yaml is {release.spec_hash[:12]}); "
-            f"use another --out or delete {version_dir}"
+            f"{release.folder / SPEC_FILE} is {release.spec_hash[:12]})",
+            f"choose another {{dataset_dir}} or delete {version_dir}",
         )
 
 
@@ -209,8 +209,8 @@ def build_release(request: BuildRequest, executor: Executor | None = None) -> Bu
     numeric = isinstance(request.batch_size, int) and request.batch_size >= 1
     if not (numeric or request.batch_size == AUTO) or request.threads < 1:
         raise ImagenetGError(
-            f"batch size and threads must be at least 1 (got {request.batch_size} and {request.threads}); "
-            "the batch size may also be auto"
+            f"batch size and threads must be at least 1 (got {request.batch_size} and {request.threads})",
+            "set {batch_size} to 1 or more, or auto, and {threads} to 1 or more",
         )
     release = load_release(request.version, request.specs_dir)
     check_scheduler(release.spec.generator)
@@ -240,8 +240,8 @@ def build_release(request: BuildRequest, executor: Executor | None = None) -> Bu
     model, current, lock_written, mismatch = checked.model, checked.lock, checked.written, checked.mismatch
     if existing is not None and existing.lock.without_init_images() != current.without_init_images():
         raise OutputError(
-            f"{version_dir} was started with other weights or library versions than this build would use; "
-            f"use another --out or delete {version_dir}"
+            f"{version_dir} was started with other weights or library versions than this build would use",
+            f"choose another {{dataset_dir}} or delete {version_dir}",
         )
 
     recorded = existing.build.batch_size if existing is not None else None
@@ -277,8 +277,9 @@ def build_release(request: BuildRequest, executor: Executor | None = None) -> Bu
         old = existing.build
         raise OutputError(
             f"{version_dir} was started with batch size {old.batch_size}, {old.threads} thread(s) on "
-            f"{old.device_type} ({old.dtype}), fast path {','.join(old.fast_path) or 'none'}; rerun with the same "
-            "--batch-size, --threads, --device and --fast-path so the bytes match, or use another --out"
+            f"{old.device_type} ({old.dtype}), fast path {','.join(old.fast_path) or 'none'}",
+            "build again with the same {batch_size}, {threads}, {device} and {fast_path} so the bytes match, or "
+            "choose another {dataset_dir}",
         )
     write_record = write_manifest if request.share is None else partial(write_job_record, share=request.share)
 
@@ -288,8 +289,8 @@ def build_release(request: BuildRequest, executor: Executor | None = None) -> Bu
             write_record(version_dir, manifest)
         except OSError as exc:
             raise OutputError(
-                f"cannot write to {version_dir}: {exc.strerror or exc}; the shards recorded so far are kept, "
-                "free space or choose another --out, then rerun to resume"
+                f"cannot write to {version_dir}: {exc.strerror or exc} (the shards recorded so far are kept)",
+                "free space or choose another {dataset_dir}, then build again to resume",
             ) from None
 
     # Claim every shard to build before generating any, so that a second job started alongside stops here.

@@ -18,7 +18,7 @@ from imagenet_g.release.manifest import Manifest, read_manifest, shard_problem, 
 from imagenet_g.release.shard_plan import ShardPlan, plan_shards
 from imagenet_g.errors import ImagenetGError, OutputError, ReleaseIntegrityError
 from imagenet_g.files import atomic_write_text
-from imagenet_g.release.spec import load_release
+from imagenet_g.release.spec import SPEC_FILE, load_release
 
 JOBS_DIR = "jobs"
 
@@ -83,14 +83,14 @@ def _check_same_build(version_dir: Path, base: Manifest, others: dict[str, Manif
     for name, other in others.items():
         if other.spec_hash != base.spec_hash or other.lock != base.lock:
             raise OutputError(
-                f"{version_dir / JOBS_DIR / name} comes from another spec or other weights/libraries than the rest; "
-                "delete it and rerun that job with the same spec and environment"
+                f"{version_dir / JOBS_DIR / name} comes from another spec or other weights/libraries than the rest",
+                "delete it and rerun that job with the same spec and environment",
             )
         if other.build != base.build:
             raise OutputError(
                 f"{version_dir / JOBS_DIR / name} was built with other settings ({other.build}) than the rest "
-                f"({base.build}), so its bytes differ; rerun that job with the same --batch-size, --device "
-                "and --fast-path"
+                f"({base.build}), so its bytes differ",
+                "rerun that job with the same {batch_size}, {threads}, {device} and {fast_path}",
             )
 
 
@@ -118,8 +118,8 @@ def merged_manifest(version_dir: Path, version: str, specs_dir: Path | None = No
     merged = base or next(iter(jobs.values()))
     if merged.spec_hash != release.spec_hash:
         raise OutputError(
-            f"{version_dir} holds {version} built from a different spec than releases/{version}/spec.yaml; "
-            f"use another --out or delete {version_dir}"
+            f"{version_dir} holds {version} built from a different spec than {release.folder / SPEC_FILE}",
+            f"choose another {{dataset_dir}} or delete {version_dir}",
         )
     _check_same_build(version_dir, merged, jobs)
     for job in jobs.values():
@@ -152,8 +152,8 @@ def finalize_release(version: str, dataset_dir: Path, specs_dir: Path | None = N
         if problems:
             shown = "; ".join(problems[:10]) + (f"; and {len(problems) - 10} more" if len(problems) > 10 else "")
             raise ReleaseIntegrityError(
-                f"cannot finalize {version}: {len(problems)} shards not ready ({shown}); "
-                "run (or rerun) those jobs, then --finalize again"
+                f"cannot finalize {version}: {len(problems)} shards not ready ({shown})",
+                "run (or rerun) those jobs, then finalize again",
             )
         write_manifest(version_dir, manifest)
         write_card(Path(dataset_dir))

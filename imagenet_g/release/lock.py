@@ -100,8 +100,8 @@ def write_lock(path: Path, lock: Lock) -> None:
         atomic_write_text(path, lock.model_dump_json(indent=2) + "\n")
     except OSError as exc:
         raise OutputError(
-            f"cannot write the lock {path}: {exc.strerror or exc}; make the releases folder writable "
-            "(or pass --releases-dir) and build again"
+            f"cannot write the lock {path}: {exc.strerror or exc}",
+            "make the specs folder writable (or copy it and set {specs_dir} to the copy) and build again",
         ) from None
 
 

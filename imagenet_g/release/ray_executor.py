@@ -69,7 +69,7 @@ def _probe(address: str, timeout_s: float) -> None:
     """Fail fast when HOST:PORT does not accept connections (ray.init would retry for minutes)."""
     host, _, port = address.removeprefix("ray://").rpartition(":")
     if not host or not port.isdigit():
-        raise ClusterError(f"--address {address!r} is not auto or HOST:PORT (e.g. 10.0.0.1:6379)")
+        raise ClusterError(f"Ray address {address!r} is not auto or HOST:PORT", "set {address} to auto or e.g. 10.0.0.1:6379")
     try:
         socket.create_connection((host, int(port)), timeout=timeout_s).close()
     except OSError as exc:
@@ -93,8 +93,8 @@ def connect(options: RayOptions) -> bool:
         ray.init(address=options.address, include_dashboard=False, configure_logging=False, log_to_driver=False)
     except ConnectionError as exc:
         raise ClusterError(
-            f"cannot join the Ray cluster at {options.address} ({str(exc).splitlines()[0]}); "
-            "start one with `ray start --head`, or drop --address to run a local one"
+            f"cannot join the Ray cluster at {options.address} ({str(exc).splitlines()[0]})",
+            "start one with `ray start --head`, or leave {address} unset to run a local one",
         ) from None
     finally:
         if threading.current_thread() is threading.main_thread() and on_sigterm is not None:
@@ -110,15 +110,15 @@ def plan_workers(
     have_gpus, have_cpus = resources.get("GPU", 0.0), resources.get("CPU", 0.0)
     if gpus > 0 and have_gpus < gpus:
         raise ClusterError(
-            f"the Ray cluster has {have_gpus:g} GPUs, a worker needs {gpus:g}; add GPU nodes or build with --device cpu"
+            f"the Ray cluster has {have_gpus:g} GPUs, a worker needs {gpus:g}", "add GPU nodes or set {device=cpu}"
         )
     fit = int(have_gpus // gpus) if gpus > 0 else int(have_cpus // threads)
     workers = options.workers if options.workers is not None else max(1, fit)
     if options.workers is not None and workers > fit:
         need = f"{gpus:g} GPU" if gpus > 0 else f"{threads} CPU"
         raise ClusterError(
-            f"--workers {workers} needs {need} each, but the Ray cluster fits {fit}; "
-            "ask for fewer workers or add nodes"
+            f"{workers} Ray workers need {need} each, but the Ray cluster fits {fit}",
+            "ask for fewer Ray workers or add nodes"
         )
     return max(1, min(workers, shards)), gpus
 

@@ -36,8 +36,8 @@ def write_shard(table: pa.Table, version_dir: Path, shard: ShardPlan) -> ShardRe
     except OSError as exc:
         reason = "no space left on device" if exc.errno == errno.ENOSPC else (exc.strerror or str(exc))
         raise OutputError(
-            f"cannot write {final}: {reason}; completed shards are kept, free space or choose another --out, "
-            "then rerun to resume"
+            f"cannot write {final}: {reason} (completed shards are kept)",
+            "free space or choose another {dataset_dir}, then build again to resume",
         ) from None
     return ShardRecord(
         split=shard.split,

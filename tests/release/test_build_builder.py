@@ -139,7 +139,7 @@ def test_resume_refuses_another_batch_size(releases_root, tmp_path):
     out = tmp_path / "imagenet-g"
     with pytest.raises(KeyboardInterrupt):
         build_release(_request("mini", out, releases_root, batch_size=2), executor=_KilledAfterFirstShard())
-    with pytest.raises(OutputError, match=r"started with batch size 2, 1 thread\(s\) on cpu .* same --batch-size"):
+    with pytest.raises(OutputError, match=r"started with batch size 2, 1 thread\(s\) on cpu .* same batch_size"):
         build_release(_request("mini", out, releases_root, batch_size=1))
 
 
@@ -150,7 +150,7 @@ def test_different_spec_in_output_is_never_overwritten(own_releases, tmp_path):
     data = mini_spec_data()
     data["plan"]["base_seed"] = 1
     add_release(own_releases, "mini", data)
-    with pytest.raises(OutputError, match=r"different spec .* use another --out or delete .*mini"):
+    with pytest.raises(OutputError, match=r"different spec .*; choose another dataset_dir or delete .*mini"):
         build_release(_request("mini", out, own_releases))
     assert {p.name: p.read_bytes() for p in (out / "mini").iterdir()} == before
 
@@ -248,7 +248,7 @@ def test_unwritable_output_is_one_clear_line(releases_root, tmp_path, run_cli):
     blocker = tmp_path / "a-file"
     blocker.write_text("not a folder")
     result = run_cli("build", "--release", "mini", "--dataset-dir", blocker, "--specs-dir", releases_root)
-    assert result.exit_code == 2 and "cannot write to" in result.stderr and "choose another --out" in result.stderr
+    assert result.exit_code == 2 and "cannot write to" in result.stderr and "choose another --dataset-dir" in result.stderr
     assert blocker.read_text() == "not a folder"
 
 
@@ -267,7 +267,7 @@ def test_full_disk_while_recording_a_shard_keeps_the_record_before(releases_root
     monkeypatch.setattr(builder_module, "write_manifest", manifest_until_full)
     out = tmp_path / "imagenet-g"
     result = run_cli("build", "--release", "mini", "--dataset-dir", out, "--specs-dir", releases_root)
-    assert result.exit_code == 2 and "No space left on device" in result.stderr and "rerun to resume" in result.stderr
+    assert result.exit_code == 2 and "No space left on device" in result.stderr and "build again to resume" in result.stderr
     assert read_manifest(out / "mini").shard("test", 0) is not None
     monkeypatch.setattr(builder_module, "write_manifest", real_write)
     report = build_release(_request("mini", out, releases_root))

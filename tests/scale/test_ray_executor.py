@@ -37,10 +37,10 @@ def test_ray_build_matches_local_build_even_when_a_worker_dies(ray_runtime, rele
 def test_more_workers_than_the_cluster_holds_is_refused(ray_runtime, releases, tmp_path, run_cli):
     result = run_cli(
         "build", "--release", "smoke", "--specs-dir", releases, "--dataset-dir", tmp_path / "o",
-        "--executor", "ray", "--workers", "5",
+        "--executor", "ray", "--ray-workers", "5",
     )
     assert result.exit_code == 2
-    assert "--workers 5" in result.stderr and "fits 2" in result.stderr
+    assert "5 Ray workers need" in result.stderr and "fits 2" in result.stderr
     assert not list((tmp_path / "o" / "smoke").glob("*.parquet"))
 
 
