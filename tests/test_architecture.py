@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import ast
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -95,3 +96,45 @@ def test_importing_the_label_space_imports_no_torch():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
+
+
+# A flag of ours: --word. Other programs' commands quoted as advice (Ray's own CLI) are not ours.
+_FLAG = re.compile(r"(?<![\w-])--[a-z][a-z0-9-]*")
+_OTHER_PROGRAMS = re.compile(r"`ray start --head`")
+
+
+def _flags_in_errors(source: str) -> list[str]:
+    """Flags named in the text of raised errors and of error constructors (``...Error(...)``, ``...Problems(...)``)."""
+    found, seen = [], set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Raise) and node.exc is not None:
+            parts = [node.exc]
+        elif isinstance(node, ast.Call) and getattr(node.func, "id", getattr(node.func, "attr", "")).endswith(
+                ("Error", "Problems")):
+            parts = list(node.args) + [k.value for k in node.keywords]
+        else:
+            continue
+        for part in parts:
+            for sub in ast.walk(part):
+                if isinstance(sub, ast.Constant) and isinstance(sub.value, str) and id(sub) not in seen:
+                    seen.add(id(sub))
+                    found += _FLAG.findall(_OTHER_PROGRAMS.sub("", sub.value))
+    return found
+
+
+def test_flag_finder_sees_flags_in_errors_only():
+    source = (
+        'def f(x):\n'
+        '    help = "--not-an-error"\n'
+        '    if x:\n'
+        '        raise ValueError(f"bad {x}; pass --device cpu")\n'
+        '    error = OutputError("x", fix="set --dataset-dir")\n'
+        '    raise ClusterError("no cluster", "start one with `ray start --head`")\n'
+    )
+    assert _flags_in_errors(source) == ["--device", "--dataset-dir"]
+
+
+def test_only_the_cli_names_flags_in_errors():
+    offenders = {m: flags for m, p in _modules().items() if not m.startswith("imagenet_g.cli")
+                 and (flags := _flags_in_errors(p.read_text(encoding="utf-8")))}
+    assert offenders == {}, "library errors name parameters as {param} in their fix; the CLI renders flags"

@@ -35,7 +35,7 @@ STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
 _stopped_by: list[signal.Signals] = []
 
 # Library parameter names whose flag is not simply --parameter-name.
-FLAG_NAMES = {"version": "--release", "specs_dir": "--specs-dir", "dataset_dir": "--dataset-dir", "overrides": "--set"}
+FLAG_NAMES = {"version": "--release", "overrides": "--set", "paths": "--path", "is_standard": "--standard"}
 
 
 def flag_name(parameter: str) -> str:

@@ -142,8 +142,8 @@ def _load_timm(mid: ModelId, pretrained: bool, checkpoint: Path | None, override
         raise UnknownNameError(f"{exc} Known tags: {', '.join(tags) or 'none'}") from exc
     except OSError as exc:  # Hub unreachable or weights not cached (huggingface_hub errors are OSErrors)
         raise ModelError(
-            f"cannot load pretrained weights for {mid.raw!r} ({type(exc).__name__}); connect to the Hub once "
-            "to cache them, or pass --checkpoint PATH or --no-pretrained"
+            f"cannot load pretrained weights for {mid.raw!r} ({type(exc).__name__})",
+            "connect to the Hub once to cache them, or give a {checkpoint} file, or use {pretrained=False}",
         ) from exc
     if checkpoint is not None:
         _load_state(module, checkpoint, mid.name)
@@ -184,8 +184,8 @@ def _load_open_clip(mid: ModelId, pretrained: bool, checkpoint: Path | None, ove
     if pretrained and weights is None:
         tags = open_clip.list_pretrained_tags_by_model(mid.name)
         raise UnknownNameError(
-            f"{mid.raw!r} names no pretrained tag; use open_clip:{mid.name}/<tag> with one of: "
-            f"{', '.join(tags) or 'none'}, or --no-pretrained"
+            f"{mid.raw!r} names no pretrained tag",
+            f"use open_clip:{mid.name}/<tag> with one of: {', '.join(tags) or 'none'}, or use {{pretrained=False}}",
         )
     if checkpoint is None and weights and weights not in open_clip.list_pretrained_tags_by_model(mid.name):
         tags = open_clip.list_pretrained_tags_by_model(mid.name)
@@ -194,13 +194,13 @@ def _load_open_clip(mid: ModelId, pretrained: bool, checkpoint: Path | None, ove
         model, _, transform = open_clip.create_model_and_transforms(mid.name, pretrained=weights)
     except (RuntimeError, KeyError) as exc:  # open_clip reports failed downloads as RuntimeError too
         raise ModelError(
-            f"cannot load {weights!r} into open_clip {mid.name} (offline? connect to the Hub once to cache the "
-            f"weights, or pass --checkpoint PATH): {' '.join(str(exc).split())[:200]}"
+            f"cannot load {weights!r} into open_clip {mid.name}: {' '.join(str(exc).split())[:200]}",
+            "offline? connect to the Hub once to cache the weights, or give a {checkpoint} file",
         ) from exc
     except OSError as exc:
         raise ModelError(
-            f"cannot load pretrained weights for {mid.raw!r} ({type(exc).__name__}); connect to the Hub once "
-            "to cache them, or pass --checkpoint PATH"
+            f"cannot load pretrained weights for {mid.raw!r} ({type(exc).__name__})",
+            "connect to the Hub once to cache them, or give a {checkpoint} file",
         ) from exc
     model.eval()
     cfg = open_clip.get_model_preprocess_cfg(model)

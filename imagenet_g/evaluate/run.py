@@ -127,14 +127,14 @@ def output_path(request: EvalRequest) -> Path:
 def _check_writable(path: Path) -> None:
     """Fail before any work if the results file cannot be written."""
     if path.is_dir():
-        raise OutputError(f"--out {path} is a folder; give a file path such as {path / 'results.json'}")
+        raise OutputError(f"the results path {path} is a folder", f"set {{out}} to a file such as {path / 'results.json'}")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         probe = path.with_name(f".{path.name}.probe")
         probe.write_bytes(b"")
         probe.unlink()
     except OSError as exc:
-        raise OutputError(f"cannot write results to {path}: {exc.strerror or exc}; choose another --out") from exc
+        raise OutputError(f"cannot write results to {path}: {exc.strerror or exc}", "choose another {out}") from exc
 
 
 def _plan(request: EvalRequest) -> tuple[tuple[str, ...], set[str]]:
@@ -142,7 +142,7 @@ def _plan(request: EvalRequest) -> tuple[tuple[str, ...], set[str]]:
     for name in request.paths:
         parent = get_benchmark(name).parent
         if parent:
-            raise UnknownNameError(f"{name} is scored from {parent}'s images; set --path {parent}=DIR instead")
+            raise UnknownNameError(f"{name} is scored from {parent}'s images", f"set {{paths={parent}=DIR}} instead")
     check_variant(request.v2_variant)
     pick_device(request.device)
     check_overrides(request.preprocess)
@@ -398,8 +398,8 @@ def run_evals(request: EvalRequest, progress: bool = False,
             notes = "; ".join(f"{n}: {r}" for n, r in missing.items() if r.startswith("no image"))
             raise DatasetNotFoundError(f"nothing could be scored ({notes})")
         raise DatasetNotFoundError(
-            f"no dataset found under {request.data_root}; "
-            "run `imagenet-g data --data-root DIR` to see where each is looked for"
+            f"no dataset found under {request.data_root}",
+            "list where each is looked for with the inventory of {data_root} (`imagenet-g data`)",
         )
     finished = []
     for run in runs:

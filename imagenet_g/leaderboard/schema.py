@@ -97,7 +97,7 @@ class Submission(BaseModel):
     def _standard_means_real(self) -> Submission:
         if self.is_standard and self.category != "real":
             raise ValueError(f"is_standard: a standard model is trained on real data only, but category is "
-                             f"{self.category!r}; drop --standard or use --category real")
+                             f"{self.category!r}; mark it as not standard or give category real")
         return self
 
     @property

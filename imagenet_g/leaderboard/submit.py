@@ -48,15 +48,15 @@ def make_submission(results_path: Path, info: SubmissionInfo) -> Submission:
         data = json.loads(results_path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise SubmissionError(
-            f"{results_path}: no such results file; run `imagenet-g eval ... --out FILE` first"
+            f"{results_path}: no such results file", "evaluate the model first: its results JSON is what this takes"
         ) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise SubmissionError(f"{results_path}: cannot be read ({type(exc).__name__}); pass a results JSON") from None
     except ValueError as exc:
         raise SubmissionError(f"{results_path}: not valid JSON: {exc}") from None
     if isinstance(data, dict) and "result" in data:
-        raise SubmissionError(f"{results_path} is already a submission; pass the results JSON written by "
-                              f"`imagenet-g eval --out`, or check it with `imagenet-g leaderboard validate`")
+        raise SubmissionError(f"{results_path} is already a submission",
+                              "give the results JSON of an evaluation, or validate this file as a submission")
     try:
         result = EvalResult.model_validate(data)
     except ValidationError as exc:
@@ -68,7 +68,7 @@ def make_submission(results_path: Path, info: SubmissionInfo) -> Submission:
     if release is None:
         g = result.datasets.get(IMAGENET_G)
         if g is None or g.version is None:
-            raise SubmissionError(f"{results_path}: no ImageNet-G result to take the release from; pass --release")
+            raise SubmissionError(f"{results_path}: no ImageNet-G result to take the release from", "give the {release}")
         release = g.version
     fields = {
         "name": info.name, "release": release, "category": _category(results_path, info.category),

@@ -59,7 +59,7 @@ def test_timm_model_records_its_preprocessing_and_weights_hash():
 
 def test_pretrained_weights_offline_give_a_clear_error():
     # the real Hub loading path: with HF_HUB_OFFLINE=1 and nothing cached it must fail with advice
-    with pytest.raises(ModelError, match="--checkpoint PATH or --no-pretrained"):
+    with pytest.raises(ModelError, match="give a checkpoint file, or use pretrained=False"):
         load_model("resnet10t.c3_in1k", pretrained=True)
 
 

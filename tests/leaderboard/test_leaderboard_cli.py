@@ -156,7 +156,7 @@ def test_mixing_up_results_and_submission_files(run_cli, project, results):
     assert run_cli("leaderboard", "add", rel, "--name", "x", "--category", "real").exit_code == 0
     submission = project / "leaderboard" / "submissions" / "v1" / "resnet50.json"
     again = run_cli("leaderboard", "add", submission, "--name", "x", "--category", "real", "--force")
-    assert again.exit_code == 2 and "is already a submission; pass the results JSON" in again.stderr
+    assert again.exit_code == 2 and "is already a submission; give the results JSON of an evaluation" in again.stderr
     results.write_text("{not json")
     broken = run_cli("leaderboard", "add", rel, "--name", "x", "--category", "real")
     assert broken.exit_code == 2 and broken.stderr.startswith(f"imagenet-g: error: {rel}: not valid JSON")

@@ -68,7 +68,7 @@ BAD = {
     "direction override in name": (_set("name", "resnet\u202e05"), r"name: must be one line of visible text"),
     "standard but not real data": (_standard_generated,
                                    r"json: is_standard: a standard model is trained on real data only, "
-                                   r"but category is 'generated'; drop --standard or use --category real"),
+                                   r"but category is 'generated'; mark it as not standard or give category real"),
     "incomplete run": (_set("result", "complete", False), r"result\.complete: the eval run is incomplete"),
     "top5 below top1": (_set("result", "datasets", "imagenet", "top5", 50.0),
                         r"result\.datasets\.imagenet\.top5: 50\.0 is below top1 76\.0"),
