@@ -246,7 +246,7 @@ def claim_shards(version_dir: Path, filenames: list[str]) -> list[Path]:
         if isinstance(exc, OSError) and not isinstance(exc, OutputError):
             raise OutputError(
                 f"cannot write to {version_dir}: {exc.strerror or exc}",
-                "free space or choose another --out, then rerun to resume",
+                "free space or choose another {dataset_dir}, then build again to resume",
             ) from None
         raise
     return taken
