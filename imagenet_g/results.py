@@ -9,19 +9,16 @@ from datetime import datetime
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from imagenet_g.files import atomic_write_text
+from imagenet_g.strict import StrictModel
 
 RESULTS_SCHEMA_VERSION = 1
 
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class ModelInfo(_Strict):
+class ModelInfo(StrictModel):
     """Which classifier was scored and how its inputs were prepared."""
 
     id: str = Field(description="the id given to `eval --model`, e.g. 'resnet50' or 'open_clip:ViT-B-32/openai'")
@@ -32,7 +29,7 @@ class ModelInfo(_Strict):
     preprocess: dict[str, object] = Field(description="the resolved preprocessing config, as applied")
 
 
-class DatasetResult(_Strict):
+class DatasetResult(StrictModel):
     """Top-1/top-5 of one model on one dataset, with where the data came from."""
 
     name: str = Field(description="registry name: imagenet-g, imagenet, imagenet-v2, imagenet-r, ...")
@@ -56,7 +53,7 @@ class DatasetResult(_Strict):
     )
 
 
-class FitER(_Strict):
+class FitER(StrictModel):
     """Effective robustness under one fit: ER = B(D') - f(B(D)) with f fitted on the baselines."""
 
     axis: Literal["linear", "logit"]
@@ -67,7 +64,7 @@ class FitER(_Strict):
     ci_high: float | None = None
 
 
-class EffectiveRobustness(_Strict):
+class EffectiveRobustness(StrictModel):
     """ER of the model on one shift set against its control (x-axis) dataset."""
 
     shift: str = Field(description="the shifted dataset (y-axis), e.g. imagenet-r")
@@ -85,7 +82,7 @@ class EffectiveRobustness(_Strict):
     )
 
 
-class EvalResult(_Strict):
+class EvalResult(StrictModel):
     """Everything one `imagenet-g eval` run produced; the body of a leaderboard submission."""
 
     schema_version: int = RESULTS_SCHEMA_VERSION

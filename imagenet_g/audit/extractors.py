@@ -25,7 +25,8 @@ import numpy as np
 import torch
 
 from imagenet_g.errors import ModelError, unknown
-from imagenet_g.evaluate.models import parse_model_id, state_dict_sha256, zero_shot_classifier
+from imagenet_g.evaluate.models import parse_model_id, zero_shot_classifier
+from imagenet_g.files import state_dict_sha256
 from imagenet_g.files import sha256_file
 
 CLIP_PREFIX = "clip:"

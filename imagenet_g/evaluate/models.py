@@ -14,7 +14,6 @@ transform (PIL image -> float tensor) or preprocessing overrides of the timm con
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import importlib
 import logging
 from collections.abc import Callable, Sequence
@@ -25,7 +24,7 @@ from typing import Literal
 from imagenet_g import labels
 from imagenet_g.errors import ModelError, UnknownNameError, close_matches
 from imagenet_g.evaluate.preprocess import PreprocessConfig, resolve_preprocess
-from imagenet_g.files import sha256_file
+from imagenet_g.files import sha256_file, state_dict_sha256
 
 Source = Literal["timm", "open_clip", "custom"]
 OPEN_CLIP_PREFIX = "open_clip:"
@@ -82,18 +81,6 @@ def parse_model_id(model_id: str) -> ModelId:
     name = text.removeprefix("timm/")  # 'timm/<name>.<tag>' is the Hub spelling of timm's '<name>.<tag>'
     arch, _, tag = name.partition(".")
     return ModelId(text, "timm", name, tag or None)
-
-
-def state_dict_sha256(module) -> str:
-    """sha256 over a module's state dict (names, dtypes, shapes and bytes, in key order)."""
-    import torch
-
-    digest = hashlib.sha256()
-    for key, tensor in sorted(module.state_dict().items()):
-        t = tensor.detach().cpu().contiguous().view(-1)
-        digest.update(f"{key}|{t.dtype}|{tuple(tensor.shape)}|".encode())
-        digest.update(t.view(torch.uint8).numpy().tobytes() if t.numel() else b"")
-    return digest.hexdigest()
 
 
 

@@ -22,7 +22,7 @@ import dataclasses
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from imagenet_g.errors import ImagenetGError, UnknownNameError, close_matches
+from imagenet_g.errors import ImagenetGError, unknown
 from imagenet_g.release.pipeline import LoadedGenerator
 
 
@@ -91,9 +91,7 @@ def parse_fast_path(names: Iterable[str]) -> tuple[str, ...]:
     requested = {part.strip() for name in names for part in name.split(",") if part.strip()}
     for name in sorted(requested):
         if name not in OPTIONS:
-            raise UnknownNameError(
-                f"unknown fast-path setting {name!r}{close_matches(name, OPTIONS)}; choose from: {', '.join(OPTIONS)}"
-            )
+            raise unknown("fast-path setting", name, OPTIONS)
     return tuple(name for name in OPTIONS if name in requested)
 
 

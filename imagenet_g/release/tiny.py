@@ -14,6 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from imagenet_g.files import state_dict_sha256
 from imagenet_g.errors import SpecError, unknown
 from imagenet_g.release.conditioning import pipeline_class
 from imagenet_g.release import tiny_parts as parts
@@ -110,12 +111,10 @@ def save_tiny_pipeline(path: Path, name: str = "tiny-random-sd", pipeline: str =
 
 
 def _component_hash(component: Any) -> str:
-    digest = hashlib.sha256()
     if hasattr(component, "state_dict"):
-        for key, tensor in sorted(component.state_dict().items()):
-            digest.update(f"{key}:{tensor.dtype}:{tuple(tensor.shape)}".encode())
-            digest.update(tensor.detach().cpu().contiguous().numpy().tobytes())
-    elif hasattr(component, "get_vocab"):
+        return state_dict_sha256(component)
+    digest = hashlib.sha256()
+    if hasattr(component, "get_vocab"):
         digest.update(repr(sorted(component.get_vocab().items())).encode())
     else:  # an image processor: its configuration is all it is
         digest.update(component.to_json_string().encode())

@@ -9,6 +9,7 @@ import numpy as np
 import pyarrow.parquet as pq
 import pytest
 
+from imagenet_g.benchmarks import BENCHMARKS
 from imagenet_g.errors import DatasetNotFoundError, OutputError
 from imagenet_g.evaluate import EvalRequest, run_eval
 from imagenet_g.results import EvalResult
@@ -94,8 +95,10 @@ def test_cli_data_lists_found_and_missing(run_cli, data_root, tmp_path):
     assert res.exit_code == 0, res.stderr
     rows = {r["name"]: r for r in json.loads(res.stdout)}
     assert rows["imagenet-sketch"]["images"] == 4 and rows["imagenet-sketch"]["expected"] == 50889
-    res = run_cli("data", "--data-root", tmp_path)
-    assert res.exit_code == 0 and "no" in res.stdout
+    empty = run_cli("data", "--data-root", tmp_path, "--json")
+    assert empty.exit_code == 0, empty.stderr
+    rows = json.loads(empty.stdout)
+    assert [r["name"] for r in rows] == list(BENCHMARKS) and not any(r["found"] for r in rows)
 
 
 @pytest.mark.parametrize(

@@ -122,12 +122,6 @@ def test_build_and_show(run_cli, project, results):
     assert unknown.exit_code == 2 and "did you mean: smoke?" in unknown.stderr
 
 
-def test_cli_categories_match_the_schema():
-    from imagenet_g.cli.leaderboard import CATEGORIES as cli_categories
-    from imagenet_g.leaderboard.schema import CATEGORIES
-
-    assert cli_categories == CATEGORIES
-
 
 def test_unwritable_root_is_one_line(run_cli, project, results):
     (project / "leaderboard").write_text("a file where the folder should be")

@@ -33,8 +33,19 @@ def test_sdpa_is_bit_identical_and_others_stay_close(releases):
     base = _images(generator)
     with pytest.raises(ImagenetGError, match="fp16 needs a CUDA device"):
         apply_fast_path(generator, ["fp16"])
+    import torch
+    from diffusers.models.attention_processor import AttnProcessor, AttnProcessor2_0
+
+    generator.pipeline.unet.set_attn_processor(AttnProcessor())  # so that sdpa has something to change
+    took_effect = {
+        "sdpa": lambda p: all(isinstance(a, AttnProcessor2_0) for a in p.unet.attn_processors.values()),
+        "vae_slicing": lambda p: p.vae.use_slicing,
+        "channels_last": lambda p: p.unet.conv_in.weight.is_contiguous(memory_format=torch.channels_last),
+    }
     for name in ("sdpa", "vae_slicing", "channels_last"):  # cumulative, on one pipeline
+        assert not took_effect[name](generator.pipeline), name
         generator = apply_fast_path(generator, [name])
+        assert took_effect[name](generator.pipeline), name
         images = _images(generator)
         if OPTIONS[name].bit_identical:
             assert np.array_equal(images, base), name
