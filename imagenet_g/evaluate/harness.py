@@ -265,7 +265,7 @@ def predict(
     firsts = [next(p for p in pipelines if p.key == k) for k in keys]
     caches = [PixelCache.open(cache_dir, p.key) if cache_dir and p.cacheable else None for p in firsts]
     layouts = list(channels_last) if isinstance(channels_last, Sequence) else [channels_last] * len(models)
-    decisions = cache_dir or default_cache_dir()
+    decisions = default_cache_dir()  # per machine, wherever the pixels are kept: one layout, identical numbers
     runners = [_Runner(m, p, keys.index(p.key), dev, cl, precision, decisions)
                for m, p, cl in zip(models, pipelines, layouts)]
     batches = decoded_batches(images, [p.transform for p in firsts], batch_size, workers,
