@@ -11,9 +11,9 @@ output sizes, and the page load in Chromium (navigation start to the first table
 
 from __future__ import annotations
 
+import argparse
 import os
 import shutil
-import sys
 import tempfile
 import time
 from datetime import datetime, timezone
@@ -127,4 +127,6 @@ def main(n: int) -> None:
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 100)
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("submissions", nargs="?", type=int, default=100, help="synthetic submissions to add (default 100)")
+    main(parser.parse_args().submissions)
