@@ -22,7 +22,7 @@ import uuid
 from pathlib import Path
 
 from imagenet_g.errors import OutputError
-from imagenet_g.release.writer import TEMP_GLOB
+from imagenet_g.files import TEMP_GLOB, temp_target_name
 
 HEARTBEAT_S = 10.0
 STALE_S = 120.0  # twelve missed heartbeats: the owner is gone, not slow
@@ -218,7 +218,7 @@ def remove_stale_temps(version_dir: Path) -> None:
         if _temp_abandoned(temp):
             temp.unlink(missing_ok=True)
     for temp in version_dir.glob(TEMP_GLOB):
-        claim = shard_claim_path(version_dir, temp.name[1:].split(".tmp-")[0])
+        claim = shard_claim_path(version_dir, temp_target_name(temp))
         if holds(claim):  # ours, and not being written yet: what a killed job left
             temp.unlink(missing_ok=True)
             continue

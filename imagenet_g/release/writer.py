@@ -16,7 +16,6 @@ if TYPE_CHECKING:
 
 # 100 images per row group keeps random access cheap (datasets' default for image data).
 ROW_GROUP_SIZE = 100
-TEMP_GLOB = ".*.tmp-*"
 
 
 def write_parquet(table: pa.Table, path: Path) -> None:
