@@ -14,20 +14,9 @@ from rich.table import Table
 from rich.text import Text
 
 from imagenet_g.cli.app import INTERRUPTED_EXIT, app, console
+from imagenet_g.cli.options import DATA_ROOT_HELP, PATH_HELP, parse_paths
 from imagenet_g.errors import UnknownNameError
 
-DATA_ROOT_HELP = "folder holding the datasets in their publishers' layouts (see `imagenet-g data`)"
-PATH_HELP = "NAME=PATH: a dataset's folder or Hub id (ORG/NAME[:split]), e.g. imagenet-r=/data/imagenet-r; repeatable"
-
-
-def _parse_paths(items: list[str] | None) -> dict[str, str]:
-    paths: dict[str, str] = {}
-    for item in items or []:
-        name, sep, value = item.partition("=")
-        if not sep or not name or not value:
-            raise UnknownNameError(f"--path {item!r} must look like NAME=PATH, e.g. imagenet-r=/data/imagenet-r")
-        paths[name.strip()] = value.strip()
-    return paths
 
 
 def _fmt(value: float | None) -> str:
@@ -124,7 +113,7 @@ def eval_command(
     request = EvalRequest(
         model=model if len(model) > 1 else model[0], checkpoint=checkpoint, pretrained=pretrained,
         datasets=tuple(d.strip() for d in datasets.split(",") if d.strip()) if datasets else None,
-        release=release, data_root=data_root, paths=_parse_paths(path), v2_variant=v2_variant,
+        release=release, data_root=data_root, paths=parse_paths(path), v2_variant=v2_variant,
         batch_size=batch_size, device=device, precision=check_precision(precision), workers=workers, out=out,
         out_dir=out_dir, force=force, cache_dir=cache_dir, channels_last=channels_last, bootstrap=bootstrap,
         preprocess=_overrides(input_size, crop_pct, crop_mode, interpolation, mean, std),
@@ -187,7 +176,7 @@ def data_command(
 
     from imagenet_g.evaluate import inventory
 
-    rows = inventory(data_root, _parse_paths(path), release, v2_variant)
+    rows = inventory(data_root, parse_paths(path), release, v2_variant)
     if as_json:
         console.print_json(json.dumps([asdict(r) for r in rows]))
         return

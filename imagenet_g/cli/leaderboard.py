@@ -13,7 +13,7 @@ from rich.table import Table
 from rich.text import Text
 
 from imagenet_g.cli.app import USER_ERROR_EXIT, app, console, fail
-from imagenet_g.cli.options import DATASET_DIR, JSON, SPECS_DIR
+from imagenet_g.cli.options import DATASET_DIR, JSON, SPECS_DIR, parse_paths
 from imagenet_g.leaderboard.schema import CATEGORIES
 
 leaderboard_app = typer.Typer(help="Validate submissions and build the leaderboard.", no_args_is_help=True)
@@ -253,12 +253,7 @@ def verify(
     from imagenet_g.errors import SubmissionError
     from imagenet_g.leaderboard.verify import show_value, verify_submission
 
-    paths = {}
-    for item in path:
-        name, sep, folder = item.partition("=")
-        if not sep or not name or not folder:
-            raise SubmissionError(f"--path {item!r}: expected NAME=DIR, e.g. --path imagenet=/data/imagenet")
-        paths[name] = folder
+    paths = parse_paths(path)
     with _problems_as_lines(as_json):
         report = verify_submission(
             key, root, release, tolerance, data_root, paths, device, workers, out, progress=not as_json

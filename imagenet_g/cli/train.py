@@ -11,7 +11,7 @@ import yaml
 from rich.table import Table
 
 from imagenet_g.cli.app import app, console
-from imagenet_g.cli.evaluate import DATA_ROOT_HELP, PATH_HELP, _parse_paths
+from imagenet_g.cli.options import DATA_ROOT_HELP, PATH_HELP, parse_paths
 from imagenet_g.cli.options import DATASET_DIR
 from imagenet_g.errors import RecipeError
 
@@ -109,7 +109,7 @@ def _evaluate(run_dir: Path, names: str, data_root: Path, path: list[str] | None
     from imagenet_g.train import evaluate_run
 
     request = EvalRequest(model="trained", datasets=tuple(n.strip() for n in names.split(",") if n.strip()),
-                          data_root=data_root, paths=_parse_paths(path), release=release, device=device)
+                          data_root=data_root, paths=parse_paths(path), release=release, device=device)
     result = evaluate_run(run_dir, request, progress=not quiet)
     if not quiet:
         for name, d in result.datasets.items():
