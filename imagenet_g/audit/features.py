@@ -25,7 +25,7 @@ import torch
 from imagenet_g.audit.extractors import Extractor
 from imagenet_g.evaluate.datasets import FolderImages, HubImages, LoadedDataset
 from imagenet_g.devices import pick_device
-from imagenet_g.evaluate.harness import decoded_batches
+from imagenet_g.evaluate.predictions import decoded_batches
 from imagenet_g.files import atomic_path, atomic_write_text
 from imagenet_g.progress import progress_bar
 

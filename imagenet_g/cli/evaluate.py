@@ -108,7 +108,7 @@ def eval_command(
     precision and data are kept (--force rescores). Several --model share one pass over the images.
     """
     from imagenet_g.evaluate import EvalInterrupted, EvalRequest, run_evals
-    from imagenet_g.evaluate.harness import check_precision
+    from imagenet_g.evaluate.predictions import check_precision
 
     request = EvalRequest(
         model=model if len(model) > 1 else model[0], checkpoint=checkpoint, pretrained=pretrained,

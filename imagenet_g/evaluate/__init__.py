@@ -13,7 +13,7 @@ from imagenet_g.lazy import lazy_exports
 if TYPE_CHECKING:
     from imagenet_g.evaluate.compare import compare_results
     from imagenet_g.evaluate.datasets import inventory
-    from imagenet_g.evaluate.harness import Predictions, predict
+    from imagenet_g.evaluate.predictions import Predictions, predict
     from imagenet_g.evaluate.models import LoadedModel, load_model, parse_model_id
     from imagenet_g.evaluate.preprocess import PreprocessConfig, resolve_preprocess
     from imagenet_g.evaluate.run import EvalInterrupted, EvalRequest, run_eval, run_evals
@@ -21,8 +21,8 @@ if TYPE_CHECKING:
 _HOMES = {
     "compare_results": "compare",
     "inventory": "datasets",
-    "Predictions": "harness",
-    "predict": "harness",
+    "Predictions": "predictions",
+    "predict": "predictions",
     "LoadedModel": "models",
     "load_model": "models",
     "parse_model_id": "models",

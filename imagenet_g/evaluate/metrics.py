@@ -51,29 +51,29 @@ def topk_collapsed(
 
 
 @dataclass(frozen=True)
-class Head:
-    """How a dataset reads a model's logits: restricted to ``indices`` (None: all 1000), optionally collapsed
-    into ``groups`` of indices that count as one class (ObjectNet)."""
+class LabelSpace:
+    """The classes a dataset scores a model's logits over: restricted to ``indices`` (None: all 1000), optionally
+    collapsed into ``groups`` of indices that count as one class (ObjectNet)."""
 
     indices: tuple[int, ...] | None = None
     groups: tuple[tuple[int, ...], ...] | None = None
 
     @property
     def classes(self) -> int:
-        """How many ImageNet logits this head reads."""
+        """How many ImageNet logits this label space reads."""
         return 1000 if self.indices is None else len(self.indices)
 
     def topk(self, logits: torch.Tensor, k: int) -> tuple[np.ndarray, np.ndarray]:
-        """Top-k ImageNet indices and scores per row under this head."""
+        """Top-k ImageNet indices and scores per row in this label space."""
         if self.groups is not None:
             return topk_collapsed(logits, k, self.groups)
         return topk_indices(logits, k, self.indices)
 
 
-def head_for(spec: Benchmark) -> Head:
-    """How ``spec`` reads logits: its class subset, collapsed to ObjectNet classes where it scores those."""
+def label_space_for(spec: Benchmark) -> LabelSpace:
+    """The label space of ``spec``: its class subset, collapsed to ObjectNet classes where it scores those."""
     indices = None if spec.classes == "imagenet-1k" else labels.subset_indices(spec.classes)
-    return Head(indices, labels.objectnet_groups() if spec.objectnet_labels else None)
+    return LabelSpace(indices, labels.objectnet_groups() if spec.objectnet_labels else None)
 
 
 def topk_hits(topk: np.ndarray, targets: np.ndarray, k: int, label_map: np.ndarray | None = None) -> np.ndarray:

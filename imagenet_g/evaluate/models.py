@@ -45,7 +45,7 @@ class ModelId:
 class LoadedModel:
     """A classifier ready to score: 1000 ImageNet logits per image, and how its inputs are made.
 
-    Either ``preprocess`` is set (timm-style config: the harness decodes to uint8 once and normalises on
+    Either ``preprocess`` is set (timm-style config: the prediction loop decodes to uint8 once and normalises on
     the batch) or ``transform`` is (an opaque PIL -> float tensor callable the model brought along).
     """
 

@@ -27,8 +27,8 @@ from imagenet_g.devices import pick_device
 from imagenet_g.environment import environment
 from imagenet_g.errors import DatasetNotFoundError, ImagenetGError, ModelError, OutputError, UnknownNameError
 from imagenet_g.evaluate import datasets as ds
-from imagenet_g.evaluate.harness import Predictions, predict
-from imagenet_g.evaluate.metrics import accuracy_from_topk, head_for, topk_hits
+from imagenet_g.evaluate.predictions import Predictions, predict
+from imagenet_g.evaluate.metrics import accuracy_from_topk, label_space_for, topk_hits
 from imagenet_g.evaluate.models import LoadedModel, LoadOptions, load_model
 from imagenet_g.evaluate.preprocess import check_overrides
 from imagenet_g.evaluate.stats import wilson_interval
@@ -430,10 +430,10 @@ def _score_source(request: EvalRequest, names, explicit: set[str], missing: dict
     if source_name not in names:  # only controls wanted: score just their classes' images
         wanted = sorted({i for s in specs for i in labels.subset_indices(s.classes)})
         images = images.subset(np.isin(images.targets, wanted))
-    heads = {s.name: head_for(s) for s in specs}
+    spaces = {s.name: label_space_for(s) for s in specs}
     layouts = [run.channels_last for run in todo]
     all_preds = predict(
-        [run.model for run in todo], images, heads, border=border, batch_size=request.batch_size,
+        [run.model for run in todo], images, spaces, border=border, batch_size=request.batch_size,
         workers=request.workers, device=request.device, channels_last=layouts if request.channels_last is None
         else request.channels_last, precision=request.precision, cache_dir=request.cache_dir, progress=progress,
         description=source_name,

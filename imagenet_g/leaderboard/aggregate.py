@@ -18,7 +18,7 @@ from imagenet_g.leaderboard.board import (
     Rank,
     Reference,
     ReferencePoint,
-    Release,
+    ReleaseBoard,
     Source,
     rounded,
 )
@@ -71,7 +71,7 @@ def load_leaderboard(
     ranks = declared_ranks()
     natural = {shift: er.natural_baseline(shift) for shift in NATURAL_SHIFTS}
     releases = {
-        v: build_release(v, [i for i in loaded if i.submission.release == v], catalog, Path(root), bootstrap, ranks)
+        v: board_for_release(v, [i for i in loaded if i.submission.release == v], catalog, Path(root), bootstrap, ranks)
         for v in versions
     }
     return Leaderboard(
@@ -119,16 +119,16 @@ def _release_key(version: str) -> tuple[int, int, str]:
     return (1, 0, version)
 
 
-def build_release(
+def board_for_release(
     version: str, loaded: Iterable[LoadedSubmission], catalog: ReleaseCatalog, root: Path, bootstrap: int,
     ranks: Sequence[Rank],
-) -> Release:
+) -> ReleaseBoard:
     """Fit the release's baselines, score every submission, and order them by the default rank."""
     loaded = list(loaded)
     baselines = {shift: er.natural_baseline(shift) for shift in NATURAL_SHIFTS}
     baselines[IMAGENET_G] = _imagenet_g_baseline(version, [i.submission for i in loaded])
     rows = [_submission_fields(item, root) for item in loaded]
-    return Release(
+    return ReleaseBoard(
         version=version,
         spec_hash=catalog.spec_hashes.get(version),
         plot=f"plots/{slug(version)}.png",

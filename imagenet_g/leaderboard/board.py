@@ -87,7 +87,9 @@ class Fit(_Out):
     lines: dict[str, Line]
 
 
-class Release(_Out):
+class ReleaseBoard(_Out):
+    """One release's part of the board: its submissions and the baseline fit of each shift set."""
+
     version: str
     spec_hash: str | None
     plot: str | None  # the PNG beside README.md, relative to the board root
@@ -132,7 +134,7 @@ class Leaderboard(_Out):
     sources: dict[str, Source]
     reference: dict[str, Reference]
     published: list[Entry]  # the same in every release, in default-rank order
-    releases: dict[str, Release]
+    releases: dict[str, ReleaseBoard]
 
 
 def rounded(value: float) -> float:

@@ -12,7 +12,7 @@ import re
 from urllib.parse import quote
 
 from imagenet_g.leaderboard import rank
-from imagenet_g.leaderboard.board import Entry, ErValue, Leaderboard, Rank, Release
+from imagenet_g.leaderboard.board import Entry, ErValue, Leaderboard, Rank, ReleaseBoard
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]|~])")  # the characters that act inside a table cell
 TOP = 25  # published rows shown per release; all of them are on the page and in leaderboard.json
@@ -88,7 +88,7 @@ def _row(board: Leaderboard, place: str, entry: Entry, default: Rank) -> str:
     return "| " + " | ".join(cells) + " |"
 
 
-def _release_section(board: Leaderboard, release: Release, default: Rank) -> list[str]:
+def _release_section(board: Leaderboard, release: ReleaseBoard, default: Rank) -> list[str]:
     lines = [f"## Release {md_text(release.version)}", ""]
     if release.spec_hash:
         lines += [f"Release spec hash: `{release.spec_hash}`", ""]

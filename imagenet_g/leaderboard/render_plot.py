@@ -10,14 +10,14 @@ import io
 
 import numpy as np
 
-from imagenet_g.leaderboard.board import Entry, Fit, Leaderboard, Release
+from imagenet_g.leaderboard.board import Entry, Fit, Leaderboard, ReleaseBoard
 
 # Okabe-Ito palette, as on the page
 COLORS = {"real": "#0072B2", "generated": "#D55E00", "real+generated": "#009E73", "more data": "#CC79A7",
           "other": "#E69F00"}
 
 
-def render_plot(board: Leaderboard, release: Release) -> bytes:
+def render_plot(board: Leaderboard, release: ReleaseBoard) -> bytes:
     """The PNG bytes of the release's figure: one panel per shift set."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
@@ -42,7 +42,7 @@ def _points(entries: list[Entry], control: str, shift: str) -> tuple[np.ndarray,
     return (np.array([p[0] for p in pts]), np.array([p[1] for p in pts])) if pts else (np.zeros(0), np.zeros(0))
 
 
-def _panel(ax, board: Leaderboard, release: Release, shift: str) -> None:
+def _panel(ax, board: Leaderboard, release: ReleaseBoard, shift: str) -> None:
     fit: Fit = release.fits[shift]
     control = fit.control
     px, py = _points(board.published, control, shift)

@@ -36,7 +36,7 @@ class MetricCheck:
 
 
 @dataclass(frozen=True)
-class VerifyReport:
+class ReproductionReport:
     """The outcome of `verify_submission`."""
 
     path: Path
@@ -127,7 +127,7 @@ def verify_submission(
     out: Path | None = None,
     progress: bool = False,
     run: EvalFn | None = None,
-) -> VerifyReport:
+) -> ReproductionReport:
     """Re-evaluate the submission's model on its datasets and compare top-1, top-5, image counts and checksum.
 
     ``paths`` override the dataset folders; by default the folders recorded in the submission are used
@@ -156,7 +156,7 @@ def verify_submission(
         bootstrap=0,
     )
     measured = run(request, progress=progress)
-    return VerifyReport(item.path, sub, measured, results_path, tolerance, tuple(compare(claimed, measured)))
+    return ReproductionReport(item.path, sub, measured, results_path, tolerance, tuple(compare(claimed, measured)))
 
 
 def compare(claimed: EvalResult, measured: EvalResult) -> list[MetricCheck]:

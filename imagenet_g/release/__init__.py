@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from imagenet_g.release.prompts import PromptRow, plan_prompts
     from imagenet_g.release.push import PushReport, PushRequest, push_release
     from imagenet_g.release.spec import ReleaseDefinition, ReleaseSpec, list_releases, load_release
-    from imagenet_g.release.verify import VerifyReport, verify_release
+    from imagenet_g.release.verify import VerifiedRelease, verify_release
 
 _HOMES = {
     "BuildReport": "builder",
@@ -48,7 +48,7 @@ _HOMES = {
     "ReleaseSpec": "spec",
     "list_releases": "spec",
     "load_release": "spec",
-    "VerifyReport": "verify",
+    "VerifiedRelease": "verify",
     "verify_release": "verify",
 }
 

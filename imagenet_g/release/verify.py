@@ -41,7 +41,7 @@ def init_image_problems(version_dir: Path, manifest: Manifest, lock: Lock | None
 
 
 @dataclass(frozen=True)
-class VerifyReport:
+class VerifiedRelease:
     """A release that passed verification."""
 
     version: str
@@ -53,7 +53,7 @@ class VerifyReport:
 
 def verify_release(
     dataset_dir: Path, version: str, expected_spec_hash: str | None = None, expected_lock: Lock | None = None
-) -> VerifyReport:
+) -> VerifiedRelease:
     """Check a built version: every planned shard recorded, each one's bytes against its record and its rows
     against the plan (spec hash, class, image index, seed, prompt), the init images against ``expected_lock``
     (the release's committed lock; default: the manifest's), no unlisted file, the card lists it; names every
@@ -93,4 +93,4 @@ def verify_release(
             f"{version} failed verification: {'; '.join(problems)}",
             f"build release {version} again: the build rebuilds what is missing or damaged",
         )
-    return VerifyReport(version, version_dir, manifest.spec_hash, len(records), sum(r.rows for r in records))
+    return VerifiedRelease(version, version_dir, manifest.spec_hash, len(records), sum(r.rows for r in records))

@@ -16,8 +16,8 @@ import torch
 from imagenet_g import labels
 from imagenet_g import benchmarks
 from imagenet_g.evaluate import datasets as ds
-from imagenet_g.evaluate.harness import predict
-from imagenet_g.evaluate.metrics import head_for
+from imagenet_g.evaluate.predictions import predict
+from imagenet_g.evaluate.metrics import label_space_for
 from imagenet_g.evaluate.models import load_model
 
 from eval_fixtures import V2_FOLDERS, write_images
@@ -52,8 +52,8 @@ def model(request):
 def _ours(model, spec_name: str, folder: Path, batch_size: int = 4, workers: int = 2):
     spec = benchmarks.get_benchmark(spec_name)
     images = ds.LAYOUTS[spec.layout](spec, folder)
-    heads = {"h": head_for(spec)}
-    (preds,) = predict([model], images, heads, border=spec.border, batch_size=batch_size, workers=workers, device="cpu")
+    spaces = {"s": label_space_for(spec)}
+    (preds,) = predict([model], images, spaces, border=spec.border, batch_size=batch_size, workers=workers, device="cpu")
     return preds
 
 
@@ -63,9 +63,9 @@ def test_imagenet_val_wnid_folders_match_validate_py(model, data_root):
     ours = _ours(model, "imagenet", folder)
     assert list(ours.keys) == paths  # same images, same order
     assert ours.targets.tolist() == [labels.wnid_to_index()[c] for c in classes]
-    np.testing.assert_array_equal(ours.topk["h"][:, 0], logits.argmax(1).numpy())
-    np.testing.assert_array_equal(ours.topk["h"], logits.topk(5).indices.numpy())
-    np.testing.assert_allclose(ours.scores["h"], logits.topk(5).values.numpy(), rtol=0, atol=1e-4)
+    np.testing.assert_array_equal(ours.topk["s"][:, 0], logits.argmax(1).numpy())
+    np.testing.assert_array_equal(ours.topk["s"], logits.topk(5).indices.numpy())
+    np.testing.assert_allclose(ours.scores["s"], logits.topk(5).values.numpy(), rtol=0, atol=1e-4)
 
 
 def test_class_subset_restricts_logits_like_the_reference(model, tmp_path):
@@ -77,10 +77,10 @@ def test_class_subset_restricts_logits_like_the_reference(model, tmp_path):
     ref_pred = np.asarray(r)[logits[:, list(r)].argmax(1).numpy()]
     ours = _ours(model, "imagenet-r", tmp_path)
     assert list(ours.keys) == paths
-    np.testing.assert_array_equal(ours.topk["h"][:, 0], ref_pred)
-    assert set(ours.topk["h"].ravel()) <= set(r)
+    np.testing.assert_array_equal(ours.topk["s"][:, 0], ref_pred)
+    assert set(ours.topk["s"].ravel()) <= set(r)
     ref_correct = ref_pred == np.asarray([labels.wnid_to_index()[c] for c in classes])
-    np.testing.assert_array_equal(ours.topk["h"][:, 0] == ours.targets, ref_correct)
+    np.testing.assert_array_equal(ours.topk["s"][:, 0] == ours.targets, ref_correct)
 
 
 def test_imagenet_v2_folders_map_by_int_never_string_order(model, data_root):
@@ -91,7 +91,7 @@ def test_imagenet_v2_folders_map_by_int_never_string_order(model, data_root):
     assert list(ours.keys) == paths
     assert ours.targets.tolist() == [int(c) for c in classes]
     assert [int(Path(k).parts[0]) for k in ours.keys] == ours.targets.tolist()
-    np.testing.assert_array_equal(ours.topk["h"][:, 0], logits.argmax(1).numpy())
+    np.testing.assert_array_equal(ours.topk["s"][:, 0], logits.argmax(1).numpy())
     # torchvision's ImageFolder numbers classes in string order: '10' -> 0, '2' -> 2; we must not
     from torchvision.datasets import ImageFolder
 
@@ -108,7 +108,7 @@ def test_objectnet_trims_a_two_pixel_border_and_maps_predictions(model, data_roo
     assert ours.skipped == {"outside the 113 ImageNet-overlapping classes": 2}  # ... and counted
     idx = list(mapping.indices)
     ref_pred = np.asarray(idx)[logits[keep][:, idx].argmax(1).numpy()]
-    np.testing.assert_array_equal(ours.topk["h"][:, 0], ref_pred)
+    np.testing.assert_array_equal(ours.topk["s"][:, 0], ref_pred)
     # without the border trim the inputs differ: the parameter is really applied
     _, _, untrimmed = reference(model.module, folder)
     assert not torch.equal(untrimmed, logits)
@@ -119,4 +119,4 @@ def test_same_rows_at_batch_one_and_four_with_and_without_workers(model, data_ro
     a = _ours(model, "imagenet", folder, batch_size=1, workers=0)
     b = _ours(model, "imagenet", folder, batch_size=4, workers=2)
     assert a.keys == b.keys
-    np.testing.assert_array_equal(a.topk["h"], b.topk["h"])
+    np.testing.assert_array_equal(a.topk["s"], b.topk["s"])

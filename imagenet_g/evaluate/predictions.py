@@ -32,7 +32,7 @@ from imagenet_g.devices import pick_device
 from imagenet_g.errors import ModelError, unknown
 from imagenet_g.evaluate import decode
 from imagenet_g.evaluate.datasets import FolderImages, HubImages
-from imagenet_g.evaluate.metrics import Head
+from imagenet_g.evaluate.metrics import LabelSpace
 from imagenet_g.evaluate.memory_format import choose_channels_last
 from imagenet_g.evaluate.models import LoadedModel
 from imagenet_g.evaluate.pixel_cache import PixelCache, default_cache_dir, file_digest
@@ -75,25 +75,26 @@ def input_pipeline(model: LoadedModel, border: int = 0) -> InputPipeline:
 
 @dataclass(frozen=True)
 class Predictions:
-    """Per-image results of one model: top-k ImageNet indices and scores for each head (class subset)."""
+    """Per-image results of one model: top-k ImageNet indices and scores in each label space (a
+    dataset's classes), keyed by its name."""
 
     keys: tuple[str, ...]
     targets: np.ndarray
-    topk: dict[str, np.ndarray]  # head name -> (N, k) ImageNet class indices, best first
-    scores: dict[str, np.ndarray]  # head name -> (N, k) logits of those classes
+    topk: dict[str, np.ndarray]  # label space name -> (N, k) ImageNet class indices, best first
+    scores: dict[str, np.ndarray]  # label space name -> (N, k) logits of those classes
     skipped: dict[str, int]  # reason -> count: files the scan rejected and images that failed to decode
     failed: tuple[tuple[int, str], ...] = ()  # (target, reason) of each image that failed to decode
     columns: dict[str, np.ndarray] = field(default_factory=dict)  # join keys per image (path, template_id, ...)
     channels_last: bool = False  # the memory layout the model ran in
 
-    def for_classes(self, classes: Sequence[int], heads: Sequence[str]) -> Predictions:
-        """The images whose target is in ``classes`` (a control's subset of ImageNet val), for ``heads``."""
+    def for_classes(self, classes: Sequence[int], spaces: Sequence[str]) -> Predictions:
+        """The images whose target is in ``classes`` (a control's subset of ImageNet val), in the label spaces ``spaces``."""
         wanted = set(classes)
         keep = np.flatnonzero(np.isin(self.targets, list(wanted)))
         failed = tuple(f for f in self.failed if f[0] in wanted)
         return Predictions(
             tuple(self.keys[i] for i in keep), self.targets[keep],
-            {h: self.topk[h][keep] for h in heads}, {h: self.scores[h][keep] for h in heads},
+            {s: self.topk[s][keep] for s in spaces}, {s: self.scores[s][keep] for s in spaces},
             dict(Counter(reason for _, reason in failed)), failed,
             {name: values[keep] for name, values in self.columns.items()}, self.channels_last,
         )
@@ -208,10 +209,10 @@ class _Runner:
             return self.module(x).float()
 
 
-def _as_1000(logits: torch.Tensor, model_id: str, heads: Mapping[str, Head]) -> torch.Tensor:
-    """ImageNet-1k logits; a model that outputs exactly its heads' one class subset is spread onto it."""
+def _as_1000(logits: torch.Tensor, model_id: str, spaces: Mapping[str, LabelSpace]) -> torch.Tensor:
+    """ImageNet-1k logits; a model that outputs exactly the one class subset of ``spaces`` is spread onto it."""
     width = logits.shape[1] if logits.ndim == 2 else None
-    subsets = {h.indices for h in heads.values()}
+    subsets = {s.indices for s in spaces.values()}
     if width == 1000:
         return logits
     if len(subsets) == 1 and None not in subsets and width == len(next(iter(subsets))):
@@ -241,7 +242,7 @@ def _validate_py_flags(dev: torch.device):
 def predict(
     models: Sequence[LoadedModel],
     images: FolderImages | HubImages,
-    heads: Mapping[str, Head],
+    spaces: Mapping[str, LabelSpace],
     border: int = 0,
     batch_size: int = 64,
     workers: int | None = None,
@@ -252,7 +253,7 @@ def predict(
     progress: bool = False,
     description: str = "predict",
 ) -> list[Predictions]:
-    """Run every model over ``images`` once; for each head keep the top-k under that head.
+    """Run every model over ``images`` once; in each label space of ``spaces`` keep the top-k.
 
     ``channels_last=None`` uses the layout measured faster for the model on this device (``memory_format``;
     one value, or one per model; ``Predictions.channels_last`` says what ran). ``cache_dir`` keeps the
@@ -271,8 +272,8 @@ def predict(
     batches = decoded_batches(images, [p.transform for p in firsts], batch_size, workers,
                               pin_memory=dev.type == "cuda", caches=caches)
     rows: list[np.ndarray] = []
-    tops: list[dict[str, list[np.ndarray]]] = [{h: [] for h in heads} for _ in models]
-    scores: list[dict[str, list[np.ndarray]]] = [{h: [] for h in heads} for _ in models]
+    tops: list[dict[str, list[np.ndarray]]] = [{s: [] for s in spaces} for _ in models]
+    scores: list[dict[str, list[np.ndarray]]] = [{s: [] for s in spaces} for _ in models]
     failures: list[tuple[int, str]] = []
     start = time.perf_counter()
     with (progress_bar(description, len(images), progress) as advance, torch.inference_mode(),
@@ -282,9 +283,9 @@ def predict(
             if len(index):
                 rows.append(index.numpy())
                 for i, run in enumerate(runners):
-                    logits = _as_1000(run(inputs), run.id, heads)
-                    for name, head in heads.items():
-                        top, score = head.topk(logits, TOP_K)
+                    logits = _as_1000(run(inputs), run.id, spaces)
+                    for name, space in spaces.items():
+                        top, score = space.topk(logits, TOP_K)
                         tops[i][name].append(top)
                         scores[i][name].append(score)
             advance(len(index) + len(failed))
@@ -298,7 +299,7 @@ def predict(
     failed = tuple((int(images.targets[i]), reason) for i, reason in failures)
     out_keys = tuple(images.key(int(i)) for i in order)
     columns = images.join_keys(order)
-    width = {h: min(TOP_K, len(head.groups) if head.groups else head.classes) for h, head in heads.items()}
+    width = {s: min(TOP_K, len(space.groups) if space.groups else space.classes) for s, space in spaces.items()}
     return [
         Predictions(
             out_keys, images.targets[order],
