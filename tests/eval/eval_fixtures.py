@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
+import yaml
 from PIL import Image
 
 from imagenet_g import labels
+from imagenet_g.release import BuildReport, BuildRequest, build_release, load_release
 
 MODES = ("RGB", "L", "CMYK", "P", "RGBA")
 
@@ -41,44 +42,21 @@ RA_CLASSES = (6, 658)
 V2_FOLDERS = ("2", "10", "100")
 OBJECTNET_FOLDERS = ("umbrella", "winter_glove", "squeegee")  # squeegee is outside the 113 classes
 PER_CLASS = 2
+RELEASE_CLASSES = (0, 6, 658)  # the release fixture's: one in no subset, one in R/A-200, one in R/A and ObjectNet
 
 
-def build_release(root: Path, version: str = "smoke", n: int = 6) -> Path:
-    """A minimal ImageNet-G release folder as the build job writes it: card with configs, parquet, manifest."""
-    import io
-
-    import datasets
-
-    folder = root / "imagenet-g"
-    (folder / version).mkdir(parents=True, exist_ok=True)
-    rng = np.random.default_rng(7)
-    rows = {k: [] for k in ("image", "label", "wnid", "class_name", "image_index", "prompt", "template_id", "seed", "steps",
-                            "guidance", "sampler", "width", "height", "spec_hash")}
-    for i in range(n):
-        label = VAL_CLASSES[i % len(VAL_CLASSES)]
-        buf = io.BytesIO()
-        Image.fromarray((rng.random((64, 64, 3)) * 255).astype(np.uint8)).save(buf, format="PNG")
-        name = labels.class_names()[label]
-        for key, value in (("image", {"bytes": buf.getvalue(), "path": None}), ("label", label),
-                           ("wnid", labels.wnids()[label]), ("class_name", name), ("image_index", i // 5),
-                           ("prompt", f"a photo of a {name}."), ("template_id", i % 2), ("seed", i), ("steps", 2), ("guidance", 7.5), ("sampler", "ddim"),
-                           ("width", 64), ("height", 64), ("spec_hash", "abc123")):
-            rows[key].append(value)
-    features = datasets.Features({
-        "image": datasets.Image(), "label": datasets.ClassLabel(names=list(labels.unique_class_names())),
-        "wnid": datasets.Value("string"), "class_name": datasets.Value("string"),
-        "image_index": datasets.Value("int32"), "prompt": datasets.Value("string"),
-        "template_id": datasets.Value("int32"), "seed": datasets.Value("int64"), "steps": datasets.Value("int32"),
-        "guidance": datasets.Value("float32"), "sampler": datasets.Value("string"), "width": datasets.Value("int32"),
-        "height": datasets.Value("int32"), "spec_hash": datasets.Value("string"),
-    })
-    datasets.Dataset.from_dict(rows, features=features).to_parquet(folder / version / "test-00000-of-00001.parquet")
-    (folder / version / "manifest.json").write_text(json.dumps({"spec_hash": "abc123", "version": version}))
-    (folder / "README.md").write_text(
-        f"---\nconfigs:\n- config_name: {version}\n  data_files:\n  - split: test\n    path: {version}/*.parquet\n---\n"
-        "# ImageNet-G (test fixture)\n"
-    )
-    return folder
+def build_tiny_release(root: Path, version: str = "smoke", classes: tuple[int, ...] = RELEASE_CLASSES,
+                       per_class: int = 2) -> BuildReport:
+    """A real release ``root/imagenet-g/<version>`` (card, manifest, shards; ``imagenet-g verify`` passes), built by
+    the package's own builder from the shipped smoke spec cut to ``classes`` x ``per_class`` test images at 32 px
+    (the tiny offline generator). The spec and the lock the build writes go to ``root/specs/<version>``."""
+    data = load_release("smoke").spec.model_dump(mode="json")
+    data["plan"].update(classes=list(classes), splits={"test": per_class})
+    data["generator"].update(width=32, height=32)
+    folder = root / "specs" / version
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "spec.yaml").write_text(yaml.safe_dump(data, sort_keys=False))
+    return build_release(BuildRequest(version, dataset_dir=root / "imagenet-g", specs_dir=root / "specs", progress=False))
 
 
 def build_data_root(root: Path) -> Path:
@@ -100,7 +78,7 @@ def build_data_root(root: Path) -> Path:
     (r_class / "fake.jpg").write_text("not an image")
     (r_class / "notes.txt").write_text("hello")
     (root / "imagenet-r" / "README.txt").write_text("ImageNet-R")
-    build_release(root)
+    build_tiny_release(root)
     return root
 
 

@@ -12,6 +12,7 @@ import pytest
 from imagenet_g.benchmarks import BENCHMARKS
 from imagenet_g.errors import DatasetNotFoundError, OutputError
 from imagenet_g.evaluate import EvalRequest, run_eval
+from imagenet_g.release import read_manifest
 from imagenet_g.results import EvalResult
 from imagenet_g.robustness import BaselinePoints
 
@@ -26,7 +27,7 @@ def full_run(data_root, tmp_path_factory):
     return run_eval(request), out
 
 
-def test_run_writes_a_complete_result_with_every_dataset_and_er(full_run):
+def test_run_writes_a_complete_result_with_every_dataset_and_er(full_run, data_root):
     result, out = full_run
     assert EvalResult.read(out) == result and result.complete
     assert list(result.datasets) == [
@@ -34,7 +35,8 @@ def test_run_writes_a_complete_result_with_every_dataset_and_er(full_run):
         "val-on-imagenet-r-classes", "val-on-imagenet-a-classes", "val-on-objectnet-classes",
     ]
     g = result.datasets["imagenet-g"]
-    assert (g.version, g.checksum, g.images) == ("smoke", "abc123", 6)
+    built = read_manifest(data_root / "imagenet-g" / "smoke")
+    assert (g.version, g.checksum, g.images) == ("smoke", built.spec_hash, 6)
     r = result.datasets["imagenet-r"]
     assert r.classes == "imagenet-r-200" and r.images == 4
     assert r.skipped_reasons == {

@@ -12,7 +12,7 @@ from imagenet_g.errors import DatasetNotFoundError, UnknownNameError
 from imagenet_g import benchmarks
 from imagenet_g.evaluate import datasets as ds
 
-from eval_fixtures import PER_CLASS, RA_CLASSES, VAL_CLASSES, build_release, write_images
+from eval_fixtures import PER_CLASS, RA_CLASSES, RELEASE_CLASSES, VAL_CLASSES, build_tiny_release, write_images
 
 
 def _load(name, root, **kw):
@@ -95,11 +95,11 @@ def test_v2_variants_and_explicit_paths(tmp_path, data_root):
 
 
 def test_release_loads_with_version_and_spec_hash_and_a_wrong_release_lists_the_built_ones(tmp_path):
-    build_release(tmp_path, "smoke")
+    built = build_tiny_release(tmp_path, "smoke")
     data = _load("imagenet-g", tmp_path)
-    assert (data.version, data.checksum, len(data.images)) == ("smoke", "abc123", 6)
-    assert data.images.open(0).size == (64, 64)
-    assert data.images.targets.tolist() == [VAL_CLASSES[i % len(VAL_CLASSES)] for i in range(6)]
+    assert (data.version, data.checksum, len(data.images)) == ("smoke", built.spec_hash, 6)
+    assert data.images.open(0).size == (32, 32)
+    assert data.images.targets.tolist() == [c for c in RELEASE_CLASSES for _ in range(2)]
     with pytest.raises(UnknownNameError, match=r"release 'v1' is not built .*; build release v1 first \(built: smoke\)"):
         ds.load(benchmarks.get_benchmark("imagenet-g"), ds.locate(benchmarks.get_benchmark("imagenet-g"), tmp_path), release="v1")
 
