@@ -23,7 +23,7 @@ from typing import Literal
 
 from imagenet_g import labels
 from imagenet_g.errors import ModelError, UnknownNameError, close_matches
-from imagenet_g.evaluate.preprocess import PreprocessConfig, resolve_preprocess
+from imagenet_g.evaluate.preprocess import PreprocessConfig, check_overrides, requests_size, resolve_preprocess
 from imagenet_g.files import sha256_file, state_dict_sha256
 
 Source = Literal["timm", "open_clip", "custom"]
@@ -114,6 +114,42 @@ def _weights(checkpoint: Path | None, module) -> dict[str, str | None]:
     }
 
 
+def _create_timm(mid: ModelId, pretrained: bool, overrides: dict):
+    """``timm.create_model`` as timm's validate.py calls it: ``resolve_model_input_args`` builds a requested
+    input size into models made for one size (ViTs: ``img_size``, their position embedding resampled when
+    pretrained weights load)."""
+    import timm
+    from timm.models import resolve_model_input_args
+
+    try:
+        return timm.create_model(**resolve_model_input_args(mid.name, overrides, pretrained=pretrained))
+    except (TypeError, ValueError) as exc:  # a size the architecture cannot be built for, or conflicting sizes
+        if not requests_size(overrides):
+            raise
+        raise ModelError(f"timm model {mid.raw!r} cannot be built for input size {_size(overrides)}: "
+                         f"{_one_line(exc)}", "leave {input_size} at the model's default") from exc
+
+
+def _size(overrides: dict) -> str:
+    size = overrides.get("input_size") or overrides.get("img_size")
+    h, w = (size[-2:] if isinstance(size, (tuple, list)) else (size, size))
+    return f"{h}x{w}"
+
+
+def _check_input_size(module, preprocess: PreprocessConfig, model_id: str) -> None:
+    """One forward pass of a blank image at the requested size, so that a size the model cannot take is a
+    one-line error before any image is read (crossvit at 250: token counts differ; kernels above the size)."""
+    import torch
+
+    with torch.inference_mode():
+        try:
+            module.eval()(torch.zeros(1, *preprocess.input_size))
+        except Exception as exc:  # the model's own checks: any exception type, reported in one line
+            _, h, w = preprocess.input_size
+            raise ModelError(f"model {model_id!r} cannot take input size {h}x{w}: {_one_line(exc)}",
+                             "choose a size the model supports, or leave {input_size} at its default") from exc
+
+
 def _load_timm(mid: ModelId, pretrained: bool, checkpoint: Path | None, overrides: dict,
                options: LoadOptions) -> LoadedModel:
     import timm
@@ -123,7 +159,7 @@ def _load_timm(mid: ModelId, pretrained: bool, checkpoint: Path | None, override
         raise UnknownNameError(f"unknown timm model {arch!r}{close_matches(arch, timm.list_models())}")
     use_pretrained = pretrained and checkpoint is None
     try:
-        module = timm.create_model(mid.name, pretrained=use_pretrained)
+        module = _create_timm(mid, use_pretrained, overrides)
     except RuntimeError as exc:  # timm: 'Invalid pretrained tag (...) for ...'
         tags = [m.partition(".")[2] for m in timm.list_pretrained(f"{arch}.*")]
         raise UnknownNameError(f"{exc} Known tags: {', '.join(tags) or 'none'}") from exc
@@ -135,6 +171,8 @@ def _load_timm(mid: ModelId, pretrained: bool, checkpoint: Path | None, override
     if checkpoint is not None:
         _load_state(module, checkpoint, mid.name)
     preprocess = resolve_preprocess(module, overrides)
+    if requests_size(overrides):
+        _check_input_size(module, preprocess, mid.raw)
     tag: bool | str = (mid.tag or module.pretrained_cfg.get("tag") or True) if use_pretrained else False
     return LoadedModel(
         id=mid.raw,
@@ -260,6 +298,8 @@ def _wrap_module(module, model_id: str, transform: Callable | None, checkpoint: 
     if checkpoint is not None:
         _load_state(module, checkpoint, model_id)
     preprocess = None if transform is not None else resolve_preprocess(module, overrides)
+    if preprocess is not None and requests_size(overrides):
+        _check_input_size(module, preprocess, model_id)
     return LoadedModel(
         id=model_id,
         source="custom",
@@ -313,7 +353,7 @@ def load_model(
     options = options or LoadOptions()
     if transform is not None:
         options = dataclasses.replace(options, transform=transform)
-    overrides = dict(preprocess_overrides or {})
+    overrides = check_overrides(preprocess_overrides or {})
     if not isinstance(model, str):
         loaded = _wrap_module(model, name or type(model).__name__, options.transform,
                               _check_checkpoint(checkpoint), overrides)

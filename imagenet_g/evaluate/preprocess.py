@@ -90,6 +90,8 @@ def check_overrides(overrides: Mapping[str, object]) -> dict[str, object]:
             sizes = value if isinstance(value, (tuple, list)) else (value,)
             if not all(isinstance(v, int) and v > 0 for v in sizes):
                 raise ModelError(f"input size {value!r} must be positive whole pixels")
+            if key == "input_size" and (len(sizes) != 3 or sizes[0] != 3):
+                raise ModelError(f"input size {value!r} must be (3, height, width): images are scored as RGB")
         if key in ("mean", "std"):
             values = tuple(value) if isinstance(value, (tuple, list)) else ()
             if len(values) != 3 or not all(isinstance(v, (int, float)) for v in values):
@@ -99,15 +101,25 @@ def check_overrides(overrides: Mapping[str, object]) -> dict[str, object]:
     return out
 
 
-def resolve_preprocess(model, overrides: Mapping[str, object] | None = None) -> PreprocessConfig:
-    """Override > the model's ``pretrained_cfg`` > timm defaults, via timm's ``resolve_data_config``.
+def requests_size(overrides: Mapping[str, object]) -> bool:
+    """True when the overrides ask for an input size (which timm builds into models made for one size)."""
+    return any(overrides.get(key) is not None for key in ("input_size", "img_size"))
 
-    ``use_test_size=True`` as in timm's validate.py (models with a separate test resolution use it).
+
+def resolve_preprocess(model, overrides: Mapping[str, object] | None = None) -> PreprocessConfig:
+    """Override > the model's ``pretrained_cfg`` > timm defaults, via timm's ``resolve_input_data_config``.
+
+    Called as timm's validate.py calls it (``use_test_size=True``: models with a separate test resolution use
+    it); a size a fixed-size model was not built for is refused, as validate.py refuses it.
     """
-    from timm.data import resolve_data_config
+    from timm.data import resolve_input_data_config
 
     overrides = check_overrides(overrides or {})
-    cfg = resolve_data_config(args=overrides, model=model, use_test_size=True)
+    try:
+        cfg = resolve_input_data_config(model, dict(overrides), use_test_size=True)
+    except ValueError as exc:  # timm: 'Requested image size (256, 256), but the model requires (224, 224).'
+        raise ModelError(f"{' '.join(str(exc).split())}",
+                         "build the model for that size (timm ids are), or leave {input_size} at its default") from exc
     return PreprocessConfig(
         input_size=tuple(int(v) for v in cfg["input_size"]),
         crop_pct=float(cfg["crop_pct"]),

@@ -125,3 +125,35 @@ def test_predictions_json_is_not_polluted_by_the_preprocessing_note(run_cli, dat
                   "--data-root", data_root, "--out", tmp_path / "r.json", "--workers", "0", "--json")
     assert res.exit_code == 0 and json.loads(res.stdout)["complete"]
     assert np.isfinite(json.loads(res.stdout)["datasets"]["imagenet-a"]["top1"])
+
+
+def test_a_fixed_size_vit_at_another_size_runs_and_records_the_size(run_cli, data_root, tmp_path):
+    out = tmp_path / "r.json"
+    res = run_cli("eval", "--model", "test_vit3", "--no-pretrained", "--datasets", "imagenet", "--input-size", "192",
+                  "--data-root", data_root, "--out", out, "--workers", "0", "--bootstrap", "0")
+    assert res.exit_code == 0, res.stderr
+    assert "192x192" in res.stderr
+    result = EvalResult.read(out)
+    assert result.model.preprocess["input_size"] == [3, 192, 192]
+    assert result.datasets["imagenet"].preprocess["input_size"] == [3, 192, 192] and result.datasets["imagenet"].images
+
+
+@pytest.mark.parametrize(("model", "size", "message"), [
+    ("crossvit_tiny_240", "250", "cannot take input size 250x250"),  # its two branches' token counts differ
+    ("test_vit3", "8", "cannot take input size 8x8"),  # smaller than a 16 px patch
+])
+def test_a_size_the_model_cannot_take_exits_2_with_one_line(run_cli, data_root, tmp_path, model, size, message):
+    out = tmp_path / "r.json"
+    res = run_cli("eval", "--model", model, "--no-pretrained", "--input-size", size, "--data-root", data_root,
+                  "--out", out, "--workers", "0")
+    assert res.exit_code == 2, res.stderr
+    assert message in res.stderr and model in res.stderr and "--input-size" in res.stderr
+    assert one_error_line(res.stderr) and not out.exists()
+
+
+def test_a_size_refused_for_a_module_built_for_another_size():
+    import timm
+
+    fixed = timm.create_model("test_vit3")  # built for 160 px: timm's resolve_input_data_config refuses 192
+    with pytest.raises(ModelError, match=r"requires \(160, 160\)"):
+        load_model(fixed, preprocess_overrides={"input_size": (3, 192, 192)})

@@ -1,7 +1,8 @@
 """Our predictions equal timm validate.py's: same random-weight model, same images, same per-image argmax.
 
-The reference below is validate.py's data path (create_dataset -> create_loader with the prefetcher,
-resolve_data_config(use_test_size=True)) and its forward pass, written with timm's own functions.
+The reference below is validate.py's model creation (create_model(**resolve_model_input_args(...))), data path
+(create_dataset -> create_loader with the prefetcher, resolve_input_data_config(use_test_size=True)) and forward
+pass, written with timm's own functions (timm 1.0.31's validate.py composes them so).
 """
 
 from __future__ import annotations
@@ -25,11 +26,12 @@ from eval_fixtures import V2_FOLDERS, write_images
 MODELS = ("resnet10t", "test_vit", "test_efficientnet")  # bicubic 0.95 / bicubic 0.875 224 / 0.875 at 160
 
 
-def reference(module, folder: Path, border: int = 0):
-    """timm validate.py on an image folder: (relative paths, folder name per image, logits)."""
-    from timm.data import create_dataset, create_loader, resolve_data_config
+def reference(module, folder: Path, border: int = 0, args: dict | None = None):
+    """timm validate.py on an image folder: (relative paths, folder name per image, logits); ``args`` are its
+    preprocessing arguments (``input_size``, ...)."""
+    from timm.data import create_dataset, create_loader, resolve_input_data_config
 
-    cfg = resolve_data_config(model=module, use_test_size=True)
+    cfg = resolve_input_data_config(module, args or {}, use_test_size=True)
     dataset = create_dataset(name="", root=str(folder), split="validation")
     loader = create_loader(
         dataset, input_size=cfg["input_size"], batch_size=3, use_prefetcher=True, interpolation=cfg["interpolation"],
@@ -120,3 +122,38 @@ def test_same_rows_at_batch_one_and_four_with_and_without_workers(model, data_ro
     b = _ours(model, "imagenet", folder, batch_size=4, workers=2)
     assert a.keys == b.keys
     np.testing.assert_array_equal(a.topk["s"], b.topk["s"])
+
+
+def validate_py_model(name: str, args: dict, seed: int = 0):
+    """validate.py's ``create_model(**resolve_model_input_args(name, vars(args), pretrained=...))``, random weights
+    drawn from ``seed`` as ``load_model`` draws them."""
+    import timm
+    from timm.models import resolve_model_input_args
+
+    torch.manual_seed(seed)
+    return timm.create_model(**resolve_model_input_args(name, args, pretrained=False)).eval()
+
+
+def test_a_fixed_size_vit_at_another_input_size_is_built_and_scored_as_validate_py_does(data_root):
+    # test_vit3: timm's fixed-size ViT (patch embedding checks the size), made for 160 px; asked for 192
+    args = {"input_size": (3, 192, 192)}
+    with pytest.raises(AssertionError, match="doesn't match model"):  # the model as made for 160 refuses 192
+        load_model("test_vit3", pretrained=False).module(torch.zeros(1, 3, 192, 192))
+    ours = load_model("test_vit3", pretrained=False, preprocess_overrides=args)
+    ref = validate_py_model("test_vit3", args)
+    assert ours.module.patch_embed.img_size == ref.patch_embed.img_size == (192, 192)
+    for (name, a), b in zip(ours.module.state_dict().items(), ref.state_dict().values()):
+        assert torch.equal(a, b), name  # same weights: the position embedding has the 12x12 grid of 192 px
+    assert ours.preprocess_info["input_size"] == [3, 192, 192]
+    folder = data_root / "imagenet" / "val"
+    paths, _, logits = reference(ref, folder, args=args)
+    preds = _ours(ours, "imagenet", folder)
+    assert list(preds.keys) == paths
+    np.testing.assert_array_equal(preds.topk["s"], logits.topk(5).indices.numpy())
+    np.testing.assert_allclose(preds.scores["s"], logits.topk(5).values.numpy(), rtol=0, atol=1e-4)
+
+
+def test_vit_tiny_is_built_for_256_px():
+    loaded = load_model("vit_tiny_patch16_224", pretrained=False, preprocess_overrides={"input_size": (3, 256, 256)})
+    assert loaded.module.patch_embed.img_size == (256, 256) and loaded.module.pos_embed.shape[1] == 1 + 16 * 16
+    assert loaded.preprocess.input_size == (3, 256, 256)
