@@ -1,9 +1,19 @@
-"""``build_release``: spec -> shard plan -> executor -> shards + manifest -> dataset card. Resumable."""
+"""``build_release``: spec -> shard plan -> executor -> shards + manifest -> dataset card, in four phases.
+
+1. ``prepare_build``: check the request, load the spec, plan the shards, pick device, dtype and executor.
+2. ``check_resume``: read what the output folder holds, refuse another spec's (or other weights', other settings')
+   build, resolve the lock and the batch size, and list the shards left to build.
+3. ``run_build``: claim those shards, generate them through the executor, record each one as it lands.
+4. ``finish_build``: write the dataset card (a job array: finalize when every shard is there) and report.
+
+Resumable: a rerun of a killed build starts at phase 2 from what the record says is there and good.
+"""
 
 from __future__ import annotations
 
 import dataclasses
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -30,13 +40,13 @@ from imagenet_g.release.jobs import JOBS_DIR, Share, finalize_if_complete, read_
 from imagenet_g.release.shard import ShardTask
 from imagenet_g.devices import pick_device
 from imagenet_g.environment import environment
-from imagenet_g.errors import ImagenetGError, OutputError, SpecError
+from imagenet_g.errors import ImagenetGError, OutputError
 from imagenet_g.layout import DEFAULT_DATASET_DIR, MANIFEST_FILE
 from imagenet_g.release.fastpath import check_fast_path
 from imagenet_g.release.pipeline import check_scheduler, effective_dtype
 from imagenet_g.progress import progress_bar
 from imagenet_g.release.lock import Lock
-from imagenet_g.release.lock_check import check_lock
+from imagenet_g.release.lock_check import CheckedLock, check_lock
 from imagenet_g.release.spec import SPEC_FILE, ReleaseDefinition, load_release
 
 ENVIRONMENT_PACKAGES = ("torch", "diffusers", "transformers", "datasets", "pyarrow", "pillow", "numpy")
@@ -201,11 +211,50 @@ def _adopt_finished(
     return manifest, left
 
 
-def build_release(request: BuildRequest, executor: Executor | None = None) -> BuildReport:
-    """Build (or resume) one version into ``dataset_dir/<version>`` and refresh the dataset card."""
-    import torch
+@dataclass(frozen=True)
+class PreparedBuild:
+    """A build's resolved inputs (phase 1): the release, the shards to build, where, and on what."""
 
-    started = time.perf_counter()
+    request: BuildRequest
+    release: ReleaseDefinition
+    shards: list[ShardPlan]  # this build's (its splits)
+    every_split: list[ShardPlan]  # every shard of the spec: the manifest sizes them all, so that a build of some
+    # splits is recorded as incomplete
+    version_dir: Path
+    device: str
+    dtype: str
+    fast_path: tuple[str, ...]
+    runner: Executor
+
+
+@dataclass(frozen=True)
+class ResumePoint:
+    """Where a build starts (phase 2): the manifest to continue from (records of good shards only), the shards left
+    to build and the task that builds them."""
+
+    manifest: Manifest
+    as_read: Manifest | None  # the record on disk, so that it is rewritten only when it changed
+    todo: list[ShardPlan]
+    task: ShardTask
+    checked: CheckedLock
+    repaired: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    """What the run phase (3) did: the manifest as saved, the shards written and skipped, the strays removed."""
+
+    manifest: Manifest
+    written: int
+    skipped: int
+    removed: tuple[str, ...]
+
+
+def prepare_build(request: BuildRequest, executor: Executor | None = None) -> PreparedBuild:
+    """Phase 1: check the request, load the spec, plan the shards, pick the device, dtype and executor.
+
+    Reads nothing in the output folder and loads no weights, so a wrong request fails at once.
+    """
     numeric = isinstance(request.batch_size, int) and request.batch_size >= 1
     if not (numeric or request.batch_size == AUTO) or request.threads < 1:
         raise ImagenetGError(
@@ -215,64 +264,74 @@ def build_release(request: BuildRequest, executor: Executor | None = None) -> Bu
     release = load_release(request.version, request.specs_dir)
     check_scheduler(release.spec.generator)
     shards = plan_shards(release.spec, request.splits)
-    # the manifest sizes every split of the spec, so that a --split build is recorded as incomplete
     every_split = plan_shards(release.spec) if request.splits else shards
     if request.share is not None:
         request.share.check(len(shards))
-    version_dir = Path(request.dataset_dir) / release.version
     device = pick_device(request.device)
     fast_path = check_fast_path(request.fast_path, device)
     dtype = effective_dtype(release.spec.generator, device)
-    runner = executor or get_executor(request.executor)
+    return PreparedBuild(
+        request=request,
+        release=release,
+        shards=shards,
+        every_split=every_split,
+        version_dir=Path(request.dataset_dir) / release.version,
+        device=device,
+        dtype=dtype,
+        fast_path=fast_path,
+        runner=executor or get_executor(request.executor),
+    )
 
+
+def _read_record(prepared: PreparedBuild) -> tuple[Manifest | None, Manifest | None, tuple[str, ...]]:
+    """The folder's record of this version (the manifest, or this job's record), refused when it comes from another
+    spec; with no record, refuse shards of another spec. Returns the record with its spec restored, the record as
+    read, and what was repaired."""
+    request, release, version_dir = prepared.request, prepared.release, prepared.version_dir
     existing = read_manifest(version_dir)
     if existing is None and request.share is not None:
         existing = read_job_record(version_dir, request.share)
-    repaired: tuple[str, ...] = ()
-    as_read = existing
-    if existing is not None:
-        _check_manifest(version_dir, release, existing)
-        existing, repaired = _restore_spec(existing, release)
-    elif version_dir.exists():
-        _check_foreign_shards(version_dir, release)
+    if existing is None:
+        if version_dir.exists():
+            _check_foreign_shards(version_dir, release)
+        return None, None, ()
+    _check_manifest(version_dir, release, existing)
+    restored, repaired = _restore_spec(existing, release)
+    return restored, existing, repaired
 
+
+def check_resume(prepared: PreparedBuild) -> ResumePoint:
+    """Phase 2: what is built already, and whether this build may continue it.
+
+    Refuses a folder holding another spec's version, other weights or library versions, or (when shards are left)
+    other build settings, since the bytes would differ. The lock is resolved after the folder's spec is checked,
+    so a build pointed at the wrong folder stops before it loads weights or writes a lock. Records of shards that
+    no longer match (missing, truncated, altered) are dropped so that those shards are built again.
+    """
+    import torch
+
+    request, release, version_dir = prepared.request, prepared.release, prepared.version_dir
+    existing, as_read, repaired = _read_record(prepared)
     checked = check_lock(release, request.splits, request.init_images, request.allow_lock_mismatch)
-    model, current, lock_written, mismatch = checked.model, checked.lock, checked.written, checked.mismatch
-    if existing is not None and existing.lock.without_init_images() != current.without_init_images():
+    if existing is not None and existing.lock.without_init_images() != checked.lock.without_init_images():
         raise OutputError(
             f"{version_dir} was started with other weights or library versions than this build would use",
             f"choose another {{dataset_dir}} or delete {version_dir}",
         )
-
-    recorded = existing.build.batch_size if existing is not None else None
-    batch_size = resolve_batch_size(request.batch_size, device, recorded, release.spec.output.rows_per_shard)
-    task = ShardTask(
-        version=release.version,
-        spec=release.spec,
-        spec_hash=release.spec_hash,
-        version_dir=version_dir,
-        model=model,
-        device=device,
-        batch_size=batch_size or 1,
-        threads=request.threads,
-        init_images=checked.init_images,
-        fast_path=fast_path,
-    )
-    if batch_size is None:
-        batch_size = probe_batch_size(load_task_generator(task), release.spec.output.rows_per_shard)
-        task = dataclasses.replace(task, batch_size=batch_size)
+    task = _shard_task(prepared, checked, existing)
     settings = BuildSettings(
-        device_type=torch.device(device).type, dtype=dtype, batch_size=batch_size, threads=request.threads,
-        fast_path=fast_path,
+        device_type=torch.device(prepared.device).type, dtype=prepared.dtype, batch_size=task.batch_size,
+        threads=request.threads, fast_path=prepared.fast_path,
     )
     manifest = _drop_bad_records(
-        _start_manifest(existing, release, current, mismatch, settings, every_split, device),
+        _start_manifest(existing, release, checked.lock, checked.mismatch, settings, prepared.every_split,
+                        prepared.device),
         version_dir,
-        {(s.split, s.index): s for s in every_split},
+        {(s.split, s.index): s for s in prepared.every_split},
     )
-    todo = [s for s in shards if manifest.shard(s.split, s.index) is None]
+    todo = [s for s in prepared.shards if manifest.shard(s.split, s.index) is None]
     if request.share is not None:
-        todo = request.share.select(shards, todo)
+        todo = request.share.select(prepared.shards, todo)
     if todo and existing is not None and existing.build != settings:
         old = existing.build
         raise OutputError(
@@ -281,7 +340,36 @@ def build_release(request: BuildRequest, executor: Executor | None = None) -> Bu
             "build again with the same {batch_size}, {threads}, {device} and {fast_path} so the bytes match, or "
             "choose another {dataset_dir}",
         )
-    write_record = write_manifest if request.share is None else partial(write_job_record, share=request.share)
+    return ResumePoint(manifest=manifest, as_read=as_read, todo=todo, task=task, checked=checked, repaired=repaired)
+
+
+def _shard_task(prepared: PreparedBuild, checked: CheckedLock, existing: Manifest | None) -> ShardTask:
+    """The task every executor runs, with the batch size resolved (a resumed build keeps its recorded one; auto on
+    a GPU probes the loaded pipeline)."""
+    request, spec = prepared.request, prepared.release.spec
+    recorded = existing.build.batch_size if existing is not None else None
+    batch_size = resolve_batch_size(request.batch_size, prepared.device, recorded, spec.output.rows_per_shard)
+    task = ShardTask(
+        version=prepared.release.version,
+        spec=spec,
+        spec_hash=prepared.release.spec_hash,
+        version_dir=prepared.version_dir,
+        model=checked.model,
+        device=prepared.device,
+        batch_size=batch_size or 1,
+        threads=request.threads,
+        init_images=checked.init_images,
+        fast_path=prepared.fast_path,
+    )
+    if batch_size is None:
+        task = dataclasses.replace(task, batch_size=probe_batch_size(load_task_generator(task), spec.output.rows_per_shard))
+    return task
+
+
+def _saver(prepared: PreparedBuild) -> Callable[[Manifest], None]:
+    """How this build saves its record: the manifest, or a job array's own job record."""
+    version_dir, share = prepared.version_dir, prepared.request.share
+    write_record = write_manifest if share is None else partial(write_job_record, share=share)
 
     def save(manifest: Manifest) -> None:
         try:
@@ -293,17 +381,29 @@ def build_release(request: BuildRequest, executor: Executor | None = None) -> Bu
                 "free space or choose another {dataset_dir}, then build again to resume",
             ) from None
 
-    # Claim every shard to build before generating any, so that a second job started alongside stops here.
+    return save
+
+
+def run_build(prepared: PreparedBuild, resume: ResumePoint) -> RunOutcome:
+    """Phase 3: claim the shards left, then generate them through the executor, saving the record after each.
+
+    Every shard is claimed before any is generated, so that a second build started alongside stops at once;
+    shards another build finished meanwhile are adopted, not built again. Strays and what killed builds left are
+    removed first. A claim is released only once its shard's record is saved.
+    """
+    version_dir, request, release = prepared.version_dir, prepared.request, prepared.release
+    save = _saver(prepared)
+    manifest, todo = resume.manifest, resume.todo
     claims = claim_shards(version_dir, [s.filename for s in todo])
     try:
         manifest, todo = _adopt_finished(manifest, todo, version_dir, request.share)
-        removed = _remove_strays(version_dir, every_split)
-        if manifest != as_read:
+        removed = _remove_strays(version_dir, prepared.every_split)
+        if manifest != resume.as_read:
             save(manifest)
         remove_stale_temps(version_dir)  # left by killed builds; never a finished shard, nor one being written
         written = 0
         with progress_bar(f"build {release.version}", sum(len(s.rows) for s in todo), request.progress) as advance:
-            for record in runner.run(task, todo, advance) if todo else ():
+            for record in prepared.runner.run(resume.task, todo, advance) if todo else ():
                 manifest = manifest.with_shard(record)
                 save(manifest)
                 release_claim(shard_claim_path(version_dir, record.file))  # only once the record is saved
@@ -311,30 +411,48 @@ def build_release(request: BuildRequest, executor: Executor | None = None) -> Bu
     finally:
         for claim in claims:
             release_claim(claim)
+    return RunOutcome(manifest=manifest, written=written, skipped=len(prepared.shards) - len(todo), removed=removed)
+
+
+def finish_build(prepared: PreparedBuild, resume: ResumePoint, outcome: RunOutcome, seconds: float) -> BuildReport:
+    """Phase 4: a complete build writes the dataset card; the job of an array that finds every shard there
+    finalizes (checks every shard, writes the manifest and the card). Returns the report."""
+    request, release = prepared.request, prepared.release
     finalized = False
     if request.share is not None:
         finalized = finalize_if_complete(release.version, Path(request.dataset_dir), request.specs_dir)
-    elif manifest.complete:
+    elif outcome.manifest.complete:
         write_card(Path(request.dataset_dir))
-    planned = {(s.split, s.index) for s in shards}
+    planned = {(s.split, s.index) for s in prepared.shards}
     return BuildReport(
         version=release.version,
         dataset_dir=Path(request.dataset_dir),
-        version_dir=version_dir,
+        version_dir=prepared.version_dir,
         spec_hash=release.spec_hash,
-        device=device,
-        dtype=dtype,
-        batch_size=batch_size,
-        shards=tuple(r for split in manifest.splits.values() for r in split.shards if (r.split, r.index) in planned),
-        written=written,
-        skipped=len(shards) - len(todo),
-        complete=manifest.complete or finalized,
-        lock_written=lock_written,
+        device=prepared.device,
+        dtype=prepared.dtype,
+        batch_size=resume.task.batch_size,
+        shards=tuple(r for split in outcome.manifest.splits.values() for r in split.shards
+                     if (r.split, r.index) in planned),
+        written=outcome.written,
+        skipped=outcome.skipped,
+        complete=outcome.manifest.complete or finalized,
+        lock_written=resume.checked.written,
         lock_path=release.lock_path,
-        lock_mismatch=mismatch,
-        seconds=time.perf_counter() - started,
-        fast_path=fast_path,
+        lock_mismatch=resume.checked.mismatch,
+        seconds=seconds,
+        fast_path=prepared.fast_path,
         finalized=finalized,
-        removed=removed,
-        repaired=repaired,
+        removed=outcome.removed,
+        repaired=resume.repaired,
     )
+
+
+def build_release(request: BuildRequest, executor: Executor | None = None) -> BuildReport:
+    """Build (or resume) one version into ``dataset_dir/<version>`` and refresh the dataset card: prepare, check
+    what is built, run the executor over what is left, finish."""
+    started = time.perf_counter()
+    prepared = prepare_build(request, executor)
+    resume = check_resume(prepared)
+    outcome = run_build(prepared, resume)
+    return finish_build(prepared, resume, outcome, time.perf_counter() - started)

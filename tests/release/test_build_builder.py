@@ -143,6 +143,21 @@ def test_resume_refuses_another_batch_size(releases_root, tmp_path):
         build_release(_request("mini", out, releases_root, batch_size=1))
 
 
+def test_resume_refuses_a_folder_started_with_other_library_versions(releases_root, tmp_path):
+    out = tmp_path / "imagenet-g"
+    with pytest.raises(KeyboardInterrupt):
+        build_release(_request("mini", out, releases_root), executor=_KilledAfterFirstShard())
+    manifest = out / "mini" / "manifest.json"
+    doc = json.loads(manifest.read_text())
+    doc["lock"]["libraries"]["diffusers"] = "0.0.1"  # as if started with another diffusers and a lock override
+    manifest.write_text(json.dumps(doc))
+    before = {p.name: p.read_bytes() for p in (out / "mini").iterdir()}
+    with pytest.raises(OutputError, match=r"mini was started with other weights or library versions than this "
+                                          r"build would use; choose another dataset_dir or delete"):
+        build_release(_request("mini", out, releases_root))
+    assert {p.name: p.read_bytes() for p in (out / "mini").iterdir()} == before
+
+
 def test_different_spec_in_output_is_never_overwritten(own_releases, tmp_path):
     out = tmp_path / "imagenet-g"
     build_release(_request("mini", out, own_releases))
