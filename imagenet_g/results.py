@@ -15,14 +15,15 @@ from imagenet_g.files import atomic_write_text
 from imagenet_g.strict import StrictModel
 
 RESULTS_SCHEMA_VERSION = 1
-
+# which loader built the model (``imagenet_g.evaluate.models``); 'train': a run of `imagenet-g train`
+ModelSource = Literal["timm", "open_clip", "custom", "train"]
 
 
 class ModelInfo(StrictModel):
     """Which classifier was scored and how its inputs were prepared."""
 
     id: str = Field(description="the id given to `eval --model`, e.g. 'resnet50' or 'open_clip:ViT-B-32/openai'")
-    source: Literal["timm", "open_clip", "custom"]
+    source: ModelSource
     pretrained: bool | str = Field(description="False, True, or the pretrained tag that was loaded")
     checkpoint: str | None = None
     weights_sha256: str | None = Field(default=None, description="sha256 of the checkpoint or of the state dict")

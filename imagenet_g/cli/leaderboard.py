@@ -246,17 +246,22 @@ def verify(
     out: Path | None = typer.Option(
         None, "--out", help="results JSON of the re-run (default results/verify/<release>/<slug>.json)"
     ),
+    checkpoint: Path | None = typer.Option(
+        None, "--checkpoint", help="the model's weights file, when not where the submission recorded it"
+    ),
     root: Path = ROOT,
     as_json: bool = JSON,
 ) -> None:
-    """Re-run the eval of a submission and report every metric that differs beyond the tolerance (exit 2)."""
+    """Re-run the eval of a submission (its weights, preprocessing and precision; every dataset scored again) and
+    report every metric that differs beyond the tolerance (exit 2)."""
     from imagenet_g.errors import SubmissionError
     from imagenet_g.leaderboard.verify import show_value, verify_submission
 
     paths = parse_paths(path)
     with _problems_as_lines(as_json):
         report = verify_submission(
-            key, root, release, tolerance, data_root, paths, device, workers, out, progress=not as_json
+            key, root, release, tolerance, data_root, paths, device, workers, out, progress=not as_json,
+            checkpoint=checkpoint,
         )
     if as_json:
         _print_json({

@@ -6,6 +6,8 @@ Ids (cf. open_clip ``parse_model_name``, CLIP_benchmark ``models/__init__.py``):
   weights through timm's own Hub loading).
 - ``open_clip:<arch>/<pretrained>``: open_clip with a zero-shot head (1000 class names x 80 templates).
 - ``package.module:callable``: the user's own code, returning a torch module or ``(module, transform)``.
+- ``train:<run>/<arch>``: a run of ``imagenet-g train`` (``imagenet_g.train.trained``): the run folder is the
+  checkpoint's folder when one is given (results record the run's weights file), else ``<run>`` from here.
 
 ``load_model`` also takes a ``torch.nn.Module`` itself (RobustBench-style, from Python), with an optional
 transform (PIL image -> float tensor) or preprocessing overrides of the timm config it otherwise gets.
@@ -19,15 +21,15 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
 
 from imagenet_g import labels
 from imagenet_g.errors import ModelError, UnknownNameError, close_matches
 from imagenet_g.evaluate.preprocess import PreprocessConfig, check_overrides, requests_size, resolve_preprocess
 from imagenet_g.files import sha256_file, state_dict_sha256
+from imagenet_g.results import ModelSource
 
-Source = Literal["timm", "open_clip", "custom"]
 OPEN_CLIP_PREFIX = "open_clip:"
+TRAIN_PREFIX = "train:"
 _log = logging.getLogger(__name__)
 
 
@@ -36,9 +38,9 @@ class ModelId:
     """A parsed model id: which loader, and what it loads."""
 
     raw: str
-    source: Source
+    source: ModelSource
     name: str
-    tag: str | None = None  # pretrained tag (timm '<name>.<tag>', open_clip '<arch>/<tag>')
+    tag: str | None = None  # pretrained tag (timm '<name>.<tag>', open_clip '<arch>/<tag>'); train: the arch
 
 
 @dataclass(frozen=True)
@@ -50,7 +52,7 @@ class LoadedModel:
     """
 
     id: str
-    source: Source
+    source: ModelSource
     module: object
     preprocess: PreprocessConfig | None
     transform: Callable | None
@@ -73,6 +75,11 @@ def parse_model_id(model_id: str) -> ModelId:
                 f"model id {model_id!r} names no open_clip architecture; use open_clip:ViT-B-32/openai"
             )
         return ModelId(text, "open_clip", arch, tag or None)
+    if text.startswith(TRAIN_PREFIX) and "/" in text:  # 'train:x' without a slash stays a module 'train'
+        run, _, arch = text[len(TRAIN_PREFIX):].rpartition("/")
+        if not run or not arch:
+            raise UnknownNameError(f"model id {model_id!r} must look like train:<run folder>/<architecture>")
+        return ModelId(text, "train", run, arch)
     if ":" in text and not text.startswith("hf-hub:"):
         module, _, attr = text.partition(":")
         if not module or not attr:
@@ -82,6 +89,11 @@ def parse_model_id(model_id: str) -> ModelId:
     arch, _, tag = name.partition(".")
     return ModelId(text, "timm", name, tag or None)
 
+
+
+def train_model_id(run_dir: Path, arch: str) -> str:
+    """The model id of an ``imagenet-g train`` run: ``train:<run folder name>/<arch>``."""
+    return f"{TRAIN_PREFIX}{Path(run_dir).resolve().name}/{arch}"
 
 
 def _check_checkpoint(checkpoint: Path | None) -> Path | None:
@@ -255,6 +267,28 @@ def _load_open_clip(mid: ModelId, pretrained: bool, checkpoint: Path | None, ove
     )
 
 
+def _load_train(mid: ModelId, pretrained: bool, checkpoint: Path | None, overrides: dict,
+                options: LoadOptions) -> LoadedModel:
+    """A finished training run; its weights are the run's (``pretrained`` does not apply), its preprocessing the
+    recipe's eval preprocessing under any overrides."""
+    from imagenet_g.train.trained import load_run
+
+    run = load_run(mid.raw, mid.name, mid.tag, checkpoint)
+    preprocess = resolve_preprocess(run.module, {**run.preprocess, **overrides})
+    if requests_size(overrides):
+        _check_input_size(run.module, preprocess, mid.raw)
+    return LoadedModel(
+        id=mid.raw,
+        source="train",
+        module=run.module,
+        preprocess=preprocess,
+        transform=None,
+        preprocess_info=preprocess.as_dict(),
+        pretrained=False,
+        **_weights(run.weights, run.module),
+    )
+
+
 def _plain(value):
     return list(value) if isinstance(value, tuple) else value
 
@@ -327,6 +361,7 @@ LOADERS: dict[str, Callable[[ModelId, bool, Path | None, dict, LoadOptions], Loa
     "timm": _load_timm,
     "open_clip": _load_open_clip,
     "custom": _load_custom,
+    "train": _load_train,
 }
 
 
@@ -363,6 +398,8 @@ def load_model(
             raise ModelError(f"a transform applies to your own modules; {mid.raw!r} brings its preprocessing")
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(seed)
-            loaded = LOADERS[mid.source](mid, pretrained, _check_checkpoint(checkpoint), overrides, options)
+            # a run's loader says itself, naming the id, when the weights recorded for it are not here
+            checked = checkpoint if mid.source == "train" else _check_checkpoint(checkpoint)
+            loaded = LOADERS[mid.source](mid, pretrained, checked, overrides, options)
     loaded.module.eval()
     return loaded

@@ -70,6 +70,15 @@ class PreprocessConfig:
         return {"kind": "timm", **{k: list(v) if isinstance(v, tuple) else v for k, v in fields.items()}}
 
 
+def recorded_overrides(recorded: Mapping[str, object]) -> dict[str, object]:
+    """The overrides that give a recorded timm config (``PreprocessConfig.as_dict``) again; none for a model that
+    brought its own transform (open_clip, a custom transform), whose preprocessing comes with the model."""
+    if recorded.get("kind") != "timm":
+        return {}
+    return {key: tuple(value) if isinstance(value, list) else value
+            for key, value in recorded.items() if key in OVERRIDE_KEYS}
+
+
 def check_overrides(overrides: Mapping[str, object]) -> dict[str, object]:
     """Validate preprocessing overrides (names and values) before any model is built."""
     out = dict(overrides)

@@ -127,13 +127,17 @@ def verify_submission(
     out: Path | None = None,
     progress: bool = False,
     run: EvalFn | None = None,
+    checkpoint: Path | None = None,
 ) -> ReproductionReport:
     """Re-evaluate the submission's model on its datasets and compare top-1, top-5, image counts and checksum.
 
-    ``paths`` override the dataset folders; by default the folders recorded in the submission are used
-    where they exist here, and the rest are looked up under ``data_root``. ``run`` defaults to
-    `imagenet_g.evaluate.run_eval`.
+    The eval is the submission's: its model id, weights, preprocessing and precision; every dataset is scored
+    again (an earlier results file at ``out`` is never reused). ``checkpoint`` replaces the weights file the
+    submission recorded (when it is elsewhere on this machine; its sha256 is still checked). ``paths`` override the
+    dataset folders; by default the folders recorded in the submission are used where they exist here, and the
+    rest are looked up under ``data_root``. ``run`` defaults to `imagenet_g.evaluate.run_eval`.
     """
+    from imagenet_g.evaluate.preprocess import recorded_overrides
     from imagenet_g.evaluate.run import EvalRequest
 
     if run is None:
@@ -144,8 +148,11 @@ def verify_submission(
     results_path = out or Path("results") / "verify" / sub.release / f"{sub.slug}.json"
     request = EvalRequest(
         model=claimed.model.id,
-        checkpoint=Path(claimed.model.checkpoint) if claimed.model.checkpoint else None,
+        checkpoint=checkpoint or (Path(claimed.model.checkpoint) if claimed.model.checkpoint else None),
         pretrained=claimed.model.pretrained is not False,
+        preprocess=recorded_overrides(claimed.model.preprocess),
+        precision=claimed.precision or "fp32",  # results written before precision was recorded: the default
+        force=True,
         datasets=tuple(sorted(claimed.datasets)),
         release=sub.release,
         data_root=Path(data_root),

@@ -10,6 +10,7 @@ from leaderboard_factories import edit_json, make_result, make_submission, write
 
 from imagenet_g.errors import UnknownNameError
 from imagenet_g.leaderboard.verify import verify_submission
+from imagenet_g.results import EvalResult
 
 TOP1 = {"imagenet": 76.0, "imagenet-g": 50.0}
 
@@ -43,6 +44,23 @@ def test_agreeing_rerun_passes_and_the_request_repeats_the_eval(root, tmp_path):
     assert (request.model, request.pretrained, request.release) == ("resnet50", True, "v1")
     assert request.datasets == ("imagenet", "imagenet-g") and request.paths == {"imagenet": "/x"}
     assert request.out == tmp_path / "r.json" and request.bootstrap == 0
+    assert request.force and request.precision == "fp32" and request.preprocess == {}
+
+
+def test_the_rerun_has_the_submissions_precision_preprocessing_and_weights(root, tmp_path):
+    path = next(root.glob("submissions/v1/*.json"))
+    timm_config = {"kind": "timm", "input_size": [3, 192, 192], "crop_pct": 1.0, "crop_mode": "center",
+                   "interpolation": "bilinear", "mean": [0.5, 0.5, 0.5], "std": [0.5, 0.5, 0.5], "crop_border_pixels": 0}
+    edit_json(path, lambda d: (d["result"].update(precision="amp"),
+                               d["result"]["model"].update(preprocess=timm_config, checkpoint="/gone/w.pt")))
+    fake = FakeEval(make_result("resnet50", TOP1))
+    verify_submission("resnet50", root, run=fake)
+    verify_submission("resnet50", root, run=fake, checkpoint=tmp_path / "w.pt")
+    first, second = fake.requests
+    assert first.precision == "amp" and first.force
+    assert first.preprocess == {"input_size": (3, 192, 192), "crop_pct": 1.0, "crop_mode": "center",
+                                "interpolation": "bilinear", "mean": (0.5, 0.5, 0.5), "std": (0.5, 0.5, 0.5)}
+    assert (first.checkpoint, second.checkpoint) == (Path("/gone/w.pt"), tmp_path / "w.pt")
 
 
 def test_every_difference_beyond_the_tolerance_is_reported(root):
@@ -105,7 +123,8 @@ def test_cli_exits_2_with_one_line_naming_the_differences(run_cli, root, monkeyp
 
 
 def test_real_rerun_of_a_tiny_model_on_a_tiny_release(tmp_path, monkeypatch, run_cli):
-    """The real run_eval, twice: once to make the submission, once from `leaderboard verify`."""
+    """The real run_eval: once to make the submission (in float16 autocast), then from `leaderboard verify`, which
+    re-runs in the submission's precision and scores again over a stale results file of an earlier verify."""
     import timm
     import torch
 
@@ -123,7 +142,7 @@ def test_real_rerun_of_a_tiny_model_on_a_tiny_release(tmp_path, monkeypatch, run
     torch.save(timm.create_model("test_resnet", pretrained=False).state_dict(), "test_resnet-random.pt")
     request = EvalRequest(model="test_resnet", pretrained=False, checkpoint=Path("test_resnet-random.pt"), release="smoke",
                           datasets=("imagenet-g", "imagenet"), data_root=Path("data"), out=Path("results/r.json"),
-                          bootstrap=0, workers=0)
+                          bootstrap=0, workers=0, precision="amp")
     result = run_eval(request)
     root = Path("leaderboard")
     write_submission(root, make_submission("test_resnet", {}, release="smoke").model_copy(update={"result": result}))
@@ -131,7 +150,14 @@ def test_real_rerun_of_a_tiny_model_on_a_tiny_release(tmp_path, monkeypatch, run
     agreed = run_cli("leaderboard", "verify", "test_resnet", "--workers", "0", "--device", "cpu")
     assert agreed.exit_code == 0, agreed.stderr
     assert "test_resnet: all 9 checks agree (top-1/top-5 within 0.1 pp)" in agreed.stdout
-    assert Path("results/verify/smoke/test_resnet.json").is_file()
+    rerun = Path("results/verify/smoke/test_resnet.json")
+    assert EvalResult.read(rerun).precision == "amp"
+
+    # an earlier verify's results file whose numbers no longer hold (fingerprints intact): scored again, not reused
+    edit_json(rerun, lambda d: d["datasets"]["imagenet"].update(top1=3.0, top5=3.0))
+    again = run_cli("leaderboard", "verify", "test_resnet", "--workers", "0", "--device", "cpu")
+    assert again.exit_code == 0, again.stderr
+    assert EvalResult.read(rerun).datasets["imagenet"].top1 == result.datasets["imagenet"].top1 != 3.0
 
     edit_json(root / "submissions" / "smoke" / "test_resnet.json",
               lambda d: d["result"]["datasets"]["imagenet-g"].update(top1=result.datasets["imagenet-g"].top1 + 0.5,

@@ -70,7 +70,7 @@ def test_eval_at_the_end_and_the_category_for_the_leaderboard(tmp_path, squares)
     (data_root / "imagenet" / "val").symlink_to(squares)
     result = evaluate_run(tmp_path / "run", EvalRequest(model="-", datasets=("imagenet",), data_root=data_root,
                                                         bootstrap=0, workers=0, device="cpu"))
-    assert result.datasets["imagenet"].images == 32 and result.model.source == "custom"
+    assert result.datasets["imagenet"].images == 32 and result.model.source == "train"
     assert read_record(tmp_path / "run").results_file == "results.json"
     from imagenet_g.leaderboard import SubmissionInfo
     from imagenet_g.leaderboard.submit import make_submission
