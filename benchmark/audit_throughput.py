@@ -4,7 +4,9 @@ Reference (what a torchmetrics user writes): PIL open -> RGB -> resize to 299x29
 stacked in the main process, ``FrechetInceptionDistance(feature=2048).update(batch, real=True)``; for FID and KID
 together a ``KernelInceptionDistance`` is updated on the same batches, so the network runs once per metric.
 Ours: ``imagenet_g.audit.features.extract`` (the same resize, decode in DataLoader workers while the network runs,
-``inference_mode``, features cached on disk), then FID/KID from the cached features.
+uint8 batches, ``inference_mode``, torch-fidelity's network with its batch norms folded into the convolutions and
+the identity resize skipped (``audit/inception.py``), channels_last, features cached on disk), then FID/KID from the
+cached features.
 Both use torch-fidelity's Inception-v3 (random weights, seeded, saved to a local file as offline users would),
 the same synthetic ImageNet-sized JPEGs, the same torch threads and batch size. Each run is a fresh subprocess,
 so peak memory (ru_maxrss of the process plus its workers) is per run.
@@ -81,13 +83,13 @@ def run_reference(folder: Path, weights: Path, batch_size: int, kid: bool) -> in
 
 def run_ours(folder: Path, weights: Path, batch_size: int, workers: int, cache: Path) -> int:
     """The audit's extraction (cold or warm cache, depending on ``cache``); returns the image count."""
-    from imagenet_g.audit.extractors import load_extractor
+    from imagenet_g.audit.extractors import resolve_extractor
     from imagenet_g.audit.features import dataset_fingerprint, extract
     from imagenet_g.benchmarks import get_benchmark
     from imagenet_g.evaluate import datasets as ds
 
     loaded = ds.load(get_benchmark("imagenet"), ds.Location("folder", str(folder)))
-    extractor = load_extractor("inception-v3", weights)
+    extractor = resolve_extractor("inception-v3", weights)
     fs = extract(loaded.images, dataset_fingerprint(loaded), extractor, cache, batch_size, workers, "cpu")
     return len(fs.positions)
 

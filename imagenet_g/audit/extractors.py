@@ -11,12 +11,14 @@ random-cnn                 a tiny random-weight CNN built in code (offline tests
 random-clip                a tiny random-weight open_clip model built in code (same caveat)
 random-safety-checker      a tiny random-weight safety checker built in code (same caveat)
 =========================  ====================================================================================
+
+``resolve_extractor`` names an extractor and identifies its weights without building (or importing) its network:
+the feature cache is keyed on that identity, so an audit whose features are all cached never builds a network;
+``LazyExtractor.get`` builds it on the first cache miss.
 """
 
 from __future__ import annotations
 
-import os
-import pickle
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,18 +26,19 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from imagenet_g.audit import inception
+from imagenet_g.environment import package_versions
 from imagenet_g.errors import ModelError, unknown
-from imagenet_g.evaluate.models import parse_model_id, zero_shot_classifier
-from imagenet_g.files import state_dict_sha256
-from imagenet_g.files import sha256_file
+from imagenet_g.evaluate.models import parse_model_id
+from imagenet_g.files import sha256_file, state_dict_sha256
 
 CLIP_PREFIX = "clip:"
-# torch-fidelity's Inception-v3 weights (converted from the TF FID graph); the file torchmetrics' FID loads too
-INCEPTION_FILE = "weights-inception-2015-12-05-6726825d.pth"
 SAFETY_CHECKER_ID = "CompVis/stable-diffusion-safety-checker"
 OPENAI_CLIP_MEAN = (0.48145466, 0.4578275, 0.40821073)  # CLIPImageProcessor's defaults (the checker's input)
 OPENAI_CLIP_STD = (0.26862954, 0.26130258, 0.27577711)
 RANDOM_SEED = 0
+RANDOM_VERSION = 1  # bump when a built-in random extractor changes: it is part of their weights identity
+SAFETY_WEIGHT_FILES = ("model.safetensors", "pytorch_model.bin")  # what from_pretrained reads, in its order
 
 
 @dataclass(frozen=True)
@@ -43,7 +46,7 @@ class TextEncoder:
     """The text tower of a CLIP extractor: texts -> embeddings, and a zero-shot head over class names."""
 
     encode: Callable[[Sequence[str]], np.ndarray]
-    class_weights: Callable[[Sequence[str], Sequence[Callable[[str], str]]], np.ndarray]  # -> (D, C) unit columns
+    head: Callable[[Sequence[str], Sequence[Callable[[str], str]]], torch.Tensor]  # -> (D, C) unit columns
 
 
 @dataclass(frozen=True)
@@ -58,6 +61,29 @@ class Extractor:
     dim: int
     random_weights: bool
     text: TextEncoder | None = field(default=None, compare=False)
+
+
+class LazyExtractor:
+    """An extractor named and identified before its network exists; ``get()`` builds it once, when first needed.
+
+    ``weights_id`` identifies the weights without loading them (a file's sha256; a pretrained tag with its
+    library's version; for built-in random extractors their seed, code version and libraries): the feature cache
+    key uses it, so cached features are found without building the network.
+    """
+
+    def __init__(self, extractor_id: str, weights_id: str, random_weights: bool, build: Callable[[], Extractor]):
+        self.id, self.weights_id, self.random_weights = extractor_id, weights_id, random_weights
+        self._build, self._built = build, None
+
+    def get(self) -> Extractor:
+        """The extractor, built on the first call."""
+        if self._built is None:
+            self._built = self._build()
+        return self._built
+
+    @property
+    def built(self) -> bool:
+        return self._built is not None
 
 
 class _Normalised(torch.nn.Module):
@@ -81,59 +107,14 @@ def _uint8_transform(size: int, crop: bool) -> Callable:
     return T.Compose([*steps, *([T.CenterCrop(size)] if crop else []), T.PILToTensor()])
 
 
-def _offline() -> bool:
-    return os.environ.get("HF_HUB_OFFLINE", "").lower() in ("1", "true", "yes")
-
-
 # ---- Inception-v3 ----------------------------------------------------------------------------------------------
 
 
-def inception_weights_path(weights: Path | None) -> Path:
-    """The Inception-v3 weights file to load: the given one, else torch hub's cache (downloaded when online)."""
-    if weights is not None:
-        if not Path(weights).is_file():
-            raise ModelError(f"Inception-v3 weights file {weights} does not exist",
-                             f"set {{inception_weights}} to the path of {INCEPTION_FILE}")
-        return Path(weights)
-    cached = Path(torch.hub.get_dir()) / "checkpoints" / INCEPTION_FILE
-    if cached.is_file():
-        return cached
-    from torch_fidelity.feature_extractor_inceptionv3 import URL_INCEPTION_V3
-
-    if _offline():
-        raise ModelError(f"no Inception-v3 FID weights offline (looked for {cached})",
-                         f"download {URL_INCEPTION_V3} once and put it there, or set {{inception_weights}} to the file")
-    try:
-        cached.parent.mkdir(parents=True, exist_ok=True)
-        torch.hub.download_url_to_file(URL_INCEPTION_V3, str(cached), progress=False)
-    except OSError as exc:
-        raise ModelError(f"cannot download the Inception-v3 FID weights ({exc})",
-                         f"fetch {URL_INCEPTION_V3} to {cached}, or set {{inception_weights}} to the file") from None
-    return cached
-
-
-def _inception(weights: Path | None) -> Extractor:
-    from torch_fidelity.feature_extractor_inceptionv3 import FeatureExtractorInceptionV3
-
-    path = inception_weights_path(weights)
-    try:
-        net = FeatureExtractorInceptionV3("inception-v3-compat", ["2048"], feature_extractor_weights_path=str(path))
-    except (RuntimeError, OSError, EOFError, ValueError, pickle.UnpicklingError) as exc:
-        raise ModelError(f"{path} is not torch-fidelity's Inception-v3 state dict ({type(exc).__name__})",
-                         f"set {{inception_weights}} to {INCEPTION_FILE}") from None
-
-    class Pool3(torch.nn.Module):
-        def __init__(self) -> None:
-            super().__init__()
-            self.net = net
-
-        def forward(self, x: torch.Tensor) -> torch.Tensor:
-            return self.net(x)[0]
-
+def _inception(path: Path, weights_sha256: str) -> Extractor:
     preprocess = {"kind": "resize", "size": [299, 299], "interpolation": "bicubic (PIL)", "dtype": "uint8",
                   "network": "torch-fidelity FeatureExtractorInceptionV3, feature 2048"}
-    return Extractor("inception-v3", Pool3().eval(), _uint8_transform(299, crop=False), preprocess,
-                     sha256_file(path), 2048, False)
+    return Extractor("inception-v3", inception.load_fid_inception(path), _uint8_transform(299, crop=False),
+                     preprocess, weights_sha256, 2048, False)
 
 
 # ---- CLIP (open_clip) ---------------------------------------------------------------------------------------------
@@ -157,8 +138,10 @@ def _clip_from_model(extractor_id: str, model, tokenizer, random_weights: bool, 
         with torch.inference_mode():
             return model.encode_text(tokenizer(list(texts))).float().numpy()
 
-    def class_weights(names: Sequence[str], templates: Sequence[Callable[[str], str]]) -> np.ndarray:
-        return zero_shot_classifier(model, tokenizer, names, templates).classifier.float().numpy()
+    def head(names: Sequence[str], templates: Sequence[Callable[[str], str]]) -> torch.Tensor:
+        from imagenet_g.evaluate import zeroshot
+
+        return zeroshot.build_head(model, tokenizer, names, templates)
 
     preprocess = {"kind": "open_clip", "size": int(size), "interpolation": cfg.get("interpolation", "bicubic"),
                   "resize_mode": cfg.get("resize_mode", "shortest"), "mean": list(cfg["mean"]),
@@ -167,18 +150,25 @@ def _clip_from_model(extractor_id: str, model, tokenizer, random_weights: bool, 
     dim = int(model.text_projection.shape[1]) if hasattr(model, "text_projection") else int(
         module(torch.zeros(1, 3, int(size), int(size), dtype=torch.uint8)).shape[1])
     return Extractor(extractor_id, module, transform, preprocess, weights_sha256, dim, random_weights,
-                     TextEncoder(encode, class_weights))
+                     TextEncoder(encode, head))
 
 
-def _open_clip(extractor_id: str) -> Extractor:
-    from imagenet_g.evaluate.models import load_model
+def clip_arch(extractor_id: str) -> str:
+    """The architecture a CLIP extractor id names: the name eval's zero-shot heads are keyed on."""
+    return parse_model_id("open_clip:" + extractor_id.removeprefix(CLIP_PREFIX)).name if extractor_id.startswith(
+        CLIP_PREFIX) else extractor_id
+
+
+def _open_clip(extractor_id: str, cache_dir: Path | None) -> Extractor:
+    from imagenet_g.evaluate.models import LoadOptions, load_model
 
     mid = parse_model_id("open_clip:" + extractor_id.removeprefix(CLIP_PREFIX))
     import open_clip
 
     if mid.source != "open_clip" or mid.name not in open_clip.list_models():
         raise unknown("CLIP architecture", mid.name, open_clip.list_models(), "use clip:<arch>/<pretrained>")
-    loaded = load_model(mid.raw, pretrained=True)  # same loading and errors as `eval --model open_clip:...`
+    # same loading and errors as `eval --model open_clip:...`; its zero-shot head lands in the same cache
+    loaded = load_model(mid.raw, pretrained=True, options=LoadOptions(cache_dir=cache_dir))
     model = loaded.module.model
     return _clip_from_model(extractor_id, model, open_clip.get_tokenizer(mid.name), False,
                             loaded.weights_sha256 or state_dict_sha256(model))
@@ -238,41 +228,54 @@ class _SafetyFlags(torch.nn.Module):
         return torch.tensor(flags, dtype=torch.float32, device=x.device).view(-1, 1)
 
 
-def _safety(checker, extractor_id: str, random_weights: bool) -> Extractor:
+def _safety(checker, extractor_id: str, random_weights: bool, weights_sha256: str) -> Extractor:
     size = int(checker.config.vision_config.image_size)
     preprocess = {"kind": "clip", "size": size, "interpolation": "bicubic", "mean": list(OPENAI_CLIP_MEAN),
                   "std": list(OPENAI_CLIP_STD)}
     return Extractor(extractor_id, _SafetyFlags(checker.eval()).eval(), _uint8_transform(size, crop=True), preprocess,
-                     state_dict_sha256(checker), 1, random_weights)
+                     weights_sha256, 1, random_weights)
 
 
-def _sd_safety_checker(source: str | None) -> Extractor:
+def _checker_folder(source: str | None) -> Path:
+    """The safety checker's folder: a local one, or its Hub snapshot (fetched when online, else from the cache)."""
+    where = source or SAFETY_CHECKER_ID
+    if Path(where).is_dir():
+        folder = Path(where)
+    else:
+        from huggingface_hub import snapshot_download
+
+        try:
+            folder = Path(snapshot_download(where, allow_patterns=["*.json", *SAFETY_WEIGHT_FILES]))
+        except (OSError, ValueError) as exc:
+            raise ModelError(f"cannot load the safety checker from {where} ({type(exc).__name__})",
+                             "connect to the Hub once to cache it, or set {safety_weights} to a local folder holding "
+                             "its config.json and weights") from None
+    if not any((folder / f).is_file() for f in SAFETY_WEIGHT_FILES) or not (folder / "config.json").is_file():
+        raise ModelError(f"{folder} holds no safety checker (config.json and {' or '.join(SAFETY_WEIGHT_FILES)})",
+                         "set {safety_weights} to a folder holding its config.json and weights")
+    return folder
+
+
+def _checker_weights_file(folder: Path) -> Path:
+    return next(folder / f for f in SAFETY_WEIGHT_FILES if (folder / f).is_file())
+
+
+def _sd_safety_checker(folder: Path, weights_sha256: str) -> Extractor:
     from diffusers.pipelines.stable_diffusion.safety_checker import StableDiffusionSafetyChecker
 
-    where = source or SAFETY_CHECKER_ID
     try:
-        checker = StableDiffusionSafetyChecker.from_pretrained(where)
+        checker = StableDiffusionSafetyChecker.from_pretrained(folder)
     except (OSError, ValueError) as exc:
-        raise ModelError(f"cannot load the safety checker from {where} ({type(exc).__name__})",
-                         "connect to the Hub once to cache it, or set {safety_weights} to a local folder holding "
-                         "its config.json and weights") from None
-    return _safety(checker, "sd-safety-checker", False)
+        raise ModelError(f"cannot load the safety checker from {folder} ({type(exc).__name__})",
+                         "set {safety_weights} to a folder holding its config.json and weights") from None
+    return _safety(checker, "sd-safety-checker", False, weights_sha256)
 
 
 def _random_safety_checker() -> Extractor:
-    from diffusers.pipelines.stable_diffusion.safety_checker import StableDiffusionSafetyChecker
-    from transformers import CLIPConfig
+    from imagenet_g.release.tiny_parts import safety_checker
 
-    config = CLIPConfig(
-        text_config={"hidden_size": 16, "intermediate_size": 32, "num_attention_heads": 2, "num_hidden_layers": 1},
-        vision_config={"hidden_size": 16, "intermediate_size": 32, "num_attention_heads": 2, "num_hidden_layers": 1,
-                       "image_size": 32, "patch_size": 8},
-        projection_dim=16,
-    )
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(RANDOM_SEED)
-        checker = StableDiffusionSafetyChecker(config)
-    return _safety(checker, "random-safety-checker", True)
+    checker = safety_checker()  # the tiny releases' own checker, so a tiny build's nsfw column can be reused
+    return _safety(checker, "random-safety-checker", True, state_dict_sha256(checker))
 
 
 # ---- registry ---------------------------------------------------------------------------------------------------------
@@ -287,17 +290,46 @@ EXTRACTORS: dict[str, str] = {
 }
 
 
-def load_extractor(extractor_id: str, weights: Path | str | None = None) -> Extractor:
-    """Load an extractor by id; ``weights``: the Inception-v3 file or the safety checker's folder/Hub id."""
+def _random_id(extractor_id: str, libraries: tuple[str, ...]) -> str:
+    versions = package_versions(("torch", *libraries))
+    return f"{extractor_id} seed {RANDOM_SEED} v{RANDOM_VERSION}; " + ", ".join(f"{k} {v}" for k, v in versions.items())
+
+
+def resolve_extractor(extractor_id: str, weights: Path | str | None = None,
+                      cache_dir: Path | None = None) -> LazyExtractor:
+    """Name an extractor and identify its weights; its network is built on ``get()``. ``weights``: the Inception-v3
+    file or the safety checker's folder/Hub id; ``cache_dir``: where a CLIP model's zero-shot head is cached."""
     if extractor_id.startswith(CLIP_PREFIX):
-        return _open_clip(extractor_id)
-    builders: dict[str, Callable[[], Extractor]] = {
-        "inception-v3": lambda: _inception(Path(weights) if weights else None),
-        "sd-safety-checker": lambda: _sd_safety_checker(str(weights) if weights else None),
-        "random-cnn": _random_cnn,
-        "random-clip": _random_clip,
-        "random-safety-checker": _random_safety_checker,
+        mid = parse_model_id("open_clip:" + extractor_id.removeprefix(CLIP_PREFIX))
+        version = package_versions(["open-clip-torch"])["open-clip-torch"]
+        # open_clip pins each pretrained tag to one published file; its version is part of what decides it
+        return LazyExtractor(extractor_id, f"open_clip {mid.name}/{mid.tag}; open-clip-torch {version}", False,
+                             lambda: _open_clip(extractor_id, cache_dir))
+    if extractor_id == "inception-v3":
+        path = inception.weights_path(Path(weights) if weights else None)
+        digest = sha256_file(path)
+        return LazyExtractor(extractor_id, digest, False, lambda: _inception(path, digest))
+    if extractor_id == "sd-safety-checker":
+        folder = _checker_folder(str(weights) if weights else None)
+        digest = sha256_file(_checker_weights_file(folder))
+        return LazyExtractor(extractor_id, digest, False, lambda: _sd_safety_checker(folder, digest))
+    random: dict[str, tuple[Callable[[], Extractor], tuple[str, ...]]] = {
+        "random-cnn": (_random_cnn, ()),
+        "random-clip": (_random_clip, ("open-clip-torch",)),
+        "random-safety-checker": (_random_safety_checker, ("transformers", "diffusers")),
     }
-    if extractor_id not in builders:
+    if extractor_id not in random:
         raise unknown("extractor", extractor_id, EXTRACTORS)
-    return builders[extractor_id]()
+    build, libraries = random[extractor_id]
+    return LazyExtractor(extractor_id, _random_id(extractor_id, libraries), True, build)
+
+
+def checker_lock_sha256(checker: LazyExtractor) -> str:
+    """The sha256 a release lock records for this safety checker's weights: its weights file's; for one built in
+    code (the tiny releases' checker) its state dict's, as the lock of a tiny build records it."""
+    return checker.get().weights_sha256 if checker.random_weights else checker.weights_id
+
+
+def load_extractor(extractor_id: str, weights: Path | str | None = None) -> Extractor:
+    """Build an extractor by id now (``resolve_extractor(...).get()``)."""
+    return resolve_extractor(extractor_id, weights).get()

@@ -1,13 +1,15 @@
 """Features of a dataset under an extractor: computed once, cached on disk, resumed after an interruption.
 
-The cache key is a sha256 of (dataset fingerprint, extractor id, weights sha256, preprocessing). A release's
+The cache key is a sha256 of (dataset fingerprint, extractor id, weights identity), all known before any network
+is built: features found in the cache cost no model at all (``LazyExtractor``). A release's
 fingerprint is the sha256 of its shards (from its manifest): a content hash. A folder's is the list of its files
 with their sizes and modification times (as make and rsync decide staleness), so it is cheap to compute; a
 dataset loaded with ``datasets`` uses its fingerprint. Images are read through evaluate's decode path
 (``decoded_batches``), so the audit sees exactly the pixels eval sees before model-specific preprocessing.
 
 Layout of one entry: ``<cache>/<key>/part-<first position>.npz`` while computing (each written atomically,
-kept on Ctrl-C), then ``features.npy`` + ``positions.npy`` + ``meta.json`` once complete.
+kept on Ctrl-C), then ``features.npy`` + ``positions.npy`` + ``meta.json`` once complete; ``meta.json`` also
+records what the built extractor reported (weights sha256, dimension, preprocessing) for the audit JSON.
 """
 
 from __future__ import annotations
@@ -22,22 +24,22 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from imagenet_g.audit.extractors import Extractor
-from imagenet_g.evaluate.datasets import FolderImages, HubImages, LoadedDataset
+from imagenet_g.audit.extractors import Extractor, LazyExtractor
 from imagenet_g.devices import pick_device
+from imagenet_g.evaluate import pixel_cache
+from imagenet_g.evaluate.datasets import FolderImages, HubImages, LoadedDataset
 from imagenet_g.evaluate.predictions import decoded_batches
 from imagenet_g.files import atomic_path, atomic_write_text
 from imagenet_g.progress import progress_bar
 
-CACHE_VERSION = 1
+CACHE_VERSION = 2  # 2: keyed on the weights identity (no network needed); the Inception network's BN folded
 PART_ROWS = 1024  # images per part file: what an interruption can lose at most
 META_FILE = "meta.json"
 
 
 def default_cache_dir() -> Path:
-    """``$IMAGENET_G_CACHE/features``, else ``~/.cache/imagenet-g/features``."""
-    root = os.environ.get("IMAGENET_G_CACHE")
-    return (Path(root) if root else Path.home() / ".cache" / "imagenet-g") / "features"
+    """``features/`` in the cache folder eval uses (``pixel_cache.default_cache_dir()``)."""
+    return pixel_cache.default_cache_dir() / "features"
 
 
 @dataclass(frozen=True)
@@ -49,10 +51,12 @@ class FeatureSet:
     targets: np.ndarray  # (N,) ImageNet index of each row
     failed: dict[str, int]  # reason -> images that could not be read
     key: str
+    extractor: dict  # what the built extractor reported: id, weights_sha256, dim, preprocess, random_weights
 
     def rows(self, mask: np.ndarray) -> FeatureSet:
         """The rows where ``mask`` holds."""
-        return FeatureSet(self.features[mask], self.positions[mask], self.targets[mask], self.failed, self.key)
+        return FeatureSet(self.features[mask], self.positions[mask], self.targets[mask], self.failed, self.key,
+                          self.extractor)
 
 
 def dataset_fingerprint(data: LoadedDataset) -> str:
@@ -73,11 +77,16 @@ def dataset_fingerprint(data: LoadedDataset) -> str:
     return f"{data.spec.name}:{data.version or ''}:{digest.hexdigest()}"
 
 
-def cache_key(fingerprint: str, extractor: Extractor) -> str:
-    """sha256 of everything that decides the features."""
+def cache_key(fingerprint: str, extractor: LazyExtractor) -> str:
+    """sha256 of everything that decides the features (the extractor's id fixes its preprocessing)."""
     what = {"cache": CACHE_VERSION, "dataset": fingerprint, "extractor": extractor.id,
-            "weights": extractor.weights_sha256, "preprocess": extractor.preprocess}
+            "weights": extractor.weights_id}
     return hashlib.sha256(json.dumps(what, sort_keys=True).encode()).hexdigest()
+
+
+def _record(extractor: Extractor) -> dict:
+    return {"id": extractor.id, "weights_sha256": extractor.weights_sha256, "dim": extractor.dim,
+            "preprocess": extractor.preprocess, "random_weights": extractor.random_weights}
 
 
 def _write_part(folder: Path, attempted: list[int], ok: list[int], rows: list[np.ndarray],
@@ -94,12 +103,12 @@ def _parts(folder: Path) -> list[Path]:
     return sorted(folder.glob("part-*.npz"))
 
 
-def _consolidate(folder: Path, total: int, dim: int) -> None:
+def _consolidate(folder: Path, total: int, extractor: Extractor) -> None:
     """Parts -> one memory-mappable features.npy (written row block by row block), positions.npy, meta.json."""
     parts = _parts(folder)
     loaded = [np.load(p) for p in parts]
     order = np.argsort([int(part["attempted"][0]) for part in loaded])
-    n_ok = sum(len(part["ok"]) for part in loaded)
+    n_ok, dim = sum(len(part["ok"]) for part in loaded), extractor.dim
     failed: Counter = Counter()
     with atomic_path(folder / "features.npy") as tmp:
         out = np.lib.format.open_memmap(tmp, mode="w+", dtype=np.float32, shape=(n_ok, dim))
@@ -123,7 +132,8 @@ def _consolidate(folder: Path, total: int, dim: int) -> None:
     with atomic_path(folder / "positions.npy") as tmp, tmp.open("wb") as fh:
         np.save(fh, positions)
     atomic_write_text(folder / META_FILE, json.dumps({"images": total, "rows": n_ok, "dim": dim,
-                                                      "failed": dict(failed)}, indent=1))
+                                                      "failed": dict(failed), "extractor": _record(extractor)},
+                                                     indent=1))
     for p in parts:
         p.unlink()
 
@@ -132,18 +142,14 @@ def _load(folder: Path, targets: np.ndarray, key: str) -> FeatureSet:
     meta = json.loads((folder / META_FILE).read_text(encoding="utf-8"))
     features = np.load(folder / "features.npy", mmap_mode="r")
     positions = np.load(folder / "positions.npy")
-    return FeatureSet(features, positions, np.asarray(targets)[positions], dict(meta["failed"]), key)
-
-
-def is_cached(images: FolderImages | HubImages, fingerprint: str, extractor: Extractor, cache_dir: Path) -> bool:
-    """True when these features are complete in the cache."""
-    return (Path(cache_dir) / cache_key(fingerprint, extractor) / META_FILE).is_file()
+    return FeatureSet(features, positions, np.asarray(targets)[positions], dict(meta["failed"]), key,
+                      meta["extractor"])
 
 
 def extract(
     images: FolderImages | HubImages,
     fingerprint: str,
-    extractor: Extractor,
+    lazy: LazyExtractor,
     cache_dir: Path | None = None,
     batch_size: int = 64,
     workers: int | None = None,
@@ -151,14 +157,16 @@ def extract(
     progress: bool = False,
     description: str = "features",
 ) -> FeatureSet:
-    """The features of every readable image under ``extractor``, from the cache or computed (and cached).
+    """The features of every readable image under ``lazy``, from the cache or computed (and cached); its network
+    is built only when something is missing.
 
     Work is saved every ``PART_ROWS`` images; an interrupted run resumes where it stopped.
     """
-    key = cache_key(fingerprint, extractor)
+    key = cache_key(fingerprint, lazy)
     folder = Path(cache_dir or default_cache_dir()) / key
     if (folder / META_FILE).is_file():
         return _load(folder, images.targets, key)
+    extractor = lazy.get()
     folder.mkdir(parents=True, exist_ok=True)
     done: set[int] = set()
     for part in _parts(folder):
@@ -190,23 +198,20 @@ def extract(
                     attempted, ok, rows, failed = [], [], [], []
             if attempted:
                 _write_part(folder, attempted, ok, rows, failed, extractor.dim)
-    _consolidate(folder, len(images), extractor.dim)
+    _consolidate(folder, len(images), extractor)
     return _load(folder, images.targets, key)
 
 
-def class_weights(extractor: Extractor, names: tuple[str, ...], templates: str, cache_dir: Path | None = None,
-                  ) -> np.ndarray:
-    """A CLIP extractor's zero-shot head (D, C) for ``names`` x the template set ``templates``, cached on disk."""
-    from imagenet_g import labels
-
-    what = {"cache": CACHE_VERSION, "extractor": extractor.id, "weights": extractor.weights_sha256,
-            "templates": templates, "names": hashlib.sha256("\n".join(names).encode()).hexdigest()}
+def text_embeddings(texts: list[str], lazy: LazyExtractor, cache_dir: Path | None = None) -> np.ndarray:
+    """A CLIP extractor's text embeddings of ``texts`` (a release's prompts), cached on disk like image features."""
+    what = {"cache": CACHE_VERSION, "extractor": lazy.id, "weights": lazy.weights_id,
+            "texts": hashlib.sha256("\0".join(texts).encode()).hexdigest()}
     path = Path(cache_dir or default_cache_dir()) / "text" / (
         hashlib.sha256(json.dumps(what, sort_keys=True).encode()).hexdigest() + ".npy")
     if path.is_file():
         return np.load(path)
-    weights = extractor.text.class_weights(names, labels.template_set(templates))
+    embeddings = lazy.get().text.encode(texts)
     path.parent.mkdir(parents=True, exist_ok=True)
     with atomic_path(path) as tmp, tmp.open("wb") as fh:
-        np.save(fh, weights)
-    return weights
+        np.save(fh, embeddings)
+    return embeddings

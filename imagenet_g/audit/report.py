@@ -104,7 +104,8 @@ def report_markdown(result: AuditResult, figures: dict[str, Path], folder: Path)
             lines.append("")
     if result.safety:
         lines += ["## Safety", "", f"`{result.safety.checker}` run as a classifier (images are not altered): "
-                  f"{result.safety.flagged} of {result.safety.images} flagged.", ""]
+                  f"{result.safety.flagged} of {result.safety.images} flagged. Flags: {result.safety.source} "
+                  f"({result.safety.source_reason}).", ""]
     m = result.memorisation
     if m:
         lines += ["## Possible memorisation", "",

@@ -1,7 +1,9 @@
 """One audit: release (+ reference and shift sets) -> cached features -> metrics -> audit JSON, report, card.
 
 Each section needs one extractor's features; features come from the on-disk cache when present, so a second
-audit (or a rerun after Ctrl-C) costs only the metrics.
+audit (or a rerun after Ctrl-C) costs only the metrics: extractors are resolved lazily (``LazyExtractor``) and a
+network is built only on a cache miss. The zero-shot head is eval's (``evaluate.zeroshot.cached_head``), under the
+same key, so eval and audit build it once between them.
 """
 
 from __future__ import annotations
@@ -17,13 +19,15 @@ from imagenet_g.audit import diversity as div
 from imagenet_g.audit import fidelity as fid
 from imagenet_g.audit import schema as s
 from imagenet_g.audit.consistency import accuracy_by_group, clip_scores, zero_shot_predictions
-from imagenet_g.audit.extractors import CLIP_PREFIX, EXTRACTORS, Extractor, load_extractor
-from imagenet_g.audit.features import FeatureSet, class_weights, dataset_fingerprint, extract
+from imagenet_g.audit.extractors import (CLIP_PREFIX, EXTRACTORS, LazyExtractor, checker_lock_sha256, clip_arch,
+                                         resolve_extractor)
+from imagenet_g.audit.features import FeatureSet, dataset_fingerprint, extract, text_embeddings
 from imagenet_g.benchmarks import NATURAL_SHIFTS, get_benchmark
 from imagenet_g.devices import pick_device
 from imagenet_g.environment import environment
 from imagenet_g.errors import DatasetNotFoundError, InsufficientDataError, UnknownNameError, unknown
 from imagenet_g.evaluate import datasets as ds
+from imagenet_g.evaluate import pixel_cache, zeroshot
 from imagenet_g.strict import StrictModel
 
 RELEASE = "imagenet-g"
@@ -70,7 +74,7 @@ class _Data:
     def name(self) -> str:
         return self.loaded.version if self.loaded.spec.layout == "release" else self.loaded.spec.name
 
-    def features(self, extractor: Extractor) -> FeatureSet:
+    def features(self, extractor: LazyExtractor) -> FeatureSet:
         if extractor.id not in self._features:
             r = self.request
             self._features[extractor.id] = extract(
@@ -131,10 +135,10 @@ def _load_optional(request: AuditRequest, name: str, required: bool, skipped: di
 
 
 def _release_columns(loaded: ds.LoadedDataset) -> dict[str, list]:
-    """The release rows' prompt and template id (in image order), where the release has them."""
+    """The release rows' prompt, template id and safety flag (in image order), where the release has them."""
     where = Path(loaded.source)
     rows = ds.release_rows(ds.Location("folder" if where.is_dir() else "hub", loaded.source), loaded.version or "")
-    wanted = [c for c in ("prompt", "template_id") if c in rows.column_names]
+    wanted = [c for c in ("prompt", "template_id", "nsfw") if c in rows.column_names]
     return {c: rows[c] for c in wanted}
 
 
@@ -194,17 +198,25 @@ def _shift_cell(row: str, a: FeatureSet, column: str, b: FeatureSet, request: Au
     )
 
 
-def _consistency(images: FeatureSet, clip: Extractor, request: AuditRequest, columns: dict[str, list],
+def _class_weights(images: FeatureSet, clip: LazyExtractor, request: AuditRequest) -> np.ndarray:
+    """eval's zero-shot head of the CLIP model (same key, same cache folder): built once for both."""
+    names, templates = labels.class_names(), labels.template_set(request.templates)
+    key = zeroshot.head_key(clip_arch(clip.id), images.extractor["weights_sha256"], names, templates)
+    head, _ = zeroshot.cached_head(key, request.cache_dir or pixel_cache.default_cache_dir(),
+                                   lambda: clip.get().text.head(names, templates))
+    return head.float().numpy()
+
+
+def _consistency(images: FeatureSet, clip: LazyExtractor, request: AuditRequest, columns: dict[str, list],
                  refs: _Refs) -> s.Consistency:
     names = labels.class_names()
-    weights = class_weights(clip, names, request.templates, request.cache_dir)
     feats = np.asarray(images.features)
-    predicted = zero_shot_predictions(feats, weights)
+    predicted = zero_shot_predictions(feats, _class_weights(images, clip, request))
     correct = predicted == images.targets
     scores = None
     if "prompt" in columns:
         prompts = [columns["prompt"][p] for p in images.positions]
-        scores = clip_scores(feats, clip.text.encode(prompts))
+        scores = clip_scores(feats, text_embeddings(prompts, clip, request.cache_dir))
     per_class = []
     for cls, (top1, n) in accuracy_by_group(correct, images.targets).items():
         mask = images.targets == cls
@@ -236,7 +248,7 @@ def _group_diversity(feats: np.ndarray, groups: np.ndarray, name_of) -> list[s.G
     return out
 
 
-def _diversity(images: FeatureSet, clip: Extractor, request: AuditRequest, columns: dict[str, list],
+def _diversity(images: FeatureSet, clip: LazyExtractor, request: AuditRequest, columns: dict[str, list],
                refs: _Refs) -> s.Diversity:
     names = labels.class_names()
     feats = np.asarray(images.features)
@@ -259,15 +271,50 @@ def _diversity(images: FeatureSet, clip: Extractor, request: AuditRequest, colum
     )
 
 
-def _safety(flags: FeatureSet, checker: Extractor, refs: _Refs) -> s.Safety:
-    flagged = np.flatnonzero(np.asarray(flags.features)[:, 0] > 0.5)
-    n = len(flags.positions)
-    return s.Safety(checker=checker.id, images=n, flagged=len(flagged),
+def _build_flags(release: _Data, columns: dict[str, list], checker: LazyExtractor) -> tuple[list | None, str]:
+    """The build's ``nsfw`` column when the build ran this very checker (its weights' sha256 is in the release's
+    lock), else None; with the reason either way."""
+    from imagenet_g.release.manifest import read_manifest
+    from imagenet_g.release.weights import WEIGHT_SUFFIXES
+
+    if "nsfw" not in columns:
+        return None, "the release has no nsfw column"
+    source = Path(release.loaded.source)
+    manifest = read_manifest(source / (release.loaded.version or "")) if source.is_dir() else None
+    if manifest is None:
+        return None, "no local manifest names the checker the build ran"
+    if not manifest.spec.generator.safety_checker:
+        return None, "the build did not run a safety checker (nsfw is null)"
+    locked = {sha for name, sha in manifest.lock.files.items() if name == "safety_checker" or (
+        name.startswith("safety_checker/") and name.endswith(WEIGHT_SUFFIXES))}
+    ours = checker_lock_sha256(checker)
+    if locked != {ours}:
+        return None, (f"the build's checker ({manifest.lock.model}, weights sha256 "
+                      f"{', '.join(sorted(x[:12] for x in locked))}) is not {checker.id} ({ours[:12]})")
+    return columns["nsfw"], f"the build ran {checker.id} (weights sha256 {ours[:12]}, from the release's lock)"
+
+
+def _safety(release: _Data, positions: np.ndarray, columns: dict[str, list], checker: LazyExtractor, refs: _Refs,
+            ) -> tuple[s.Safety, FeatureSet | None]:
+    """Flags of the audited images: the build's, when it ran the same checker, else the checker's (cached)."""
+    recorded, reason = _build_flags(release, columns, checker)
+    computed = None
+    if recorded is not None:
+        flags = np.asarray([bool(recorded[p]) for p in positions])
+        source = "release nsfw column"
+    else:
+        computed = release.features(checker)
+        positions = computed.positions
+        flags = np.asarray(computed.features)[:, 0] > 0.5
+        source = "checker run by the audit"
+    flagged = np.flatnonzero(flags)
+    n = len(positions)
+    return s.Safety(checker=checker.id, source=source, source_reason=reason, images=n, flagged=len(flagged),
                     flagged_share=float(len(flagged) / n) if n else 0.0,
-                    flagged_images=[refs(int(flags.positions[i])) for i in flagged[:LIST_LIMIT]])
+                    flagged_images=[refs(int(positions[i])) for i in flagged[:LIST_LIMIT]]), computed
 
 
-def _memorisation(images: FeatureSet, reference: FeatureSet, ref: _Data, clip: Extractor, request: AuditRequest,
+def _memorisation(images: FeatureSet, reference: FeatureSet, ref: _Data, clip: LazyExtractor, request: AuditRequest,
                   refs: _Refs) -> s.Memorisation:
     index, sims = div.nearest_neighbours(np.asarray(images.features), np.asarray(reference.features))
     hits = np.flatnonzero(sims >= request.memorisation_threshold)
@@ -281,9 +328,8 @@ def _memorisation(images: FeatureSet, reference: FeatureSet, ref: _Data, clip: E
     )
 
 
-def _extractor_info(role: str, e: Extractor) -> s.ExtractorInfo:
-    return s.ExtractorInfo(role=role, id=e.id, weights_sha256=e.weights_sha256, dim=e.dim, preprocess=e.preprocess,
-                           random_weights=e.random_weights)
+def _extractor_info(role: str, features: FeatureSet) -> s.ExtractorInfo:
+    return s.ExtractorInfo(role=role, **features.extractor)
 
 
 AUDIT_PACKAGES = ("torch", "torchvision", "torchmetrics", "torch-fidelity", "open-clip-torch", "diffusers",
@@ -308,9 +354,9 @@ def compute_audit(request: AuditRequest, progress: bool = False) -> tuple[s.Audi
         if loaded:
             shifts.append(_Data(loaded, request, progress))
 
-    clip = load_extractor(request.clip_model)
-    extractors = [_extractor_info("clip", clip)]
+    clip = resolve_extractor(request.clip_model, cache_dir=request.cache_dir)
     clip_feats = release.features(clip)
+    extractors = [_extractor_info("clip", clip_feats)]
     if len(clip_feats.positions) < 2:
         raise InsufficientDataError(
             f"release {request.release} has {len(clip_feats.positions)} readable image(s); an audit needs at least 2",
@@ -324,9 +370,9 @@ def compute_audit(request: AuditRequest, progress: bool = False) -> tuple[s.Audi
     else:
         skipped["memorisation"] = skipped["fidelity"] = f"no reference set ({request.reference or 'none given'})"
     if reference or shifts:
-        fid_ex = load_extractor(request.fid_extractor, request.inception_weights)
-        extractors.append(_extractor_info("fidelity", fid_ex))
+        fid_ex = resolve_extractor(request.fid_extractor, request.inception_weights)
         release_fid = release.features(fid_ex)
+        extractors.append(_extractor_info("fidelity", release_fid))
         if reference:
             fidelity = _fidelity(reference.features(fid_ex), release_fid, reference.loaded.spec.name, fid_ex.id,
                                  request)
@@ -343,9 +389,10 @@ def compute_audit(request: AuditRequest, progress: bool = False) -> tuple[s.Audi
         skipped["shift table"] = "no natural-shift set found"
     safety = None
     if request.safety_checker:
-        checker = load_extractor(request.safety_checker, request.safety_weights)
-        extractors.append(_extractor_info("safety", checker))
-        safety = _safety(release.features(checker), checker, refs)
+        checker = resolve_extractor(request.safety_checker, request.safety_weights)
+        safety, computed = _safety(release, clip_feats.positions, columns, checker, refs)
+        if computed is not None:
+            extractors.append(_extractor_info("safety", computed))
     else:
         skipped["safety"] = "no safety checker asked for"
     result = s.AuditResult(

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 
 from imagenet_g.files import atomic_write_text
 from imagenet_g.strict import StrictModel
 
-AUDIT_SCHEMA_VERSION = 1
+AUDIT_SCHEMA_VERSION = 2  # 2: safety records where its flags came from
 
 
 class ExtractorInfo(StrictModel):
@@ -146,6 +147,9 @@ class Safety(StrictModel):
     """The safety checker's verdicts, recorded only: no image is altered."""
 
     checker: str
+    source: Literal["release nsfw column", "checker run by the audit"] = Field(
+        description="the build's flags, reused when the build ran this very checker; else the audit ran it")
+    source_reason: str = Field(description="why that source: the matching weights, or why the column was not usable")
     images: int
     flagged: int
     flagged_share: float

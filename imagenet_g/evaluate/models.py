@@ -198,13 +198,6 @@ def _load_timm(mid: ModelId, pretrained: bool, checkpoint: Path | None, override
     )
 
 
-def zero_shot_classifier(model, tokenizer, classnames: Sequence[str], templates: Sequence[Callable[[str], str]]):
-    """An open_clip model as a classifier over ``classnames`` (see ``zeroshot``; no cache, no progress bar)."""
-    from imagenet_g.evaluate import zeroshot
-
-    return zeroshot.ZeroShotClassifier(model, zeroshot.build_head(model, tokenizer, classnames, templates)).eval()
-
-
 def _load_open_clip(mid: ModelId, pretrained: bool, checkpoint: Path | None, overrides: dict,
                     options: LoadOptions) -> LoadedModel:
     import open_clip

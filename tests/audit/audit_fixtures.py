@@ -11,7 +11,7 @@ import torch
 from PIL import Image
 
 from imagenet_g import labels
-from imagenet_g.audit.extractors import Extractor, TextEncoder
+from imagenet_g.audit.extractors import Extractor, LazyExtractor, TextEncoder
 
 CLASSES = (0, 6, 658)  # tench, stingray (both in ImageNet-R's 200), mitten
 PER_CLASS = 4
@@ -97,11 +97,11 @@ def pixel_extractor(extractor_id: str = "random-clip") -> Extractor:
 
     dim = 4 * 4 * 3
 
-    def class_weights(names, templates) -> np.ndarray:
-        w = np.zeros((dim, len(names)))
+    def head(names, templates) -> torch.Tensor:
+        w = torch.zeros((dim, len(names)))
         for cls in CLASSES:
-            v = np.tile(_colour(cls) - 128.0, 16)
-            w[:, cls] = v / np.linalg.norm(v)
+            v = torch.tensor(np.tile(_colour(cls) - 128.0, 16))
+            w[:, cls] = v / v.norm()
         return w
 
     def encode(texts) -> np.ndarray:
@@ -113,4 +113,28 @@ def pixel_extractor(extractor_id: str = "random-clip") -> Extractor:
 
     transform = T.Compose([T.Resize((4, 4), interpolation=T.InterpolationMode.BILINEAR), T.PILToTensor()])
     return Extractor(extractor_id, _Pixels(), transform, {"kind": "pixels", "size": 4}, "0" * 64, dim, True,
-                     TextEncoder(encode, class_weights))
+                     TextEncoder(encode, head))
+
+
+def lazy(extractor: Extractor) -> LazyExtractor:
+    """A built extractor as ``resolve_extractor`` hands one out (weights identity: its weights sha256)."""
+    return LazyExtractor(extractor.id, extractor.weights_sha256, extractor.random_weights, lambda: extractor)
+
+
+def build_tiny_releases(root: Path, versions: dict[str, bool]) -> Path:
+    """Real tiny builds (the smoke spec cut to 2 classes x 2 images, 32 px, 2 steps, CPU), one per version, with
+    the build's safety checker on or off; returns the data root (releases in ``<root>/imagenet-g``)."""
+    import yaml
+
+    from imagenet_g.release import BuildRequest, build_release
+
+    smoke = Path(labels.__file__).parent / "releases" / "smoke" / "spec.yaml"
+    for version, safety in versions.items():
+        data = yaml.safe_load(smoke.read_text())
+        data["generator"].update(safety_checker=safety, width=32, height=32, steps=2)
+        data["plan"].update(classes=[0, 1], splits={"test": 2})
+        (root / "specs" / version).mkdir(parents=True)
+        (root / "specs" / version / "spec.yaml").write_text(yaml.safe_dump(data, sort_keys=False))
+        build_release(BuildRequest(version, dataset_dir=root / "imagenet-g", specs_dir=root / "specs",
+                                   device="cpu", progress=False))
+    return root

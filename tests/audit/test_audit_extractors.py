@@ -11,7 +11,7 @@ import torch
 from PIL import Image
 
 from imagenet_g.audit import extractors as ex
-from imagenet_g.audit import fidelity
+from imagenet_g.audit import fidelity, inception
 from imagenet_g.audit.consistency import clip_scores
 from imagenet_g.errors import ModelError, UnknownNameError
 from imagenet_g.files import sha256_file
@@ -81,12 +81,21 @@ def inception_file(tmp_path_factory):
     """A random-weight state dict of torch-fidelity's Inception-v3, saved as a local weights file."""
     import torch_fidelity.feature_extractor_inceptionv3 as fe
 
-    path = tmp_path_factory.mktemp("weights") / ex.INCEPTION_FILE
+    path = tmp_path_factory.mktemp("weights") / inception.INCEPTION_FILE
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(fe.FeatureExtractorInceptionV3, "load_state_dict", lambda self, state: None)
         mp.setattr(fe, "load_state_dict_from_url", lambda *a, **k: {})
         torch.manual_seed(0)
         net = fe.FeatureExtractorInceptionV3("inception-v3-compat", ["2048"])
+    # torch's default init shrinks activations ~0.4x per layer (features ~1e-7: any atol would pass); He init
+    # keeps them O(1), and random batch-norm statistics make folding them into the convolutions visible
+    with torch.no_grad():
+        for m in net.modules():
+            if isinstance(m, torch.nn.Conv2d):
+                torch.nn.init.kaiming_normal_(m.weight, nonlinearity="relu")
+            elif isinstance(m, torch.nn.BatchNorm2d):
+                m.running_mean.uniform_(-0.5, 0.5), m.running_var.uniform_(0.5, 2.0)
+                m.weight.uniform_(0.5, 1.5), m.bias.uniform_(-0.2, 0.2)
     torch.save(net.state_dict(), path)
     return path
 
@@ -102,12 +111,35 @@ def test_inception_features_equal_torchmetrics_fid_extractor_from_the_same_local
     reference = FrechetInceptionDistance(feature=2048, feature_extractor_weights_path=str(inception_file))
     with torch.no_grad():
         torch.testing.assert_close(extractor.module(batch), reference.inception(batch), rtol=1e-4, atol=1e-5)
+        fast = extractor.module.to(memory_format=torch.channels_last)  # as features.extract runs it
+        torch.testing.assert_close(fast(batch.contiguous(memory_format=torch.channels_last)),
+                                   reference.inception(batch), rtol=1e-4, atol=1e-5)
+
+
+def test_the_fast_inception_is_torch_fidelitys_network_and_skips_only_an_identity_resize(inception_file):
+    from torch_fidelity.feature_extractor_inceptionv3 import FeatureExtractorInceptionV3
+    from torch_fidelity.interpolate_compat_tensorflow import interpolate_bilinear_2d_like_tensorflow1x
+
+    original = FeatureExtractorInceptionV3("inception-v3-compat", ["2048"],
+                                           feature_extractor_weights_path=str(inception_file))
+    fast = inception.load_fid_inception(inception_file)
+    assert not any(isinstance(m, torch.nn.BatchNorm2d) for m in fast.modules())  # folded into the convolutions
+    square = torch.randint(0, 256, (2, 3, 299, 299), dtype=torch.uint8)
+    other = torch.randint(0, 256, (2, 3, 120, 90), dtype=torch.uint8)  # resized inside the network, as before
+    as_float = square.float()
+    assert torch.equal(interpolate_bilinear_2d_like_tensorflow1x(as_float, size=(299, 299), align_corners=False),
+                       as_float)
+    with torch.no_grad():
+        for x in (square, other):
+            expected = original(x)[0]
+            assert expected.abs().mean() > 1e-2  # features of a size a wrong network could not match by accident
+            torch.testing.assert_close(fast(x), expected, rtol=1e-4, atol=1e-5)
 
 
 def test_missing_inception_weights_offline_name_the_file_and_where_it_goes(tmp_path, monkeypatch):
     monkeypatch.setenv("TORCH_HOME", str(tmp_path))
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    with pytest.raises(ModelError, match=f"no Inception-v3 FID weights offline .*{ex.INCEPTION_FILE}.*set "
+    with pytest.raises(ModelError, match=f"no Inception-v3 FID weights offline .*{inception.INCEPTION_FILE}.*set "
                                          "inception_weights to the file"):
         ex.load_extractor("inception-v3")
     with pytest.raises(ModelError, match="does not exist"):

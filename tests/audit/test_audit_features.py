@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from audit_fixtures import pixel_extractor, write_folder
+from audit_fixtures import lazy, pixel_extractor, write_folder
 
 from imagenet_g.audit import features as feat
 from imagenet_g.benchmarks import get_benchmark
@@ -37,7 +37,7 @@ def folder(tmp_path):
 def _extractor(module):
     from dataclasses import replace
 
-    return replace(pixel_extractor("test-pixels"), module=module)
+    return lazy(replace(pixel_extractor("test-pixels"), module=module))
 
 
 def test_features_are_the_module_on_evals_decoded_images_and_unreadable_files_are_counted(folder, tmp_path):
@@ -60,10 +60,10 @@ def test_a_second_extraction_reads_the_cache_and_the_key_follows_content(folder,
     b = feat.extract(folder.images, fingerprint, _extractor(second), tmp_path, batch_size=4, workers=0)
     assert first.calls > 0 and second.calls == 0 and a.key == b.key
     np.testing.assert_array_equal(a.features, b.features)
-    from dataclasses import replace
+    from imagenet_g.audit.extractors import LazyExtractor
 
-    other = replace(_extractor(second), preprocess={"kind": "pixels", "size": 5})
-    assert feat.cache_key(fingerprint, other) != a.key
+    other = LazyExtractor("test-pixels", "1" * 64, True, lambda: pixel_extractor())  # other weights, other features
+    assert feat.cache_key(fingerprint, other) != a.key and a.extractor["weights_sha256"] == "0" * 64
     path = folder.images.paths[0]
     with open(path, "ab") as fh:  # the file changed: a new fingerprint, so new features
         fh.write(b"\0")

@@ -5,20 +5,25 @@ from __future__ import annotations
 import json
 
 import numpy as np
+import torch
 import pytest
-from audit_fixtures import CLASSES, DUPLICATE, MEMORISED, OFF_CLASS, PER_CLASS, pixel_extractor
+from audit_fixtures import CLASSES, DUPLICATE, MEMORISED, OFF_CLASS, PER_CLASS, lazy, pixel_extractor
 
 from imagenet_g.audit import AuditRequest, compare_audits, read_audit, run_audit
 from imagenet_g.audit import run as audit_run
+from imagenet_g.audit.extractors import LazyExtractor
 from imagenet_g.audit.report import RANDOM_NOTE, SINGULAR_NOTE
+
+
+def _pixel_clip(real):
+    """``resolve_extractor`` with 'random-clip' as the readable pixel extractor (predictable embeddings)."""
+    return lambda name, weights=None, cache_dir=None: (lazy(pixel_extractor()) if name == "random-clip"
+                                                       else real(name, weights, cache_dir))
 
 
 @pytest.fixture
 def pixel_clip(monkeypatch):
-    """'random-clip' becomes the readable pixel extractor, so planted problems have predictable embeddings."""
-    real = audit_run.load_extractor
-    monkeypatch.setattr(audit_run, "load_extractor",
-                        lambda name, weights=None: pixel_extractor() if name == "random-clip" else real(name, weights))
+    monkeypatch.setattr(audit_run, "resolve_extractor", _pixel_clip(audit_run.resolve_extractor))
 
 
 def _request(root, tmp_path, **kw) -> AuditRequest:
@@ -34,9 +39,7 @@ def audited(audit_root, tmp_path_factory):
     """One audit of release t1 (module-scoped: the sections below read the same result)."""
     tmp = tmp_path_factory.mktemp("audit")
     with pytest.MonkeyPatch.context() as mp:
-        real = audit_run.load_extractor
-        mp.setattr(audit_run, "load_extractor",
-                   lambda name, weights=None: pixel_extractor() if name == "random-clip" else real(name, weights))
+        mp.setattr(audit_run, "resolve_extractor", _pixel_clip(audit_run.resolve_extractor))
         result, written = run_audit(_request(audit_root, tmp, out=None))
     return result, written, tmp
 
@@ -107,25 +110,35 @@ def test_outputs_report_figures_and_card_section(audited, audit_root):
     assert "Full report: [t1/audit/report.md]" in card
 
 
-def test_a_rerun_reuses_the_feature_cache_and_replaces_the_card_section(audited, audit_root, monkeypatch):
+def test_a_warm_cache_audit_builds_no_network_and_gives_identical_numbers(audited, audit_root, monkeypatch,
+                                                                           pixel_clip):
     _, written, tmp = audited
-    monkeypatch.setattr(audit_run, "load_extractor", lambda name, weights=None: pixel_extractor() if
-                        name == "random-clip" else _no_forward(name))
-    result, again = run_audit(_request(audit_root, tmp, out=None))  # same cache: no extractor runs a batch
+    before = read_audit(written["json"])
+
+    def unbuildable(self):
+        raise AssertionError(f"{self.id} was built although its features, prompts and head are cached")
+
+    monkeypatch.setattr(LazyExtractor, "get", unbuildable)
+    result, again = run_audit(_request(audit_root, tmp, out=None))  # same cache: no network is built
+    assert result.model_copy(update={"created": before.created}) == before
     assert again["card"].read_text().count("<!-- imagenet-g audit t1: start -->") == 1
-    assert result.fidelity.overall.fid == pytest.approx(read_audit(written["json"]).fidelity.overall.fid)
 
 
-def _no_forward(name):
+def test_the_zero_shot_head_is_evals_cached_head_built_once(audit_root, tmp_path, monkeypatch):
+    from imagenet_g import labels
     from imagenet_g.audit.extractors import load_extractor
+    from imagenet_g.evaluate import zeroshot
 
-    extractor = load_extractor(name)
-
-    def forbidden(*args, **kwargs):
-        raise AssertionError(f"{name} ran although its features are cached")
-
-    extractor.module.forward = forbidden
-    return extractor
+    built = []
+    real = zeroshot.build_head
+    monkeypatch.setattr(zeroshot, "build_head", lambda *a, **k: built.append(1) or real(*a, **k))
+    quick = dict(release="t2", reference=None, shift_sets=(), safety_checker=None, card=False)
+    first, _ = run_audit(_request(audit_root, tmp_path, **quick, out=tmp_path / "a"))
+    second, _ = run_audit(_request(audit_root, tmp_path, **quick, out=tmp_path / "b"))
+    assert len(built) == 1 and first.consistency == second.consistency
+    key = zeroshot.head_key("random-clip", load_extractor("random-clip").weights_sha256, labels.class_names(),
+                            labels.template_set("openai_imagenet_simple"))
+    assert (tmp_path / "cache" / "zeroshot" / f"{key[:32]}.pt").is_file()  # eval's file, under eval's key
 
 
 def test_compare_gives_per_metric_and_per_class_deltas(audited, audit_root, tmp_path, pixel_clip):
@@ -177,3 +190,54 @@ def test_no_inception_weights_offline_is_one_line(audit_root, tmp_path, run_cli,
                   "--out", tmp_path / "o")
     assert res.exit_code == 2 and "no Inception-v3 FID weights offline" in res.stderr
     assert "set --inception-weights to the file" in res.stderr and res.stderr.count("\n") == 1
+
+
+@pytest.fixture(scope="module")
+def built_root(tmp_path_factory):
+    from audit_fixtures import build_tiny_releases
+
+    return build_tiny_releases(tmp_path_factory.mktemp("built"), {"checked": True, "unchecked": False})
+
+
+def _safety_audit(root, tmp_path, release, **kw):
+    quick = dict(release=release, data_root=root, reference=None, shift_sets=(), card=False, out=tmp_path / "o")
+    return run_audit(_request(root, tmp_path, **{**quick, **kw}))[0]
+
+
+def test_safety_reuses_the_builds_nsfw_column_when_the_build_ran_the_same_checker(built_root, tmp_path,
+                                                                                  monkeypatch):
+    import datasets
+
+    from imagenet_g.audit.extractors import _SafetyFlags
+
+    def never(self, x):
+        raise AssertionError("the checker ran although the release records its flags")
+
+    monkeypatch.setattr(_SafetyFlags, "forward", never)
+    result = _safety_audit(built_root, tmp_path, "checked")
+    nsfw = datasets.Dataset.from_parquet(
+        [str(p) for p in sorted((built_root / "imagenet-g" / "checked").glob("*.parquet"))])["nsfw"]
+    assert result.safety.source == "release nsfw column" and "the build ran random-safety-checker" in \
+        result.safety.source_reason
+    assert [i.position for i in result.safety.flagged_images] == [i for i, f in enumerate(nsfw) if f]
+    assert result.safety.images == len(nsfw) == 4 and "safety" not in {e.role for e in result.extractors}
+
+
+def test_safety_runs_the_checker_when_the_build_did_not_or_ran_another(built_root, tmp_path):
+    from imagenet_g.files import sha256_file
+    from imagenet_g.release.tiny_parts import safety_checker
+
+    plain = _safety_audit(built_root, tmp_path, "unchecked")
+    assert plain.safety.source == "checker run by the audit" and "did not run a safety checker" in \
+        plain.safety.source_reason and "safety" in {e.role for e in plain.extractors}
+    other = safety_checker()  # the same architecture with other weights, saved as a checker folder
+    with torch.no_grad():
+        other.concept_embeds_weights.fill_(0.5)
+    other.save_pretrained(tmp_path / "checker")
+    result = _safety_audit(built_root, tmp_path, "checked", safety_checker="sd-safety-checker",
+                           safety_weights=str(tmp_path / "checker"))
+    assert result.safety.source == "checker run by the audit" and "is not sd-safety-checker" in \
+        result.safety.source_reason
+    ran = {e.role: e for e in result.extractors}["safety"]
+    assert ran.id == "sd-safety-checker" and ran.weights_sha256 == sha256_file(tmp_path / "checker" / "model.safetensors")
+    assert result.safety.images == 4
