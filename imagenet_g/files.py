@@ -1,4 +1,5 @@
-"""File helpers: atomic writes (temp file in the same folder, then rename) and streamed checksums."""
+"""File helpers: atomic writes (temp file in the same folder, then rename), writers taking turns at a shared file,
+and streamed checksums."""
 
 from __future__ import annotations
 
@@ -42,6 +43,33 @@ def atomic_write_text(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     with atomic_path(path) as tmp:
         tmp.write_text(text, encoding="utf-8")
+
+
+def mutex_path(path: Path) -> Path:
+    """The lock file on which the writers of ``path`` take turns: hidden, beside it."""
+    return path.with_name(f".{path.name}.mutex")
+
+
+@contextmanager
+def turn_to_write(path: Path, mutex: Path | None = None) -> Iterator[None]:
+    """Wait for this writer's turn at ``path`` (an exclusive lock on ``mutex``, by default ``mutex_path(path)``),
+    then delete the temp files that killed writers of ``path`` left: while the turn is held, no live writer has
+    one. Read, change and write ``path`` inside the block, so that no writer loses another's change.
+
+    The lock is an advisory ``flock``, which the kernel drops when its holder dies (a killed writer never blocks
+    the next; NFS clients map it to a POSIX lock). The lock file stays: removing it would let two writers lock
+    two different files.
+    """
+    import fcntl
+
+    mutex = mutex or mutex_path(path)
+    mutex.parent.mkdir(parents=True, exist_ok=True)
+    with mutex.open("a") as handle:  # closing it drops the lock
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        for temp in path.parent.glob(TEMP_GLOB):
+            if temp_target_name(temp) == path.name:
+                temp.unlink(missing_ok=True)
+        yield
 
 
 def sha256_file(path: Path) -> str:

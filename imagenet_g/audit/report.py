@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from imagenet_g.audit.schema import AuditResult
-from imagenet_g.files import atomic_write_text
+from imagenet_g.files import atomic_write_text, turn_to_write
 from imagenet_g.layout import CARD_FILE, VERSION_END, VERSION_START, audit_block, audit_markers
 
 AUDIT_FILE = "audit.json"
@@ -137,18 +137,19 @@ def card_section(result: AuditResult, report: Path, card_dir: Path) -> str:
 
 def add_card_section(card: Path, section: str, version: str) -> None:
     """Put ``section`` into the card: replacing this version's earlier audit block, else at the end of the
-    version's section, else at the end of the card (atomic write)."""
-    text = card.read_text(encoding="utf-8") if card.is_file() else ""
-    old = audit_block(text, version)
-    opening = text.find(VERSION_START.format(version=version))
-    closing = text.find(VERSION_END, opening) if opening >= 0 else -1
-    if old is not None:
-        text = text.replace(old, section, 1)
-    elif closing >= 0:
-        text = f"{text[:closing]}{section}\n{text[closing:]}"
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    atomic_write_text(card, text)
+    version's section, else at the end of the card (atomic write, in turn with the card's other writers)."""
+    with turn_to_write(card):
+        text = card.read_text(encoding="utf-8") if card.is_file() else ""
+        old = audit_block(text, version)
+        opening = text.find(VERSION_START.format(version=version))
+        closing = text.find(VERSION_END, opening) if opening >= 0 else -1
+        if old is not None:
+            text = text.replace(old, section, 1)
+        elif closing >= 0:
+            text = f"{text[:closing]}{section}\n{text[closing:]}"
+        else:
+            text = text.rstrip("\n") + "\n\n" + section + "\n"
+        atomic_write_text(card, text)
 
 
 def write_outputs(result: AuditResult, folder: Path, card_dir: Path | None) -> dict[str, Path]:

@@ -15,13 +15,13 @@ import dataclasses
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import partial
 from pathlib import Path
 
 from imagenet_g.release.batching import AUTO, BatchSize, probe_batch_size, resolve_batch_size
 from imagenet_g.release.claims import claim_shards, remove_stale_temps, shard_claim_path
 from imagenet_g.release.claims import release as release_claim
 from imagenet_g.release.card import write_card
+from imagenet_g.files import turn_to_write
 from imagenet_g.release.executor import Executor, load_task_generator
 from imagenet_g.release.executors import get_executor
 from imagenet_g.release.manifest import (
@@ -29,9 +29,10 @@ from imagenet_g.release.manifest import (
     Manifest,
     ShardRecord,
     SplitRecord,
+    manifest_turn,
     read_manifest,
     shard_problem,
-    write_manifest,
+    update_manifest,
 )
 from imagenet_g.release.shard_plan import ShardPlan, plan_shards
 from imagenet_g.release.schema import SPEC_HASH_KEY
@@ -41,7 +42,7 @@ from imagenet_g.release.shard import ShardTask
 from imagenet_g.devices import pick_device
 from imagenet_g.environment import environment
 from imagenet_g.errors import ImagenetGError, OutputError
-from imagenet_g.layout import DEFAULT_DATASET_DIR, MANIFEST_FILE
+from imagenet_g.layout import CARD_FILE, DEFAULT_DATASET_DIR, MANIFEST_FILE
 from imagenet_g.release.fastpath import check_fast_path
 from imagenet_g.release.pipeline import check_scheduler, effective_dtype
 from imagenet_g.progress import progress_bar
@@ -366,22 +367,39 @@ def _shard_task(prepared: PreparedBuild, checked: CheckedLock, existing: Manifes
     return task
 
 
-def _saver(prepared: PreparedBuild) -> Callable[[Manifest], None]:
-    """How this build saves its record: the manifest, or a job array's own job record."""
+def _saver(prepared: PreparedBuild, as_read: Manifest | None) -> Callable[[Manifest], Manifest]:
+    """How this build saves its record, returning what it saved: the manifest, merged with what builds of other
+    splits recorded since this one last read or wrote it (``as_read``, at first); or a job array's own record."""
     version_dir, share = prepared.version_dir, prepared.request.share
-    write_record = write_manifest if share is None else partial(write_job_record, share=share)
+    base = as_read
 
-    def save(manifest: Manifest) -> None:
+    def save(manifest: Manifest) -> Manifest:
+        nonlocal base
         try:
             version_dir.mkdir(parents=True, exist_ok=True)
-            write_record(version_dir, manifest)
+            if share is None:
+                manifest = update_manifest(version_dir, base, manifest)
+            else:
+                write_job_record(version_dir, manifest, share)
         except OSError as exc:
             raise OutputError(
                 f"cannot write to {version_dir}: {exc.strerror or exc} (the shards recorded so far are kept)",
                 "free space or choose another {dataset_dir}, then build again to resume",
             ) from None
+        base = manifest
+        return manifest
 
     return save
+
+
+def _clear_killed_writes(prepared: PreparedBuild) -> None:
+    """Delete the temp files killed builds left: of shards nobody is building, of the manifest and of the card
+    (taking turns with their live writers, whose temp files stay)."""
+    remove_stale_temps(prepared.version_dir)
+    with manifest_turn(prepared.version_dir):
+        pass
+    with turn_to_write(Path(prepared.request.dataset_dir) / CARD_FILE):
+        pass
 
 
 def run_build(prepared: PreparedBuild, resume: ResumePoint) -> RunOutcome:
@@ -392,20 +410,19 @@ def run_build(prepared: PreparedBuild, resume: ResumePoint) -> RunOutcome:
     removed first. A claim is released only once its shard's record is saved.
     """
     version_dir, request, release = prepared.version_dir, prepared.request, prepared.release
-    save = _saver(prepared)
+    save = _saver(prepared, resume.as_read)
     manifest, todo = resume.manifest, resume.todo
     claims = claim_shards(version_dir, [s.filename for s in todo])
     try:
         manifest, todo = _adopt_finished(manifest, todo, version_dir, request.share)
         removed = _remove_strays(version_dir, prepared.every_split)
         if manifest != resume.as_read:
-            save(manifest)
-        remove_stale_temps(version_dir)  # left by killed builds; never a finished shard, nor one being written
+            manifest = save(manifest)
+        _clear_killed_writes(prepared)
         written = 0
         with progress_bar(f"build {release.version}", sum(len(s.rows) for s in todo), request.progress) as advance:
             for record in prepared.runner.run(resume.task, todo, advance) if todo else ():
-                manifest = manifest.with_shard(record)
-                save(manifest)
+                manifest = save(manifest.with_shard(record))
                 release_claim(shard_claim_path(version_dir, record.file))  # only once the record is saved
                 written += 1
     finally:

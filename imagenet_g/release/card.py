@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from imagenet_g.errors import OutputError, ReleaseIntegrityError
-from imagenet_g.files import atomic_write_text
+from imagenet_g.files import atomic_write_text, turn_to_write
 from imagenet_g.layout import CARD_FILE, MANIFEST_FILE, VERSION_END, VERSION_START, audit_block
 from imagenet_g.release.catalog import ESTIMATE, estimated_a100_hours
 from imagenet_g.release.licenses import generator_license
@@ -214,10 +214,12 @@ def card_text(dataset_dir: Path) -> str:
 
 
 def write_card(dataset_dir: Path) -> Path:
-    """Write ``dataset_dir/README.md`` atomically."""
+    """Write ``dataset_dir/README.md`` atomically, in turn with its other writers (builds, audits) and clearing
+    the temp files killed writers left."""
     path = dataset_dir / CARD_FILE
     try:
-        atomic_write_text(path, card_text(dataset_dir))
+        with turn_to_write(path):  # the card is read (for audit blocks) and written in one turn
+            atomic_write_text(path, card_text(dataset_dir))
     except OSError as exc:
         raise OutputError(
             f"cannot write the dataset card {path}: {exc.strerror or exc}; the shards are kept, free space and "

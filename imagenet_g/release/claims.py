@@ -23,6 +23,7 @@ from pathlib import Path
 
 from imagenet_g.errors import OutputError
 from imagenet_g.files import TEMP_GLOB, temp_target_name
+from imagenet_g.layout import MANIFEST_FILE
 
 HEARTBEAT_S = 10.0
 STALE_S = 120.0  # twelve missed heartbeats: the owner is gone, not slow
@@ -205,7 +206,7 @@ def holds(path: Path) -> bool:
 
 
 def remove_stale_temps(version_dir: Path) -> None:
-    """Delete what killed jobs left (claims, claims never linked, half-written files), nothing of a running job."""
+    """Delete what killed jobs left (claims, claims never linked, half-written shards), nothing of a running job."""
     for claim in version_dir.glob(".*.lock"):
         if holds(claim):
             continue
@@ -218,6 +219,8 @@ def remove_stale_temps(version_dir: Path) -> None:
         if _temp_abandoned(temp):
             temp.unlink(missing_ok=True)
     for temp in version_dir.glob(TEMP_GLOB):
+        if temp_target_name(temp) == MANIFEST_FILE:
+            continue  # the manifest's writers take turns and clear these (manifest.manifest_turn), not claims
         claim = shard_claim_path(version_dir, temp_target_name(temp))
         if holds(claim):  # ours, and not being written yet: what a killed job left
             temp.unlink(missing_ok=True)

@@ -2,16 +2,19 @@
 
 The builder rewrites it (atomically) after every completed shard, so it always lists exactly the
 shards that are known good; ``complete`` turns true when every shard of every split is there.
+Writers take turns (``manifest_turn``), and a build merges its records into what other builds of the same
+version (other splits, started alongside) recorded meanwhile (``update_manifest``), so none loses another's.
 """
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 from pydantic import ValidationError
 
-from imagenet_g.errors import ReleaseIntegrityError
-from imagenet_g.files import atomic_write_text, sha256_file
+from imagenet_g.errors import OutputError, ReleaseIntegrityError
+from imagenet_g.files import atomic_write_text, mutex_path, sha256_file, turn_to_write
 from imagenet_g.layout import MANIFEST_FILE
 from imagenet_g.release.integrity import content_problem
 from imagenet_g.release.lock import Lock
@@ -99,9 +102,63 @@ def read_manifest(version_dir: Path) -> Manifest | None:
         ) from None
 
 
-def write_manifest(version_dir: Path, manifest: Manifest) -> None:
-    """Write the manifest atomically."""
+def manifest_turn(version_dir: Path) -> AbstractContextManager[None]:
+    """Wait for this writer's turn at the version's manifest, clearing the temp files killed writers left.
+
+    The lock file sits beside the version folder, not in it, so that it is never part of the release.
+    """
+    return turn_to_write(version_dir / MANIFEST_FILE, mutex_path(version_dir))
+
+
+def _write(version_dir: Path, manifest: Manifest) -> None:
     atomic_write_text(version_dir / MANIFEST_FILE, manifest.model_dump_json(indent=2) + "\n")
+
+
+def write_manifest(version_dir: Path, manifest: Manifest) -> None:
+    """Write the manifest atomically, in turn with every other writer."""
+    with manifest_turn(version_dir):
+        _write(version_dir, manifest)
+
+
+def _records(manifest: Manifest | None) -> dict[tuple[str, int], ShardRecord]:
+    if manifest is None:
+        return {}
+    return {(r.split, r.index): r for split in manifest.splits.values() for r in split.shards}
+
+
+def _merged(version_dir: Path, base: Manifest | None, ours: Manifest, theirs: Manifest) -> Manifest:
+    """``ours`` with every shard record that changed in ``theirs`` since ``base`` (added by another build, or
+    dropped by one as bad) taken from ``theirs``; a record ours changed too stays ours (its shard is ours: claimed)."""
+    if theirs.spec_hash != ours.spec_hash or theirs.build != ours.build:
+        raise OutputError(
+            f"another build of {version_dir} is running alongside with another spec or other build settings "
+            f"({theirs.build}), so their shards' bytes would not match",
+            "let it finish, then build again with the same spec, {batch_size}, {threads}, {device} and {fast_path}",
+        )
+    old, mine, other = _records(base), _records(ours), _records(theirs)
+    kept = {}
+    for key in old.keys() | mine.keys() | other.keys():
+        changed_there = other.get(key) != old.get(key) and mine.get(key) == old.get(key)
+        record = other.get(key) if changed_there else mine.get(key)
+        if record is not None and key[0] in ours.splits:
+            kept[key] = record
+    splits = {
+        name: split.model_copy(update={"shards": tuple(sorted(
+            (r for (s, _), r in kept.items() if s == name), key=lambda r: r.index))})
+        for name, split in ours.splits.items()
+    }
+    return ours.model_copy(update={"lock": ours.lock.extended_by(theirs.lock)}).with_splits(splits)
+
+
+def update_manifest(version_dir: Path, base: Manifest | None, ours: Manifest) -> Manifest:
+    """Save this build's manifest without losing what other builds of the version recorded since it read ``base``
+    (two builds of different splits at once): in turn with every other writer, read the manifest on disk, merge
+    (``_merged``), write atomically. Returns what was written, the ``base`` of the next update."""
+    with manifest_turn(version_dir):
+        theirs = read_manifest(version_dir)
+        merged = ours if theirs is None else _merged(version_dir, base, ours, theirs)
+        _write(version_dir, merged)
+    return merged
 
 
 def shard_problem(version_dir: Path, record: ShardRecord, planned: ShardPlan | None, spec_hash: str) -> str | None:

@@ -270,21 +270,21 @@ def test_unwritable_output_is_one_clear_line(releases_root, tmp_path, run_cli):
 def test_full_disk_while_recording_a_shard_keeps_the_record_before(releases_root, tmp_path, monkeypatch, run_cli):
     import imagenet_g.release.builder as builder_module
 
-    real_write = builder_module.write_manifest
+    real_update = builder_module.update_manifest
     calls = []
 
-    def manifest_until_full(version_dir, manifest):
+    def manifest_until_full(version_dir, base, manifest):
         calls.append(1)
         if len(calls) == 3:  # the start record, shard 0's record, then the disk is full
             raise OSError(errno.ENOSPC, "No space left on device")
-        real_write(version_dir, manifest)
+        return real_update(version_dir, base, manifest)
 
-    monkeypatch.setattr(builder_module, "write_manifest", manifest_until_full)
+    monkeypatch.setattr(builder_module, "update_manifest", manifest_until_full)
     out = tmp_path / "imagenet-g"
     result = run_cli("build", "--release", "mini", "--dataset-dir", out, "--specs-dir", releases_root)
     assert result.exit_code == 2 and "No space left on device" in result.stderr and "build again to resume" in result.stderr
     assert read_manifest(out / "mini").shard("test", 0) is not None
-    monkeypatch.setattr(builder_module, "write_manifest", real_write)
+    monkeypatch.setattr(builder_module, "update_manifest", real_update)
     report = build_release(_request("mini", out, releases_root))
     assert (report.written, report.skipped, report.complete) == (1, 1, True)
 

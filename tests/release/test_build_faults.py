@@ -8,6 +8,7 @@ with the same bytes as an uninterrupted build once the same build is rerun, or w
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
 import pathlib
 import shutil
@@ -25,6 +26,7 @@ import imagenet_g.release.executor as executor_module
 import imagenet_g.release.shard as shard_module
 import imagenet_g.release.writer as writer_module
 import imagenet_g.files as files_module
+from imagenet_g.files import TEMP_GLOB
 from imagenet_g.errors import OutputError, ReleaseIntegrityError
 from imagenet_g.release import BuildRequest, build_release, verify_release
 from imagenet_g.release.manifest import read_manifest, write_manifest
@@ -156,7 +158,20 @@ def test_kill_9_at_each_state_then_rerun_gives_identical_bytes(point, specs, ref
     assert _fork(killed_build) == -signal.SIGKILL
     assert _fork(lambda: build_release(_request(specs, out))) == 0
     assert _files(out) == reference[1]
+    assert not list(out.rglob(TEMP_GLOB))  # the card's temp file too (it lies outside the version folder)
     verify_release(out, VERSION)
+
+
+def test_temp_files_of_killed_card_and_manifest_writes_go_with_the_next_build(specs, reference, tmp_path):
+    out = tmp_path / "imagenet-g"
+    shutil.copytree(reference[0], out)
+    left = [out / ".README.md.tmp-4194303", out / VERSION / ".manifest.json.tmp-4194303"]  # as kill -9 leaves them
+    for path in left:
+        path.write_text("half written")
+    report = build_release(_request(specs, out))
+    assert (report.written, report.skipped) == (0, 3)
+    assert not any(path.exists() for path in left)
+    assert _files(out) == reference[1]
 
 
 def test_an_empty_lock_left_by_an_old_build_is_taken_over_at_once(specs, reference, tmp_path):
@@ -250,6 +265,38 @@ def test_two_builds_started_together_generate_each_shard_once(apart, specs, refe
     assert codes in ([0, 0], [0, 2])
     build_release(_request(specs, out))
     assert _files(out) == reference[1]
+
+
+class _SideBySide:
+    """The local executor, holding its records back until every build running alongside has generated its shards:
+    so every build has read the manifest before any of them records a shard."""
+
+    name = "local"
+
+    def __init__(self, barrier):
+        self.barrier = barrier
+
+    def run(self, task, shards, advance):
+        records = list(executor_module.LocalExecutor().run(task, shards, advance))
+        self.barrier.wait(timeout=120)
+        yield from records
+
+
+def test_two_builds_of_different_splits_at_once_keep_each_others_records(tmp_path):
+    data = mini_spec_data()
+    data["plan"]["splits"] = {"test": 1, "val": 1}
+    add_release(tmp_path / "specs", "duo", data)
+    out, together = tmp_path / "imagenet-g", multiprocessing.get_context("fork").Barrier(2)
+
+    def split_build(split):
+        request = BuildRequest("duo", dataset_dir=out, specs_dir=tmp_path / "specs", splits=(split,), progress=False)
+        return lambda: build_release(request, executor=_SideBySide(together))
+
+    builds = [_child(split_build(split)) for split in ("test", "val")]
+    assert [_exit_code(pid) for pid in builds] == [0, 0]
+    manifest = read_manifest(out / "duo")
+    assert manifest.complete and [len(s.shards) for s in manifest.splits.values()] == [2, 2]
+    assert verify_release(out, "duo").rows == 4  # the build that recorded last saw both splits: it wrote the card
 
 
 # -- corruption, then verify and build -------------------------------------------------------------
