@@ -147,7 +147,7 @@ def verify_submission(
     claimed = sub.result
     results_path = out or Path("results") / "verify" / sub.release / f"{sub.slug}.json"
     request = EvalRequest(
-        model=claimed.model.id,
+        model=rerun_model_id(claimed.model.id, claimed.model.pretrained),
         checkpoint=checkpoint or (Path(claimed.model.checkpoint) if claimed.model.checkpoint else None),
         pretrained=claimed.model.pretrained is not False,
         preprocess=recorded_overrides(claimed.model.preprocess),
@@ -164,6 +164,17 @@ def verify_submission(
     )
     measured = run(request, progress=progress)
     return ReproductionReport(item.path, sub, measured, results_path, tolerance, tuple(compare(claimed, measured)))
+
+
+def rerun_model_id(model_id: str, pretrained: bool | str) -> str:
+    """The id that loads the submission's weights again: a timm id without a tag gets the pretrained tag it loaded
+    (``resnet50`` -> ``resnet50.a1_in1k``), since timm's default tag for a name may change between versions."""
+    from imagenet_g.evaluate.models import parse_model_id
+
+    mid = parse_model_id(model_id)
+    if mid.source == "timm" and mid.tag is None and isinstance(pretrained, str) and ":" not in mid.name:
+        return f"{model_id}.{pretrained}"
+    return model_id
 
 
 def compare(claimed: EvalResult, measured: EvalResult) -> list[MetricCheck]:

@@ -63,6 +63,20 @@ def test_the_rerun_has_the_submissions_precision_preprocessing_and_weights(root,
     assert (first.checkpoint, second.checkpoint) == (Path("/gone/w.pt"), tmp_path / "w.pt")
 
 
+@pytest.mark.parametrize(("model_id", "pretrained", "rerun"), [
+    ("resnet50", "a1_in1k", "resnet50.a1_in1k"),  # the tag timm loaded then, whatever its default is now
+    ("timm/resnet50.tv_in1k", "tv_in1k", "timm/resnet50.tv_in1k"),
+    ("resnet50", False, "resnet50"),
+    ("resnet50", True, "resnet50"),
+    ("open_clip:ViT-B-32/openai", "openai", "open_clip:ViT-B-32/openai"),
+    ("hf-hub:org/net", "x", "hf-hub:org/net"),
+])
+def test_the_rerun_loads_the_pretrained_tag_the_submission_loaded(model_id, pretrained, rerun):
+    from imagenet_g.leaderboard.verify import rerun_model_id
+
+    assert rerun_model_id(model_id, pretrained) == rerun
+
+
 def test_every_difference_beyond_the_tolerance_is_reported(root):
     measured = make_result("resnet50", {"imagenet": 75.5, "imagenet-g": 50.0}, checksum="b" * 64)
     report = verify_submission("resnet50", root, run=FakeEval(measured))
