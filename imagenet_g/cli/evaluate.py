@@ -87,7 +87,8 @@ def eval_command(
     batch_size: Annotated[int, typer.Option(min=1)] = 64,
     device: Annotated[str, typer.Option(help="auto, cpu, cuda, cuda:1, mps")] = "auto",
     precision: Annotated[str, typer.Option(help=PRECISION_HELP)] = "fp32",
-    workers: Annotated[Optional[int], typer.Option(min=0, help="decode worker processes (default: 1 per core)")] = None,
+    workers: Annotated[Optional[int], typer.Option(
+        min=0, help="worker processes that decode (on CPU they also run the model; default: 1 per core)")] = None,
     out: Annotated[Optional[Path], typer.Option(help=OUT_HELP)] = None,
     out_dir: Annotated[Path, typer.Option(help=OUT_DIR_HELP)] = Path("results"),
     force: Annotated[bool, typer.Option("--force", help="rescore datasets a previous run completed")] = False,

@@ -1,7 +1,12 @@
 """Models x images -> per-image top-k predictions. Decoding overlaps the forward pass.
 
-DataLoader worker processes read, decode, resize and crop images while the main process runs the model
-under ``torch.inference_mode``. Several models go through one pass: each image is decoded once and
+DataLoader worker processes read, decode, resize and crop images. On a CPU with a worker per core (the
+default up to 8 cores) each worker also runs the models, one thread each, on the batches it decoded and sends
+back only the top-k: every core works on whole batches. A forward pass whose threads share the cores with
+decoding processes (timm's validate.py runs that way) stalls at every operator's barrier while one of its
+threads waits for a core, and one thread per batch is the cheaper way to run a small model anyway. Otherwise
+(a GPU, fewer workers than cores) the main process runs the models on the workers' batches under
+``torch.inference_mode``. Several models go through one pass: each image is decoded once and
 transformed once per distinct pixel config, and the uint8 batch is fed to every model sharing that
 config, so K models over one dataset cost one decode. With a pixel cache (``cache_dir``) the transformed
 uint8 pixels are kept on disk, keyed by file content and pixel config, and a later run (another model,
@@ -153,9 +158,13 @@ def check_precision(precision: str) -> Precision:
     return precision  # type: ignore[return-value]
 
 
+def _cores() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
 def default_workers() -> int:
-    """Decode workers: one per core (up to 8); they fill the gaps the forward pass leaves on every core."""
-    return max(1, min(8, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1))
+    """Worker processes: one per core (up to 8)."""
+    return max(1, min(8, _cores()))
 
 
 def decoded_batches(
@@ -177,6 +186,70 @@ def decoded_batches(
         _Decoded(images, transforms, positions, caches), batch_size=batch_size, shuffle=False, num_workers=n_workers,
         collate_fn=_collate, pin_memory=pin_memory, prefetch_factor=4 if n_workers else None,
     ))
+
+
+class _Scored(torch.utils.data.Dataset):
+    """Item b -> (index, each model's top-k per label space, failed) for batch b, decoded and scored in this
+    process. A ``ModelError`` comes back as the result, for the main process to raise as it is."""
+
+    def __init__(self, decoded: _Decoded, batch_size: int, runners: Sequence[_Runner],
+                 spaces: Mapping[str, LabelSpace]) -> None:
+        self.decoded, self.batch_size, self.runners, self.spaces = decoded, batch_size, tuple(runners), spaces
+
+    def __len__(self) -> int:
+        return -(-len(self.decoded) // self.batch_size)
+
+    def __getitem__(self, b: int):
+        start = b * self.batch_size
+        index, inputs, failed = _collate([self.decoded[j] for j in range(start, min(start + self.batch_size,
+                                                                                     len(self.decoded)))])
+        try:
+            with torch.inference_mode():
+                return index, _score(self.runners, inputs, self.spaces) if len(index) else [], failed
+        except ModelError as exc:
+            return index, exc, failed
+
+
+def _unbatched(item):
+    return item
+
+
+def _scored_batches(
+    runners: Sequence[_Runner], spaces: Mapping[str, LabelSpace], decoded: _Decoded, batch_size: int,
+    workers: int, dev: torch.device,
+) -> Iterator[tuple[torch.Tensor, list[dict[str, tuple[np.ndarray, np.ndarray]]], list[tuple[int, str]]]]:
+    """Yield ``(index, results, failed)`` per batch, in order: ``results[i][space]`` is model i's (top-k, scores).
+
+    CPU with a worker per core: each worker decodes and scores whole batches, one thread each (a forked worker
+    cannot use more: GNU OpenMP's thread pool does not survive fork). Otherwise workers decode and the main
+    process runs the models with torch's threads (a GPU, fewer workers than cores, or ``workers=0``).
+    """
+    if dev.type == "cpu" and workers >= _cores():
+        loader = torch.utils.data.DataLoader(
+            _Scored(decoded, batch_size, runners, spaces), batch_size=None, num_workers=workers,
+            collate_fn=_unbatched, prefetch_factor=2,
+        )
+        for index, results, failed in loader:
+            if isinstance(results, ModelError):
+                raise results
+            yield index, results, failed
+        return
+    loader = torch.utils.data.DataLoader(decoded, batch_size=batch_size, num_workers=workers, collate_fn=_collate,
+                                         pin_memory=dev.type == "cuda", prefetch_factor=4 if workers else None)
+    for index, inputs, failed in loader:
+        with torch.inference_mode():
+            results = _score(runners, inputs, spaces) if len(index) else []
+        yield index, results, failed
+
+
+def _score(runners: Sequence[_Runner], inputs: tuple[torch.Tensor, ...],
+           spaces: Mapping[str, LabelSpace]) -> list[dict[str, tuple[np.ndarray, np.ndarray]]]:
+    """Each model's (top-k indices, scores) in each label space for one decoded batch."""
+    out = []
+    for run in runners:
+        logits = _as_1000(run(inputs), run.id, spaces)
+        out.append({name: space.topk(logits, TOP_K) for name, space in spaces.items()})
+    return out
 
 
 class _Runner:
@@ -269,23 +342,20 @@ def predict(
     decisions = default_cache_dir()  # per machine, wherever the pixels are kept: one layout, identical numbers
     runners = [_Runner(m, p, keys.index(p.key), dev, cl, precision, decisions)
                for m, p, cl in zip(models, pipelines, layouts)]
-    batches = decoded_batches(images, [p.transform for p in firsts], batch_size, workers,
-                              pin_memory=dev.type == "cuda", caches=caches)
+    decoded = _Decoded(images, [p.transform for p in firsts], caches=caches)
+    n_workers = default_workers() if workers is None else workers
     rows: list[np.ndarray] = []
     tops: list[dict[str, list[np.ndarray]]] = [{s: [] for s in spaces} for _ in models]
     scores: list[dict[str, list[np.ndarray]]] = [{s: [] for s in spaces} for _ in models]
     failures: list[tuple[int, str]] = []
     start = time.perf_counter()
-    with (progress_bar(description, len(images), progress) as advance, torch.inference_mode(),
-          _validate_py_flags(dev)):
-        for index, inputs, failed in batches:
+    with progress_bar(description, len(images), progress) as advance, _validate_py_flags(dev):
+        for index, results, failed in _scored_batches(runners, spaces, decoded, batch_size, n_workers, dev):
             failures.extend(failed)
             if len(index):
                 rows.append(index.numpy())
-                for i, run in enumerate(runners):
-                    logits = _as_1000(run(inputs), run.id, spaces)
-                    for name, space in spaces.items():
-                        top, score = space.topk(logits, TOP_K)
+                for i, per_space in enumerate(results):
+                    for name, (top, score) in per_space.items():
                         tops[i][name].append(top)
                         scores[i][name].append(score)
             advance(len(index) + len(failed))

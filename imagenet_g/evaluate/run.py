@@ -65,7 +65,8 @@ class EvalRequest(BaseModel):
     device: str = "auto"
     out: Path | None = Field(default=None, description="results JSON of a single model; default out_dir/<model>.json")
     out_dir: Path = Field(default=Path("results"), description="folder of the results files (one per model)")
-    workers: int | None = Field(default=None, ge=0, description="decode worker processes; default one per core")
+    workers: int | None = Field(default=None, ge=0,
+                                description="worker processes: decode, and on CPU also run the models; default one per core")
     channels_last: bool | None = Field(default=None, description="None: timed per model on the device, faster wins")
     precision: Literal["fp32", "amp"] = Field(default="fp32", description="fp32 as validate.py, or float16 autocast")
     preprocess: dict[str, object] = Field(default_factory=dict, description="overrides of the timm data config")

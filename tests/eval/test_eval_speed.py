@@ -111,3 +111,63 @@ def test_cli_reports_the_cache_size(run_cli, data_root, tmp_path):
     assert res.exit_code == 0, res.stderr
     assert "pixel cache" in res.stderr and "entries" in res.stderr
     assert np.isfinite(EvalResult.read(tmp_path / "r.json").datasets["imagenet-a"].top1)
+
+
+@pytest.fixture
+def two_cores(monkeypatch):
+    """Two workers are a worker per core, whatever this machine has: the CPU scoring-worker path runs."""
+    from imagenet_g.evaluate import predictions
+
+    monkeypatch.setattr(predictions, "_cores", lambda: 2)
+    calls = []
+    real = predictions._Scored.__init__
+    monkeypatch.setattr(predictions._Scored, "__init__", lambda self, *a: calls.append(1) or real(self, *a))
+    return calls
+
+
+def test_cpu_workers_that_score_give_the_main_process_predictions(data_root, tmp_path, two_cores):
+    """The CPU fast path (workers decode and run the models) equals the plain one (workers=0, all in process):
+    two pixel configs, a class subset and ObjectNet's collapsed classes, an unreadable file counted."""
+    from imagenet_g import benchmarks
+    from imagenet_g.evaluate import datasets as ds
+    from imagenet_g.evaluate.metrics import label_space_for
+    from imagenet_g.evaluate.models import load_model
+    from imagenet_g.evaluate.predictions import predict
+
+    spec = benchmarks.get_benchmark("objectnet")
+    folder = data_root / "objectnet-1.0" / "images"
+    images = ds.LAYOUTS[spec.layout](spec, folder)
+    bad = tmp_path / "bad.png"
+    bad.write_bytes(b"not an image")
+    images = ds.FolderImages(images.root, (*images.paths, str(bad)), np.append(images.targets, images.targets[0]))
+    spaces = {"objectnet": label_space_for(spec), "all": label_space_for(benchmarks.get_benchmark("imagenet"))}
+    models = [load_model(m, pretrained=False) for m in MODELS]
+    plain = predict(models, images, spaces, border=spec.border, batch_size=3, workers=0, device="cpu")
+    assert not two_cores
+    fast = predict(models, images, spaces, border=spec.border, batch_size=3, workers=2, device="cpu")
+    assert two_cores  # the fast path ran
+    for p, f in zip(plain, fast):
+        assert p.keys == f.keys and len(p.keys) == len(images) - 1
+        assert p.skipped == f.skipped and sum(f.skipped.values()) == 1
+        for name in spaces:
+            np.testing.assert_array_equal(p.topk[name], f.topk[name])
+            np.testing.assert_allclose(p.scores[name], f.scores[name], rtol=0, atol=1e-6)
+
+
+def test_a_model_error_in_a_scoring_worker_is_one_line(run_cli, data_root, tmp_path, two_cores):
+    (tmp_path / "ten_out_speed.py").write_text(
+        "import torch\ndef ten():\n    return torch.nn.Sequential(torch.nn.AdaptiveAvgPool2d(1), torch.nn.Flatten(),"
+        " torch.nn.Linear(3, 10))\n")
+    import sys
+
+    sys.path.insert(0, str(tmp_path))
+    try:
+        res = run_cli("eval", "--model", "ten_out_speed:ten", "--datasets", "imagenet-a", "--data-root", data_root,
+                      "--out", tmp_path / "r.json", "--workers", "2", "--device", "cpu")
+    finally:
+        sys.path.remove(str(tmp_path))
+        sys.modules.pop("ten_out_speed", None)
+    from eval_fixtures import one_error_line
+
+    assert res.exit_code == 2, res.stderr
+    assert "outputs 10 classes" in res.stderr and one_error_line(res.stderr) and two_cores
