@@ -5,11 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-import yaml
 from PIL import Image
+from tiny_release import build_tiny_release
 
 from imagenet_g import labels
-from imagenet_g.release import BuildReport, BuildRequest, build_release, load_release
 
 MODES = ("RGB", "L", "CMYK", "P", "RGBA")
 
@@ -42,21 +41,6 @@ RA_CLASSES = (6, 658)
 V2_FOLDERS = ("2", "10", "100")
 OBJECTNET_FOLDERS = ("umbrella", "winter_glove", "squeegee")  # squeegee is outside the 113 classes
 PER_CLASS = 2
-RELEASE_CLASSES = (0, 6, 658)  # the release fixture's: one in no subset, one in R/A-200, one in R/A and ObjectNet
-
-
-def build_tiny_release(root: Path, version: str = "smoke", classes: tuple[int, ...] = RELEASE_CLASSES,
-                       per_class: int = 2) -> BuildReport:
-    """A real release ``root/imagenet-g/<version>`` (card, manifest, shards; ``imagenet-g verify`` passes), built by
-    the package's own builder from the shipped smoke spec cut to ``classes`` x ``per_class`` test images at 32 px
-    (the tiny offline generator). The spec and the lock the build writes go to ``root/specs/<version>``."""
-    data = load_release("smoke").spec.model_dump(mode="json")
-    data["plan"].update(classes=list(classes), splits={"test": per_class})
-    data["generator"].update(width=32, height=32)
-    folder = root / "specs" / version
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "spec.yaml").write_text(yaml.safe_dump(data, sort_keys=False))
-    return build_release(BuildRequest(version, dataset_dir=root / "imagenet-g", specs_dir=root / "specs", progress=False))
 
 
 def build_data_root(root: Path) -> Path:

@@ -12,7 +12,8 @@ from imagenet_g.errors import DatasetNotFoundError, UnknownNameError
 from imagenet_g import benchmarks
 from imagenet_g.evaluate import datasets as ds
 
-from eval_fixtures import PER_CLASS, RA_CLASSES, RELEASE_CLASSES, VAL_CLASSES, build_tiny_release, write_images
+from eval_fixtures import PER_CLASS, RA_CLASSES, VAL_CLASSES, write_images
+from tiny_release import CLASSES as RELEASE_CLASSES, build_tiny_release
 
 
 def _load(name, root, **kw):

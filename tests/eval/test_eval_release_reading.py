@@ -3,7 +3,7 @@ release fixture is a real release."""
 
 from __future__ import annotations
 
-from eval_fixtures import RELEASE_CLASSES, build_tiny_release
+from tiny_release import CLASSES, build_tiny_release
 
 from imagenet_g.benchmarks import get_benchmark
 from imagenet_g.evaluate import datasets as ds
@@ -20,7 +20,7 @@ def test_the_release_fixture_verifies_as_a_release(tmp_path, run_cli):
 def test_two_release_folders_with_the_same_version_name_read_their_own_rows(tmp_path):
     spec = get_benchmark("imagenet-g")
     counts = []
-    for name, classes in (("a", RELEASE_CLASSES), ("b", RELEASE_CLASSES[:2])):
+    for name, classes in (("a", CLASSES), ("b", CLASSES[:2])):
         folder = build_tiny_release(tmp_path / name, "same", classes=classes).dataset_dir
         loaded = ds.load(spec, ds.Location("folder", str(folder)), "same")
         counts.append(len(loaded.images))

@@ -143,14 +143,15 @@ def test_real_rerun_of_a_tiny_model_on_a_tiny_release(tmp_path, monkeypatch, run
     import torch
 
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "eval"))
-    from eval_fixtures import RELEASE_CLASSES, build_tiny_release, write_images
+    from eval_fixtures import write_images
+    from tiny_release import CLASSES, build_tiny_release
 
     from imagenet_g import labels
     from imagenet_g.evaluate.run import EvalRequest, run_eval
 
     monkeypatch.chdir(tmp_path)
     build_tiny_release(Path("data"), version="smoke")
-    for k, c in enumerate(RELEASE_CLASSES[:2]):
+    for k, c in enumerate(CLASSES[:2]):
         write_images(Path("data/imagenet/val") / labels.wnids()[c], 2, seed=100 + k, ext="JPEG")
     torch.manual_seed(0)  # timm's tiny test_resnet (0.5 M parameters, 160 px): real code path, little CPU time
     torch.save(timm.create_model("test_resnet", pretrained=False).state_dict(), "test_resnet-random.pt")

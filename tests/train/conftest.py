@@ -5,9 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from train_helpers import CLASSES, write_release_spec, write_squares
-
-from imagenet_g.release import BuildRequest, build_release
+from tiny_release import build_tiny_release
+from train_helpers import CLASSES, write_squares
 
 
 @pytest.fixture(scope="session")
@@ -19,10 +18,7 @@ def squares(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def dataset_dir(tmp_path_factory) -> Path:
     """A built release `mini` (train split: the 4 classes x 2 images, 32 px) by the real builder."""
-    specs = write_release_spec(tmp_path_factory.mktemp("specs"), "mini", CLASSES, per_class=2)
-    out = tmp_path_factory.mktemp("built") / "imagenet-g"
-    build_release(BuildRequest("mini", dataset_dir=out, specs_dir=specs, progress=False))
-    return out
+    return build_tiny_release(tmp_path_factory.mktemp("built"), "mini", CLASSES, {"train": 2}).dataset_dir
 
 
 @pytest.fixture(autouse=True)

@@ -1,17 +1,14 @@
-"""Helpers of the training tests: a learnable real folder (coloured squares) and a tiny built release."""
+"""Helpers of the training tests: a learnable real folder (coloured squares); the release is tests/tiny_release.py."""
 
 from __future__ import annotations
 
-import copy
 from pathlib import Path
 
 import numpy as np
-import yaml
 from PIL import Image
 
 from imagenet_g import labels
 
-SHIPPED_SPECS = Path(__file__).resolve().parents[2] / "imagenet_g" / "releases"
 CLASSES = (0, 100, 200, 300)  # ImageNet indices: tench, black swan, ..., one of the smoke release's classes each
 COLOURS = ((230, 30, 30), (30, 200, 40), (40, 60, 230), (230, 220, 40))
 
@@ -27,17 +24,4 @@ def write_squares(root: Path, per_class: int, classes: tuple[int, ...] = CLASSES
             x, y = (int(v) for v in rng.integers(0, 10, 2))
             image[y:y + 14, x:x + 14] = COLOURS[k % len(COLOURS)]
             Image.fromarray(image).save(folder / f"{j}.png")
-    return root
-
-
-def write_release_spec(root: Path, version: str, classes: tuple[int, ...], per_class: int) -> Path:
-    """A release spec like the committed smoke spec, with a train split of ``classes`` at 32 px."""
-    data = copy.deepcopy(yaml.safe_load((SHIPPED_SPECS / "smoke" / "spec.yaml").read_text()))
-    data["plan"]["classes"] = list(classes)
-    data["plan"]["splits"] = {"train": per_class}
-    data["generator"]["width"] = data["generator"]["height"] = 32
-    data["output"]["rows_per_shard"] = 4
-    folder = root / version
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "spec.yaml").write_text(yaml.safe_dump(data, sort_keys=False))
     return root
