@@ -147,7 +147,7 @@ def test_a_fixed_size_vit_at_another_input_size_is_built_and_scored_as_validate_
     assert ours.preprocess_info["input_size"] == [3, 192, 192]
     folder = data_root / "imagenet" / "val"
     paths, _, logits = reference(ref, folder, args=args)
-    preds = _ours(ours, "imagenet", folder)
+    preds = _ours(ours, "imagenet", folder, workers=0)
     assert list(preds.keys) == paths
     np.testing.assert_array_equal(preds.topk["s"], logits.topk(5).indices.numpy())
     np.testing.assert_allclose(preds.scores["s"], logits.topk(5).values.numpy(), rtol=0, atol=1e-4)
