@@ -4,12 +4,13 @@
 id                         what
 =========================  ====================================================================================
 inception-v3               the FID standard: torch-fidelity's Inception-v3 (TF-ported weights, 2048-d pool3),
-                           as torchmetrics' FID uses it; images resized to 299x299 (PIL bicubic, clean-fid style)
+                           as torchmetrics' FID uses it, prepared for inference (``inception``); images
+                           resized to 299x299 (PIL bicubic, clean-fid style)
 clip:<arch>/<pretrained>   an open_clip image tower (its own resize/crop/normalisation); also encodes texts
 sd-safety-checker          the Stable Diffusion safety checker run as a classifier: one 0/1 flag per image
 random-cnn                 a tiny random-weight CNN built in code (offline tests and the demo; proves tooling only)
 random-clip                a tiny random-weight open_clip model built in code (same caveat)
-random-safety-checker      a tiny random-weight safety checker built in code (same caveat)
+random-safety-checker      the tiny releases' random-weight safety checker (``release.tiny_parts``; same caveat)
 =========================  ====================================================================================
 
 ``resolve_extractor`` names an extractor and identifies its weights without building (or importing) its network:

@@ -167,3 +167,20 @@ def test_the_safety_checker_records_a_flag_and_never_touches_the_images():
         checker.module.checker.concept_embeds_weights.fill_(-2.0)
     assert checker.module(batch).flatten().tolist() == [1.0] * 4
     assert torch.equal(batch, before)
+
+
+def test_resolving_extractors_builds_and_imports_no_network(inception_file):
+    """What a warm-cache audit does with its extractors: name them and identify their weights, nothing more."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from imagenet_g.audit.extractors import resolve_extractor\n"
+        "refs = [resolve_extractor(n) for n in ('random-clip', 'random-cnn', 'random-safety-checker')]\n"
+        "refs.append(resolve_extractor('inception-v3', sys.argv[1]))\n"
+        "print(all(not r.built for r in refs), refs[-1].weights_id,\n"
+        "      sorted(m for m in ('torch_fidelity', 'open_clip', 'diffusers', 'transformers') if m in sys.modules))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code, str(inception_file)], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["True", sha256_file(inception_file), "[]"]
