@@ -7,16 +7,19 @@ Reference: timm's validate.py, i.e. timm's own functions composed exactly as val
 ``inference_mode`` loop with ``CrossEntropyLoss`` and ``accuracy(topk=(1, 5))``; float32, no channels_last,
 as validate.py runs by default. Ours: the ``imagenet-g eval`` command line itself.
 
-Both sides get the same synthetic JPEGs (ImageNet-like sizes), the same random-weight model, batch size and
-decode workers, on CPU. Every run is a fresh process: "whole" is its wall time from exec to exit (imports,
-model, data scan, scoring, writing), "steady" is images per second of the scoring loop alone (validate.py's
-loop after its warm-up; ours from the rate `imagenet-g eval` logs per dataset). Peak memory is the process's
-max RSS plus its decode workers' (ru_maxrss; forked workers share pages, so it is an upper bound).
+Both sides get the same synthetic JPEGs (ImageNet-like sizes), the same random-weight model, batch size,
+worker count and ``OMP_NUM_THREADS``, on CPU. Every run is a fresh process: "whole" is its wall time from exec
+to exit (imports, model, data scan, scoring, writing), "steady" is images per second of the scoring loop alone
+(validate.py's loop after its warm-up; ours from the rate `imagenet-g eval` logs per dataset). Peak memory is
+the largest proportional set size (PSS) of the whole process tree, main process and workers, sampled every 0.2 s: pages
+forked workers share are counted once.
 
 Cases: a depthwise model, resnet50, a ViT-Ti, the depthwise model again with a warm pixel cache
 (``--cache-dir``, primed by an earlier run), K=3 models scored in one pass (``--model`` three times)
-against three separate validate.py runs, and our peak memory on N and 3N images (flat in dataset size). On a shared machine other load only ever slows a run, so each
-side keeps its best of ``--repeats`` runs, alternating.
+against three separate validate.py runs, and our peak memory on N and 3N images (flat in dataset size). On a
+shared machine other load only ever slows a run, so each side keeps its best of ``--repeats`` runs, alternating;
+the load average is printed at the start and the end. Use a multiple of 2 x batch size images, so both of our
+workers get as many batches.
 
     python benchmark/eval_throughput.py --images 128            # a few minutes on 2 cores
     python benchmark/eval_throughput.py --images 64 --repeats 1 --cases small,k3
@@ -28,7 +31,6 @@ import argparse
 import json
 import os
 import re
-import resource
 import subprocess
 import sys
 import tempfile
@@ -107,10 +109,19 @@ def validate_py(model_name: str, folder: str, batch_size: int, workers: int) -> 
     return {"images": count, "loop_seconds": time.perf_counter() - start}
 
 
-def _peak_mib() -> float:
-    # ru_maxrss is KiB on Linux; the process itself plus its largest waited-for child (a decode worker)
-    return (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-            + resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024
+def _tree_pss_mib(pid: int) -> float:
+    """Proportional set size of ``pid`` and all its descendants (shared pages counted once overall), MiB."""
+    total, todo = 0, [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            rollup = Path(f"/proc/{p}/smaps_rollup").read_text()
+            total += int(re.search(r"^Pss:\s+(\d+) kB", rollup, re.M).group(1))
+            for task in Path(f"/proc/{p}/task").iterdir():
+                todo.extend(int(c) for c in (task / "children").read_text().split())
+        except (OSError, AttributeError):  # exited meanwhile
+            continue
+    return total / 1024
 
 
 def child(argv: list[str]) -> None:
@@ -139,7 +150,6 @@ def child(argv: list[str]) -> None:
         rates = [RATE.search(line) for line in lines]
         done = [(int(m.group(2)) * int(m.group(3)), float(m.group(4))) for m in rates if m]  # model-images
         record = {"images": sum(n for n, _ in done), "loop_seconds": sum(s for _, s in done)}
-    record["peak_mib"] = _peak_mib()
     Path(report).write_text(json.dumps(record))
 
 
@@ -148,14 +158,23 @@ def run(cmd: list[str], threads: int) -> dict:
         report = fh.name
     env = {**os.environ, "OMP_NUM_THREADS": str(threads), "CI": "1", "HF_HUB_OFFLINE": "1"}
     start = time.perf_counter()
-    proc = subprocess.run([sys.executable, __file__, "--child", cmd[0], report, *cmd[1:]], env=env,
-                          capture_output=True, text=True)
-    wall = time.perf_counter() - start
-    if proc.returncode:
-        raise SystemExit(f"{cmd[0]} run failed:\n{proc.stderr[-2000:]}")
+    with tempfile.TemporaryFile() as err:
+        proc = subprocess.Popen([sys.executable, __file__, "--child", cmd[0], report, *cmd[1:]], env=env,
+                                stdout=subprocess.DEVNULL, stderr=err)
+        peak = 0.0
+        while proc.poll() is None:  # peak memory: the process tree's summed PSS, sampled every 0.2 s
+            peak = max(peak, _tree_pss_mib(proc.pid))
+            try:
+                proc.wait(timeout=0.2)
+            except subprocess.TimeoutExpired:
+                pass
+        wall = time.perf_counter() - start
+        if proc.returncode:
+            err.seek(0)
+            raise SystemExit(f"{cmd[0]} run failed:\n{err.read().decode(errors='replace')[-2000:]}")
     record = json.loads(Path(report).read_text())
     os.unlink(report)
-    return {**record, "wall": wall}
+    return {**record, "wall": wall, "peak_mib": peak}
 
 
 def reference(models: list[str], folder: Path, args) -> dict:
@@ -189,9 +208,11 @@ def main() -> None:
         tmp = Path(tmp_name)
         folder = make_images(tmp, args.images)
         cache = tmp / "pixel-cache"
-        print(f"{args.images} synthetic JPEGs (~500x375), CPU, {args.threads} threads, {args.workers} decode workers, "
-              f"batch {args.batch_size}, random weights, best of {args.repeats}; ratio = reference time / our time")
-        print(f"{'case':<34} {'validate.py s':>13} {'ours s':>7} {'whole':>6} {'steady':>7} {'peak MiB ref/ours':>18}")
+        print(f"{args.images} synthetic JPEGs (~500x375), CPU, {args.threads} threads, {args.workers} workers, "
+              f"batch {args.batch_size}, random weights, best of {args.repeats}; ratio = reference time / our time; "
+              f"load average {os.getloadavg()[0]:.1f} at start")
+        print(f"{'case':<40} {'ours s':>7} {'validate.py s':>13} {'whole':>6} {'steady':>7} {'peak MiB ours/ref':>18}")
+        rows = []
         for case in cases:
             models = CASES[case]
             if case == "memory":
@@ -212,8 +233,14 @@ def main() -> None:
             whole = best_ref["wall"] / best_ours["wall"]
             steady = (best_ref["loop_seconds"] / best_ref["images"]) / (best_ours["loop_seconds"] / best_ours["images"])
             label = {"warm": f"{SMALL}, warm pixel cache", "k3": "K=3 models, one pass vs 3 runs"}.get(case, models[0])
-            print(f"{label:<34} {best_ref['wall']:>13.1f} {best_ours['wall']:>7.1f} {whole:>5.2f}x {steady:>6.2f}x "
-                  f"{best_ref['peak_mib']:>8.0f} / {best_ours['peak_mib']:<8.0f}", flush=True)
+            print(f"{label:<40} {best_ours['wall']:>7.1f} {best_ref['wall']:>13.1f} {whole:>5.2f}x {steady:>6.2f}x "
+                  f"{best_ours['peak_mib']:>8.0f} / {best_ref['peak_mib']:<8.0f}", flush=True)
+            rows.append(f"| {label} | {best_ours['wall']:.1f} | {best_ref['wall']:.1f} | {whole:.2f}x | "
+                        f"{steady:.2f}x | {best_ours['peak_mib']:,.0f} / {best_ref['peak_mib']:,.0f} |")
+        print(f"load average {os.getloadavg()[0]:.1f} at the end; as markdown:")
+        print("| case | ours s | validate.py s | whole | steady | peak MiB ours / validate.py |")
+        print("|---|---|---|---|---|---|")
+        print("\n".join(rows))
 
 
 if __name__ == "__main__":
