@@ -60,13 +60,14 @@ def _upload(api: Any, request: PushRequest, card: bytes, message: str, resumable
     if resumable:
         api.upload_large_folder(
             repo_id=request.repo_id, repo_type="dataset", folder_path=str(request.dataset_dir),
-            allow_patterns=[f"{request.version}/*"],
+            allow_patterns=[f"{request.version}/*"], ignore_patterns=[f"{request.version}/.*"],
         )
         return api.upload_file(
             path_or_fileobj=card, path_in_repo=CARD_FILE, repo_id=request.repo_id, repo_type="dataset",
             commit_message=message,
         ).oid
-    files = sorted(p for p in version_dir.iterdir() if p.is_file())
+    # hidden files are builds' claims and temp files (integrity.unlisted_entries), never part of the release
+    files = sorted(p for p in version_dir.iterdir() if p.is_file() and not p.name.startswith("."))
     operations = [CommitOperationAdd(f"{request.version}/{p.name}", str(p)) for p in files]
     operations.append(CommitOperationAdd(CARD_FILE, card))
     return api.create_commit(

@@ -66,7 +66,8 @@ class FakeHub:
         root = Path(kwargs["folder_path"])
         found = {p.relative_to(root).as_posix(): p for p in root.rglob("*") if p.is_file()}
         added = {name: p.read_bytes() for name, p in found.items()
-                 if any(fnmatch.fnmatch(name, pattern) for pattern in kwargs["allow_patterns"])}
+                 if any(fnmatch.fnmatch(name, pattern) for pattern in kwargs["allow_patterns"])
+                 and not any(fnmatch.fnmatch(name, pattern) for pattern in kwargs.get("ignore_patterns") or ())}
         self._commit(added)
 
     def upload_file(self, **kwargs):

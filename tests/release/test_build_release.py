@@ -95,6 +95,16 @@ def test_push_makes_exactly_these_calls(smoke_build, tmp_path):
     assert report.url == "https://huggingface.co/datasets/org/imagenet-g/tree/smoke"
 
 
+@pytest.mark.parametrize("resumable", [False, True])
+def test_push_leaves_out_claims_and_temp_files(built_copy, tmp_path, resumable):
+    for name in (".test-00000-of-00005.parquet.lock", ".manifest.json.tmp-4194303"):  # as killed builds leave them
+        (built_copy / "smoke" / name).write_text("not part of the release")
+    hub = FakeHub(tmp_path)
+    push_release(PushRequest("smoke", "org/imagenet-g", dataset_dir=built_copy, resumable=resumable), api=hub)
+    release = sorted(p.name for p in (built_copy / "smoke").iterdir() if not p.name.startswith("."))
+    assert sorted(hub.files) == ["README.md", *(f"smoke/{name}" for name in release)]
+
+
 def test_push_refuses_a_release_that_fails_verify(built_copy):
     (built_copy / "smoke" / "test-00004-of-00005.parquet").unlink()
     hub = FakeHub(built_copy)
