@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import Field
 
@@ -17,7 +17,6 @@ from imagenet_g.strict import StrictModel
 RESULTS_SCHEMA_VERSION = 1
 # which loader built the model (``imagenet_g.evaluate.models``); 'train': a run of `imagenet-g train`
 ModelSource = Literal["timm", "open_clip", "custom", "train"]
-
 
 class ModelInfo(StrictModel):
     """Which classifier was scored and how its inputs were prepared."""
@@ -54,12 +53,40 @@ class DatasetResult(StrictModel):
     )
 
 
-class FitER(StrictModel):
-    """Effective robustness under one fit: ER = B(D') - f(B(D)) with f fitted on the baselines."""
+ErAxis = Literal["linear", "logit"]
+ER_AXES: tuple[ErAxis, ...] = get_args(ErAxis)  # linear: the seed paper; logit: Taori et al. 2020
 
-    axis: Literal["linear", "logit"]
+
+class Line(StrictModel):
+    """An ER baseline line on one axis: y = slope * x + intercept, x the control and y the shift top-1 of the
+    standard models (in percent on the linear axis, logit of the fraction on the logit axis)."""
+
     slope: float
     intercept: float
+
+
+class BaselineFit(StrictModel):
+    """The ER baseline of one shift set: a line per axis through the (control, shift) top-1 of standard models.
+
+    ``lines`` is empty when the points allow no fit, and ``status`` says why (else it is ``ok``). The leaderboard
+    writes this for each shift set of a release; an eval run's ER records its source, count and range.
+    """
+
+    shift: str = Field(description="the shifted dataset (y-axis), e.g. imagenet-r")
+    control: str = Field(description="the control dataset (x-axis), e.g. val-on-imagenet-r-classes")
+    status: str = Field(description="'ok', or why no line could be fitted")
+    n_baselines: int = Field(ge=0)
+    min_baselines: int = Field(ge=0, description="the fewest points a fit needs")
+    source: str = Field(description="where the baseline points came from")
+    x_range: tuple[float, float] | None = Field(description="lowest and highest control top-1 of the points")
+    lines: dict[ErAxis, Line] = Field(description="axis -> fitted line; empty without a fit")
+
+
+class FitER(Line):
+    """Effective robustness of one model on one axis: ER = B(D') - f(B(D)), f the baseline line (its slope and
+    intercept are this record's)."""
+
+    axis: ErAxis
     er: float = Field(description="percentage points above (+) or below (-) the baseline fit")
     ci_low: float | None = Field(default=None, description="bootstrap 95% interval of ER, low end")
     ci_high: float | None = None

@@ -19,16 +19,16 @@ leaderboard's standard entries, for ImageNet-G).
 from __future__ import annotations
 
 import csv
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
-from typing import Literal
 
 import numpy as np
 
 from imagenet_g.benchmarks import TESTBED_COLUMNS
 from imagenet_g.errors import ImagenetGError, UnknownNameError, close_matches
-from imagenet_g.results import FitER
+from imagenet_g.results import BaselineFit, ErAxis, FitER, Line
 
 MIN_BASELINES = 3  # fewer points leave no degrees of freedom for a 2-parameter fit and its interval
 
@@ -37,14 +37,6 @@ TESTBED_SOURCE = "imagenet-testbed (Taori et al. 2020), model_type STANDARD"
 
 # Fractions are clipped away from 0 and 1 before the logit, so 0% or 100% stay finite.
 _LOGIT_EPS = 1e-6
-
-
-@dataclass(frozen=True)
-class LinearFit:
-    """y = slope * x + intercept (in the axis' own space: percent, or logit of fractions)."""
-
-    slope: float
-    intercept: float
 
 
 @dataclass(frozen=True)
@@ -144,15 +136,15 @@ def inverse_logit(z: np.ndarray) -> np.ndarray:
     return 100.0 / (1.0 + np.exp(-np.asarray(z, dtype=float)))
 
 
-def fit_linear(x, y) -> LinearFit:
+def fit_linear(x, y) -> Line:
     """Least-squares line y = m x + c through (control, shift) top-1 points in percent."""
     x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
     _check_points(x, y)
     slope, intercept = _lstsq(x, y)
-    return LinearFit(float(slope), float(intercept))
+    return Line(slope=float(slope), intercept=float(intercept))
 
 
-def fit_logit(x, y) -> LinearFit:
+def fit_logit(x, y) -> Line:
     """Least-squares line in logit space: logit(y/100) = m logit(x/100) + c (Taori et al. 2020)."""
     x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
     _check_points(x, y)
@@ -166,12 +158,26 @@ def _line(slope, intercept, control_top1, axis: str) -> np.ndarray:
     return inverse_logit(slope * logit(control_top1) + intercept)
 
 
-def predict(fit: LinearFit, control_top1, axis: Literal["linear", "logit"]) -> np.ndarray:
+def predict(fit: Line, control_top1, axis: ErAxis) -> np.ndarray:
     """Shift top-1 (percent) that the baseline fit predicts for the given control top-1 (percent)."""
     return _line(fit.slope, fit.intercept, control_top1, axis)
 
 
-_FITS = {"linear": fit_linear, "logit": fit_logit}
+_FITS: dict[ErAxis, Callable[..., Line]] = {"linear": fit_linear, "logit": fit_logit}
+
+
+def fit_baseline(shift: str, control: str, points: BaselinePoints) -> BaselineFit:
+    """The baseline lines of ``shift`` on ``control`` through ``points`` on both axes, or none and why not."""
+    x_range = (min(points.x), max(points.x)) if len(points) else None
+    status, lines = "ok", {}
+    if len(points) < MIN_BASELINES:
+        status = f"not enough baselines ({len(points)} of {MIN_BASELINES} needed)"
+    elif len(set(points.x)) == 1:
+        status = f"no fit: all {len(points)} baselines share one {control} accuracy"
+    else:
+        lines = {axis: fit(points.x, points.y) for axis, fit in _FITS.items()}
+    return BaselineFit(shift=shift, control=control, status=status, n_baselines=len(points),
+                       min_baselines=MIN_BASELINES, source=points.source, x_range=x_range, lines=lines)
 
 
 @dataclass(frozen=True)
@@ -183,7 +189,7 @@ class ERBatch:
     """
 
     axis: str
-    fit: LinearFit
+    fit: Line
     er: np.ndarray
     samples: np.ndarray | None
 
@@ -199,7 +205,7 @@ def effective_robustness_batch(
     control_top1,
     shift_top1,
     baselines: BaselinePoints,
-    axis: Literal["linear", "logit"],
+    axis: ErAxis,
     bootstrap: int = 1000,
     seed: int = 0,
 ) -> ERBatch:
@@ -230,7 +236,7 @@ def effective_robustness(
     control_top1: float,
     shift_top1: float,
     baselines: BaselinePoints,
-    axis: Literal["linear", "logit"],
+    axis: ErAxis,
     bootstrap: int = 1000,
     seed: int = 0,
 ) -> FitER:

@@ -25,21 +25,20 @@ from imagenet_g import labels
 from imagenet_g.benchmarks import SHIFT_CONTROLS, V2_DEFAULT, Benchmark, check_variant, expand_names, get_benchmark
 from imagenet_g.devices import pick_device
 from imagenet_g.environment import environment
-from imagenet_g.errors import DatasetNotFoundError, ImagenetGError, ModelError, OutputError, UnknownNameError
+from imagenet_g.errors import DatasetNotFoundError, ModelError, OutputError, UnknownNameError
 from imagenet_g.evaluate import datasets as ds
-from imagenet_g.evaluate.predictions import Predictions, predict
 from imagenet_g.evaluate.metrics import accuracy_from_topk, label_space_for, topk_hits
 from imagenet_g.evaluate.models import LoadedModel, LoadOptions, load_model
+from imagenet_g.evaluate.predictions import Predictions, predict
 from imagenet_g.evaluate.preprocess import check_overrides
 from imagenet_g.evaluate.stats import wilson_interval
 from imagenet_g.files import atomic_path
-from imagenet_g.results import DatasetResult, EffectiveRobustness, EvalResult, ModelInfo
-from imagenet_g.robustness import BaselinePoints, effective_robustness, load_baselines
+from imagenet_g.results import ER_AXES, DatasetResult, EffectiveRobustness, EvalResult, ModelInfo
+from imagenet_g.robustness import BaselinePoints, effective_robustness, fit_baseline, load_baselines
 from imagenet_g.slugs import slug
 
 # What decides the numbers, recorded in every results file.
 ENVIRONMENT_PACKAGES = ("torch", "torchvision", "timm", "open-clip-torch", "datasets", "numpy", "pillow")
-ER_AXES = ("linear", "logit")
 _log = logging.getLogger(__name__)
 
 
@@ -293,17 +292,17 @@ def _effective_robustness(
             baselines = request.imagenet_g_baselines
         else:
             baselines = load_baselines(shift, control)
-        x, y = results[control].top1, results[shift].top1
-        try:
-            fits = [effective_robustness(x, y, baselines, axis, request.bootstrap, request.seed) for axis in ER_AXES]
-        except ImagenetGError as exc:
-            skipped[shift] = str(exc)
+        fit = fit_baseline(shift, control, baselines)
+        if not fit.lines:
+            skipped[shift] = f"{fit.source}: {fit.status}"
             continue
-        low, high = min(baselines.x), max(baselines.x)
+        x, y = results[control].top1, results[shift].top1
+        fits = [effective_robustness(x, y, baselines, axis, request.bootstrap, request.seed) for axis in ER_AXES]
+        low, high = fit.x_range
         out[shift] = EffectiveRobustness(
             shift=shift, control=control, control_top1=x, shift_top1=y,
-            baseline=baselines.source, n_baselines=len(baselines), fits=fits,
-            baseline_control_range=(low, high), extrapolated=not low <= x <= high,
+            baseline=fit.source, n_baselines=fit.n_baselines, fits=fits,
+            baseline_control_range=fit.x_range, extrapolated=not low <= x <= high,
         )
     return out, skipped
 

@@ -6,15 +6,14 @@ from collections.abc import Iterable, Sequence
 from functools import cache
 from pathlib import Path
 
+from imagenet_g import robustness
 from imagenet_g.benchmarks import NATURAL_SHIFTS, SHIFT_CONTROLS
 from imagenet_g.errors import SubmissionError
 from imagenet_g.leaderboard import er, published, rank
 from imagenet_g.leaderboard.board import (
     LEADERBOARD_SCHEMA_VERSION,
     Entry,
-    Fit,
     Leaderboard,
-    Line,
     Rank,
     Reference,
     ReferencePoint,
@@ -82,7 +81,7 @@ def load_leaderboard(
         default_rank=ranks[0].key,
         rank_note=rank.rank_note(ranks[0]),
         sources={key: _source(src, rows) for key, src in published.SOURCES.items()},
-        reference={shift: _reference(natural[shift]) for shift in NATURAL_SHIFTS},
+        reference={shift: _reference(shift, natural[shift]) for shift in NATURAL_SHIFTS},
         published=list(published_entries(bootstrap)),
         releases=releases,
     )
@@ -133,7 +132,7 @@ def board_for_release(
         spec_hash=catalog.spec_hashes.get(version),
         plot=f"plots/{slug(version)}.png",
         entries=_ordered(_score(rows, baselines, bootstrap, ranks), ranks[0]),
-        fits={shift: _fit(baselines[shift]) for shift in SHIFTS},
+        fits={shift: er.baseline_fit(shift, baselines[shift]) for shift in SHIFTS},
     )
 
 
@@ -142,16 +141,15 @@ def _ordered(entries: list[Entry], default: Rank) -> list[Entry]:
     return ranked + unranked
 
 
-def _imagenet_g_baseline(version: str, subs: list[Submission]) -> er.ShiftBaseline:
+def _imagenet_g_baseline(version: str, subs: list[Submission]) -> robustness.BaselinePoints:
     control = SHIFT_CONTROLS[IMAGENET_G]
     standard = sorted(
         (s for s in subs if s.is_standard and control in s.result.datasets), key=lambda s: s.model_id
     )
-    return er.points_baseline(
-        IMAGENET_G,
-        names=[s.name for s in standard],
-        x=[s.result.datasets[control].top1 for s in standard],
-        y=[s.result.datasets[IMAGENET_G].top1 for s in standard],
+    return robustness.BaselinePoints(
+        names=tuple(s.name for s in standard),
+        x=tuple(s.result.datasets[control].top1 for s in standard),
+        y=tuple(s.result.datasets[IMAGENET_G].top1 for s in standard),
         source=f"standard entries of leaderboard release {version}",
     )
 
@@ -179,7 +177,7 @@ def _published_fields(row: published.PublishedRow) -> dict:
     )
 
 
-def _score(rows: list[dict], baselines: dict[str, er.ShiftBaseline], bootstrap: int, ranks: Sequence[Rank]) -> list[Entry]:
+def _score(rows: list[dict], baselines: dict[str, robustness.BaselinePoints], bootstrap: int, ranks: Sequence[Rank]) -> list[Entry]:
     """Entries with ER on every shift set they can be scored on, and their mean ER under each multi-set rank.
 
     ER is computed from the top-1 as written to the board (rounded), so anyone can recompute it from the JSON.
@@ -193,27 +191,12 @@ def _score(rows: list[dict], baselines: dict[str, er.ShiftBaseline], bootstrap: 
     ]
 
 
-def _fit(baseline: er.ShiftBaseline) -> Fit:
-    x = baseline.points.x
-    return Fit(
-        shift=baseline.shift,
-        control=baseline.control,
-        status=baseline.status,
-        n_baselines=len(baseline.points),
-        min_baselines=er.min_baselines(),
-        source=baseline.points.source,
-        x_range=[rounded(min(x)), rounded(max(x))] if x else None,
-        lines={axis: Line(slope=rounded(f.slope), intercept=rounded(f.intercept)) for axis, f in baseline.fits.items()},
-    )
-
-
-def _reference(baseline: er.ShiftBaseline) -> Reference:
-    pts = baseline.points
+def _reference(shift: str, pts: robustness.BaselinePoints) -> Reference:
     points = sorted(
         (ReferencePoint(name=n, x=rounded(x), y=rounded(y)) for n, x, y in zip(pts.names, pts.x, pts.y, strict=True)),
         key=lambda p: p.name,
     )
-    return Reference(shift=baseline.shift, control=baseline.control, source=pts.source, points=points)
+    return Reference(shift=shift, control=SHIFT_CONTROLS[shift], source=pts.source, points=points)
 
 
 def _source(src: published.PublishedSource, rows: Sequence[published.PublishedRow]) -> Source:

@@ -10,6 +10,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from imagenet_g.results import BaselineFit
+
 LEADERBOARD_SCHEMA_VERSION = 2
 DIGITS = 3  # rounding of every float written: below the 0.01 pp anyone reads, stable across platforms
 
@@ -69,24 +71,6 @@ class Rank(_Out):
     max_outside: float
 
 
-class Line(_Out):
-    slope: float
-    intercept: float
-
-
-class Fit(_Out):
-    """The baseline fit of one shift set; ``lines`` is empty when there are too few baseline points."""
-
-    shift: str
-    control: str
-    status: str
-    n_baselines: int
-    min_baselines: int
-    source: str
-    x_range: list[float] | None
-    lines: dict[str, Line]
-
-
 class ReleaseBoard(_Out):
     """One release's part of the board: its submissions and the baseline fit of each shift set."""
 
@@ -94,7 +78,7 @@ class ReleaseBoard(_Out):
     spec_hash: str | None
     plot: str | None  # the PNG beside README.md, relative to the board root
     entries: list[Entry]  # the release's submissions, in default-rank order
-    fits: dict[str, Fit]
+    fits: dict[str, BaselineFit]  # shift set -> its baseline fit (slope, intercept and range rounded)
 
 
 class ReferencePoint(_Out):

@@ -16,26 +16,9 @@ import numpy as np
 from imagenet_g import robustness
 from imagenet_g.benchmarks import SHIFT_CONTROLS
 from imagenet_g.leaderboard.board import ErValue, ShiftEr, rounded
+from imagenet_g.results import ER_AXES, BaselineFit, Line
 
-AXES = ("linear", "logit")
 SEED = 0  # bootstrap resamples: the same for every entry and every build
-
-
-
-@dataclass(frozen=True)
-class ShiftBaseline:
-    """The baseline points and fits of one shift set; ``fits`` is empty when no line can be fitted."""
-
-    shift: str
-    control: str
-    points: robustness.BaselinePoints
-    fits: dict[str, robustness.LinearFit]
-    status: str
-
-    @property
-    def enough(self) -> bool:
-        """True when there are enough points to fit (and so to report ER)."""
-        return bool(self.fits)
 
 
 @dataclass(frozen=True)
@@ -48,53 +31,41 @@ class RowsEr:
     samples: dict[str, np.ndarray]
 
 
-def min_baselines() -> int:
-    """The fewest baseline points a fit needs."""
-    return robustness.MIN_BASELINES
-
-
-def _fit(shift: str, points: robustness.BaselinePoints) -> ShiftBaseline:
-    control = SHIFT_CONTROLS[shift]
-    if len(points) < robustness.MIN_BASELINES:
-        status = f"not enough baselines ({len(points)} of {robustness.MIN_BASELINES} needed)"
-        return ShiftBaseline(shift, control, points, {}, status)
-    if len(set(points.x)) == 1:
-        status = f"no fit: all {len(points)} baselines share one {control} accuracy"
-        return ShiftBaseline(shift, control, points, {}, status)
-    fits = {"linear": robustness.fit_linear(points.x, points.y), "logit": robustness.fit_logit(points.x, points.y)}
-    return ShiftBaseline(shift, control, points, fits, "ok")
-
-
 @cache
-def natural_baseline(shift: str) -> ShiftBaseline:
-    """The fit of a natural shift set on the imagenet-testbed STANDARD models (shipped table)."""
-    return _fit(shift, robustness.load_baselines(shift, SHIFT_CONTROLS[shift]))
+def natural_baseline(shift: str) -> robustness.BaselinePoints:
+    """The baseline points of a natural shift set: the imagenet-testbed STANDARD models (shipped table)."""
+    return robustness.load_baselines(shift, SHIFT_CONTROLS[shift])
 
 
-def points_baseline(
-    shift: str, names: Sequence[str], x: Sequence[float], y: Sequence[float], source: str
-) -> ShiftBaseline:
-    """The fit of a shift set on in-memory points (the ImageNet-G fit on a release's standard entries)."""
-    points = robustness.BaselinePoints(names=tuple(names), x=tuple(x), y=tuple(y), source=source)
-    return _fit(shift, points)
+def baseline_fit(shift: str, points: robustness.BaselinePoints) -> BaselineFit:
+    """The fit of ``shift`` on its control through ``points``, as the board shows it (rounded)."""
+    fit = robustness.fit_baseline(shift, SHIFT_CONTROLS[shift], points)
+    return fit.model_copy(update={
+        "x_range": None if fit.x_range is None else (rounded(fit.x_range[0]), rounded(fit.x_range[1])),
+        "lines": {axis: Line(slope=rounded(line.slope), intercept=rounded(line.intercept))
+                  for axis, line in fit.lines.items()},
+    })
 
 
-def rows_er(top1s: Sequence[Mapping[str, float]], baselines: Mapping[str, ShiftBaseline], bootstrap: int) -> RowsEr:
-    """ER of every row (its top-1 per dataset) on every shift set whose baseline fits and whose control and
-    shift accuracies the row has; one batched bootstrap per shift set and axis."""
+def rows_er(
+    top1s: Sequence[Mapping[str, float]], baselines: Mapping[str, robustness.BaselinePoints], bootstrap: int
+) -> RowsEr:
+    """ER of every row (its top-1 per dataset) on every shift set whose baseline points can be fitted and whose
+    control and shift accuracies the row has; one batched bootstrap per shift set and axis."""
     er: list[dict[str, ShiftEr]] = [{} for _ in top1s]
     linear: dict[str, np.ndarray] = {}
     samples: dict[str, np.ndarray] = {}
-    for shift, baseline in sorted(baselines.items()):
-        rows = [i for i, t in enumerate(top1s) if shift in t and baseline.control in t]
-        if not baseline.enough or not rows:
+    for shift, points in sorted(baselines.items()):
+        fit = robustness.fit_baseline(shift, SHIFT_CONTROLS[shift], points)
+        rows = [i for i, t in enumerate(top1s) if shift in t and fit.control in t]
+        if not fit.lines or not rows:
             continue
-        control = np.array([top1s[i][baseline.control] for i in rows])
+        control = np.array([top1s[i][fit.control] for i in rows])
         target = np.array([top1s[i][shift] for i in rows])
-        batches = {axis: robustness.effective_robustness_batch(control, target, baseline.points, axis, bootstrap, SEED)
-                   for axis in AXES}
+        batches = {axis: robustness.effective_robustness_batch(control, target, points, axis, bootstrap, SEED)
+                   for axis in ER_AXES}
         values = {axis: _values(batch) for axis, batch in batches.items()}
-        low, high = min(baseline.points.x), max(baseline.points.x)
+        low, high = min(points.x), max(points.x)
         for j, i in enumerate(rows):
             outside = max(low - control[j], control[j] - high, 0.0)
             er[i][shift] = ShiftEr.model_construct(linear=values["linear"][j], logit=values["logit"][j], outside=rounded(outside))

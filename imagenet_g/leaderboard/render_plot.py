@@ -10,7 +10,8 @@ import io
 
 import numpy as np
 
-from imagenet_g.leaderboard.board import Entry, Fit, Leaderboard, ReleaseBoard
+from imagenet_g.leaderboard.board import Entry, Leaderboard, ReleaseBoard
+from imagenet_g.results import BaselineFit
 
 # Okabe-Ito palette, as on the page
 COLORS = {"real": "#0072B2", "generated": "#D55E00", "real+generated": "#009E73", "more data": "#CC79A7",
@@ -43,7 +44,7 @@ def _points(entries: list[Entry], control: str, shift: str) -> tuple[np.ndarray,
 
 
 def _panel(ax, board: Leaderboard, release: ReleaseBoard, shift: str) -> None:
-    fit: Fit = release.fits[shift]
+    fit: BaselineFit = release.fits[shift]
     control = fit.control
     px, py = _points(board.published, control, shift)
     ax.scatter(px, py, s=4, c="#b8bec9", linewidths=0, rasterized=True, label="published")

@@ -13,6 +13,7 @@ from imagenet_g.robustness import (
     MIN_BASELINES,
     BaselinePoints,
     effective_robustness,
+    fit_baseline,
     fit_linear,
     fit_logit,
     load_baselines,
@@ -85,6 +86,26 @@ def test_too_few_or_degenerate_points_raise_a_catchable_error():
         _points((60.0, 170.0, 80.0), (1.0, 2.0, 3.0))
     with pytest.raises(ImagenetGError, match="names"):
         BaselinePoints(names=("a",), x=(1.0, 2.0), y=(1.0, 2.0), source="hand")
+
+
+def test_baseline_fit_holds_both_axes_lines_or_says_why_not():
+    base = _points((60.0, 70.0, 80.0, 90.0), (40.0, 45.0, 50.0, 55.0))
+    fit = fit_baseline("imagenet-r", "val-on-imagenet-r-classes", base)
+    assert fit.status == "ok" and fit.n_baselines == 4 and fit.x_range == (60.0, 90.0) and fit.source == "hand"
+    assert fit.lines["linear"] == fit_linear(base.x, base.y) and fit.lines["logit"] == fit_logit(base.x, base.y)
+    # the record an ER carries is the same line
+    er = effective_robustness(75.0, 50.0, base, "linear", bootstrap=0)
+    assert (er.slope, er.intercept) == (fit.lines["linear"].slope, fit.lines["linear"].intercept)
+    few = fit_baseline("imagenet-g", "imagenet", _points((60.0, 70.0), (40.0, 50.0)))
+    assert few.status == f"not enough baselines (2 of {MIN_BASELINES} needed)" and few.lines == {}
+    flat = fit_baseline("imagenet-g", "imagenet", _points((70.0, 70.0, 70.0), (1.0, 2.0, 3.0)))
+    assert flat.status == "no fit: all 3 baselines share one imagenet accuracy" and flat.lines == {}
+    assert fit_baseline("imagenet-g", "imagenet", _points((), ())).x_range is None
+
+
+def test_results_json_keeps_the_fields_of_an_er_fit():
+    er = effective_robustness(75.0, 50.0, _points((60.0, 70.0, 80.0), (40.0, 45.0, 50.0)), "logit", bootstrap=0)
+    assert set(er.model_dump()) == {"axis", "slope", "intercept", "er", "ci_low", "ci_high"}
 
 
 @pytest.mark.parametrize("shift", [s for s in SHIFT_CONTROLS if s != "imagenet-g"])
