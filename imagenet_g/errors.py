@@ -105,10 +105,30 @@ def close_matches(name: str, candidates: Iterable[str], n: int = 3) -> str:
     return f" (did you mean: {', '.join(matches)}?)" if matches else ""
 
 
-def unknown(kind: str, name: object, choices: Iterable[str], fix: str | None = None) -> UnknownNameError:
-    """The error for a name we do not know: ``unknown KIND 'NAME' (did you mean: ...?); choose one of: ...``."""
-    choices = list(choices)
-    suggestion = close_matches(str(name), choices)
-    return UnknownNameError(
-        f"unknown {kind} {name!r}{suggestion}", fix or f"choose one of: {', '.join(choices) or 'none'}"
-    )
+def unknown(
+    kind: str,
+    name: object,
+    choices: Iterable[object],
+    fix: str | None = None,
+    *,
+    where: str = "",
+    param: str | None = None,
+    otherwise: str = "",
+    key: str = "",
+    error: type[ImagenetGError] = UnknownNameError,
+) -> ImagenetGError:
+    """The error for a name we do not know, the one way such a message is written:
+    ``[KEY: ]unknown KIND 'NAME'[ WHERE] (did you mean: ...?); choose one of: A, B[, or OTHERWISE]``.
+
+    ``param`` names the parameter the name was given as (``set {param} to one of: ...``); ``otherwise`` is another
+    way out (``build release v9 first``); ``fix`` replaces the advice (a list too long to print: say where it is);
+    ``key`` is the file key that held the name (``generator.pipeline``); ``error`` is the class raised
+    (default `UnknownNameError`).
+    """
+    names = [str(c) for c in choices]
+    problem = f"{f'{key}: ' if key else ''}unknown {kind} {name!r}{f' {where}' if where else ''}{close_matches(str(name), names)}"
+    if fix is None:
+        verb = f"set {{{param}}} to" if param else "choose"
+        ways = [f"{verb} one of: {', '.join(names) or 'none'}"] if names or not otherwise else []
+        fix = ", or ".join([*ways, *([otherwise] if otherwise else [])])
+    return error(problem, fix)

@@ -27,7 +27,7 @@ from importlib import resources
 import numpy as np
 
 from imagenet_g.benchmarks import TESTBED_COLUMNS
-from imagenet_g.errors import ImagenetGError, UnknownNameError, close_matches
+from imagenet_g.errors import ImagenetGError, unknown
 from imagenet_g.results import BaselineFit, ErAxis, FitER, Line
 
 MIN_BASELINES = 3  # fewer points leave no degrees of freedom for a 2-parameter fit and its interval
@@ -78,14 +78,8 @@ def _testbed_column(name: str) -> str:
         return TESTBED_COLUMNS[name]
     if name in TESTBED_COLUMNS.values():
         return name
-    known = [*TESTBED_COLUMNS, *TESTBED_COLUMNS.values()]
-    hint = ""
-    if name == "imagenet-g":
-        hint = " (ImageNet-G baselines are the leaderboard's standard entries: pass BaselinePoints)"
-    raise UnknownNameError(
-        f"no baseline column for {name!r}{close_matches(name, known)}{hint}; "
-        f"choose one of: {', '.join(TESTBED_COLUMNS)}"
-    )
+    fix = "ImageNet-G baselines are the leaderboard's standard entries: pass BaselinePoints" if name == "imagenet-g" else None
+    raise unknown("dataset with baselines", name, TESTBED_COLUMNS, fix=fix)
 
 
 def load_baselines(shift: str, control: str) -> BaselinePoints:
@@ -216,7 +210,7 @@ def effective_robustness_batch(
     does not depend on which other models are in the batch.
     """
     if axis not in _FITS:
-        raise UnknownNameError(f"unknown ER axis {axis!r}; choose linear or logit")
+        raise unknown("ER axis", axis, _FITS)
     control = np.asarray(control_top1, dtype=float).reshape(-1)
     shift = np.asarray(shift_top1, dtype=float).reshape(-1)
     x, y = np.asarray(baselines.x), np.asarray(baselines.y)

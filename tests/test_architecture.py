@@ -138,3 +138,52 @@ def test_only_the_cli_names_flags_in_errors():
     offenders = {m: flags for m, p in _modules().items() if not m.startswith("imagenet_g.cli")
                  and (flags := _flags_in_errors(p.read_text(encoding="utf-8")))}
     assert offenders == {}, "library errors name parameters as {param} in their fix; the CLI renders flags"
+
+
+def _hand_built_unknowns(source: str) -> list[str]:
+    """Unknown-name messages written by hand instead of by ``errors.unknown``: a call of ``close_matches``, a
+    'choose one of' list, or an f-string that starts 'unknown <kind> {name}'."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Call) and getattr(node.func, "id", getattr(node.func, "attr", "")) == "close_matches":
+            found.append("close_matches(...)")
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str) and "choose one of" in node.value:
+            found.append(node.value)
+        elif (isinstance(node, ast.JoinedStr) and node.values and isinstance(node.values[0], ast.Constant)
+              and re.match(r"unknown [\w -]+ $", str(node.values[0].value))
+              and any(isinstance(v, ast.FormattedValue) for v in node.values)):
+            found.append(str(node.values[0].value))
+    return found
+
+
+def test_unknown_finder_sees_hand_built_messages():
+    source = (
+        'def f(name, known):\n'
+        '    a = UnknownNameError(f"unknown crop mode {name!r}; choose one of: {known}")\n'
+        '    b = f"release {name!r}{close_matches(name, known)}"\n'
+        '    c = unknown("crop mode", name, known)\n'
+        '    d = "unknown key; remove it"\n'
+    )
+    assert _hand_built_unknowns(source) == ["unknown crop mode ", "; choose one of: ", "close_matches(...)"]
+
+
+def test_unknown_names_are_reported_by_errors_unknown_only():
+    offenders = {m: found for m, p in _modules().items() if m != "imagenet_g.errors"
+                 and (found := _hand_built_unknowns(p.read_text(encoding="utf-8")))}
+    assert offenders == {}, "build unknown-name errors with imagenet_g.errors.unknown(kind, name, choices, ...)"
+
+
+def test_unknown_writes_every_unknown_name_message_the_same_way():
+    from imagenet_g.errors import SpecError, UnknownNameError, unknown
+
+    plain = unknown("crop mode", "centre", ("center", "squash"))
+    assert isinstance(plain, UnknownNameError)
+    assert str(plain) == "unknown crop mode 'centre' (did you mean: center?); choose one of: center, squash"
+    recipe = unknown("recipe", "x", ("a", "b"), param="recipe", otherwise="a recipe .yaml file")
+    assert recipe.render(lambda p: f"--{p}") == "unknown recipe 'x'; set --recipe to one of: a, b, or a recipe .yaml file"
+    built = unknown("release", "v1", (), where="(not built at /d)", otherwise="build release v1 first")
+    assert str(built) == "unknown release 'v1' (not built at /d); build release v1 first"
+    spec = unknown("scheduler", "DDIMSchedular", ("DDIMScheduler",), fix="use a scheduler class", key="generator.scheduler.name",
+                   error=SpecError)
+    assert isinstance(spec, SpecError) and str(spec) == (
+        "generator.scheduler.name: unknown scheduler 'DDIMSchedular' (did you mean: DDIMScheduler?); use a scheduler class")

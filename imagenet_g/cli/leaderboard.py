@@ -144,17 +144,14 @@ def show(
     as_json: bool = JSON,
 ) -> None:
     """Print the ranking: the top published rows and every submission, with the slug `verify` takes."""
-    from imagenet_g.errors import UnknownNameError, close_matches
+    from imagenet_g.errors import unknown
     from imagenet_g.leaderboard import load_leaderboard
 
     with _problems_as_lines(as_json):
         board = load_leaderboard(root, _catalog(specs_dir, dataset_dir), bootstrap=0)
     versions = list(board.releases)
     if release is not None and release not in board.releases:
-        raise UnknownNameError(
-            f"no release {release!r} on the board under {root}{close_matches(release, versions)}; "
-            f"releases: {', '.join(versions) or 'none'}"
-        )
+        raise unknown("release", release, versions, where=f"on the board under {root}")
     chosen = [release] if release else versions
     if as_json:
         _print_json({"rank": board.rank_note, "releases": {v: _release_rows(board, v, limit) for v in chosen}})

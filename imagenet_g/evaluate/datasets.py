@@ -36,7 +36,7 @@ import numpy as np
 
 from imagenet_g import labels
 from imagenet_g.benchmarks import BENCHMARKS, V2_DEFAULT, Benchmark, check_variant, get_benchmark
-from imagenet_g.errors import DatasetNotFoundError, UnknownNameError, close_matches
+from imagenet_g.errors import DatasetNotFoundError, UnknownNameError, unknown
 from imagenet_g.evaluate.decode import decode_rgb
 from imagenet_g.layout import built_versions, read_spec_hash
 
@@ -365,10 +365,8 @@ def release_rows(location: Location, release: str):
 def _load_release(spec: Benchmark, location: Location, release: str) -> LoadedDataset:
     versions = release_versions(location)
     if release not in versions:
-        raise UnknownNameError(
-            f"release {release!r} is not built at {location.where}{close_matches(release, versions)}",
-            f"build release {release} first (built: {', '.join(versions) or 'none'})",
-        )
+        raise unknown("release", release, versions, where=f"(not built at {location.where})",
+                      otherwise=f"build release {release} first")
     ds, images = _hub_images(location.where, "test", release, _release_files(location, release))
     checksum = None
     if location.kind == "folder":

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from imagenet_g import labels
-from imagenet_g.errors import ModelError, UnknownNameError, close_matches
+from imagenet_g.errors import ModelError, UnknownNameError, unknown
 from imagenet_g.evaluate.preprocess import PreprocessConfig, check_overrides, requests_size, resolve_preprocess
 from imagenet_g.files import sha256_file, state_dict_sha256
 from imagenet_g.results import ModelSource
@@ -168,13 +168,14 @@ def _load_timm(mid: ModelId, pretrained: bool, checkpoint: Path | None, override
 
     arch = mid.name.split(".")[0]
     if not timm.is_model(arch):
-        raise UnknownNameError(f"unknown timm model {arch!r}{close_matches(arch, timm.list_models())}")
+        raise unknown("timm model", arch, timm.list_models(), fix="name a model that timm.list_models() lists")
+    tag = mid.name.partition(".")[2]
+    tags = [m.partition(".")[2] for m in timm.list_pretrained(f"{arch}.*")]
+    if tag and tag not in tags:  # timm would raise 'Invalid pretrained tag'
+        raise unknown("pretrained tag", tag, tags, where=f"for timm model {arch}")
     use_pretrained = pretrained and checkpoint is None
     try:
         module = _create_timm(mid, use_pretrained, overrides)
-    except RuntimeError as exc:  # timm: 'Invalid pretrained tag (...) for ...'
-        tags = [m.partition(".")[2] for m in timm.list_pretrained(f"{arch}.*")]
-        raise UnknownNameError(f"{exc} Known tags: {', '.join(tags) or 'none'}") from exc
     except OSError as exc:  # Hub unreachable or weights not cached (huggingface_hub errors are OSErrors)
         raise ModelError(
             f"cannot load pretrained weights for {mid.raw!r} ({type(exc).__name__})",
@@ -208,8 +209,8 @@ def _load_open_clip(mid: ModelId, pretrained: bool, checkpoint: Path | None, ove
     if overrides:
         raise UnknownNameError("preprocessing overrides apply to timm models only; open_clip uses its own transform")
     if mid.name not in open_clip.list_models():
-        hint = close_matches(mid.name, open_clip.list_models())
-        raise UnknownNameError(f"unknown open_clip model {mid.name!r}{hint}")
+        raise unknown("open_clip model", mid.name, open_clip.list_models(),
+                      fix="name an architecture that open_clip.list_models() lists")
     weights = str(checkpoint) if checkpoint else (mid.tag if pretrained else None)
     if pretrained and weights is None:
         tags = open_clip.list_pretrained_tags_by_model(mid.name)
@@ -219,7 +220,7 @@ def _load_open_clip(mid: ModelId, pretrained: bool, checkpoint: Path | None, ove
         )
     if checkpoint is None and weights and weights not in open_clip.list_pretrained_tags_by_model(mid.name):
         tags = open_clip.list_pretrained_tags_by_model(mid.name)
-        raise UnknownNameError(f"unknown pretrained tag {weights!r} for {mid.name}{close_matches(weights, tags)}")
+        raise unknown("pretrained tag", weights, tags, where=f"for {mid.name}")
     try:
         model, _, transform = open_clip.create_model_and_transforms(mid.name, pretrained=weights)
     except (RuntimeError, KeyError) as exc:  # open_clip reports failed downloads as RuntimeError too

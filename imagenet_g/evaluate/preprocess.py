@@ -11,7 +11,7 @@ import dataclasses
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from imagenet_g.errors import ModelError, UnknownNameError, close_matches
+from imagenet_g.errors import ModelError, unknown
 
 # The keys timm's resolve_data_config reads from its ``args`` (overrides beat the model's pretrained_cfg).
 OVERRIDE_KEYS = ("input_size", "img_size", "crop_pct", "crop_mode", "interpolation", "mean", "std")
@@ -84,15 +84,11 @@ def check_overrides(overrides: Mapping[str, object]) -> dict[str, object]:
     out = dict(overrides)
     for key, value in out.items():
         if key not in OVERRIDE_KEYS:
-            raise UnknownNameError(
-                f"unknown preprocessing override {key!r}{close_matches(key, OVERRIDE_KEYS)}; "
-                f"choose from: {', '.join(OVERRIDE_KEYS)}"
-            )
+            raise unknown("preprocessing override", key, OVERRIDE_KEYS)
         if key == "interpolation" and value not in INTERPOLATIONS:
-            raise UnknownNameError(f"unknown interpolation {value!r}{close_matches(str(value), INTERPOLATIONS)}; "
-                                   f"choose one of: {', '.join(INTERPOLATIONS)}")
+            raise unknown("interpolation", value, INTERPOLATIONS)
         if key == "crop_mode" and value not in CROP_MODES:
-            raise UnknownNameError(f"unknown crop mode {value!r}; choose one of: {', '.join(CROP_MODES)}")
+            raise unknown("crop mode", value, CROP_MODES)
         if key == "crop_pct" and not (isinstance(value, (int, float)) and 0 < value <= 1):
             raise ModelError(f"crop_pct {value!r} must lie in (0, 1]: the share of the resized image kept")
         if key in ("input_size", "img_size"):

@@ -17,7 +17,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from imagenet_g.benchmarks import V2_DEFAULT
-from imagenet_g.errors import ImagenetGError, SubmissionError, UnknownNameError, close_matches
+from imagenet_g.errors import ImagenetGError, SubmissionError, unknown
 from imagenet_g.layout import DEFAULT_DATASET_DIR, built_versions, read_spec_hash
 from imagenet_g.leaderboard.schema import Submission, result_problems
 from imagenet_g.results import DatasetResult
@@ -130,9 +130,7 @@ def check_submission(sub: Submission, path: Path, catalog: ReleaseCatalog, sourc
     for key, ds in sorted(result.datasets.items()):
         problems.extend(_check_dataset(key, ds))
     if sub.release not in catalog.known:
-        hint = close_matches(sub.release, catalog.known)
-        known = ", ".join(sorted(catalog.known)) or "none found"
-        problems.append(f"release: unknown release {sub.release!r}{hint}; known releases: {known}")
+        problems.append(str(unknown("release", sub.release, sorted(catalog.known), key="release")))
     problems.extend(_check_imagenet_g(sub, catalog))
     folder = path.parent
     if folder.parent.name == "submissions" and folder.name != sub.release:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from imagenet_g.benchmarks import get_benchmark
-from imagenet_g.errors import UnknownNameError, close_matches
+from imagenet_g.errors import UnknownNameError, unknown
 from imagenet_g.leaderboard.schema import Submission
 from imagenet_g.leaderboard.validate import LoadedSubmission, SubmissionProblems, read_submission
 from imagenet_g.results import EvalResult
@@ -95,8 +95,8 @@ def find_submission(key: str, root: Path = Path("leaderboard"), release: str | N
             matches = [(p, s) for p, s in loaded if s.name.casefold() == key.casefold()]
     if not matches:
         known = sorted({p.stem for p in files})
-        raise UnknownNameError(f"no submission {key!r} in {where} under {root}{close_matches(key, known)}; "
-                               f"give a slug, model id or name as `imagenet-g leaderboard show` lists them")
+        raise unknown("submission", key, known, where=f"in {where} under {root}",
+                      fix="give a slug, model id or name as `imagenet-g leaderboard show` lists them")
     if len(matches) > 1:
         found = ", ".join(f"{p.parent.name}/{p.stem}" for p, _ in matches)
         raise UnknownNameError(f"{key!r} matches several submissions ({found}); give the release or the slug")

@@ -46,8 +46,8 @@ def pipeline_class(name: str) -> type:
     if isinstance(found, type) and issubclass(found, diffusers.DiffusionPipeline):
         return found
     known = [n for n in dir(diffusers) if n.endswith("Pipeline") and not n.startswith("_")]
-    error = unknown("diffusers pipeline class", name, known, fix="name a diffusers pipeline class")
-    raise SpecError(f"generator.pipeline: {error.problem}", fix=error.fix)
+    raise unknown("diffusers pipeline class", name, known, fix="name a diffusers pipeline class",
+                  key="generator.pipeline", error=SpecError)
 
 
 def call_parameters(cls: type) -> frozenset[str]:

@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from imagenet_g.errors import SpecError, close_matches
+from imagenet_g.errors import SpecError, unknown
 from imagenet_g.release.conditioning import check_conditioning, pipeline_class, pipeline_inputs
 from imagenet_g.release.spec import GeneratorSpec
 from imagenet_g.release.tiny import tiny_pipeline
@@ -66,10 +66,8 @@ def scheduler_class(spec: GeneratorSpec) -> type:
     found = getattr(diffusers, spec.scheduler.name, None)
     if not (isinstance(found, type) and issubclass(found, diffusers.SchedulerMixin)):
         known = [n for n in dir(diffusers) if n.endswith("Scheduler")]
-        raise SpecError(
-            f"generator.scheduler.name: unknown scheduler {spec.scheduler.name!r}"
-            f"{close_matches(spec.scheduler.name, known)}; use a diffusers scheduler class name"
-        )
+        raise unknown("scheduler", spec.scheduler.name, known, fix="use a diffusers scheduler class name",
+                      key="generator.scheduler.name", error=SpecError)
     return found
 
 
@@ -104,10 +102,7 @@ def check_scheduler(spec: GeneratorSpec) -> None:
     where = "generator.scheduler.config"
     for key, value in spec.scheduler.config.items():
         if key not in parameters:
-            raise SpecError(
-                f"{where}.{key}: {cls.__name__} has no such setting{close_matches(key, parameters)}; "
-                f"its settings are: {', '.join(parameters)}"
-            )
+            raise unknown(f"{cls.__name__} setting", key, parameters, key=f"{where}.{key}", error=SpecError)
         default = parameters[key].default
         if default is not inspect.Parameter.empty and default is not None and not _kind_matches(value, default):
             raise SpecError(

@@ -17,7 +17,7 @@ import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from imagenet_g.errors import SpecError
+from imagenet_g.errors import SpecError, unknown
 from imagenet_g.labels import class_names, template_set, wnids
 from imagenet_g.release.spec import PlanSpec, ReleaseSpec
 
@@ -51,7 +51,7 @@ def iter_split(plan: PlanSpec, split: str, prompts: bool = True) -> Iterator[Pro
     """Every planned image of one split, in release order, one at a time (a preview of a huge plan is instant);
     without templates and prompts when ``prompts`` is false (conditioning on images or class indices alone)."""
     if split not in plan.splits:
-        raise SpecError(f"unknown split {split!r}; the spec defines: {', '.join(plan.splits)}")
+        raise unknown("split", split, plan.splits, error=SpecError)
     per_class = plan.splits[split]
     templates = template_set(plan.templates)
     names, ids = class_names(), wnids()

@@ -193,7 +193,7 @@ class PlanSpec(StrictModel):
         chosen = splits if splits is not None else tuple(self.splits)
         for split in chosen:
             if split not in self.splits:
-                raise SpecError(f"unknown split {split!r}; the spec defines: {', '.join(self.splits)}")
+                raise unknown("split", split, self.splits, error=SpecError)
         return len(self.class_indices()) * sum(self.splits[split] for split in chosen)
 
 
@@ -297,7 +297,7 @@ def load_release(version: str, folder: Path | None = None) -> ReleaseDefinition:
     root = specs_dir(folder)
     versions = list_versions(root)
     if version not in versions:
-        raise unknown("release", version, versions, fix=f"choose one of: {', '.join(versions) or 'none'} (in {root})")
+        raise unknown("release", version, versions, where=f"in {root}")
     spec = load_spec(root / version / SPEC_FILE)
     return ReleaseDefinition(version=version, folder=root / version, spec=spec, spec_hash=spec.content_hash())
 

@@ -121,8 +121,7 @@ def _recipe_text(name_or_path: str | Path) -> tuple[str, str]:
         return str(path), path.read_text(encoding="utf-8")
     name = str(name_or_path)
     if name not in recipe_names():
-        raise unknown("recipe", name, recipe_names(),
-                      fix=f"set {{recipe}} to one of: {', '.join(recipe_names())}, or to a recipe .yaml file")
+        raise unknown("recipe", name, recipe_names(), param="recipe", otherwise="a recipe .yaml file")
     text = resources.files("imagenet_g").joinpath("recipes", name + RECIPE_SUFFIX).read_text(encoding="utf-8")
     return name, text
 

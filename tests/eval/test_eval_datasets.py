@@ -101,7 +101,7 @@ def test_release_loads_with_version_and_spec_hash_and_a_wrong_release_lists_the_
     assert (data.version, data.checksum, len(data.images)) == ("smoke", built.spec_hash, 6)
     assert data.images.open(0).size == (32, 32)
     assert data.images.targets.tolist() == [c for c in RELEASE_CLASSES for _ in range(2)]
-    with pytest.raises(UnknownNameError, match=r"release 'v1' is not built .*; build release v1 first \(built: smoke\)"):
+    with pytest.raises(UnknownNameError, match=r"unknown release 'v1' \(not built at .*\); choose one of: smoke, or build release v1 first"):
         ds.load(benchmarks.get_benchmark("imagenet-g"), ds.locate(benchmarks.get_benchmark("imagenet-g"), tmp_path), release="v1")
 
 

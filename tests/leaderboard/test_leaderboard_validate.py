@@ -117,7 +117,7 @@ def test_unknown_release(tmp_path, catalog):
     path = tmp_path / "entry.json"
     write_submission(tmp_path, make_submission("resnet50", TOP1, release="smoek")).rename(path)
     with pytest.raises(SubmissionProblems, match=r"entry\.json: release: unknown release 'smoek' \(did you mean: smoke\?\); "
-                                                  r"known releases: smoke, v1$"):
+                                                  r"choose one of: smoke, v1$"):
         validate_files([path], catalog)
 
 

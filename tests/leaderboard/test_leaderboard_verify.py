@@ -106,7 +106,7 @@ def test_a_dataset_not_scored_again_is_a_mismatch(root):
 
 
 def test_unknown_or_ambiguous_slug(root):
-    with pytest.raises(UnknownNameError, match=r"no submission 'resnet5' in any release .*did you mean: resnet50"):
+    with pytest.raises(UnknownNameError, match=r"unknown submission 'resnet5' in any release .*did you mean: resnet50"):
         verify_submission("resnet5", root, run=FakeEval(None))
     write_submission(root, make_submission("resnet50", TOP1, release="smoke"))
     with pytest.raises(UnknownNameError, match=r"'resnet50' matches several submissions \(smoke/resnet50, v1/resnet50\); "
