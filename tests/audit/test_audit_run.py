@@ -171,7 +171,7 @@ def test_cli_audit_and_compare(audit_root, tmp_path, run_cli, pixel_clip):
 
 
 @pytest.mark.parametrize("args,message", [
-    (("--release", "t9"), "release 't9' is not built"),
+    (("--release", "t9"), "unknown release 't9' (not built at"),
     (("--path", "imagenet=/no/such/folder"), "does not exist"),
     (("--fid-extractor", "incepton-v3"), "did you mean: inception-v3"),
     (("--reference", "imagenet", "--shift-sets", "imagenet-a"), "imagenet-a not found"),

@@ -108,7 +108,7 @@ def test_cli_data_lists_found_and_missing(run_cli, data_root, tmp_path):
     [
         (["--model", "resnet5O"], "did you mean"),
         (["--datasets", "imagenet-rr"], "unknown dataset 'imagenet-rr'"),
-        (["--release", "v9"], "release 'v9' is not built"),
+        (["--release", "v9"], "unknown release 'v9' (not built at"),
         (["--datasets", "objectnet", "--data-root", "{tmp}"], "objectnet: objectnet not found"),
         (["--out", "{tmp}"], "is a folder"),
         (["--path", "imagenet-r"], "NAME=PATH"),
