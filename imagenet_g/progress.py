@@ -1,4 +1,5 @@
-"""One progress bar for long work (items, rate, ETA), drawn on stderr and quiet when asked or in CI."""
+"""One progress bar for long work (items, rate, ETA), drawn on stderr and quiet when asked or in CI; the
+`datasets` library's own bars are silenced while we load with it, so ours is the only one."""
 
 from __future__ import annotations
 
@@ -21,6 +22,21 @@ from rich.progress import (
 def progress_enabled(requested: bool = True) -> bool:
     """True when a bar should be drawn: requested, and not running under CI."""
     return requested and not os.environ.get("CI")
+
+
+@contextmanager
+def quiet_datasets() -> Iterator[None]:
+    """Silence the ``datasets`` library's progress bars ("Generating test split", "Loading dataset shards") for
+    the duration; the caller's bar shows the work. The previous setting is restored afterwards."""
+    import datasets
+
+    was_disabled = datasets.are_progress_bars_disabled()
+    datasets.disable_progress_bars()
+    try:
+        yield
+    finally:
+        if not was_disabled:
+            datasets.enable_progress_bars()
 
 
 @contextmanager

@@ -39,6 +39,7 @@ from imagenet_g.benchmarks import BENCHMARKS, V2_DEFAULT, Benchmark, check_varia
 from imagenet_g.errors import DatasetNotFoundError, UnknownNameError, unknown
 from imagenet_g.evaluate.decode import decode_rgb
 from imagenet_g.layout import built_versions, read_spec_hash
+from imagenet_g.progress import quiet_datasets
 
 # Release columns kept beside each prediction, so per-class and per-template analyses join without guessing.
 RELEASE_JOIN_KEYS = ("image_index", "template_id", "seed", "wnid")
@@ -314,9 +315,10 @@ def _load_rows(where: str, split: str, config: str | None = None, data_files: li
     try:
         if data_files is None and Path(where).is_dir():
             data_files = _local_parquet(Path(where) / config if config else Path(where), split)
-        if data_files is not None:
-            return datasets.load_dataset("parquet", data_files={split: data_files}, split=split)
-        return datasets.load_dataset(where, config, split=split)
+        with quiet_datasets():
+            if data_files is not None:
+                return datasets.load_dataset("parquet", data_files={split: data_files}, split=split)
+            return datasets.load_dataset(where, config, split=split)
     except (ValueError, OSError) as exc:  # unknown split, offline Hub, missing repo (FileNotFoundError)
         raise DatasetNotFoundError(f"cannot load {where} (split {split}): {' '.join(str(exc).split())[:200]}") from exc
 

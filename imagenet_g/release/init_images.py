@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from imagenet_g.errors import DatasetNotFoundError, ImagenetGError, SpecError
+from imagenet_g.progress import quiet_datasets
 from imagenet_g.release.prompts import PromptRow
 from imagenet_g.release.spec import ReleaseSpec
 
@@ -102,14 +103,16 @@ class DatasetSource:
         import datasets
 
         try:
-            names = datasets.get_dataset_split_names(self.name)
+            with quiet_datasets():
+                names = datasets.get_dataset_split_names(self.name)
             chosen = split if split in names else SPLIT_ALIASES.get(split)
             if chosen not in names:
                 raise DatasetNotFoundError(
                     f"dataset {self.name} has no split {split} (it has {', '.join(names)})",
                     fix="set {init_images} to a dataset with that split",
                 )
-            loaded = datasets.load_dataset(self.name, split=chosen)
+            with quiet_datasets():
+                loaded = datasets.load_dataset(self.name, split=chosen)
             if not {"image", "label"} <= set(loaded.column_names):
                 raise DatasetNotFoundError(
                     f"dataset {self.name} has no image and label columns (it has {', '.join(loaded.column_names)})",

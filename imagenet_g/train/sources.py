@@ -24,6 +24,7 @@ from imagenet_g import labels
 from imagenet_g.errors import DatasetNotFoundError, ReleaseIntegrityError
 from imagenet_g.evaluate.datasets import FolderImages, HubImages
 from imagenet_g.layout import MANIFEST_FILE
+from imagenet_g.progress import quiet_datasets
 from imagenet_g.release import read_manifest
 
 HUB_ID = re.compile(r"^[\w.-]+/[\w.-]+(:[\w.-]+)?$")
@@ -100,7 +101,8 @@ def real_hub(where: str, classes: tuple[int, ...] | None = None) -> Source:
 
     name, _, split = where.partition(":")
     try:
-        ds = datasets.load_dataset(name, split=split or "train")
+        with quiet_datasets():
+            ds = datasets.load_dataset(name, split=split or "train")
     except (ValueError, OSError) as exc:  # unknown split, offline Hub, missing repo
         raise DatasetNotFoundError(f"cannot load real set {where}: {' '.join(str(exc).split())[:200]}",
                                    fix="check {real} (ORG/NAME[:split], a dataset folder) and the network") from None
@@ -155,7 +157,8 @@ def release_split(root: Path, version: str, split: str) -> Source:
             "shards)", fix="finish its build first",
         )
     files = [str(version_dir / s.file) for s in record.shards]
-    ds = datasets.load_dataset("parquet", data_files={split: files}, split=split)
+    with quiet_datasets():
+        ds = datasets.load_dataset("parquet", data_files={split: files}, split=split)
     targets = np.asarray(ds["label"], dtype=np.int64)
     rows = ds.select_columns(["image"]).cast_column("image", datasets.Image(decode=False))
     return Source("generated", str(version_dir), HubImages(rows, targets, str(version_dir)), version, split,
