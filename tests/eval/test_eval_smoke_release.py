@@ -26,4 +26,4 @@ def test_eval_on_the_built_smoke_release(run_cli, tmp_path):
     # a release that was not built: exit 2 naming the built one
     res = run_cli("eval", "--model", "resnet18", "--no-pretrained", "--release", "v1", "--data-root", tmp_path,
                   "--out", tmp_path / "v1.json")
-    assert res.exit_code == 2 and "built: smoke" in res.stderr
+    assert res.exit_code == 2 and "choose one of: smoke, or build release v1 first" in res.stderr
