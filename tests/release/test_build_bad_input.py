@@ -58,8 +58,8 @@ def test_prompt_preview_of_the_largest_plan_answers_at_once(own_releases, run_cl
     ("config", "expected"),
     [
         ({"num_train_timesteps": -5}, r"generator.scheduler.config: PNDMScheduler rejects \{'num_train_timesteps': -5\}"),
-        ({"num_train_timestep": 1000}, "generator.scheduler.config.num_train_timestep: PNDMScheduler has no such "
-                                       "setting .did you mean: num_train_timesteps"),
+        ({"num_train_timestep": 1000}, "generator.scheduler.config.num_train_timestep: unknown PNDMScheduler setting "
+                                       "'num_train_timestep' .did you mean: num_train_timesteps"),
         ({"num_train_timesteps": "many"}, "generator.scheduler.config.num_train_timesteps: PNDMScheduler takes a int"),
     ],
 )
