@@ -28,7 +28,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import torch
@@ -188,13 +188,20 @@ def decoded_batches(
     ))
 
 
-class _Scored(torch.utils.data.Dataset):
-    """Item b -> (index, each model's top-k per label space, failed) for batch b, decoded and scored in this
-    process. A ``ModelError`` comes back as the result, for the main process to raise as it is."""
+def runs_in_workers(dev: torch.device, workers: int) -> bool:
+    """Whether each worker runs the model on the batches it decoded (a CPU with a worker per core; see above)."""
+    return dev.type == "cpu" and workers >= _cores()
 
-    def __init__(self, decoded: _Decoded, batch_size: int, runners: Sequence[_Runner],
-                 spaces: Mapping[str, LabelSpace]) -> None:
-        self.decoded, self.batch_size, self.runners, self.spaces = decoded, batch_size, tuple(runners), spaces
+
+def _unbatched(item):
+    return item
+
+
+class _Mapped(torch.utils.data.Dataset):
+    """Item b -> (index, fn(inputs), failed) for batch b, decoded and mapped in this process (one torch thread)."""
+
+    def __init__(self, decoded: _Decoded, batch_size: int, fn: Callable) -> None:
+        self.decoded, self.batch_size, self.fn = decoded, batch_size, fn
 
     def __len__(self) -> int:
         return -(-len(self.decoded) // self.batch_size)
@@ -203,15 +210,26 @@ class _Scored(torch.utils.data.Dataset):
         start = b * self.batch_size
         index, inputs, failed = _collate([self.decoded[j] for j in range(start, min(start + self.batch_size,
                                                                                      len(self.decoded)))])
-        try:
-            with torch.inference_mode():
-                return index, _score(self.runners, inputs, self.spaces) if len(index) else [], failed
-        except ModelError as exc:
-            return index, exc, failed
+        with torch.inference_mode():
+            return index, self.fn(inputs) if len(index) else None, failed
 
 
-def _unbatched(item):
-    return item
+def mapped_batches(
+    images: FolderImages | HubImages,
+    transforms: Sequence[Callable],
+    fn: Callable[[tuple[torch.Tensor, ...]], Any],
+    batch_size: int = 64,
+    workers: int | None = None,
+    positions: Sequence[int] | None = None,
+) -> Iterator[tuple[torch.Tensor, Any, list[tuple[int, str]]]]:
+    """``decoded_batches`` with ``fn`` applied to each batch's inputs in the worker that decoded it, in order:
+    yields ``(index, fn(inputs), failed)`` (``None`` for a batch with no readable image). For CPU runs with a worker
+    per core (``runs_in_workers``), where whole batches per core beat a multi-threaded forward pass."""
+    n_workers = default_workers() if workers is None else workers
+    return iter(torch.utils.data.DataLoader(
+        _Mapped(_Decoded(images, transforms, positions), batch_size, fn), batch_size=None, num_workers=n_workers,
+        collate_fn=_unbatched, prefetch_factor=2 if n_workers else None,
+    ))
 
 
 def _scored_batches(
@@ -224,15 +242,13 @@ def _scored_batches(
     cannot use more: GNU OpenMP's thread pool does not survive fork). Otherwise workers decode and the main
     process runs the models with torch's threads (a GPU, fewer workers than cores, or ``workers=0``).
     """
-    if dev.type == "cpu" and workers >= _cores():
-        loader = torch.utils.data.DataLoader(
-            _Scored(decoded, batch_size, runners, spaces), batch_size=None, num_workers=workers,
-            collate_fn=_unbatched, prefetch_factor=2,
-        )
+    if runs_in_workers(dev, workers):
+        loader = torch.utils.data.DataLoader(_Mapped(decoded, batch_size, _Scorer(runners, spaces)), batch_size=None,
+                                             num_workers=workers, collate_fn=_unbatched, prefetch_factor=2)
         for index, results, failed in loader:
             if isinstance(results, ModelError):
                 raise results
-            yield index, results, failed
+            yield index, results if results is not None else [], failed
         return
     loader = torch.utils.data.DataLoader(decoded, batch_size=batch_size, num_workers=workers, collate_fn=_collate,
                                          pin_memory=dev.type == "cuda", prefetch_factor=4 if workers else None)
@@ -240,6 +256,19 @@ def _scored_batches(
         with torch.inference_mode():
             results = _score(runners, inputs, spaces) if len(index) else []
         yield index, results, failed
+
+
+class _Scorer:
+    """``_score`` as a picklable callable for the workers; a ``ModelError`` comes back as the result."""
+
+    def __init__(self, runners: Sequence[_Runner], spaces: Mapping[str, LabelSpace]) -> None:
+        self.runners, self.spaces = tuple(runners), spaces
+
+    def __call__(self, inputs: tuple[torch.Tensor, ...]):
+        try:
+            return _score(self.runners, inputs, self.spaces)
+        except ModelError as exc:
+            return exc
 
 
 def _score(runners: Sequence[_Runner], inputs: tuple[torch.Tensor, ...],

@@ -86,3 +86,20 @@ def test_ctrl_c_keeps_finished_parts_and_a_rerun_computes_only_the_rest(folder, 
                          batch_size=2, workers=0)
     np.testing.assert_array_equal(got.features, fresh.features)
     np.testing.assert_array_equal(got.positions, fresh.positions)
+
+
+def test_a_worker_per_core_computes_the_same_features_in_the_workers(folder, tmp_path):
+    import os
+
+    from imagenet_g.evaluate.predictions import runs_in_workers
+
+    cores = len(os.sched_getaffinity(0))
+    assert runs_in_workers(torch.device("cpu"), cores) and not runs_in_workers(torch.device("cpu"), 0)
+    fingerprint = feat.dataset_fingerprint(folder)
+    here = feat.extract(folder.images, fingerprint, _extractor(pixel_extractor().module), tmp_path / "a",
+                        batch_size=3, workers=0)
+    there = feat.extract(folder.images, fingerprint, _extractor(pixel_extractor().module), tmp_path / "b",
+                         batch_size=3, workers=cores)
+    np.testing.assert_array_equal(here.features, there.features)
+    np.testing.assert_array_equal(here.positions, there.positions)
+    assert here.failed == there.failed == {"unreadable image (UnidentifiedImageError)": 1}

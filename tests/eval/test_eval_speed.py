@@ -120,8 +120,8 @@ def two_cores(monkeypatch):
 
     monkeypatch.setattr(predictions, "_cores", lambda: 2)
     calls = []
-    real = predictions._Scored.__init__
-    monkeypatch.setattr(predictions._Scored, "__init__", lambda self, *a: calls.append(1) or real(self, *a))
+    real = predictions._Mapped.__init__
+    monkeypatch.setattr(predictions._Mapped, "__init__", lambda self, *a: calls.append(1) or real(self, *a))
     return calls
 
 
