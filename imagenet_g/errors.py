@@ -105,6 +105,11 @@ def close_matches(name: str, candidates: Iterable[str], n: int = 3) -> str:
     return f" (did you mean: {', '.join(matches)}?)" if matches else ""
 
 
+def one_line(exc: BaseException) -> str:
+    """An exception from code that is not ours (a user's module, a plug-in) as ``Type: message`` on one line."""
+    return f"{type(exc).__name__}: {' '.join(str(exc).split())[:200]}"
+
+
 def unknown(
     kind: str,
     name: object,

@@ -15,8 +15,9 @@ from imagenet_g.files import atomic_write_text
 from imagenet_g.strict import StrictModel
 
 RESULTS_SCHEMA_VERSION = 1
-# which loader built the model (``imagenet_g.evaluate.models``); 'train': a run of `imagenet-g train`
-ModelSource = Literal["timm", "open_clip", "custom", "train"]
+# which loader built the model (``imagenet_g.evaluate.models``): timm, open_clip, custom, or the name of a model
+# source an installed package declares (``imagenet_g.evaluate.sources``; 'train': a run of `imagenet-g train`)
+ModelSource = str
 
 class ModelInfo(StrictModel):
     """Which classifier was scored and how its inputs were prepared."""

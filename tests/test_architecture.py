@@ -1,5 +1,6 @@
-"""The package's shape: every module imports on its own, no import cycles (deferred imports count), and only
-``imagenet_g.cli`` knows about the command line."""
+"""The package's shape: every module imports on its own, no import cycles (deferred imports count), dependencies
+between the job packages point down (evaluate imports nothing of train), and only ``imagenet_g.cli`` knows about the
+command line."""
 
 from __future__ import annotations
 
@@ -25,11 +26,15 @@ def _modules() -> dict[str, Path]:
 
 
 def _imported(module: str, path: Path) -> set[str]:
-    """Every imagenet_g module that ``module`` imports anywhere in its file (in functions too)."""
+    """Every imagenet_g module that ``module`` imports anywhere in its file (in functions too; by name through
+    ``importlib.import_module`` / ``__import__`` as well)."""
     modules = _modules()
     names: set[str] = set()
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        if isinstance(node, ast.Import):
+        if isinstance(node, ast.Call) and getattr(node.func, "id", getattr(node.func, "attr", "")) in (
+                "import_module", "__import__") and node.args and isinstance(node.args[0], ast.Constant):
+            names.add(str(node.args[0].value))
+        elif isinstance(node, ast.Import):
             names |= {alias.name for alias in node.names}
         elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
             names |= {node.module} | {f"{node.module}.{alias.name}" for alias in node.names}
@@ -83,6 +88,45 @@ def test_every_module_imports_in_a_fresh_interpreter():
     code = "import importlib, sys\nfor name in sys.argv[1:]:\n    importlib.import_module(name)\n"
     done = subprocess.run([sys.executable, "-c", code, *names], capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
+
+
+# The job packages (DESIGN.md): a job imports another only below it, through its public function (leaderboard
+# verify and train call evaluate); the ground floor (the rest of imagenet_g) imports no job.
+JOBS = ("release", "evaluate", "audit", "train", "leaderboard", "cli")
+
+
+def _job(module: str) -> str:
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 and parts[1] in JOBS else "ground floor"
+
+
+def _job_graph() -> dict[str, set[str]]:
+    graph: dict[str, set[str]] = {}
+    for module, path in _modules().items():
+        if module != "imagenet_g.__main__":  # `python -m imagenet_g` runs the CLI
+            graph.setdefault(_job(module), set()).update(
+                {_job(dep) for dep in _imported(module, path)} - {_job(module)})
+    return graph
+
+
+def test_evaluate_imports_nothing_of_train():
+    """Train runs are loaded through the model source train declares (an entry point), not by evaluate."""
+    offenders = {m: sorted(d for d in _imported(m, p) if d == "imagenet_g.train" or d.startswith("imagenet_g.train."))
+                 for m, p in _modules().items() if _job(m) == "evaluate"}
+    assert {m: deps for m, deps in offenders.items() if deps} == {}
+
+
+def test_job_dependencies_point_down():
+    graph = _job_graph()
+    assert graph["ground floor"] == set()
+    assert graph["evaluate"] == {"ground floor"}
+    assert _cycle(graph) is None, graph
+
+
+def test_the_import_finder_sees_imports_by_name(tmp_path):
+    path = tmp_path / "m.py"
+    path.write_text("import importlib\n\ndef f():\n    return importlib.import_module('imagenet_g.train.trained')\n")
+    assert _imported("imagenet_g.evaluate.m", path) == {"imagenet_g.train.trained"}
 
 
 def test_only_the_cli_imports_the_cli():

@@ -40,6 +40,10 @@ def test_wheel_holds_specs_data_site_assets_and_license(wheel):
     assert shipped <= names, sorted(shipped - names)
     assert any(n.endswith(".dist-info/licenses/LICENSE") for n in names)
     assert not any(n.startswith(("tests/", "benchmark/", "leaderboard/")) for n in names)
+    (points,) = [n for n in names if n.endswith(".dist-info/entry_points.txt")]
+    # the model source behind train:<run>/<arch> ids is found through this metadata (imagenet_g.evaluate.sources)
+    assert "[imagenet_g.model_sources]\ntrain = imagenet_g.train.trained:load_source\n" in \
+        zipfile.ZipFile(wheel).read(points).decode()
 
 
 def test_installed_wheel_lists_builds_and_verifies_smoke(wheel, tmp_path):

@@ -5,9 +5,11 @@ Ids (cf. open_clip ``parse_model_name``, CLIP_benchmark ``models/__init__.py``):
 - ``resnet50``, ``resnet50.a1_in1k``, ``timm/resnet50.a1_in1k``: timm (``timm.create_model``; pretrained
   weights through timm's own Hub loading).
 - ``open_clip:<arch>/<pretrained>``: open_clip with a zero-shot head (1000 class names x 80 templates).
+- ``hf-hub:<org>/<name>``: timm's spelling of a timm model on the Hugging Face Hub.
+- ``<source>:<spec>``: a model source an installed package declares in the entry-point group
+  ``imagenet_g.model_sources`` (``imagenet_g.evaluate.sources``), e.g. ``train:<run>/<arch>`` for a run of
+  ``imagenet-g train``. A source's name wins over a module of the same name.
 - ``package.module:callable``: the user's own code, returning a torch module or ``(module, transform)``.
-- ``train:<run>/<arch>``: a run of ``imagenet-g train`` (``imagenet_g.train.trained``): the run folder is the
-  checkpoint's folder when one is given (results record the run's weights file), else ``<run>`` from here.
 
 ``load_model`` also takes a ``torch.nn.Module`` itself (RobustBench-style, from Python), with an optional
 transform (PIL image -> float tensor) or preprocessing overrides of the timm config it otherwise gets.
@@ -23,13 +25,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from imagenet_g import labels
-from imagenet_g.errors import ModelError, UnknownNameError, unknown
+from imagenet_g.errors import ModelError, UnknownNameError, one_line, unknown
 from imagenet_g.evaluate.preprocess import PreprocessConfig, check_overrides, requests_size, resolve_preprocess
+from imagenet_g.evaluate.sources import SourceRequest, installed_sources, load_with_source
 from imagenet_g.files import sha256_file, state_dict_sha256
 from imagenet_g.results import ModelSource
 
 OPEN_CLIP_PREFIX = "open_clip:"
-TRAIN_PREFIX = "train:"
+HF_HUB_PREFIX = "hf-hub:"  # timm loads these itself
 _log = logging.getLogger(__name__)
 
 
@@ -40,7 +43,7 @@ class ModelId:
     raw: str
     source: ModelSource
     name: str
-    tag: str | None = None  # pretrained tag (timm '<name>.<tag>', open_clip '<arch>/<tag>'); train: the arch
+    tag: str | None = None  # pretrained tag (timm '<name>.<tag>', open_clip '<arch>/<tag>')
 
 
 @dataclass(frozen=True)
@@ -75,13 +78,11 @@ def parse_model_id(model_id: str) -> ModelId:
                 f"model id {model_id!r} names no open_clip architecture; use open_clip:ViT-B-32/openai"
             )
         return ModelId(text, "open_clip", arch, tag or None)
-    if text.startswith(TRAIN_PREFIX) and "/" in text:  # 'train:x' without a slash stays a module 'train'
-        run, _, arch = text[len(TRAIN_PREFIX):].rpartition("/")
-        if not run or not arch:
-            raise UnknownNameError(f"model id {model_id!r} must look like train:<run folder>/<architecture>")
-        return ModelId(text, "train", run, arch)
-    if ":" in text and not text.startswith("hf-hub:"):
-        module, _, attr = text.partition(":")
+    prefix, colon, spec = text.partition(":")
+    if colon and not text.startswith(HF_HUB_PREFIX):
+        if prefix in _installed_names():
+            return ModelId(text, prefix, spec)
+        module, attr = prefix, spec
         if not module or not attr:
             raise UnknownNameError(f"custom model id {model_id!r} must look like package.module:callable")
         return ModelId(text, "custom", text)
@@ -90,10 +91,14 @@ def parse_model_id(model_id: str) -> ModelId:
     return ModelId(text, "timm", name, tag or None)
 
 
+def source_names() -> list[str]:
+    """The prefixes a model id may start with: the built-in ones, then those installed packages declare."""
+    return [OPEN_CLIP_PREFIX[:-1], HF_HUB_PREFIX[:-1], *_installed_names()]
 
-def train_model_id(run_dir: Path, arch: str) -> str:
-    """The model id of an ``imagenet-g train`` run: ``train:<run folder name>/<arch>``."""
-    return f"{TRAIN_PREFIX}{Path(run_dir).resolve().name}/{arch}"
+
+def _installed_names() -> list[str]:
+    """The installed sources' names, less any that would shadow a built-in source."""
+    return sorted(set(installed_sources()) - set(LOADERS) - {OPEN_CLIP_PREFIX[:-1], HF_HUB_PREFIX[:-1]})
 
 
 def _check_checkpoint(checkpoint: Path | None) -> Path | None:
@@ -139,7 +144,7 @@ def _create_timm(mid: ModelId, pretrained: bool, overrides: dict):
         if not requests_size(overrides):
             raise
         raise ModelError(f"timm model {mid.raw!r} cannot be built for input size {_size(overrides)}: "
-                         f"{_one_line(exc)}", "leave {input_size} at the model's default") from exc
+                         f"{one_line(exc)}", "leave {input_size} at the model's default") from exc
 
 
 def _size(overrides: dict) -> str:
@@ -158,7 +163,7 @@ def _check_input_size(module, preprocess: PreprocessConfig, model_id: str) -> No
             module.eval()(torch.zeros(1, *preprocess.input_size))
         except Exception as exc:  # the model's own checks: any exception type, reported in one line
             _, h, w = preprocess.input_size
-            raise ModelError(f"model {model_id!r} cannot take input size {h}x{w}: {_one_line(exc)}",
+            raise ModelError(f"model {model_id!r} cannot take input size {h}x{w}: {one_line(exc)}",
                              "choose a size the model supports, or leave {input_size} at its default") from exc
 
 
@@ -261,26 +266,13 @@ def _load_open_clip(mid: ModelId, pretrained: bool, checkpoint: Path | None, ove
     )
 
 
-def _load_train(mid: ModelId, pretrained: bool, checkpoint: Path | None, overrides: dict,
-                options: LoadOptions) -> LoadedModel:
-    """A finished training run; its weights are the run's (``pretrained`` does not apply), its preprocessing the
-    recipe's eval preprocessing under any overrides."""
-    from imagenet_g.train.trained import load_run
-
-    run = load_run(mid.raw, mid.name, mid.tag, checkpoint)
-    preprocess = resolve_preprocess(run.module, {**run.preprocess, **overrides})
-    if requests_size(overrides):
-        _check_input_size(run.module, preprocess, mid.raw)
-    return LoadedModel(
-        id=mid.raw,
-        source="train",
-        module=run.module,
-        preprocess=preprocess,
-        transform=None,
-        preprocess_info=preprocess.as_dict(),
-        pretrained=False,
-        **_weights(run.weights, run.module),
-    )
+def _load_installed(mid: ModelId, pretrained: bool, checkpoint: Path | None, overrides: dict,
+                    options: LoadOptions) -> LoadedModel:
+    """An id of a source an installed package declares (``imagenet_g.evaluate.sources``); its module and
+    preprocessing values, under the user's overrides, as for the user's own modules."""
+    got = load_with_source(mid.source, SourceRequest(mid.raw, mid.name, pretrained, checkpoint))
+    return _assemble(got.module, mid.raw, mid.source, got.transform, got.preprocess, overrides, got.weights,
+                     got.pretrained)
 
 
 def _plain(value):
@@ -293,50 +285,62 @@ def _load_custom(mid: ModelId, pretrained: bool, checkpoint: Path | None, overri
     try:
         factory = getattr(importlib.import_module(module_name), attr)
     except ImportError as exc:
+        if isinstance(exc, ModuleNotFoundError) and exc.name == module_name and "." not in module_name:
+            # 'name:...' where name is neither a model source nor a module
+            raise unknown("model source", module_name, source_names(),
+                          otherwise="give package.module:callable") from exc
         raise UnknownNameError(f"cannot import {module_name!r} for model {mid.raw!r}: {exc}") from exc
     except AttributeError as exc:
         raise UnknownNameError(f"module {module_name!r} has no {attr!r}; give package.module:callable") from exc
     except Exception as exc:  # the user's module fails while importing: their code, any exception type
-        raise ModelError(f"importing {module_name!r} for model {mid.raw!r} failed: {_one_line(exc)}") from exc
+        raise ModelError(f"importing {module_name!r} for model {mid.raw!r} failed: {one_line(exc)}") from exc
     try:
         built = factory()
     except Exception as exc:  # the user's factory: any exception type, reported in one line naming the model
-        raise ModelError(f"model {mid.raw!r}: {module_name}.{attr}() raised {_one_line(exc)}") from exc
+        raise ModelError(f"model {mid.raw!r}: {module_name}.{attr}() raised {one_line(exc)}") from exc
     module, transform = built if isinstance(built, tuple) and len(built) == 2 else (built, None)
     return _wrap_module(module, mid.raw, transform or options.transform, checkpoint, overrides)
 
 
-def _one_line(exc: BaseException) -> str:
-    return f"{type(exc).__name__}: {' '.join(str(exc).split())[:200]}"
-
-
 def _wrap_module(module, model_id: str, transform: Callable | None, checkpoint: Path | None,
                  overrides: dict) -> LoadedModel:
-    """A user's module as a ``LoadedModel``: its own transform, or a timm config (defaults + overrides)."""
+    """A user's module as a ``LoadedModel``: its weights from ``checkpoint``, then as ``_assemble`` makes it."""
+    _check_module(module, model_id)
+    if checkpoint is not None:
+        _load_state(module, checkpoint, model_id)
+    return _assemble(module, model_id, "custom", transform, {}, overrides, checkpoint, False)
+
+
+def _check_module(module, model_id: str) -> None:
     import torch
 
     if not isinstance(module, torch.nn.Module):
         raise ModelError(
             f"{model_id!r} returned {type(module).__name__}, not a torch.nn.Module (or a (module, transform) pair)"
         )
+
+
+def _assemble(module, model_id: str, source: str, transform: Callable | None, preprocess: dict, overrides: dict,
+              weights: Path | None, pretrained: bool | str) -> LoadedModel:
+    """A module with its weights loaded as a ``LoadedModel``: its own transform, or a timm config (the module's
+    defaults < the source's ``preprocess`` values < the user's overrides)."""
+    _check_module(module, model_id)
     if transform is not None and not callable(transform):
         raise ModelError(f"the transform given for {model_id!r} is a {type(transform).__name__}, not a callable")
     if transform is not None and overrides:
         raise ModelError(f"{model_id!r} brings its own transform; preprocessing overrides apply to timm configs only")
-    if checkpoint is not None:
-        _load_state(module, checkpoint, model_id)
-    preprocess = None if transform is not None else resolve_preprocess(module, overrides)
-    if preprocess is not None and requests_size(overrides):
-        _check_input_size(module, preprocess, model_id)
+    config = None if transform is not None else resolve_preprocess(module, {**preprocess, **overrides})
+    if config is not None and requests_size(overrides):
+        _check_input_size(module, config, model_id)
     return LoadedModel(
         id=model_id,
-        source="custom",
+        source=source,
         module=module,
-        preprocess=preprocess,
+        preprocess=config,
         transform=transform,
-        preprocess_info=preprocess.as_dict() if preprocess else {"kind": "custom", "transform": repr(transform)},
-        pretrained=False,
-        **_weights(checkpoint, module),
+        preprocess_info=config.as_dict() if config else {"kind": source, "transform": repr(transform)},
+        pretrained=pretrained,
+        **_weights(weights, module),
     )
 
 
@@ -355,7 +359,6 @@ LOADERS: dict[str, Callable[[ModelId, bool, Path | None, dict, LoadOptions], Loa
     "timm": _load_timm,
     "open_clip": _load_open_clip,
     "custom": _load_custom,
-    "train": _load_train,
 }
 
 
@@ -392,8 +395,9 @@ def load_model(
             raise ModelError(f"a transform applies to your own modules; {mid.raw!r} brings its preprocessing")
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(seed)
-            # a run's loader says itself, naming the id, when the weights recorded for it are not here
-            checked = checkpoint if mid.source == "train" else _check_checkpoint(checkpoint)
-            loaded = LOADERS[mid.source](mid, pretrained, checked, overrides, options)
+            if mid.source in LOADERS:
+                loaded = LOADERS[mid.source](mid, pretrained, _check_checkpoint(checkpoint), overrides, options)
+            else:  # an installed source says itself, naming the id, when the weights given are not there
+                loaded = _load_installed(mid, pretrained, checkpoint, overrides, options)
     loaded.module.eval()
     return loaded

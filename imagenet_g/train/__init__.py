@@ -5,8 +5,9 @@ Public API:
 - ``MixPolicy``, ``load_mix(...) -> Mix`` (``Mix.record``: the exact mix), ``plan_mix`` over ``Source`` tables.
 - ``TrainRequest``, ``train(request) -> TrainResult``: one process or one per GPU under torchrun; resumable.
 - ``evaluate_run(run_dir, EvalRequest) -> EvalResult``: score a finished run with ``imagenet_g.evaluate``.
-- ``trained.load_run``: a finished run as a classifier; ``imagenet_g.evaluate`` loads ``train:<run>/<arch>`` ids
-  with it (the eval after training, ``leaderboard verify``, ``imagenet-g eval``).
+- ``trained.load_source``: the model source ``train`` (an ``imagenet_g.model_sources`` entry point): a finished run as
+  a classifier, loaded by ``imagenet_g.evaluate`` from its id ``train:<run>/<arch>`` (the eval after training,
+  ``leaderboard verify``, ``imagenet-g eval``).
 - ``TrainingRecord``, ``read_record(run_dir)``, ``training_category(results_file)``.
 
 Names are imported on first use, so that reading recipes and records does not import torch.

@@ -7,10 +7,10 @@ from pathlib import Path
 
 from imagenet_g.errors import OutputError
 from imagenet_g.evaluate import EvalRequest, run_eval
-from imagenet_g.evaluate.models import train_model_id
 from imagenet_g.results import EvalResult
 from imagenet_g.train.checkpoint import FINAL
 from imagenet_g.train.record import read_record, write_record
+from imagenet_g.train.trained import run_model_id
 
 RESULTS_FILE = "results.json"
 
@@ -28,7 +28,7 @@ def evaluate_run(run_dir: Path, request: EvalRequest, progress: bool = False) ->
         raise OutputError(f"{run_dir} holds no finished training run", fix="train it to the end first")
     out = request.out or run_dir / RESULTS_FILE
     request = request.model_copy(update={
-        "model": train_model_id(run_dir, record.recipe.model.arch),
+        "model": run_model_id(run_dir, record.recipe.model.arch),
         "checkpoint": run_dir / (record.weights_file or FINAL),
         "out": out, "pretrained": False, "batch_size": record.recipe.eval.batch_size,
     })

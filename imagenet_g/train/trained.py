@@ -1,27 +1,33 @@
 """A finished training run as a classifier: its final weights in the recipe's network, seen as an ImageNet-1k model,
-with the recipe's eval preprocessing. ``imagenet_g.evaluate`` loads ``train:<run>/<arch>`` model ids through this
-(the eval after training, ``leaderboard verify`` and ``imagenet-g eval`` alike); it imports nothing of evaluate.
+with the recipe's eval preprocessing. This is the model source ``train`` (``train:<run>/<arch>`` ids), declared in
+pyproject.toml's ``imagenet_g.model_sources`` entry points, so that ``imagenet_g.evaluate`` loads runs (the eval after
+training, ``leaderboard verify`` and ``imagenet-g eval`` alike) without importing train.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
-from imagenet_g.errors import ModelError
+from imagenet_g.errors import ModelError, UnknownNameError
+from imagenet_g.evaluate.sources import SourcedModel, SourceRequest
 from imagenet_g.train.checkpoint import FINAL
 from imagenet_g.train.record import RECORD_FILE, read_record
 
+SOURCE = "train"  # the entry point's name in pyproject.toml
 
-@dataclass(frozen=True)
-class TrainedRun:
-    """A run's network with its weights loaded, and how its inputs are made."""
 
-    run_dir: Path
-    arch: str
-    module: object  # ImageNetLogits around the recipe's network, in eval mode
-    preprocess: dict[str, object]  # the recipe's eval preprocessing, as overrides of timm's data config
-    weights: Path
+def run_model_id(run_dir: Path, arch: str) -> str:
+    """The model id of an ``imagenet-g train`` run: ``train:<run folder name>/<arch>``."""
+    return f"{SOURCE}:{Path(run_dir).resolve().name}/{arch}"
+
+
+def load_source(request: SourceRequest) -> SourcedModel:
+    """The ``train`` model source: ``train:<run>/<arch>`` -> the run's network with its weights (``pretrained`` does
+    not apply: a run has its own)."""
+    run, _, arch = request.spec.rpartition("/")
+    if not run or not arch:
+        raise UnknownNameError(f"model id {request.id!r} must look like train:<run folder>/<architecture>")
+    return load_run(request.id, run, arch, request.checkpoint)
 
 
 def find_run(model_id: str, run: str, checkpoint: Path | None = None) -> Path:
@@ -38,7 +44,7 @@ def find_run(model_id: str, run: str, checkpoint: Path | None = None) -> Path:
     )
 
 
-def load_run(model_id: str, run: str, arch: str, checkpoint: Path | None = None) -> TrainedRun:
+def load_run(model_id: str, run: str, arch: str, checkpoint: Path | None = None) -> SourcedModel:
     """Build the run's network (random init, then its weights: ``checkpoint``, else the run's final weights)."""
     from timm.models import load_checkpoint
 
@@ -51,7 +57,7 @@ def load_run(model_id: str, run: str, arch: str, checkpoint: Path | None = None)
                          "train it to the end (rerun the same train command) first")
     if record.recipe.model.arch != arch:
         raise ModelError(f"model {model_id!r}: the run in {run_dir} trained {record.recipe.model.arch!r}, not "
-                         f"{arch!r}", f"use train:{run}/{record.recipe.model.arch} as the model id")
+                         f"{arch!r}", f"use {SOURCE}:{run}/{record.recipe.model.arch} as the model id")
     weights = Path(checkpoint) if checkpoint is not None else run_dir / (record.weights_file or FINAL)
     if not weights.is_file():
         raise ModelError(f"model {model_id!r}: the run in {run_dir} has no weights file {weights.name}",
@@ -64,9 +70,7 @@ def load_run(model_id: str, run: str, arch: str, checkpoint: Path | None = None)
                          f"{' '.join(str(exc).split())[:200]}", "give the run's own weights file as {checkpoint}"
                          ) from exc
     spec, data = record.recipe.eval, record.recipe.data
-    return TrainedRun(
-        run_dir=run_dir,
-        arch=arch,
+    return SourcedModel(
         module=ImageNetLogits(network, record.mix.classes).eval(),
         preprocess={"input_size": (3, spec.size, spec.size), "crop_pct": spec.crop_pct,
                     "interpolation": spec.interpolation, "mean": tuple(data.mean), "std": tuple(data.std)},
