@@ -1,5 +1,5 @@
 """One progress bar for long work (items, rate, ETA), drawn on stderr and quiet when asked or in CI; the
-`datasets` library's own bars are silenced while we load with it, so ours is the only one."""
+`datasets` library's own bars are silenced while we load with it, and diffusers'/transformers' while a build runs."""
 
 from __future__ import annotations
 
@@ -37,6 +37,16 @@ def quiet_datasets() -> Iterator[None]:
     finally:
         if not was_disabled:
             datasets.enable_progress_bars()
+
+
+def quiet_model_libraries() -> None:
+    """Silence diffusers' and transformers' loading chatter and their own bars for this process; ours is enough."""
+    from diffusers.utils import logging as diffusers_logging
+    from transformers.utils import logging as transformers_logging
+
+    for logging in (diffusers_logging, transformers_logging):
+        logging.set_verbosity_error()
+        logging.disable_progress_bar()
 
 
 @contextmanager

@@ -15,6 +15,7 @@ from rich.text import Text
 from imagenet_g.cli.app import app, console, err_console
 from imagenet_g.cli.options import DATASET_DIR, JSON, RELEASE, SPECS_DIR
 from imagenet_g.errors import ImagenetGError
+from imagenet_g.progress import quiet_model_libraries
 
 def _jsonable(value: Any) -> Any:
     """pydantic records (shard records inside reports) as their JSON fields; paths and the rest as text."""
@@ -23,16 +24,6 @@ def _jsonable(value: Any) -> Any:
 
 def _print_json(value: Any) -> None:
     console.print_json(json.dumps(value, default=_jsonable))
-
-
-def _quiet_libraries() -> None:
-    """diffusers/transformers log loading chatter and draw their own bars; our bar is enough."""
-    from diffusers.utils import logging as diffusers_logging
-    from transformers.utils import logging as transformers_logging
-
-    for logging in (diffusers_logging, transformers_logging):
-        logging.set_verbosity_error()
-        logging.disable_progress_bar()
 
 
 releases_app = typer.Typer(
@@ -202,7 +193,7 @@ def build_command(
         return
     if (job_index is None) != (num_jobs is None):
         raise ImagenetGError("--job-index and --num-jobs go together (job i of N)", "give both or neither")
-    _quiet_libraries()
+    quiet_model_libraries()
     report = build_release(
         BuildRequest(
             version=version,

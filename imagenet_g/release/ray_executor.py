@@ -29,6 +29,7 @@ from imagenet_g.release.shard_plan import ShardPlan
 from imagenet_g.release.shard import ShardTask, generate_shard
 from imagenet_g.release.writer import write_shard
 from imagenet_g.errors import ClusterError, DependencyError, ImagenetGError
+from imagenet_g.progress import quiet_model_libraries
 
 CONNECT_TIMEOUT_S = 10.0
 PROGRESS_S = 1.0  # how often the driver collects the workers' progress while waiting for a shard
@@ -140,7 +141,7 @@ class ShardWorker:
     """One Ray actor: loads the pipeline once, then generates whole shards (returned as arrow tables)."""
 
     def __init__(self, task: ShardTask, board: str) -> None:
-        _quiet_libraries()
+        quiet_model_libraries()
         # Ray exposes the actor's GPUs as CUDA_VISIBLE_DEVICES, so the driver's cuda:N is cuda here.
         device = "cuda" if task.device.startswith("cuda") else task.device
         self.task = task
@@ -169,15 +170,6 @@ def _first_time(marker: Path) -> bool:
     except FileExistsError:
         return False
     return True
-
-
-def _quiet_libraries() -> None:
-    from diffusers.utils import logging as diffusers_logging
-    from transformers.utils import logging as transformers_logging
-
-    for logging in (diffusers_logging, transformers_logging):
-        logging.set_verbosity_error()
-        logging.disable_progress_bar()
 
 
 @cache
