@@ -13,13 +13,13 @@ CLASSES = (0, 6, 658)  # the default: one class in no subset, one in R/A-200, on
 
 
 def build_tiny_release(root: Path, version: str = "smoke", classes: tuple[int, ...] = CLASSES,
-                       splits: dict[str, int] | None = None) -> BuildReport:
+                       splits: dict[str, int] | None = None, safety_checker: bool = False) -> BuildReport:
     """Build ``root/imagenet-g/<version>``: ``classes`` x ``splits`` (images per class per split; default 2 test
-    images) at 32 px, 4 rows per shard, by the tiny offline generator. The spec, and the lock the build writes,
-    go to ``root/specs/<version>``."""
+    images) at 32 px, 4 rows per shard, by the tiny offline generator (its safety checker run as a classifier when
+    asked: the ``nsfw`` column). The spec, and the lock the build writes, go to ``root/specs/<version>``."""
     data = load_release("smoke").spec.model_dump(mode="json")
     data["plan"].update(classes=list(classes), splits=splits or {"test": 2})
-    data["generator"].update(width=32, height=32)
+    data["generator"].update(width=32, height=32, safety_checker=safety_checker)
     data["output"]["rows_per_shard"] = 4
     folder = root / "specs" / version
     folder.mkdir(parents=True, exist_ok=True)

@@ -120,21 +120,3 @@ def lazy(extractor: Extractor) -> LazyExtractor:
     """A built extractor as ``resolve_extractor`` hands one out (weights identity: its weights sha256)."""
     return LazyExtractor(extractor.id, extractor.weights_sha256, extractor.random_weights, lambda: extractor)
 
-
-def build_tiny_releases(root: Path, versions: dict[str, bool]) -> Path:
-    """Real tiny builds (the smoke spec cut to 2 classes x 2 images, 32 px, 2 steps, CPU), one per version, with
-    the build's safety checker on or off; returns the data root (releases in ``<root>/imagenet-g``)."""
-    import yaml
-
-    from imagenet_g.release import BuildRequest, build_release
-
-    smoke = Path(labels.__file__).parent / "releases" / "smoke" / "spec.yaml"
-    for version, safety in versions.items():
-        data = yaml.safe_load(smoke.read_text())
-        data["generator"].update(safety_checker=safety, width=32, height=32, steps=2)
-        data["plan"].update(classes=[0, 1], splits={"test": 2})
-        (root / "specs" / version).mkdir(parents=True)
-        (root / "specs" / version / "spec.yaml").write_text(yaml.safe_dump(data, sort_keys=False))
-        build_release(BuildRequest(version, dataset_dir=root / "imagenet-g", specs_dir=root / "specs",
-                                   device="cpu", progress=False))
-    return root

@@ -194,9 +194,13 @@ def test_no_inception_weights_offline_is_one_line(audit_root, tmp_path, run_cli,
 
 @pytest.fixture(scope="module")
 def built_root(tmp_path_factory):
-    from audit_fixtures import build_tiny_releases
+    """Real tiny builds (2 classes x 2 images): one ran the build's safety checker, one did not."""
+    from tiny_release import build_tiny_release
 
-    return build_tiny_releases(tmp_path_factory.mktemp("built"), {"checked": True, "unchecked": False})
+    root = tmp_path_factory.mktemp("built")
+    build_tiny_release(root, "checked", classes=(0, 1), safety_checker=True)
+    build_tiny_release(root, "unchecked", classes=(0, 1))
+    return root
 
 
 def _safety_audit(root, tmp_path, release, **kw):
