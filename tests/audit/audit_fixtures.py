@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import json
 from pathlib import Path
 
 import numpy as np
@@ -12,10 +11,11 @@ from PIL import Image
 
 from imagenet_g import labels
 from imagenet_g.audit.extractors import Extractor, LazyExtractor, TextEncoder
+from tiny_release import build_tiny_release
 
 CLASSES = (0, 6, 658)  # tench, stingray (both in ImageNet-R's 200), mitten
 PER_CLASS = 4
-SIZE = 16
+SIZE = 32  # the tiny release's image size
 # planted in the release (positions): 3 is a copy of 1 (same class); 2 is labelled 0 but shows class 6;
 # 9 is a copy of the reference's first image of class 658 (possible memorisation)
 DUPLICATE = (1, 3)
@@ -44,44 +44,55 @@ def write_folder(root: Path, seed: int, classes=CLASSES, per_class: int = PER_CL
 
 
 def write_release(root: Path, version: str, seed: int, reference: Path | None = None, plant: bool = True) -> Path:
-    """An ImageNet-G release folder as the build writes it (parquet shard, manifest, card), with planted rows."""
-    import datasets
+    """A real release (the package's builder, tiny generator, ``CLASSES`` x ``PER_CLASS`` test images) whose images
+    are then replaced by readable ones with planted problems: each shard is rewritten through the release writer and
+    its manifest record updated, so ``imagenet-g verify`` still passes (verify checks rows, not pixels)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
 
+    from imagenet_g.files import sha256_file
+    from imagenet_g.release.manifest import read_manifest, write_manifest
+    from imagenet_g.release.writer import write_parquet
+
+    build_tiny_release(root, version, classes=CLASSES, splits={"test": PER_CLASS})
+    version_dir = root / "imagenet-g" / version
+    manifest = read_manifest(version_dir)
+    split = manifest.splits["test"]
+    tables = [pq.read_table(version_dir / record.file) for record in split.shards]
+    targets = [label for table in tables for label in table.column("label").to_pylist()]
+    assert targets == [cls for cls in CLASSES for _ in range(PER_CLASS)], "planted positions assume class-major rows"
     rng = np.random.default_rng(seed)
-    pixels, targets = [], []
-    for cls in CLASSES:
-        for _ in range(PER_CLASS):
-            pixels.append(class_image(cls, rng))
-            targets.append(cls)
+    pixels = [class_image(cls, rng) for cls in targets]
     if plant:
         pixels[DUPLICATE[1]] = pixels[DUPLICATE[0]].copy()
         pixels[OFF_CLASS] = class_image(6, rng)
     if reference is not None:
         pixels[MEMORISED] = np.asarray(Image.open(reference / labels.wnids()[658] / "img0.png").convert("RGB"))
-    rows: dict[str, list] = {"image": [], "label": [], "prompt": [], "template_id": []}
-    for i, (arr, cls) in enumerate(zip(pixels, targets)):
-        buf = io.BytesIO()
-        Image.fromarray(arr).save(buf, format="PNG")
-        rows["image"].append({"bytes": buf.getvalue(), "path": None})
-        rows["label"].append(cls)
-        rows["prompt"].append(f"a photo of a {labels.class_names()[cls]}.")
-        rows["template_id"].append(i % 2)
-    features = datasets.Features({"image": datasets.Image(),
-                                  "label": datasets.ClassLabel(names=list(labels.unique_class_names())),
-                                  "prompt": datasets.Value("string"), "template_id": datasets.Value("int32")})
-    folder = root / "imagenet-g"
-    (folder / version).mkdir(parents=True, exist_ok=True)
-    shard = folder / version / "test-00000-of-00001.parquet"
-    datasets.Dataset.from_dict(rows, features=features).to_parquet(shard)
-    import hashlib
+    records, start = [], 0
+    for record, table in zip(split.shards, tables):
+        column = table.schema.get_field_index("image")
+        images = pa.array([{"bytes": _png(p), "path": None} for p in pixels[start:start + table.num_rows]],
+                          type=table.schema.field("image").type)
+        path = version_dir / record.file
+        write_parquet(table.set_column(column, table.schema.field("image"), images), path)
+        records.append(record.model_copy(update={"sha256": sha256_file(path), "num_bytes": path.stat().st_size}))
+        start += table.num_rows
+    write_manifest(version_dir, manifest.with_splits({"test": split.model_copy(update={"shards": tuple(records)})}))
+    return root / "imagenet-g"
 
-    manifest = {"spec_hash": f"hash-{version}", "version": version,
-                "splits": {"test": {"sha256": hashlib.sha256(shard.read_bytes()).hexdigest()}}}
-    (folder / version / "manifest.json").write_text(json.dumps(manifest))
-    versions = sorted(d.name for d in folder.iterdir() if (d / "manifest.json").is_file())
-    configs = "".join(f"- config_name: {v}\n  data_files:\n  - split: test\n    path: {v}/*.parquet\n" for v in versions)
-    (folder / "README.md").write_text(f"---\nconfigs:\n{configs}---\n# ImageNet-G (test fixture)\n")
-    return folder
+
+def release_template_ids(root: Path, version: str) -> list[int]:
+    """The template ids the release's rows record, ascending (read from its shards)."""
+    import pyarrow.parquet as pq
+
+    files = sorted((root / "imagenet-g" / version).glob("*.parquet"))
+    return sorted({t for f in files for t in pq.read_table(f, columns=["template_id"]).column(0).to_pylist()})
+
+
+def _png(pixels: np.ndarray) -> bytes:
+    buf = io.BytesIO()
+    Image.fromarray(pixels).save(buf, format="PNG")
+    return buf.getvalue()
 
 
 class _Pixels(torch.nn.Module):

@@ -7,7 +7,9 @@ import json
 import numpy as np
 import torch
 import pytest
-from audit_fixtures import CLASSES, DUPLICATE, MEMORISED, OFF_CLASS, PER_CLASS, lazy, pixel_extractor
+import yaml
+from audit_fixtures import (CLASSES, DUPLICATE, MEMORISED, OFF_CLASS, PER_CLASS, lazy, pixel_extractor,
+                            release_template_ids)
 
 from imagenet_g.audit import AuditRequest, compare_audits, read_audit, run_audit
 from imagenet_g.audit import run as audit_run
@@ -44,7 +46,14 @@ def audited(audit_root, tmp_path_factory):
     return result, written, tmp
 
 
-def test_the_planted_off_class_image_is_found(audited):
+def test_the_planted_release_is_a_real_release_that_verifies(audit_root, run_cli):
+    res = run_cli("verify", "--release", "t1", "--dataset-dir", audit_root / "imagenet-g",
+                  "--specs-dir", audit_root / "specs")
+    assert res.exit_code == 0, res.stderr
+    assert res.stdout.startswith(f"t1: OK, 3 shards, {len(CLASSES) * PER_CLASS} rows match the manifest")
+
+
+def test_the_planted_off_class_image_is_found(audited, audit_root):
     c = audited[0].consistency
     assert c.off_class_total == 1 and c.off_class[0].image.position == OFF_CLASS
     assert (c.off_class[0].image.label, c.off_class[0].predicted) == (0, 6)
@@ -52,15 +61,17 @@ def test_the_planted_off_class_image_is_found(audited):
     assert per_class[0].zero_shot_top1 == pytest.approx(100 * (PER_CLASS - 1) / PER_CLASS)
     assert per_class[6].zero_shot_top1 == 100.0 and c.classes_below_threshold == []
     assert c.zero_shot_top1 == pytest.approx(100 * (len(CLASSES) * PER_CLASS - 1) / (len(CLASSES) * PER_CLASS))
-    assert c.clip_score is not None and 0 <= c.clip_score <= 100 and set(c.per_template) == {0, 1}
+    assert c.clip_score is not None and 0 <= c.clip_score <= 100
+    assert sorted(c.per_template) == release_template_ids(audit_root, "t1")
 
 
-def test_the_planted_near_duplicate_is_found_within_its_class_and_across(audited):
+def test_the_planted_near_duplicate_is_found_within_its_class_and_across(audited, audit_root):
     d = audited[0].diversity
     assert [(p.a.position, p.b.position) for p in d.duplicates_within_class] == [DUPLICATE]
     assert [(p.a.position, p.b.position) for p in d.duplicates_across_release] == [DUPLICATE]
     assert d.duplicates_within_class[0].similarity == pytest.approx(1.0)
-    assert [g.group for g in d.per_class] == list(CLASSES) and [g.group for g in d.per_template] == [0, 1]
+    assert [g.group for g in d.per_class] == list(CLASSES)
+    assert [g.group for g in d.per_template] == release_template_ids(audit_root, "t1")
     assert all(1.0 <= g.vendi <= g.images for g in d.per_class)
 
 
@@ -106,7 +117,9 @@ def test_outputs_report_figures_and_card_section(audited, audit_root):
         assert written[name].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
         assert f"]({written[name].relative_to(written['report'].parent).as_posix()})" in report
     card = written["card"].read_text()
-    assert card.startswith("---\nconfigs:") and card.count("<!-- imagenet-g audit t1: start -->") == 1
+    front_matter = yaml.safe_load(card.split("---\n")[1])  # the section leaves the Hub's YAML header intact
+    assert {c["config_name"] for c in front_matter["configs"]} >= {"t1", "t2"}
+    assert card.count("<!-- imagenet-g audit t1: start -->") == 1
     assert "Full report: [t1/audit/report.md]" in card
 
 
