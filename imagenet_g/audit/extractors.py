@@ -30,7 +30,7 @@ import torch
 from imagenet_g.audit import inception
 from imagenet_g.environment import package_versions
 from imagenet_g.errors import ModelError, unknown
-from imagenet_g.evaluate.models import parse_model_id
+from imagenet_g.evaluate.models import OPEN_CLIP_PREFIX, ModelId, parse_model_id
 from imagenet_g.files import sha256_file, state_dict_sha256
 
 CLIP_PREFIX = "clip:"
@@ -154,16 +154,20 @@ def _clip_from_model(extractor_id: str, model, tokenizer, random_weights: bool, 
                      TextEncoder(encode, head))
 
 
+def _clip_model_id(extractor_id: str) -> ModelId:
+    """``clip:<arch>/<pretrained>`` as eval's model id ``open_clip:<arch>/<pretrained>``, parsed."""
+    return parse_model_id(OPEN_CLIP_PREFIX + extractor_id.removeprefix(CLIP_PREFIX))
+
+
 def clip_arch(extractor_id: str) -> str:
     """The architecture a CLIP extractor id names: the name eval's zero-shot heads are keyed on."""
-    return parse_model_id("open_clip:" + extractor_id.removeprefix(CLIP_PREFIX)).name if extractor_id.startswith(
-        CLIP_PREFIX) else extractor_id
+    return _clip_model_id(extractor_id).name if extractor_id.startswith(CLIP_PREFIX) else extractor_id
 
 
 def _open_clip(extractor_id: str, cache_dir: Path | None) -> Extractor:
     from imagenet_g.evaluate.models import LoadOptions, load_model
 
-    mid = parse_model_id("open_clip:" + extractor_id.removeprefix(CLIP_PREFIX))
+    mid = _clip_model_id(extractor_id)
     import open_clip
 
     if mid.source != "open_clip" or mid.name not in open_clip.list_models():
@@ -301,7 +305,7 @@ def resolve_extractor(extractor_id: str, weights: Path | str | None = None,
     """Name an extractor and identify its weights; its network is built on ``get()``. ``weights``: the Inception-v3
     file or the safety checker's folder/Hub id; ``cache_dir``: where a CLIP model's zero-shot head is cached."""
     if extractor_id.startswith(CLIP_PREFIX):
-        mid = parse_model_id("open_clip:" + extractor_id.removeprefix(CLIP_PREFIX))
+        mid = _clip_model_id(extractor_id)
         version = package_versions(["open-clip-torch"])["open-clip-torch"]
         # open_clip pins each pretrained tag to one published file; its version is part of what decides it
         return LazyExtractor(extractor_id, f"open_clip {mid.name}/{mid.tag}; open-clip-torch {version}", False,
