@@ -11,8 +11,7 @@ import yaml
 from rich.table import Table
 
 from imagenet_g.cli.app import app, console
-from imagenet_g.cli.options import DATA_ROOT_HELP, PATH_HELP, parse_paths
-from imagenet_g.cli.options import DATASET_DIR
+from imagenet_g.cli.options import DATA_ROOT_HELP, DATASET_DIR, PATH_HELP, parse_paths
 from imagenet_g.errors import RecipeError
 
 RECIPE_HELP = "a shipped recipe (paper, paper-imagenet100, smoke; see `imagenet-g recipes`) or a recipe .yaml file"
@@ -77,6 +76,7 @@ def train_command(
     from pydantic import ValidationError
 
     from imagenet_g.train import MixPolicy, TrainRequest, train
+    from imagenet_g.train.record import RECORD_FILE
 
     try:
         mix = MixPolicy(policy=policy, generated_fraction=generated_fraction, real_per_class=real_per_class,
@@ -100,13 +100,14 @@ def train_command(
                   f"{', '.join(f'{s.kind} {s.used}' for s in record.mix.sources)}), {len(record.epochs)} epochs"
                   + (f", last loss {last.loss:.4f}, {last.images_per_second:.0f} images/s" if last else ""))
     console.print(f"weights: {result.weights}")
-    console.print(f"record:  {result.run_dir / 'training-record.json'}")
+    console.print(f"record:  {result.run_dir / RECORD_FILE}")
 
 
 def _evaluate(run_dir: Path, names: str, data_root: Path, path: list[str] | None, release: str, device: str,
               quiet: bool) -> None:
     from imagenet_g.evaluate import EvalRequest
     from imagenet_g.train import evaluate_run
+    from imagenet_g.train.evaluation import RESULTS_FILE
 
     request = EvalRequest(model="trained", datasets=tuple(n.strip() for n in names.split(",") if n.strip()),
                           data_root=data_root, paths=parse_paths(path), release=release, device=device)
@@ -114,4 +115,4 @@ def _evaluate(run_dir: Path, names: str, data_root: Path, path: list[str] | None
     if not quiet:
         for name, d in result.datasets.items():
             console.print(f"{name}: top-1 {d.top1:.2f}, top-5 {d.top5:.2f} ({d.images} images)")
-        console.print(f"results: {run_dir / 'results.json'}")
+        console.print(f"results: {run_dir / RESULTS_FILE}")
