@@ -182,10 +182,14 @@ def decoded_batches(
     ``(position, reason)`` of each image that could not be read. Every job that reads images uses this one path.
     """
     n_workers = default_workers() if workers is None else workers
-    return iter(torch.utils.data.DataLoader(
-        _Decoded(images, transforms, positions, caches), batch_size=batch_size, shuffle=False, num_workers=n_workers,
-        collate_fn=_collate, pin_memory=pin_memory, prefetch_factor=4 if n_workers else None,
-    ))
+    return iter(_decode_loader(_Decoded(images, transforms, positions, caches), batch_size, n_workers, pin_memory))
+
+
+def _decode_loader(decoded: _Decoded, batch_size: int, workers: int, pin_memory: bool) -> torch.utils.data.DataLoader:
+    """Workers decode; batches are collated in order for the main process."""
+    return torch.utils.data.DataLoader(decoded, batch_size=batch_size, shuffle=False, num_workers=workers,
+                                       collate_fn=_collate, pin_memory=pin_memory,
+                                       prefetch_factor=4 if workers else None)
 
 
 def runs_in_workers(dev: torch.device, workers: int) -> bool:
@@ -226,10 +230,13 @@ def mapped_batches(
     yields ``(index, fn(inputs), failed)`` (``None`` for a batch with no readable image). For CPU runs with a worker
     per core (``runs_in_workers``), where whole batches per core beat a multi-threaded forward pass."""
     n_workers = default_workers() if workers is None else workers
-    return iter(torch.utils.data.DataLoader(
-        _Mapped(_Decoded(images, transforms, positions), batch_size, fn), batch_size=None, num_workers=n_workers,
-        collate_fn=_unbatched, prefetch_factor=2 if n_workers else None,
-    ))
+    return iter(_mapped_loader(_Decoded(images, transforms, positions), batch_size, fn, n_workers))
+
+
+def _mapped_loader(decoded: _Decoded, batch_size: int, fn: Callable, workers: int) -> torch.utils.data.DataLoader:
+    """Each worker decodes whole batches and applies ``fn`` to them (see ``mapped_batches``)."""
+    return torch.utils.data.DataLoader(_Mapped(decoded, batch_size, fn), batch_size=None, num_workers=workers,
+                                       collate_fn=_unbatched, prefetch_factor=2 if workers else None)
 
 
 def _scored_batches(
@@ -243,16 +250,12 @@ def _scored_batches(
     process runs the models with torch's threads (a GPU, fewer workers than cores, or ``workers=0``).
     """
     if runs_in_workers(dev, workers):
-        loader = torch.utils.data.DataLoader(_Mapped(decoded, batch_size, _Scorer(runners, spaces)), batch_size=None,
-                                             num_workers=workers, collate_fn=_unbatched, prefetch_factor=2)
-        for index, results, failed in loader:
+        for index, results, failed in _mapped_loader(decoded, batch_size, _Scorer(runners, spaces), workers):
             if isinstance(results, ModelError):
                 raise results
             yield index, results if results is not None else [], failed
         return
-    loader = torch.utils.data.DataLoader(decoded, batch_size=batch_size, num_workers=workers, collate_fn=_collate,
-                                         pin_memory=dev.type == "cuda", prefetch_factor=4 if workers else None)
-    for index, inputs, failed in loader:
+    for index, inputs, failed in _decode_loader(decoded, batch_size, workers, pin_memory=dev.type == "cuda"):
         with torch.inference_mode():
             results = _score(runners, inputs, spaces) if len(index) else []
         yield index, results, failed
