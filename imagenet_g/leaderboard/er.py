@@ -65,7 +65,7 @@ def rows_er(
         batches = {axis: robustness.effective_robustness_batch(control, target, points, axis, bootstrap, SEED)
                    for axis in ER_AXES}
         values = {axis: _values(batch) for axis, batch in batches.items()}
-        low, high = min(points.x), max(points.x)
+        low, high = fit.x_range
         for j, i in enumerate(rows):
             outside = max(low - control[j], control[j] - high, 0.0)
             er[i][shift] = ShiftEr.model_construct(linear=values["linear"][j], logit=values["logit"][j], outside=rounded(outside))
