@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from imagenet_g.errors import DatasetNotFoundError, ImagenetGError, SpecError
+from imagenet_g.errors import DatasetNotFoundError, ImagenetGError, SpecError, one_line
 from imagenet_g.progress import quiet_datasets
 from imagenet_g.release.prompts import PromptRow
 from imagenet_g.release.spec import ReleaseSpec
@@ -123,7 +123,7 @@ class DatasetSource:
             raise
         except (OSError, ValueError) as exc:  # datasets' not-found, offline and format errors
             raise DatasetNotFoundError(
-                f"cannot load dataset {self.name} ({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''})",
+                f"cannot load dataset {self.name} ({one_line(exc)})",
                 fix="check {init_images}, the network and HF_HUB_OFFLINE, and `hf auth login` for gated datasets",
             ) from None
 

@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from imagenet_g.errors import SpecError, unknown
+from imagenet_g.errors import SpecError, one_line, unknown
 from imagenet_g.release.conditioning import check_conditioning, pipeline_class, pipeline_inputs
 from imagenet_g.release.spec import GeneratorSpec
 from imagenet_g.release.tiny import tiny_pipeline
@@ -71,11 +71,6 @@ def scheduler_class(spec: GeneratorSpec) -> type:
     return found
 
 
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return f"{type(exc).__name__}: {text.splitlines()[0]}" if text else type(exc).__name__
-
-
 def _kind_matches(value: object, default: object) -> bool:
     if isinstance(default, bool) or isinstance(value, bool):
         return isinstance(value, bool) and isinstance(default, bool)
@@ -112,7 +107,7 @@ def check_scheduler(spec: GeneratorSpec) -> None:
     try:
         cls(**spec.scheduler.config)
     except Exception as exc:  # noqa: BLE001 -- schedulers fail with whatever their arithmetic raises
-        raise SpecError(f"{where}: {cls.__name__} rejects {dict(spec.scheduler.config)} ({_first_line(exc)})") from None
+        raise SpecError(f"{where}: {cls.__name__} rejects {dict(spec.scheduler.config)} ({one_line(exc)})") from None
 
 
 def _swap_scheduler(pipeline: Any, spec: GeneratorSpec) -> None:
@@ -120,7 +115,7 @@ def _swap_scheduler(pipeline: Any, spec: GeneratorSpec) -> None:
     try:
         pipeline.scheduler = cls.from_config(pipeline.scheduler.config, **spec.scheduler.config)
     except Exception as exc:  # noqa: BLE001 -- as in check_scheduler: one line, whatever the scheduler raised
-        raise SpecError(f"generator.scheduler.config: {_first_line(exc)}") from None
+        raise SpecError(f"generator.scheduler.config: {one_line(exc)}") from None
 
 
 def _take_safety_checker(pipeline: Any, spec: GeneratorSpec) -> SafetyClassifier | None:
