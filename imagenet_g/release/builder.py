@@ -367,6 +367,14 @@ def _shard_task(prepared: PreparedBuild, checked: CheckedLock, existing: Manifes
     return task
 
 
+def _unwritable(version_dir: Path, exc: OSError, note: str = "") -> OutputError:
+    """The error for a version folder this build cannot write to (full disk, no permission): a rerun resumes."""
+    return OutputError(
+        f"cannot write to {version_dir}: {exc.strerror or exc}{note}",
+        "free space or choose another {dataset_dir}, then build again to resume",
+    )
+
+
 def _saver(prepared: PreparedBuild, as_read: Manifest | None) -> Callable[[Manifest], Manifest]:
     """How this build saves its record, returning what it saved: the manifest, merged with what builds of other
     splits recorded since this one last read or wrote it (``as_read``, at first); or a job array's own record."""
@@ -382,10 +390,7 @@ def _saver(prepared: PreparedBuild, as_read: Manifest | None) -> Callable[[Manif
             else:
                 write_job_record(version_dir, manifest, share)
         except OSError as exc:
-            raise OutputError(
-                f"cannot write to {version_dir}: {exc.strerror or exc} (the shards recorded so far are kept)",
-                "free space or choose another {dataset_dir}, then build again to resume",
-            ) from None
+            raise _unwritable(version_dir, exc, " (the shards recorded so far are kept)") from None
         base = manifest
         return manifest
 
@@ -412,7 +417,12 @@ def run_build(prepared: PreparedBuild, resume: ResumePoint) -> RunOutcome:
     version_dir, request, release = prepared.version_dir, prepared.request, prepared.release
     save = _saver(prepared, resume.as_read)
     manifest, todo = resume.manifest, resume.todo
-    claims = claim_shards(version_dir, [s.filename for s in todo])
+    try:
+        claims = claim_shards(version_dir, [s.filename for s in todo])
+    except OutputError:
+        raise
+    except OSError as exc:
+        raise _unwritable(version_dir, exc) from None
     try:
         manifest, todo = _adopt_finished(manifest, todo, version_dir, request.share)
         removed = _remove_strays(version_dir, prepared.every_split)

@@ -236,20 +236,16 @@ def remove_stale_temps(version_dir: Path) -> None:
 
 
 def claim_shards(version_dir: Path, filenames: list[str]) -> list[Path]:
-    """Claim every one of these shards, or none: raises ``OutputError`` naming the first one another job holds."""
+    """Claim every one of these shards, or none: raises ``OutputError`` naming the first one another job holds
+    (or the ``OSError`` of a folder that cannot be written)."""
     taken: list[Path] = []
     try:
         for filename in filenames:
             path = shard_claim_path(version_dir, filename)
             acquire(path, f"shard {filename}")
             taken.append(path)
-    except BaseException as exc:
+    except BaseException:
         for path in taken:
             release(path)
-        if isinstance(exc, OSError) and not isinstance(exc, OutputError):
-            raise OutputError(
-                f"cannot write to {version_dir}: {exc.strerror or exc}",
-                "free space or choose another {dataset_dir}, then build again to resume",
-            ) from None
         raise
     return taken
