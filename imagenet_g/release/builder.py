@@ -170,7 +170,7 @@ def _drop_bad_records(manifest: Manifest, version_dir: Path, planned: dict[tuple
 def _restore_spec(manifest: Manifest, release: ReleaseDefinition) -> tuple[Manifest, tuple[str, ...]]:
     """A manifest whose spec was edited (its hash, like the shards', still names the release's spec) gets the
     release's spec back; returns it and what was repaired."""
-    if manifest.spec.content_hash() == manifest.spec_hash:
+    if not manifest.spec_edited:
         return manifest, ()
     return manifest.model_copy(update={"spec": release.spec}), (
         f"{MANIFEST_FILE}: its spec had been edited; restored from the {release.version} spec",

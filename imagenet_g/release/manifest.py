@@ -71,6 +71,11 @@ class Manifest(StrictModel):
     splits: dict[str, SplitRecord]
     complete: bool = False
 
+    @property
+    def spec_edited(self) -> bool:
+        """Whether the recorded spec was edited after the build: it no longer hashes to the hash the shards carry."""
+        return self.spec.content_hash() != self.spec_hash
+
     def shard(self, split: str, index: int) -> ShardRecord | None:
         """The record of a completed shard, if any."""
         record = self.splits.get(split)
