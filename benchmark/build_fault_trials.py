@@ -29,6 +29,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("CI", "1")  # no progress bar
 
 from imagenet_g.cli import main  # noqa: E402
+from imagenet_g.layout import CARD_FILE, MANIFEST_FILE  # noqa: E402
 
 
 def preload() -> None:
@@ -79,10 +80,11 @@ def snapshot(out: Path, version: str) -> dict[str, bytes]:
 
     version_dir = out / version
     found = {p.name: p.read_bytes() for p in version_dir.iterdir() if p.is_file() and not p.name.startswith(".")}
-    manifest = json.loads(found.pop("manifest.json", b"{}") or b"{}")
+    manifest = json.loads(found.pop(MANIFEST_FILE, b"{}") or b"{}")
     found["manifest:splits"] = json.dumps(manifest.get("splits"), sort_keys=True).encode()
     found["manifest:complete"] = json.dumps(manifest.get("complete")).encode()
-    found["README.md"] = (out / "README.md").read_bytes() if (out / "README.md").is_file() else b""
+    card = out / CARD_FILE
+    found[CARD_FILE] = card.read_bytes() if card.is_file() else b""
     return found
 
 
@@ -146,8 +148,9 @@ def main_trials() -> int:
             differ = sorted(k for k in expected.keys() | got.keys() if expected.get(k) != got.get(k))
             if differ:
                 problems.append(f"differs: {', '.join(differ)}")
-            if leftovers(out, args.release):
-                problems.append(f"left behind: {', '.join(leftovers(out, args.release))}")
+            left = leftovers(out, args.release)
+            if left:
+                problems.append(f"left behind: {', '.join(left)}")
             if run(verify_argv(out)) != 0:
                 problems.append("verify failed")
         identical += not problems
