@@ -155,24 +155,29 @@ def _plan(request: EvalRequest) -> tuple[tuple[str, ...], set[str]]:
     return tuple(names), explicit
 
 
+def _source_of(name: str) -> str:
+    """The dataset whose images ``name`` is scored from: its parent (a control drawn from ImageNet val), or itself."""
+    return get_benchmark(name).parent or name
+
+
 def _find(
     request: EvalRequest, names: tuple[str, ...], explicit: set[str]
 ) -> tuple[dict[str, ds.LoadedDataset], dict[str, str]]:
     """Locate and scan every dataset; missing explicit ones raise, others are recorded as skipped."""
     loaded: dict[str, ds.LoadedDataset] = {}
     missing: dict[str, str] = {}
-    sources = dict.fromkeys(get_benchmark(n).parent or n for n in names)
+    sources = dict.fromkeys(_source_of(n) for n in names)
     for name in sources:
         spec = get_benchmark(name)
         location = ds.locate(spec, request.data_root, request.paths.get(name), request.v2_variant)
         if location is None:
             looked = ", ".join(str(p) for p in ds.candidate_folders(spec, request.data_root, request.v2_variant))
             reason = f"not found (looked in {looked}; set its path with --path {name}=DIR)"
-            wanted_by = [n for n in names if (get_benchmark(n).parent or n) == name and n in explicit]
+            wanted_by = [n for n in names if _source_of(n) == name and n in explicit]
             if wanted_by:
                 raise DatasetNotFoundError(f"{', '.join(wanted_by)}: {name} {reason}")
             for n in names:
-                if (get_benchmark(n).parent or n) == name:
+                if _source_of(n) == name:
                     missing[n] = reason if n == name else f"needs {name}, which was {reason}"
             continue
         loaded[name] = ds.load(spec, location, request.release, request.v2_variant)
@@ -411,7 +416,7 @@ def run_evals(request: EvalRequest, progress: bool = False,
 def _score_source(request: EvalRequest, names, explicit: set[str], missing: dict[str, str], runs: list[_Run],
                   source_name: str, data: ds.LoadedDataset, progress: bool) -> None:
     """Score every dataset drawn from one source's images, for the models that do not have them yet."""
-    specs = [get_benchmark(n) for n in names if (get_benchmark(n).parent or n) == source_name]
+    specs = [get_benchmark(n) for n in names if _source_of(n) == source_name]
     border = data.spec.border
     prints = {(id(run), s.name): fingerprint(run.model, s, data, applied_preprocess(run.model, border),
                                             request.precision) for run in runs for s in specs}
