@@ -418,8 +418,9 @@ def _score_source(request: EvalRequest, names, explicit: set[str], missing: dict
     """Score every dataset drawn from one source's images, for the models that do not have them yet."""
     specs = [get_benchmark(n) for n in names if _source_of(n) == source_name]
     border = data.spec.border
-    prints = {(id(run), s.name): fingerprint(run.model, s, data, applied_preprocess(run.model, border),
-                                            request.precision) for run in runs for s in specs}
+    applied = {id(run): applied_preprocess(run.model, border) for run in runs}
+    prints = {(id(run), s.name): fingerprint(run.model, s, data, applied[id(run)], request.precision)
+              for run in runs for s in specs}
     todo = []
     for run in runs:
         for spec in specs:
@@ -456,8 +457,7 @@ def _score_source(request: EvalRequest, names, explicit: set[str], missing: dict
                 continue
             pq_path = run.out.with_name(f"{run.out.stem}.{spec.name}.parquet")
             write_predictions(pq_path, spec, part)
-            preprocess = applied_preprocess(run.model, border)
-            run.results[spec.name] = _dataset_result(spec, data, part, pq_path.name, preprocess,
+            run.results[spec.name] = _dataset_result(spec, data, part, pq_path.name, applied[id(run)],
                                                      prints[(id(run), spec.name)])
 
 
