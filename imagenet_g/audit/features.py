@@ -5,7 +5,7 @@ is built: features found in the cache cost no model at all (``LazyExtractor``). 
 fingerprint is the sha256 of its shards (from its manifest): a content hash. A folder's is the list of its files
 with their sizes and modification times (as make and rsync decide staleness), so it is cheap to compute; a
 dataset loaded with ``datasets`` uses its fingerprint. Images are read through evaluate's decode path
-(``decoded_batches``), so the audit sees exactly the pixels eval sees before model-specific preprocessing.
+(``mapped_batches``), so the audit sees exactly the pixels eval sees before model-specific preprocessing.
 
 Layout of one entry: ``<cache>/<key>/part-<first position>.npz`` while computing (each written atomically,
 kept on Ctrl-C), then ``features.npy`` + ``positions.npy`` + ``meta.json`` once complete; ``meta.json`` also
@@ -28,7 +28,7 @@ from imagenet_g.audit.extractors import Extractor, LazyExtractor
 from imagenet_g.devices import pick_device
 from imagenet_g.evaluate import pixel_cache
 from imagenet_g.evaluate.datasets import FolderImages, HubImages, LoadedDataset
-from imagenet_g.evaluate.predictions import decoded_batches, default_workers, mapped_batches, runs_in_workers
+from imagenet_g.evaluate.predictions import mapped_batches
 from imagenet_g.files import atomic_path, atomic_write_text
 from imagenet_g.progress import progress_bar
 
@@ -187,12 +187,7 @@ def extract(
         dev = torch.device(pick_device(device))
         # channels_last, as eval runs its models: oneDNN/cuDNN convolutions are faster in it (about 1.1x on CPU)
         forward = _Forward(extractor.module.to(dev, memory_format=torch.channels_last).eval(), dev)
-        n_workers = default_workers() if workers is None else workers
-        if runs_in_workers(dev, n_workers):  # a worker per core runs whole batches: ~1.7x a 2-thread forward
-            batches = mapped_batches(images, [extractor.transform], forward, batch_size, n_workers, missing)
-        else:
-            batches = ((index, forward(inputs) if len(index) else None, bad) for index, inputs, bad in decoded_batches(
-                images, [extractor.transform], batch_size, n_workers, positions=missing, pin_memory=dev.type == "cuda"))
+        batches = mapped_batches(images, [extractor.transform], forward, batch_size, workers, missing, device=dev)
         attempted: list[int] = []
         ok: list[int] = []
         rows: list[np.ndarray] = []

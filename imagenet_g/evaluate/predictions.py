@@ -167,31 +167,6 @@ def default_workers() -> int:
     return max(1, min(8, _cores()))
 
 
-def decoded_batches(
-    images: FolderImages | HubImages,
-    transforms: Sequence[Callable],
-    batch_size: int = 64,
-    workers: int | None = None,
-    positions: Sequence[int] | None = None,
-    pin_memory: bool = False,
-    caches: Sequence[PixelCache | None] | None = None,
-) -> Iterator[tuple[torch.Tensor, tuple[torch.Tensor, ...], list[tuple[int, str]]]]:
-    """Decode ``images`` (or those at ``positions``) in worker processes, in order, one tensor per transform.
-
-    Yields ``(index, inputs, failed)``: the positions decoded, one stacked batch per transform, and
-    ``(position, reason)`` of each image that could not be read. Every job that reads images uses this one path.
-    """
-    n_workers = default_workers() if workers is None else workers
-    return iter(_decode_loader(_Decoded(images, transforms, positions, caches), batch_size, n_workers, pin_memory))
-
-
-def _decode_loader(decoded: _Decoded, batch_size: int, workers: int, pin_memory: bool) -> torch.utils.data.DataLoader:
-    """Workers decode; batches are collated in order for the main process."""
-    return torch.utils.data.DataLoader(decoded, batch_size=batch_size, shuffle=False, num_workers=workers,
-                                       collate_fn=_collate, pin_memory=pin_memory,
-                                       prefetch_factor=4 if workers else None)
-
-
 def runs_in_workers(dev: torch.device, workers: int) -> bool:
     """Whether each worker runs the model on the batches it decoded (a CPU with a worker per core; see above)."""
     return dev.type == "cpu" and workers >= _cores()
@@ -225,40 +200,35 @@ def mapped_batches(
     batch_size: int = 64,
     workers: int | None = None,
     positions: Sequence[int] | None = None,
+    caches: Sequence[PixelCache | None] | None = None,
+    device: torch.device = torch.device("cpu"),
 ) -> Iterator[tuple[torch.Tensor, Any, list[tuple[int, str]]]]:
-    """``decoded_batches`` with ``fn`` applied to each batch's inputs in the worker that decoded it, in order:
-    yields ``(index, fn(inputs), failed)`` (``None`` for a batch with no readable image). For CPU runs with a worker
-    per core (``runs_in_workers``), where whole batches per core beat a multi-threaded forward pass."""
+    """Decode ``images`` (or those at ``positions``) in worker processes, one tensor per transform, and apply
+    ``fn`` to each batch's inputs, in order: yields ``(index, fn(inputs), failed)``, the positions decoded, ``fn``'s
+    result (``None`` for a batch with no readable image) and ``(position, reason)`` of each image that could not be
+    read. Every job that reads images uses this one path. Where ``fn`` runs is decided here: on a CPU with a
+    worker per core (``runs_in_workers``) each worker decodes and maps whole batches with one thread (a forked
+    worker cannot use more: GNU OpenMP's thread pool does not survive fork), which beats a multi-threaded forward
+    pass beside decoding processes; otherwise (a GPU, fewer workers than cores, ``workers=0``) workers decode and
+    ``fn`` runs in this process with torch's threads."""
     n_workers = default_workers() if workers is None else workers
-    return iter(_mapped_loader(_Decoded(images, transforms, positions), batch_size, fn, n_workers))
+    decoded = _Decoded(images, transforms, positions, caches)
+    if runs_in_workers(device, n_workers):
+        return iter(torch.utils.data.DataLoader(
+            _Mapped(decoded, batch_size, fn), batch_size=None, num_workers=n_workers, collate_fn=_unbatched,
+            prefetch_factor=2,
+        ))
+    loader = torch.utils.data.DataLoader(
+        decoded, batch_size=batch_size, num_workers=n_workers, collate_fn=_collate, pin_memory=device.type == "cuda",
+        prefetch_factor=4 if n_workers else None,
+    )
+    return _mapped_here(loader, fn)
 
 
-def _mapped_loader(decoded: _Decoded, batch_size: int, fn: Callable, workers: int) -> torch.utils.data.DataLoader:
-    """Each worker decodes whole batches and applies ``fn`` to them (see ``mapped_batches``)."""
-    return torch.utils.data.DataLoader(_Mapped(decoded, batch_size, fn), batch_size=None, num_workers=workers,
-                                       collate_fn=_unbatched, prefetch_factor=2 if workers else None)
-
-
-def _scored_batches(
-    runners: Sequence[_Runner], spaces: Mapping[str, LabelSpace], decoded: _Decoded, batch_size: int,
-    workers: int, dev: torch.device,
-) -> Iterator[tuple[torch.Tensor, list[dict[str, tuple[np.ndarray, np.ndarray]]], list[tuple[int, str]]]]:
-    """Yield ``(index, results, failed)`` per batch, in order: ``results[i][space]`` is model i's (top-k, scores).
-
-    CPU with a worker per core: each worker decodes and scores whole batches, one thread each (a forked worker
-    cannot use more: GNU OpenMP's thread pool does not survive fork). Otherwise workers decode and the main
-    process runs the models with torch's threads (a GPU, fewer workers than cores, or ``workers=0``).
-    """
-    if runs_in_workers(dev, workers):
-        for index, results, failed in _mapped_loader(decoded, batch_size, _Scorer(runners, spaces), workers):
-            if isinstance(results, ModelError):
-                raise results
-            yield index, results if results is not None else [], failed
-        return
-    for index, inputs, failed in _decode_loader(decoded, batch_size, workers, pin_memory=dev.type == "cuda"):
+def _mapped_here(loader: torch.utils.data.DataLoader, fn: Callable) -> Iterator[tuple[torch.Tensor, Any, list]]:
+    for index, inputs, failed in loader:
         with torch.inference_mode():
-            results = _score(runners, inputs, spaces) if len(index) else []
-        yield index, results, failed
+            yield index, fn(inputs) if len(index) else None, failed
 
 
 class _Scorer:
@@ -374,15 +344,16 @@ def predict(
     decisions = default_cache_dir()  # per machine, wherever the pixels are kept: one layout, identical numbers
     runners = [_Runner(m, p, keys.index(p.key), dev, cl, precision, decisions)
                for m, p, cl in zip(models, pipelines, layouts)]
-    decoded = _Decoded(images, [p.transform for p in firsts], caches=caches)
-    n_workers = default_workers() if workers is None else workers
     rows: list[np.ndarray] = []
     tops: list[dict[str, list[np.ndarray]]] = [{s: [] for s in spaces} for _ in models]
     scores: list[dict[str, list[np.ndarray]]] = [{s: [] for s in spaces} for _ in models]
     failures: list[tuple[int, str]] = []
     start = time.perf_counter()
     with progress_bar(description, len(images), progress) as advance, _validate_py_flags(dev):
-        for index, results, failed in _scored_batches(runners, spaces, decoded, batch_size, n_workers, dev):
+        for index, results, failed in mapped_batches(images, [p.transform for p in firsts], _Scorer(runners, spaces),
+                                                     batch_size, workers, caches=caches, device=dev):
+            if isinstance(results, ModelError):
+                raise results
             failures.extend(failed)
             if len(index):
                 rows.append(index.numpy())
