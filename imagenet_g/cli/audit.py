@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 
 from imagenet_g.cli.app import app, console
-from imagenet_g.cli.options import DATA_ROOT_HELP, PATH_HELP, parse_paths
+from imagenet_g.cli.options import DATA_ROOT_HELP, PATH_HELP, parse_names, parse_paths
 
 audit_app = typer.Typer(
     help="Audit a release as data (consistency, FID/KID, diversity, safety, memorisation); compare two audits.",
@@ -67,7 +67,7 @@ def audit(
 
     request = AuditRequest(
         release=release, data_root=data_root, paths=parse_paths(path), reference=_none(reference),
-        shift_sets=tuple(x.strip() for x in shift_sets.split(",") if x.strip()) if shift_sets else None,
+        shift_sets=parse_names(shift_sets) if shift_sets else None,
         fid_extractor=fid_extractor, inception_weights=inception_weights, clip_model=clip_model, templates=templates,
         safety_checker=_none(safety_checker), safety_weights=safety_weights,
         consistency_threshold=consistency_threshold, duplicate_threshold=duplicate_threshold,

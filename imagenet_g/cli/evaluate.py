@@ -14,7 +14,7 @@ from rich.table import Table
 from rich.text import Text
 
 from imagenet_g.cli.app import INTERRUPTED_EXIT, app, console
-from imagenet_g.cli.options import DATA_ROOT_HELP, PATH_HELP, parse_paths
+from imagenet_g.cli.options import DATA_ROOT_HELP, PATH_HELP, parse_names, parse_paths
 from imagenet_g.errors import UnknownNameError
 
 
@@ -113,7 +113,7 @@ def eval_command(
 
     request = EvalRequest(
         model=model if len(model) > 1 else model[0], checkpoint=checkpoint, pretrained=pretrained,
-        datasets=tuple(d.strip() for d in datasets.split(",") if d.strip()) if datasets else None,
+        datasets=parse_names(datasets) if datasets else None,
         release=release, data_root=data_root, paths=parse_paths(path), v2_variant=v2_variant,
         batch_size=batch_size, device=device, precision=check_precision(precision), workers=workers, out=out,
         out_dir=out_dir, force=force, cache_dir=cache_dir, channels_last=channels_last, bootstrap=bootstrap,

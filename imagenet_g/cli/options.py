@@ -21,6 +21,11 @@ RELEASE = typer.Option(..., "--release", "-r", help="release version, e.g. v1 or
 JSON = typer.Option(False, "--json", help="print JSON instead of a table")
 
 
+def parse_names(text: str) -> tuple[str, ...]:
+    """A comma-separated list of names (``--datasets a,b``), blanks and surrounding spaces dropped."""
+    return tuple(name.strip() for name in text.split(",") if name.strip())
+
+
 def parse_paths(items: list[str] | None) -> dict[str, str]:
     """The repeatable ``--path NAME=PATH`` option as {dataset name: folder or Hub id}."""
     paths: dict[str, str] = {}

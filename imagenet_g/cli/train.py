@@ -11,7 +11,7 @@ import yaml
 from rich.table import Table
 
 from imagenet_g.cli.app import app, console
-from imagenet_g.cli.options import DATA_ROOT_HELP, DATASET_DIR, PATH_HELP, parse_paths
+from imagenet_g.cli.options import DATA_ROOT_HELP, DATASET_DIR, PATH_HELP, parse_names, parse_paths
 from imagenet_g.errors import RecipeError
 
 RECIPE_HELP = "a shipped recipe (paper, paper-imagenet100, smoke; see `imagenet-g recipes`) or a recipe .yaml file"
@@ -109,7 +109,7 @@ def _evaluate(run_dir: Path, names: str, data_root: Path, path: list[str] | None
     from imagenet_g.train import evaluate_run
     from imagenet_g.train.evaluation import RESULTS_FILE
 
-    request = EvalRequest(model="trained", datasets=tuple(n.strip() for n in names.split(",") if n.strip()),
+    request = EvalRequest(model="trained", datasets=parse_names(names),
                           data_root=data_root, paths=parse_paths(path), release=release, device=device)
     result = evaluate_run(run_dir, request, progress=not quiet)
     if not quiet:
