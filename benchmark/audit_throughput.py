@@ -86,7 +86,7 @@ def run_ours(folder: Path, weights: Path, batch_size: int, workers: int, cache: 
     from imagenet_g.audit.extractors import resolve_extractor
     from imagenet_g.audit.features import dataset_fingerprint, extract
     from imagenet_g.benchmarks import get_benchmark
-    from imagenet_g.evaluate import datasets as ds
+    from imagenet_g import images as ds
 
     loaded = ds.load(get_benchmark("imagenet"), ds.Location("folder", str(folder)))
     extractor = resolve_extractor("inception-v3", weights)

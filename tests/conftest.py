@@ -1,9 +1,12 @@
-"""Shared test setup: offline Hub, quiet progress, and an in-process CLI runner."""
+"""Shared test setup: offline Hub, quiet progress, a throwaway cache folder, an in-process CLI runner, and one tiny
+data root with every dataset in its publisher's layout."""
 
 from __future__ import annotations
 
 import os
+import tempfile
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
@@ -11,6 +14,16 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("CI", "1")  # no progress bars in test output
+# zero-shot heads built by tests go to a throwaway folder, never the user's ~/.cache
+os.environ.setdefault("IMAGENET_G_CACHE", tempfile.mkdtemp(prefix="imagenet-g-test-cache-"))
+
+
+@pytest.fixture(scope="session")
+def data_root(tmp_path_factory) -> Path:
+    """Every dataset of the registry in its publisher's layout, a few images each, plus junk files."""
+    from data_fixtures import build_data_root
+
+    return build_data_root(tmp_path_factory.mktemp("data"))
 
 
 @dataclass

@@ -231,3 +231,73 @@ def test_unknown_writes_every_unknown_name_message_the_same_way():
                    error=SpecError)
     assert isinstance(spec, SpecError) and str(spec) == (
         "generator.scheduler.name: unknown scheduler 'DDIMSchedular' (did you mean: DDIMScheduler?); use a scheduler class")
+
+
+# The image layer (DESIGN.md: images/): every job that reads images does it through imagenet_g.images' face.
+IMAGES = "imagenet_g.images"
+# The training loader is training policy (per-sample seeded augmentation, a resumable distributed sampler) over the
+# sources' ``open``; it is the one worker-batching loop outside the image layer.
+OWN_LOADERS = {"imagenet_g.train.loader": "training policy: per-sample seeded augmentation, resumable sampler"}
+
+
+def _in(package: str, module: str) -> bool:
+    return module == package or module.startswith(package + ".")
+
+
+def test_images_is_ground_floor_and_imports_no_torch():
+    jobs = {m: sorted(d for d in _imported(m, p) if _job(d) != "ground floor")
+            for m, p in _modules().items() if _in(IMAGES, m)}
+    assert {m: deps for m, deps in jobs.items() if deps} == {}
+    code = ("import sys, imagenet_g.images, imagenet_g.images.find\n"
+            "imagenet_g.images.FolderImages, imagenet_g.images.locate\n"
+            "print(sorted(m for m in ('torch', 'timm', 'open_clip') if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
+
+
+def test_evaluate_and_images_are_used_through_their_faces():
+    """audit, train, leaderboard and the CLI import nothing private of evaluate or of the image layer."""
+    private = {m: sorted(d for d in _imported(m, p) if any(d.startswith(f + ".") for f in (IMAGES, "imagenet_g.evaluate"))
+                         and not _in(d.rsplit(".", 1)[0], m) and not any(_in(f, m) for f in (IMAGES, "imagenet_g.evaluate")))
+               for m, p in _modules().items()}
+    assert {m: deps for m, deps in private.items() if deps} == {}
+
+
+def _image_readers(source: str) -> dict[str, list[str]]:
+    """What a module defines of the image layer's work: classes with an image source's reading methods, PIL
+    ``Image.open`` calls (decoding), ``DataLoader`` uses (worker batching)."""
+    from imagenet_g.images.source import ImageSource
+
+    reading = {n for n in vars(ImageSource) if not n.startswith("_")} - {"root", "targets", "skipped"}
+    found: dict[str, list[str]] = {}
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.ClassDef):
+            methods = {f.name for f in node.body if isinstance(f, ast.FunctionDef)}
+            if len(methods & reading) >= 2:
+                found.setdefault("image source", []).append(node.name)
+        elif (isinstance(node, ast.Attribute) and node.attr == "open" and isinstance(node.value, (ast.Name, ast.Attribute))
+              and getattr(node.value, "id", getattr(node.value, "attr", "")) == "Image"):
+            found.setdefault("decode", []).append("Image.open")
+        elif (isinstance(node, ast.Name) and node.id == "DataLoader") or (
+                isinstance(node, ast.Attribute) and node.attr == "DataLoader"):
+            found.setdefault("worker batching", []).append("DataLoader")
+    return found
+
+
+def test_reader_finder_sees_sources_decodes_and_loaders():
+    source = (
+        "from PIL import Image\nimport torch\n"
+        "class Mine:\n    def read(self, i): ...\n    def open(self, i): ...\n"
+        "class Other:\n    def read(self, i): ...\n"
+        "def f(data):\n    return Image.open(data), torch.utils.data.DataLoader([])\n"
+    )
+    assert _image_readers(source) == {"image source": ["Mine"], "decode": ["Image.open"],
+                                      "worker batching": ["DataLoader"]}
+
+
+def test_only_the_image_layer_reads_images():
+    offenders = {m: found for m, p in _modules().items() if not _in(IMAGES, m)
+                 and (found := {k: v for k, v in _image_readers(p.read_text(encoding="utf-8")).items()
+                                if not (k == "worker batching" and m in OWN_LOADERS)})}
+    assert offenders == {}, "image sources, decoding and worker batching live in imagenet_g.images"

@@ -45,7 +45,7 @@ def test_loading_with_a_cold_datasets_cache_draws_no_datasets_bar(tmp_path):
     assert "Generating test split" in direct
     ours = _stderr_of(f"""
         from imagenet_g.benchmarks import get_benchmark
-        from imagenet_g.evaluate.datasets import Location, load
+        from imagenet_g.images import Location, load
         from imagenet_g.release.init_images import DatasetSource
         from imagenet_g.train.sources import real_hub
 

@@ -30,7 +30,7 @@ import torch
 from imagenet_g.audit import inception
 from imagenet_g.environment import package_versions
 from imagenet_g.errors import ModelError, unknown
-from imagenet_g.evaluate.models import OPEN_CLIP_PREFIX, ModelId, parse_model_id
+from imagenet_g.evaluate import OPEN_CLIP_PREFIX, ModelId, parse_model_id
 from imagenet_g.files import sha256_file, state_dict_sha256
 
 CLIP_PREFIX = "clip:"
@@ -140,9 +140,9 @@ def _clip_from_model(extractor_id: str, model, tokenizer, random_weights: bool, 
             return model.encode_text(tokenizer(list(texts))).float().numpy()
 
     def head(names: Sequence[str], templates: Sequence[Callable[[str], str]]) -> torch.Tensor:
-        from imagenet_g.evaluate import zeroshot
+        from imagenet_g.evaluate import build_head
 
-        return zeroshot.build_head(model, tokenizer, names, templates)
+        return build_head(model, tokenizer, names, templates)
 
     preprocess = {"kind": "open_clip", "size": int(size), "interpolation": cfg.get("interpolation", "bicubic"),
                   "resize_mode": cfg.get("resize_mode", "shortest"), "mean": list(cfg["mean"]),
@@ -165,7 +165,7 @@ def clip_arch(extractor_id: str) -> str:
 
 
 def _open_clip(extractor_id: str, cache_dir: Path | None) -> Extractor:
-    from imagenet_g.evaluate.models import LoadOptions, load_model
+    from imagenet_g.evaluate import LoadOptions, load_model
 
     mid = _clip_model_id(extractor_id)
     import open_clip

@@ -4,8 +4,9 @@ The cache key is a sha256 of (dataset fingerprint, extractor id, weights identit
 is built: features found in the cache cost no model at all (``LazyExtractor``). A release's
 fingerprint is the sha256 of its shards (from its manifest): a content hash. A folder's is the list of its files
 with their sizes and modification times (as make and rsync decide staleness), so it is cheap to compute; a
-dataset loaded with ``datasets`` uses its fingerprint. Images are read through evaluate's decode path
-(``mapped_batches``), so the audit sees exactly the pixels eval sees before model-specific preprocessing.
+dataset loaded with ``datasets`` uses its fingerprint. Images are read through the one decode path
+(``imagenet_g.images.mapped_batches``), so the audit sees exactly the pixels eval sees before model-specific
+preprocessing.
 
 Layout of one entry: ``<cache>/<key>/part-<first position>.npz`` while computing (each written atomically,
 kept on Ctrl-C), then ``features.npy`` + ``positions.npy`` + ``meta.json`` once complete; ``meta.json`` also
@@ -26,10 +27,9 @@ import torch
 
 from imagenet_g.audit.extractors import Extractor, LazyExtractor
 from imagenet_g.devices import pick_device
-from imagenet_g.evaluate import pixel_cache
-from imagenet_g.evaluate.datasets import FolderImages, HubImages, LoadedDataset
-from imagenet_g.evaluate.predictions import mapped_batches
 from imagenet_g.files import atomic_path, atomic_write_text
+from imagenet_g.images import FolderImages, ImageSource, LoadedDataset, mapped_batches
+from imagenet_g.images import default_cache_dir as images_cache_dir
 from imagenet_g.progress import progress_bar
 
 CACHE_VERSION = 2  # 2: keyed on the weights identity (no network needed); the Inception network's BN folded
@@ -38,8 +38,8 @@ META_FILE = "meta.json"
 
 
 def default_cache_dir() -> Path:
-    """``features/`` in the cache folder eval uses (``pixel_cache.default_cache_dir()``)."""
-    return pixel_cache.default_cache_dir() / "features"
+    """``features/`` in the cache folder eval uses (``imagenet_g.images.default_cache_dir()``)."""
+    return images_cache_dir() / "features"
 
 
 @dataclass(frozen=True)
@@ -72,7 +72,7 @@ def dataset_fingerprint(data: LoadedDataset) -> str:
             st = os.stat(path)
             digest.update(f"{os.path.relpath(path, images.root)}\0{st.st_size}\0{st.st_mtime_ns}\0{target}\n".encode())
     else:
-        digest.update(str(getattr(images.dataset, "_fingerprint", data.source)).encode())
+        digest.update((images.fingerprint() or data.source).encode())
     digest.update(np.asarray(images.targets, dtype=np.int64).tobytes())
     return f"{data.spec.name}:{data.version or ''}:{digest.hexdigest()}"
 
@@ -158,7 +158,7 @@ class _Forward:
 
 
 def extract(
-    images: FolderImages | HubImages,
+    images: ImageSource,
     fingerprint: str,
     lazy: LazyExtractor,
     cache_dir: Path | None = None,

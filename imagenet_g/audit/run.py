@@ -2,7 +2,7 @@
 
 Each section needs one extractor's features; features come from the on-disk cache when present, so a second
 audit (or a rerun after Ctrl-C) costs only the metrics: extractors are resolved lazily (``LazyExtractor``) and a
-network is built only on a cache miss. The zero-shot head is eval's (``evaluate.zeroshot.cached_head``), under the
+network is built only on a cache miss. The zero-shot head is eval's (``imagenet_g.evaluate.cached_head``), under the
 same key, so eval and audit build it once between them.
 """
 
@@ -26,8 +26,8 @@ from imagenet_g.benchmarks import NATURAL_SHIFTS, get_benchmark
 from imagenet_g.devices import pick_device
 from imagenet_g.environment import environment
 from imagenet_g.errors import DatasetNotFoundError, InsufficientDataError, UnknownNameError, unknown
-from imagenet_g.evaluate import datasets as ds
-from imagenet_g.evaluate import pixel_cache, zeroshot
+from imagenet_g.evaluate import cached_head, head_key
+from imagenet_g.images import LoadedDataset, Location, candidate_folders, default_cache_dir, load, locate, release_rows
 from imagenet_g.strict import StrictModel
 
 RELEASE = "imagenet-g"
@@ -65,7 +65,7 @@ class AuditRequest(StrictModel):
 class _Data:
     """A loaded dataset with its fingerprint; features per extractor are fetched on demand (cached)."""
 
-    def __init__(self, loaded: ds.LoadedDataset, request: AuditRequest, progress: bool) -> None:
+    def __init__(self, loaded: LoadedDataset, request: AuditRequest, progress: bool) -> None:
         self.loaded, self.request, self.progress = loaded, request, progress
         self.fingerprint = dataset_fingerprint(loaded)
         self._features: dict[str, FeatureSet] = {}
@@ -112,32 +112,32 @@ def _validate(request: AuditRequest) -> None:
     pick_device(request.device)
 
 
-def _load_release(request: AuditRequest) -> ds.LoadedDataset:
+def _load_release(request: AuditRequest) -> LoadedDataset:
     spec = get_benchmark(RELEASE)
-    location = ds.locate(spec, request.data_root, request.paths.get(RELEASE))
+    location = locate(spec, request.data_root, request.paths.get(RELEASE))
     if location is None:
-        folder = ds.candidate_folders(spec, request.data_root)[0]
+        folder = candidate_folders(spec, request.data_root)[0]
         raise DatasetNotFoundError(f"no release folder at {folder}",
                                    f"build release {request.release} first, or set {{path}} imagenet-g=FOLDER")
-    return ds.load(spec, location, request.release)
+    return load(spec, location, request.release)
 
 
-def _load_optional(request: AuditRequest, name: str, required: bool, skipped: dict[str, str]) -> ds.LoadedDataset | None:
+def _load_optional(request: AuditRequest, name: str, required: bool, skipped: dict[str, str]) -> LoadedDataset | None:
     spec = get_benchmark(name)
-    location = ds.locate(spec, request.data_root, request.paths.get(name))
+    location = locate(spec, request.data_root, request.paths.get(name))
     if location is None:
-        looked = ", ".join(str(p) for p in ds.candidate_folders(spec, request.data_root))
+        looked = ", ".join(str(p) for p in candidate_folders(spec, request.data_root))
         if required:
             raise DatasetNotFoundError(f"{name} not found (looked in {looked})", f"set {{path}} {name}=FOLDER")
         skipped[name] = f"not found (looked in {looked})"
         return None
-    return ds.load(spec, location)
+    return load(spec, location)
 
 
-def _release_columns(loaded: ds.LoadedDataset) -> dict[str, list]:
+def _release_columns(loaded: LoadedDataset) -> dict[str, list]:
     """The release rows' prompt, template id and safety flag (in image order), where the release has them."""
     where = Path(loaded.source)
-    rows = ds.release_rows(ds.Location("folder" if where.is_dir() else "hub", loaded.source), loaded.version or "")
+    rows = release_rows(Location("folder" if where.is_dir() else "hub", loaded.source), loaded.version or "")
     wanted = [c for c in ("prompt", "template_id", "nsfw") if c in rows.column_names]
     return {c: rows[c] for c in wanted}
 
@@ -201,9 +201,8 @@ def _shift_cell(row: str, a: FeatureSet, column: str, b: FeatureSet, request: Au
 def _class_weights(images: FeatureSet, clip: LazyExtractor, request: AuditRequest) -> np.ndarray:
     """eval's zero-shot head of the CLIP model (same key, same cache folder): built once for both."""
     names, templates = labels.class_names(), labels.template_set(request.templates)
-    key = zeroshot.head_key(clip_arch(clip.id), images.extractor["weights_sha256"], names, templates)
-    head, _ = zeroshot.cached_head(key, request.cache_dir or pixel_cache.default_cache_dir(),
-                                   lambda: clip.get().text.head(names, templates))
+    key = head_key(clip_arch(clip.id), images.extractor["weights_sha256"], names, templates)
+    head, _ = cached_head(key, request.cache_dir or default_cache_dir(), lambda: clip.get().text.head(names, templates))
     return head.float().numpy()
 
 

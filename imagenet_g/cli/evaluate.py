@@ -108,8 +108,7 @@ def eval_command(
     A rerun of the same command resumes: datasets already complete for the same weights, preprocessing,
     precision and data are kept (--force rescores). Several --model share one pass over the images.
     """
-    from imagenet_g.evaluate import EvalInterrupted, EvalRequest, run_evals
-    from imagenet_g.evaluate.predictions import check_precision
+    from imagenet_g.evaluate import EvalInterrupted, EvalRequest, check_precision, run_evals
 
     request = EvalRequest(
         model=model if len(model) > 1 else model[0], checkpoint=checkpoint, pretrained=pretrained,
@@ -125,7 +124,7 @@ def eval_command(
     except EvalInterrupted as exc:
         _interrupted(exc)
     if cache_dir is not None:
-        from imagenet_g.evaluate.pixel_cache import cache_size
+        from imagenet_g.images import cache_size
 
         size = cache_size(cache_dir)
         sys.stderr.write(f"pixel cache {cache_dir}: {size.entries} entries, {size.bytes / 2**20:.1f} MiB\n")
@@ -133,7 +132,7 @@ def eval_command(
         payload = [r.model_dump(mode="json") for r in results]
         console.print_json(json.dumps(payload[0] if len(payload) == 1 else payload))
         return
-    from imagenet_g.evaluate.run import output_paths
+    from imagenet_g.evaluate import output_paths
 
     for result, written in zip(results, output_paths(request)):
         _print_result(result, written)
@@ -203,7 +202,7 @@ def compare_command(
     and accuracy per prompt template on ImageNet-G."""
     from dataclasses import asdict
 
-    from imagenet_g.evaluate.compare import compare_results
+    from imagenet_g.evaluate import compare_results
 
     report = compare_results(a, b)
     if as_json:

@@ -1,7 +1,8 @@
 """Evaluation: model + dataset -> predictions -> metrics -> results JSON (see ``run_eval``).
 
-The public names below are loaded on first use, so that importing a light module of this package (``datasets``,
-for ``imagenet-g data``; ``compare``, for ``imagenet-g compare``) does not import torch.
+Images are read through ``imagenet_g.images``; this package scores them. The public names below are loaded on first
+use, so that importing a light module of this package (``datasets``, for ``imagenet-g data``; ``compare``, for
+``imagenet-g compare``) does not import torch.
 """
 
 from __future__ import annotations
@@ -13,25 +14,38 @@ from imagenet_g.lazy import lazy_exports
 if TYPE_CHECKING:
     from imagenet_g.evaluate.compare import compare_results
     from imagenet_g.evaluate.datasets import inventory
-    from imagenet_g.evaluate.predictions import Predictions, predict
-    from imagenet_g.evaluate.models import LoadedModel, load_model, parse_model_id
-    from imagenet_g.evaluate.preprocess import PreprocessConfig, resolve_preprocess
-    from imagenet_g.evaluate.run import EvalInterrupted, EvalRequest, run_eval, run_evals
+    from imagenet_g.evaluate.models import OPEN_CLIP_PREFIX, LoadedModel, LoadOptions, ModelId, load_model, parse_model_id
+    from imagenet_g.evaluate.predictions import Predictions, check_precision, predict
+    from imagenet_g.evaluate.preprocess import PreprocessConfig, recorded_overrides, resolve_preprocess
+    from imagenet_g.evaluate.run import EvalInterrupted, EvalRequest, output_paths, run_eval, run_evals
+    from imagenet_g.evaluate.sources import SourcedModel, SourceRequest
+    from imagenet_g.evaluate.zeroshot import build_head, cached_head, head_key
 
 _HOMES = {
     "compare_results": "compare",
     "inventory": "datasets",
-    "Predictions": "predictions",
-    "predict": "predictions",
+    "OPEN_CLIP_PREFIX": "models",
     "LoadedModel": "models",
+    "LoadOptions": "models",
+    "ModelId": "models",
     "load_model": "models",
     "parse_model_id": "models",
+    "Predictions": "predictions",
+    "check_precision": "predictions",
+    "predict": "predictions",
     "PreprocessConfig": "preprocess",
+    "recorded_overrides": "preprocess",
     "resolve_preprocess": "preprocess",
     "EvalInterrupted": "run",
     "EvalRequest": "run",
+    "output_paths": "run",
     "run_eval": "run",
     "run_evals": "run",
+    "SourcedModel": "sources",
+    "SourceRequest": "sources",
+    "build_head": "zeroshot",
+    "cached_head": "zeroshot",
+    "head_key": "zeroshot",
 }
 
 __all__ = sorted(_HOMES)

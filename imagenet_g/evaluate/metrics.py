@@ -105,3 +105,16 @@ def accuracy_from_topk(topk: np.ndarray, targets: np.ndarray, k: int, label_map:
     if len(topk) == 0:
         return 0.0
     return float(100.0 * topk_hits(topk, targets, k, label_map).mean())
+
+
+def label_map(spec: Benchmark) -> np.ndarray | None:
+    """ImageNet index -> ObjectNet class id (-1 elsewhere) for ObjectNet-scored datasets, else None.
+
+    Class ids are positions in ``labels.objectnet_groups()`` (imagenet-testbed's collapsed-class order).
+    """
+    if not spec.objectnet_labels:
+        return None
+    table = np.full(labels.NUM_CLASSES, -1, dtype=np.int64)
+    for cls_id, indices in enumerate(labels.objectnet_groups()):
+        table[list(indices)] = cls_id
+    return table

@@ -209,7 +209,7 @@ def _load_open_clip(mid: ModelId, pretrained: bool, checkpoint: Path | None, ove
     import open_clip
 
     from imagenet_g.evaluate import zeroshot
-    from imagenet_g.evaluate.pixel_cache import default_cache_dir
+    from imagenet_g.images import default_cache_dir
 
     if overrides:
         raise UnknownNameError("preprocessing overrides apply to timm models only; open_clip uses its own transform")

@@ -26,13 +26,13 @@ from imagenet_g.benchmarks import SHIFT_CONTROLS, V2_DEFAULT, Benchmark, check_v
 from imagenet_g.devices import pick_device
 from imagenet_g.environment import environment
 from imagenet_g.errors import DatasetNotFoundError, ModelError, OutputError, UnknownNameError
-from imagenet_g.evaluate import datasets as ds
-from imagenet_g.evaluate.metrics import accuracy_from_topk, label_space_for, topk_hits
+from imagenet_g.evaluate.metrics import accuracy_from_topk, label_map, label_space_for, topk_hits
 from imagenet_g.evaluate.models import LoadedModel, LoadOptions, load_model
 from imagenet_g.evaluate.predictions import Predictions, predict
 from imagenet_g.evaluate.preprocess import check_overrides
 from imagenet_g.evaluate.stats import wilson_interval
 from imagenet_g.files import atomic_path
+from imagenet_g.images import LoadedDataset, candidate_folders, load, locate
 from imagenet_g.results import ER_AXES, DatasetResult, EffectiveRobustness, EvalResult, ModelInfo
 from imagenet_g.robustness import BaselinePoints, effective_robustness, fit_baseline, load_baselines
 from imagenet_g.slugs import slug
@@ -162,16 +162,16 @@ def _source_of(name: str) -> str:
 
 def _find(
     request: EvalRequest, names: tuple[str, ...], explicit: set[str]
-) -> tuple[dict[str, ds.LoadedDataset], dict[str, str]]:
+) -> tuple[dict[str, LoadedDataset], dict[str, str]]:
     """Locate and scan every dataset; missing explicit ones raise, others are recorded as skipped."""
-    loaded: dict[str, ds.LoadedDataset] = {}
+    loaded: dict[str, LoadedDataset] = {}
     missing: dict[str, str] = {}
     sources = dict.fromkeys(_source_of(n) for n in names)
     for name in sources:
         spec = get_benchmark(name)
-        location = ds.locate(spec, request.data_root, request.paths.get(name), request.v2_variant)
+        location = locate(spec, request.data_root, request.paths.get(name), request.v2_variant)
         if location is None:
-            looked = ", ".join(str(p) for p in ds.candidate_folders(spec, request.data_root, request.v2_variant))
+            looked = ", ".join(str(p) for p in candidate_folders(spec, request.data_root, request.v2_variant))
             reason = f"not found (looked in {looked}; set its path with --path {name}=DIR)"
             wanted_by = [n for n in names if _source_of(n) == name and n in explicit]
             if wanted_by:
@@ -180,7 +180,7 @@ def _find(
                 if _source_of(n) == name:
                     missing[n] = reason if n == name else f"needs {name}, which was {reason}"
             continue
-        loaded[name] = ds.load(spec, location, request.release, request.v2_variant)
+        loaded[name] = load(spec, location, request.release, request.v2_variant)
     return loaded, missing
 
 
@@ -191,7 +191,7 @@ def applied_preprocess(model: LoadedModel, border: int) -> dict[str, object]:
     return {**model.preprocess_info, "crop_border_pixels": border}
 
 
-def fingerprint(model: LoadedModel, spec: Benchmark, data: ds.LoadedDataset, preprocess: dict[str, object],
+def fingerprint(model: LoadedModel, spec: Benchmark, data: LoadedDataset, preprocess: dict[str, object],
                 precision: str) -> str:
     """What decides a dataset's numbers: weights, preprocessing as applied, precision and the data itself."""
     record = {
@@ -203,10 +203,10 @@ def fingerprint(model: LoadedModel, spec: Benchmark, data: ds.LoadedDataset, pre
 
 
 def _dataset_result(
-    spec: Benchmark, data: ds.LoadedDataset, preds: Predictions, predictions_file: str,
+    spec: Benchmark, data: LoadedDataset, preds: Predictions, predictions_file: str,
     preprocess: dict[str, object], print_: str,
 ) -> DatasetResult:
-    topk, lmap, n = preds.topk[spec.name], ds.label_map(spec), len(preds.keys)
+    topk, lmap, n = preds.topk[spec.name], label_map(spec), len(preds.keys)
     hits = {k: int(topk_hits(topk, preds.targets, k, lmap).sum()) if n else 0 for k in (1, 5)}
     return DatasetResult(
         name=spec.name,
@@ -232,7 +232,7 @@ def write_predictions(path: Path, spec: Benchmark, preds: Predictions) -> None:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    topk, scores, lmap = preds.topk[spec.name], preds.scores[spec.name], ds.label_map(spec)
+    topk, scores, lmap = preds.topk[spec.name], preds.scores[spec.name], label_map(spec)
     k = topk.shape[1]
     table = pa.table({
         "key": pa.array(preds.keys, pa.string()),
@@ -414,7 +414,7 @@ def run_evals(request: EvalRequest, progress: bool = False,
 
 
 def _score_source(request: EvalRequest, names, explicit: set[str], missing: dict[str, str], runs: list[_Run],
-                  source_name: str, data: ds.LoadedDataset, progress: bool) -> None:
+                  source_name: str, data: LoadedDataset, progress: bool) -> None:
     """Score every dataset drawn from one source's images, for the models that do not have them yet."""
     specs = [get_benchmark(n) for n in names if _source_of(n) == source_name]
     border = data.spec.border

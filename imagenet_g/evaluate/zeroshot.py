@@ -7,7 +7,7 @@ progress bar counts classes. 1000 classes
 x 80 templates are 80,000 text encodings: minutes on a GPU, much longer on a CPU, so the finished head is
 saved under ``<cache>/zeroshot/<key>.pt`` and reused by every later run with the same key. The key hashes
 the architecture, the weights' sha256, the class names, each template's text and the open_clip version.
-The cache folder is the run's cache folder when one is given, else ``pixel_cache.default_cache_dir()``.
+The cache folder is the run's cache folder when one is given, else ``imagenet_g.images.default_cache_dir()``.
 """
 
 from __future__ import annotations

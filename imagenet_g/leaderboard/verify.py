@@ -137,11 +137,10 @@ def verify_submission(
     dataset folders; by default the folders recorded in the submission are used where they exist here, and the
     rest are looked up under ``data_root``. ``run`` defaults to `imagenet_g.evaluate.run_eval`.
     """
-    from imagenet_g.evaluate.preprocess import recorded_overrides
-    from imagenet_g.evaluate.run import EvalRequest
+    from imagenet_g.evaluate import EvalRequest, recorded_overrides
 
     if run is None:
-        from imagenet_g.evaluate.run import run_eval as run
+        from imagenet_g.evaluate import run_eval as run
     item = find_submission(slug, root, release)
     sub = item.submission
     claimed = sub.result
@@ -169,7 +168,7 @@ def verify_submission(
 def rerun_model_id(model_id: str, pretrained: bool | str) -> str:
     """The id that loads the submission's weights again: a timm id without a tag gets the pretrained tag it loaded
     (``resnet50`` -> ``resnet50.a1_in1k``), since timm's default tag for a name may change between versions."""
-    from imagenet_g.evaluate.models import parse_model_id
+    from imagenet_g.evaluate import parse_model_id
 
     mid = parse_model_id(model_id)
     if mid.source == "timm" and mid.tag is None and isinstance(pretrained, str) and ":" not in mid.name:

@@ -17,19 +17,18 @@ release split and class, a digest of those ids and checksums, so an init image c
 from __future__ import annotations
 
 import hashlib
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from imagenet_g.errors import DatasetNotFoundError, ImagenetGError, SpecError, one_line
+from imagenet_g.images import UnreadableImage, decode_rgb, is_hub_id
 from imagenet_g.progress import quiet_datasets
 from imagenet_g.release.prompts import PromptRow
 from imagenet_g.release.spec import ReleaseSpec
 
 IMAGE_SUFFIXES = (".jpeg", ".jpg", ".png", ".webp", ".bmp")
-_HUB_ID = re.compile(r"[\w.-]+/[\w.-]+")
 SPLIT_ALIASES = {"val": "validation"}
 
 
@@ -165,7 +164,7 @@ def open_init_images(spec: ReleaseSpec, location: str | Path | None) -> InitSour
         return FolderSource(path.resolve())
     if path.is_dir():  # a `datasets` folder (parquet shards, a loading script...)
         return DatasetSource(str(path.resolve()))
-    if _HUB_ID.fullmatch(str(location)):
+    if is_hub_id(str(location)) and ":" not in str(location):  # ORG/NAME: the spec names the splits
         return DatasetSource(str(location))
     raise DatasetNotFoundError(
         f"init images {location}: neither a folder holding {splits}/<wnid>/ image folders nor a dataset",
@@ -192,6 +191,15 @@ def read_init_image(source: InitSource, image_id: str) -> InitImage:
             fix="restore it, or set {init_images} to the complete source",
         ) from None
     return InitImage(image_id, hashlib.sha256(data).hexdigest(), data)
+
+
+def init_pixels(image: InitImage):
+    """An init image decoded to RGB (the one decode path: ``imagenet_g.images.decode_rgb``)."""
+    try:
+        return decode_rgb(image.data)
+    except UnreadableImage as exc:
+        raise DatasetNotFoundError(f"init image {image.id} is an {exc.reason}",
+                                   fix="restore it, or set {init_images} to the complete source") from None
 
 
 def split_digests(source: InitSource, spec: ReleaseSpec, rows: Iterable[PromptRow]) -> dict[str, str]:

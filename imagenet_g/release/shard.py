@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from imagenet_g.release.shard_plan import ShardPlan
 from imagenet_g.release.schema import shard_schema
-from imagenet_g.release.init_images import InitImage, InitSource, choose, open_init_images, read_init_image
+from imagenet_g.release.init_images import InitImage, InitSource, choose, init_pixels, open_init_images, read_init_image
 from imagenet_g.release.pipeline import LoadedGenerator, generate_batch, safety_flags, torch_threads
 from imagenet_g.release.weights import ResolvedModel
 from imagenet_g.release.spec import OutputSpec, ReleaseSpec
@@ -52,13 +52,6 @@ def encode_image(image: Image.Image, output: OutputSpec) -> tuple[bytes, str]:
 def encode_images(images: list[Image.Image], output: OutputSpec) -> list[tuple[bytes, str, int, int]]:
     """``encode_image`` of each image, with its width and height."""
     return [(*encode_image(image, output), image.width, image.height) for image in images]
-
-
-def _decode(data: bytes) -> Image.Image:
-    from PIL import Image
-
-    with Image.open(io.BytesIO(data)) as image:
-        return image.convert("RGB")
 
 
 def _init_images(source: InitSource | None, spec: ReleaseSpec, rows: tuple) -> list[InitImage] | None:
@@ -119,7 +112,7 @@ def generate_shard(
             with torch_threads(task.threads):
                 images = generate_batch(
                     generator, [r.prompt for r in rows], [r.seed for r in rows],
-                    [_decode(i.data) for i in inits] if inits else None, [r.class_index for r in rows],
+                    [init_pixels(i) for i in inits] if inits else None, [r.class_index for r in rows],
                 )
                 flags = safety_flags(generator, images)
             current = (rows, inits, flags, encoder.submit(encode_images, images, task.spec.output))

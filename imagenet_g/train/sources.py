@@ -6,14 +6,13 @@
 - Generated: one split of a built release (``<release root>/<version>/<split>-*.parquet`` + ``manifest.json``); the
   manifest names the shards and the spec hash, and only a completely built split is accepted.
 
-Nothing here decodes an image: a source's table is one of evaluation's image lists (``FolderImages``, ``HubImages``:
-targets, and ``open(i)`` on demand; picklable for loader workers).
+Nothing here decodes an image: a source's table is an ``imagenet_g.images.ImageSource`` (``FolderImages``,
+``HubImages``: targets, and ``open(i)`` on demand; picklable for loader workers).
 """
 
 from __future__ import annotations
 
 import os
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -22,13 +21,9 @@ import numpy as np
 
 from imagenet_g import labels
 from imagenet_g.errors import DatasetNotFoundError, ReleaseIntegrityError
-from imagenet_g.evaluate.datasets import FolderImages, HubImages
+from imagenet_g.images import FolderImages, HubImages, ImageSource, is_hub_id, labelled_images, load_split, undecoded
 from imagenet_g.layout import MANIFEST_FILE
-from imagenet_g.progress import quiet_datasets
 from imagenet_g.release import read_manifest
-
-HUB_ID = re.compile(r"^[\w.-]+/[\w.-]+(:[\w.-]+)?$")
-WNID = re.compile(r"^n\d{8}$")
 
 
 @dataclass(frozen=True)
@@ -37,7 +32,7 @@ class Source:
 
     kind: Literal["real", "generated"]
     location: str
-    table: FolderImages | HubImages
+    table: ImageSource
     version: str | None = None
     split: str | None = None
     spec_hash: str | None = None
@@ -97,28 +92,20 @@ def _check_classes(where: str, wanted: set[int], targets: np.ndarray) -> None:
 
 def real_hub(where: str, classes: tuple[int, ...] | None = None) -> Source:
     """A real set from a Hub id (``ORG/NAME[:split]``, default split train) or a local dataset folder."""
-    import datasets
-
     name, _, split = where.partition(":")
     try:
-        with quiet_datasets():
-            ds = datasets.load_dataset(name, split=split or "train")
+        ds = load_split(name, split or "train")
     except (ValueError, OSError) as exc:  # unknown split, offline Hub, missing repo
         raise DatasetNotFoundError(f"cannot load real set {where}: {' '.join(str(exc).split())[:200]}",
                                    fix="check {real} (ORG/NAME[:split], a dataset folder) and the network") from None
-    if "image" not in ds.column_names or "label" not in ds.column_names:
-        raise DatasetNotFoundError(f"real set {where} has columns {ds.column_names}, not 'image' and 'label'",
-                                   fix="set {real} to a dataset with an image column and ImageNet labels")
-    targets = np.asarray(ds["label"], dtype=np.int64)
-    if len(targets) == 0 or targets.min() < 0 or targets.max() >= labels.NUM_CLASSES:
-        raise DatasetNotFoundError(f"real set {where}: 'label' does not hold ImageNet-1k indices 0..999",
-                                   fix="set {real} to a dataset labelled with ImageNet indices")
-    rows = ds.select_columns(["image"]).cast_column("image", datasets.Image(decode=False))
+    images = labelled_images(ds, where, f"real set {where}",
+                             fix="set {real} to a dataset with an image column and ImageNet-1k labels")
+    targets = images.targets
     wanted = set(classes) if classes is not None else set(np.unique(targets).tolist())
     keep = np.flatnonzero(np.isin(targets, sorted(wanted)))
     _check_classes(where, wanted, targets[keep])
     outside = len(targets) - len(keep)
-    table = HubImages(rows.select(keep) if outside else rows, targets[keep], where)
+    table = HubImages(images.dataset.select(keep) if outside else images.dataset, targets[keep], where)
     return Source("real", where, table, skipped={"rows outside the label space": outside} if outside else {})
 
 
@@ -128,7 +115,7 @@ def real_source(where: str | Path, classes: tuple[int, ...] | None = None) -> So
     if path.is_dir():
         is_parquet = any(path.glob("*.parquet")) or any(path.glob("data/*.parquet"))
         return real_hub(str(path), classes) if is_parquet else real_folder(path, classes)
-    if HUB_ID.match(str(where)):
+    if is_hub_id(str(where)):
         return real_hub(str(where), classes)
     raise DatasetNotFoundError(f"real set {str(where)!r} is neither a folder nor a Hub id",
                                fix="set {real} to a folder or to ORG/NAME[:split]")
@@ -136,8 +123,6 @@ def real_source(where: str | Path, classes: tuple[int, ...] | None = None) -> So
 
 def release_split(root: Path, version: str, split: str) -> Source:
     """One completely built split of a release, read through the shards its manifest lists."""
-    import datasets
-
     version_dir = Path(root) / version
     manifest = read_manifest(version_dir)
     if manifest is None:
@@ -157,9 +142,6 @@ def release_split(root: Path, version: str, split: str) -> Source:
             "shards)", fix="finish its build first",
         )
     files = [str(version_dir / s.file) for s in record.shards]
-    with quiet_datasets():
-        ds = datasets.load_dataset("parquet", data_files={split: files}, split=split)
-    targets = np.asarray(ds["label"], dtype=np.int64)
-    rows = ds.select_columns(["image"]).cast_column("image", datasets.Image(decode=False))
-    return Source("generated", str(version_dir), HubImages(rows, targets, str(version_dir)), version, split,
-                  manifest.spec_hash)
+    ds = load_split(str(version_dir), split, data_files=files)
+    table = HubImages(undecoded(ds), np.asarray(ds["label"], dtype=np.int64), str(version_dir))
+    return Source("generated", str(version_dir), table, version, split, manifest.spec_hash)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from imagenet_g.errors import ModelError, UnknownNameError
-from imagenet_g.evaluate.sources import SourcedModel, SourceRequest
+from imagenet_g.evaluate import SourcedModel, SourceRequest
 from imagenet_g.train.checkpoint import FINAL
 from imagenet_g.train.record import RECORD_FILE, read_record
 

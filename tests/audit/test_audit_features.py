@@ -9,7 +9,8 @@ from audit_fixtures import lazy, pixel_extractor, write_folder
 
 from imagenet_g.audit import features as feat
 from imagenet_g.benchmarks import get_benchmark
-from imagenet_g.evaluate import datasets as ds
+from imagenet_g import images as ds
+from imagenet_g import labels
 
 
 class Counting(torch.nn.Module):
@@ -29,7 +30,7 @@ class Counting(torch.nn.Module):
 @pytest.fixture
 def folder(tmp_path):
     root = write_folder(tmp_path / "val", seed=3)
-    (root / ds.labels.wnids()[0] / "broken.png").write_bytes(b"\x89PNG not really")
+    (root / labels.wnids()[0] / "broken.png").write_bytes(b"\x89PNG not really")
     loaded = ds.load(get_benchmark("imagenet"), ds.Location("folder", str(root)))
     return loaded
 
@@ -91,7 +92,7 @@ def test_ctrl_c_keeps_finished_parts_and_a_rerun_computes_only_the_rest(folder, 
 def test_a_worker_per_core_computes_the_same_features_in_the_workers(folder, tmp_path):
     import os
 
-    from imagenet_g.evaluate.predictions import runs_in_workers
+    from imagenet_g.images import runs_in_workers
 
     cores = len(os.sched_getaffinity(0))
     assert runs_in_workers(torch.device("cpu"), cores) and not runs_in_workers(torch.device("cpu"), 0)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pytest
@@ -142,8 +141,7 @@ def test_real_rerun_of_a_tiny_model_on_a_tiny_release(tmp_path, monkeypatch, run
     import timm
     import torch
 
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "eval"))
-    from eval_fixtures import write_images
+    from data_fixtures import write_images
     from tiny_release import CLASSES, build_tiny_release
 
     from imagenet_g import labels

@@ -16,7 +16,8 @@ from build_helpers import add_release, checksums, mini_spec_data
 from PIL import Image
 
 from imagenet_g.release import BuildRequest, build_release, verify_release
-from imagenet_g.release.init_images import init_digest
+from imagenet_g.errors import DatasetNotFoundError
+from imagenet_g.release.init_images import InitImage, init_digest, init_pixels
 from imagenet_g.release.lock import read_lock
 
 WNIDS = ("n01440764", "n01443537")  # classes 0 and 1 of the mini spec
@@ -146,6 +147,15 @@ def test_missing_or_changed_init_images_are_one_line(own_releases, tmp_path, run
     shutil.rmtree(tmp_path / "imagenet" / "val" / WNIDS[0])
     gone = run_cli(*args, tmp_path / "out3", "--init-images", tmp_path / "imagenet")
     assert gone.exit_code == 2 and f"no init images for class {WNIDS[0]}" in gone.stderr
+
+
+def test_init_images_decode_through_the_image_layer_and_a_broken_one_is_one_line():
+    buffer = io.BytesIO()
+    Image.new("CMYK", (8, 6)).save(buffer, "JPEG")
+    assert init_pixels(InitImage("val/n0/a.JPEG", "0" * 64, buffer.getvalue())).mode == "RGB"
+    with pytest.raises(DatasetNotFoundError, match=r"init image val/n0/b.JPEG is an unreadable image "
+                                                   r"\(UnidentifiedImageError\); restore it"):
+        init_pixels(InitImage("val/n0/b.JPEG", "0" * 64, b"not an image"))
 
 
 def test_unknown_pipeline_class_and_wrong_conditioning_are_one_line(own_releases, tmp_path, run_cli):

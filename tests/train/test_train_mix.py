@@ -12,7 +12,7 @@ from imagenet_g import labels
 from imagenet_g.errors import DatasetNotFoundError, ReleaseIntegrityError, TrainingError
 from imagenet_g.train import MixPolicy, load_mix, plan_mix
 from imagenet_g.train.loader import MixedDataset, ResumableSampler
-from imagenet_g.evaluate.datasets import FolderImages
+from imagenet_g.images import FolderImages
 from imagenet_g.train.sources import Source, real_folder, release_split
 
 

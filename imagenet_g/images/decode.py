@@ -1,4 +1,4 @@
-"""File bytes -> RGB PIL image: the one decode path of evaluation (the audit's feature extraction reuses it).
+"""File bytes -> RGB PIL image: the one decode path of every job that reads images (eval, audit, train).
 
 Decoding is timm's (``ImageDataset``: ``Image.open(f).convert("RGB")``), so pixels equal validate.py's.
 Every way a file can fail to be an image becomes ``UnreadableImage`` with a short reason that the

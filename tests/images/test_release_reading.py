@@ -6,7 +6,7 @@ from __future__ import annotations
 from tiny_release import CLASSES, build_tiny_release
 
 from imagenet_g.benchmarks import get_benchmark
-from imagenet_g.evaluate import datasets as ds
+from imagenet_g import images as ds
 
 
 def test_the_release_fixture_verifies_as_a_release(tmp_path, run_cli):

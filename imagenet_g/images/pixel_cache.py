@@ -1,4 +1,5 @@
-"""A persistent, opt-in cache of model inputs as uint8 pixels, so a second model pays forward time only.
+"""A persistent, opt-in cache of model inputs as uint8 pixels, so a second model pays forward time only; and the
+cache folder every job uses (``default_cache_dir``).
 
 An entry is the exact uint8 CHW tensor the eval transform made from one file, keyed by
 

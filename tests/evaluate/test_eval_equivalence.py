@@ -16,12 +16,12 @@ import torch
 
 from imagenet_g import labels
 from imagenet_g import benchmarks
-from imagenet_g.evaluate import datasets as ds
+from imagenet_g import images as ds
 from imagenet_g.evaluate.predictions import predict
 from imagenet_g.evaluate.metrics import label_space_for
 from imagenet_g.evaluate.models import load_model
 
-from eval_fixtures import V2_FOLDERS, write_images
+from data_fixtures import V2_FOLDERS, write_images
 
 MODELS = ("resnet10t", "test_vit", "test_efficientnet")  # bicubic 0.95 / bicubic 0.875 224 / 0.875 at 160
 

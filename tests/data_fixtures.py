@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import numpy as np
@@ -71,3 +72,10 @@ def one_error_line(stderr: str) -> bool:
     lines = stderr.strip().splitlines()
     errors = [line for line in lines if line.startswith("imagenet-g: error:")]
     return len(errors) == 1 and lines[-1] == errors[0] and "Traceback" not in stderr
+
+
+def bomb_png() -> bytes:
+    """A 15000 x 15000 PNG (225 M pixels, over PIL's 2 x MAX_IMAGE_PIXELS limit) of 27 kB."""
+    buffer = io.BytesIO()
+    Image.new("1", (15000, 15000)).save(buffer, "PNG")
+    return buffer.getvalue()

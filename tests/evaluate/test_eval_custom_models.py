@@ -14,7 +14,7 @@ from imagenet_g.errors import ModelError
 from imagenet_g.evaluate import EvalRequest, load_model, run_eval
 from imagenet_g.results import EvalResult
 
-from eval_fixtures import one_error_line
+from data_fixtures import one_error_line
 
 USER_MODELS = """
 import torch

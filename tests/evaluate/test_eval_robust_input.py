@@ -3,42 +3,16 @@ is an error when it was named and a note otherwise."""
 
 from __future__ import annotations
 
-import io
-
 import pytest
-from PIL import Image
 
 from imagenet_g import labels
 from imagenet_g.errors import DatasetNotFoundError
 from imagenet_g.evaluate import EvalRequest, run_eval
-from imagenet_g.evaluate.decode import UnreadableImage, decode_rgb
 
-from eval_fixtures import one_error_line, write_images
+from data_fixtures import bomb_png, one_error_line, write_images
 
 MODEL = "resnet10t"
 A_CLASS = labels.imagenet_a_indices()[0]
-
-
-def bomb_png() -> bytes:
-    """A 15000 x 15000 PNG (225 M pixels, over PIL's 2 x MAX_IMAGE_PIXELS limit) of 27 kB."""
-    buffer = io.BytesIO()
-    Image.new("1", (15000, 15000)).save(buffer, "PNG")
-    return buffer.getvalue()
-
-
-def test_decode_turns_every_failure_into_a_reason():
-    with pytest.raises(UnreadableImage, match="decompression bomb"):
-        decode_rgb(bomb_png())
-    with pytest.raises(UnreadableImage, match="UnidentifiedImageError"):
-        decode_rgb(b"plain text, not an image")
-    buffer = io.BytesIO()
-    Image.new("RGB", (64, 64), "red").save(buffer, "JPEG")
-    with pytest.raises(UnreadableImage, match="OSError"):
-        decode_rgb(buffer.getvalue()[:300])  # truncated
-    assert decode_rgb(buffer.getvalue()).mode == "RGB"
-    buffer = io.BytesIO()
-    Image.new("CMYK", (8, 8)).save(buffer, "JPEG")
-    assert decode_rgb(buffer.getvalue()).mode == "RGB"
 
 
 def test_a_decompression_bomb_is_counted_and_the_run_goes_on(tmp_path):

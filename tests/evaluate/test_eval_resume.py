@@ -114,7 +114,7 @@ def test_changed_data_rescores_only_that_dataset(data_root, tmp_path, scored):
 
 def test_ctrl_c_on_the_cli_says_what_was_kept(data_root, tmp_path):
     """A real process, interrupted (SIGINT) once its first dataset is written; the rerun completes it."""
-    from eval_fixtures import write_images
+    from data_fixtures import write_images
 
     root = tmp_path / "data"
     root.mkdir()

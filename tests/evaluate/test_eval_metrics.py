@@ -7,8 +7,8 @@ import pytest
 import torch
 
 from imagenet_g import benchmarks
-from imagenet_g.evaluate import datasets as ds
-from imagenet_g.evaluate.metrics import accuracy_from_topk, restrict_logits, topk_accuracy, topk_hits, topk_indices
+from imagenet_g.evaluate.metrics import (accuracy_from_topk, label_map, restrict_logits, topk_accuracy, topk_hits,
+                                         topk_indices)
 
 
 def _logits(rows: list[list[int]], n: int = 10) -> torch.Tensor:
@@ -40,7 +40,7 @@ def test_restricting_logits_changes_the_argmax_to_the_best_allowed_class():
 
 def test_objectnet_label_map_counts_any_index_of_the_class_as_correct():
     spec = benchmarks.get_benchmark("objectnet")
-    lmap = ds.label_map(spec)
+    lmap = label_map(spec)
     # 'bench' style classes map several ImageNet indices to one ObjectNet class
     from imagenet_g import labels
 

@@ -1,17 +1,14 @@
-"""Speed features that must not change a pixel: the persistent pixel cache and several models in one pass."""
+"""Speed features that must not change a pixel: the persistent pixel cache in eval runs and several models in one
+pass."""
 
 from __future__ import annotations
-
-import json
-import multiprocessing
 
 import numpy as np
 import pyarrow.parquet as pq
 import pytest
-import torch
 
 from imagenet_g.evaluate import EvalRequest, run_eval, run_evals
-from imagenet_g.evaluate.pixel_cache import PixelCache, cache_size
+from imagenet_g.images import cache_size
 from imagenet_g.results import EvalResult
 
 MODELS = ("resnet10t", "test_efficientnet")  # different pixel configs (crop 0.95 at 224 / 0.875 at 160)
@@ -30,7 +27,7 @@ def test_warm_cache_gives_the_same_predictions_and_skips_decoding(data_root, tmp
     size = cache_size(cache)
     assert size.entries == 4 + 4 + 8  # objectnet, imagenet-a, and the val images of both controls' classes
     assert size.bytes > size.entries * 3 * 64 * 64
-    from imagenet_g.evaluate import decode
+    from imagenet_g.images import decode
 
     monkeypatch.setattr(decode, "decode_rgb", lambda data: pytest.fail("decoded although every entry is cached"))
     warm = run_eval(EvalRequest(out=tmp_path / "warm.json", cache_dir=cache, **common))
@@ -40,39 +37,6 @@ def test_warm_cache_gives_the_same_predictions_and_skips_decoding(data_root, tmp
         assert p["topk"] == c["topk"] == w["topk"]
         # same pixels, same model: scores agree to float32 rounding (CPU kernels may sum in another order per pass)
         assert np.allclose(p["topk_scores"], w["topk_scores"], rtol=1e-5, atol=1e-7)
-
-
-def test_cache_entries_are_the_transforms_pixels_and_keyed_by_content(tmp_path):
-    key = ("timm", (3, 8, 8), 1.0, "center", "bilinear", 0)
-    cache = PixelCache.open(tmp_path, key)
-    pixels = torch.randint(0, 256, (3, 8, 8), dtype=torch.uint8)
-    assert cache.load("ab" * 32) is None
-    cache.store("ab" * 32, pixels)
-    assert torch.equal(cache.load("ab" * 32), pixels)
-    assert PixelCache.open(tmp_path, key).folder == cache.folder
-    assert PixelCache.open(tmp_path, (*key[:-1], 2)).folder != cache.folder  # another border: another key
-    assert json.loads((cache.folder / "key.json").read_text())["pixel_key"][1] == [3, 8, 8]
-    # a damaged entry is a miss, not a crash
-    (cache.folder / "cd" / ("cd" * 32 + ".npy")).parent.mkdir(exist_ok=True)
-    (cache.folder / "cd" / ("cd" * 32 + ".npy")).write_bytes(b"\x93NUMPY garbage")
-    assert cache.load("cd" * 32) is None
-
-
-def _writer(args):
-    folder, n = args
-    cache = PixelCache(folder)
-    for i in range(n):
-        cache.store(f"{i:064x}", torch.full((3, 4, 4), i % 256, dtype=torch.uint8))
-    return True
-
-
-def test_concurrent_writers_leave_only_whole_entries(tmp_path):
-    cache = PixelCache.open(tmp_path, ("timm", (3, 4, 4), 1.0, "center", "bilinear", 0))
-    with multiprocessing.get_context("fork").Pool(2) as pool:
-        assert all(pool.map(_writer, [(cache.folder, 40)] * 4))
-    for i in range(40):
-        assert torch.equal(cache.load(f"{i:064x}"), torch.full((3, 4, 4), i % 256, dtype=torch.uint8))
-    assert not [p for p in cache.folder.rglob("*") if "tmp" in p.name]
 
 
 def test_several_models_one_pass_one_results_file_each(data_root, tmp_path, monkeypatch):
@@ -116,12 +80,12 @@ def test_cli_reports_the_cache_size(run_cli, data_root, tmp_path):
 @pytest.fixture
 def two_cores(monkeypatch):
     """Two workers are a worker per core, whatever this machine has: the CPU scoring-worker path runs."""
-    from imagenet_g.evaluate import predictions
+    from imagenet_g.images import batching
 
-    monkeypatch.setattr(predictions, "_cores", lambda: 2)
+    monkeypatch.setattr(batching, "_cores", lambda: 2)
     calls = []
-    real = predictions._Mapped.__init__
-    monkeypatch.setattr(predictions._Mapped, "__init__", lambda self, *a: calls.append(1) or real(self, *a))
+    real = batching._Mapped.__init__
+    monkeypatch.setattr(batching._Mapped, "__init__", lambda self, *a: calls.append(1) or real(self, *a))
     return calls
 
 
@@ -129,7 +93,7 @@ def test_cpu_workers_that_score_give_the_main_process_predictions(data_root, tmp
     """The CPU fast path (workers decode and run the models) equals the plain one (workers=0, all in process):
     two pixel configs, a class subset and ObjectNet's collapsed classes, an unreadable file counted."""
     from imagenet_g import benchmarks
-    from imagenet_g.evaluate import datasets as ds
+    from imagenet_g import images as ds
     from imagenet_g.evaluate.metrics import label_space_for
     from imagenet_g.evaluate.models import load_model
     from imagenet_g.evaluate.predictions import predict
@@ -167,7 +131,7 @@ def test_a_model_error_in_a_scoring_worker_is_one_line(run_cli, data_root, tmp_p
     finally:
         sys.path.remove(str(tmp_path))
         sys.modules.pop("ten_out_speed", None)
-    from eval_fixtures import one_error_line
+    from data_fixtures import one_error_line
 
     assert res.exit_code == 2, res.stderr
     assert "outputs 10 classes" in res.stderr and one_error_line(res.stderr) and two_cores
