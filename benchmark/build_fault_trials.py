@@ -39,7 +39,7 @@ def preload() -> None:
     from transformers import CLIPTextModel  # noqa: F401
 
     import imagenet_g.release  # noqa: F401
-    import imagenet_g.release.executors  # noqa: F401
+    import imagenet_g.release.run.registry  # noqa: F401
 
 
 def start(argv: list[str]) -> int:

@@ -1,6 +1,6 @@
 """Build throughput: the builder's overhead over bare pipeline calls, Ray scaling, memory, and the GPU fast path.
 
-CPU (default), with the tiny random-weight generator (imagenet_g.release.tiny.tiny_pipeline):
+CPU (default), with the tiny random-weight generator (imagenet_g.release.generate.tiny_offline.tiny_pipeline):
 
 (a) overhead: ``build_release`` (local executor: plan, generate, encode, parquet, sha256, manifest, card) against
     bare ``generate_batch`` calls for the same prompts, seeds and batch size, after loading the same pipeline;
@@ -56,10 +56,10 @@ def bench_releases(root: Path, classes: int, per_class: int, steps: int, rows_pe
 
 def bare_calls(releases: Path, batch_size: int) -> float:
     """Seconds to load the pipeline and call it for every planned image, in the builder's batches and threads."""
-    from imagenet_g.release.shard_plan import plan_shards
-    from imagenet_g.release.pipeline import generate_batch, load_generator, torch_threads
-    from imagenet_g.release.weights import resolve_model
-    from imagenet_g.release.spec import load_release
+    from imagenet_g.release.spec.shard_plan import plan_shards
+    from imagenet_g.release.generate.pipeline import generate_batch, load_generator, torch_threads
+    from imagenet_g.release.generate.weights import resolve_model
+    from imagenet_g.release.spec.spec import load_release
 
     started = time.perf_counter()
     release = load_release("bench", releases)
@@ -109,7 +109,7 @@ def overhead(releases: Path, scratch: Path, batch_size: int, repeats: int) -> di
 
 def _timed_ray(releases: Path, out: Path, batch_size: int, workers: int) -> tuple[float, float]:
     """(build seconds, images/s once the first batch is done, i.e. after the workers' start and pipeline load)."""
-    from imagenet_g.release.ray_executor import RayExecutor, RayOptions
+    from imagenet_g.release.run.ray_executor import RayExecutor, RayOptions
 
     events: list[tuple[float, int]] = []
 
@@ -219,9 +219,9 @@ def sd15_generator(device: str):
     from diffusers import AutoencoderKL, PNDMScheduler, StableDiffusionPipeline, UNet2DConditionModel
     from transformers import CLIPTextConfig, CLIPTextModel
 
-    from imagenet_g.release.pipeline import LoadedGenerator
-    from imagenet_g.release.tiny import tiny_tokenizer
-    from imagenet_g.release.spec import load_release
+    from imagenet_g.release.generate.pipeline import LoadedGenerator
+    from imagenet_g.release.generate.tiny_offline import tiny_tokenizer
+    from imagenet_g.release.spec.spec import load_release
 
     spec = load_release("v1", REPO / "releases").spec.generator
     # Shapes from stable-diffusion-v1-5's unet/, vae/ and text_encoder/ config.json.
@@ -254,7 +254,7 @@ def sd15_generator(device: str):
 def _images_per_second(generator, batch_size: int, batches: int) -> float:
     import torch
 
-    from imagenet_g.release.pipeline import generate_batch
+    from imagenet_g.release.generate.pipeline import generate_batch
 
     prompts, seeds = ["a photo of a tench"] * batch_size, list(range(batch_size))
     generate_batch(generator, prompts, seeds)  # warm-up (and compilation for compile_unet)
@@ -273,7 +273,7 @@ def run_cuda(args: argparse.Namespace) -> dict:
     import torch
     from diffusers.models.attention_processor import AttnProcessor
 
-    from imagenet_g.release.fastpath import OPTIONS, apply_fast_path
+    from imagenet_g.release.generate.fastpath import OPTIONS, apply_fast_path
 
     def classic_attention(g):
         g.pipeline.unet.set_attn_processor(AttnProcessor())

@@ -123,6 +123,75 @@ def test_job_dependencies_point_down():
     assert _cycle(graph) is None, graph
 
 
+# release/'s stages, bottom up: each imports only the faces of the stages below it (and its own modules); the
+# builder, above them all, drives them through their faces.
+RELEASE = "imagenet_g.release"
+RELEASE_STAGES = ("spec", "store", "generate", "publish", "run")
+
+
+def _stage(module: str) -> int | None:
+    """The floor of a module of release/ (0: spec ... 4: run, 5: the builder and the package's face)."""
+    if module != RELEASE and not module.startswith(RELEASE + "."):
+        return None
+    name = module.removeprefix(RELEASE).lstrip(".").split(".")[0]
+    return RELEASE_STAGES.index(name) if name in RELEASE_STAGES else len(RELEASE_STAGES)
+
+
+def _release_stage_offenders(imports: dict[str, set[str]]) -> dict[str, list[str]]:
+    """Imports inside release/ that point up a stage, or into another stage past its face."""
+    offenders = {}
+    for module, deps in imports.items():
+        if (floor := _stage(module)) is None:
+            continue
+        # a stage's own modules import each other freely; the builder and the face have no stage of their own
+        own = ".".join(module.split(".")[:3]) + "." if floor < len(RELEASE_STAGES) else None
+        bad = []
+        for dep in sorted(deps):
+            if (below := _stage(dep)) is None or (own and dep.startswith(own)):
+                continue
+            private = below < len(RELEASE_STAGES) and dep != f"{RELEASE}.{RELEASE_STAGES[below]}"
+            if below > floor or private:
+                bad.append(dep)
+        if bad:
+            offenders[module] = bad
+    return offenders
+
+
+def test_release_stage_finder_sees_upward_and_private_imports():
+    imports = {
+        "imagenet_g.release.store.manifest": {"imagenet_g.release.spec", "imagenet_g.release.store.integrity"},
+        "imagenet_g.release.store.writer": {"imagenet_g.release.run"},  # up a stage
+        "imagenet_g.release.generate.shard": {"imagenet_g.release.store.schema"},  # past store's face
+        "imagenet_g.release.builder": {"imagenet_g.release.run", "imagenet_g.release.run.jobs"},
+        "imagenet_g.release": {"imagenet_g.release.builder", "imagenet_g.release.spec", "imagenet_g.release.spec.lock"},
+        "imagenet_g.release.run": {"imagenet_g.release.run.jobs"},
+    }
+    assert _release_stage_offenders(imports) == {
+        "imagenet_g.release.store.writer": ["imagenet_g.release.run"],
+        "imagenet_g.release.generate.shard": ["imagenet_g.release.store.schema"],
+        "imagenet_g.release.builder": ["imagenet_g.release.run.jobs"],
+        "imagenet_g.release": ["imagenet_g.release.spec.lock"],
+    }
+
+
+def test_release_stages_import_down_through_their_faces():
+    """spec < store < generate < publish < run < builder: a stage imports the faces of the stages below it only."""
+    imports = {module: _imported(module, path) for module, path in _modules().items()}
+    assert _release_stage_offenders(imports) == {}
+
+
+def test_release_keeps_its_top_level_small():
+    top = sorted(p.name for p in (PACKAGE / "release").iterdir() if p.name != "__pycache__")
+    assert top == sorted(["__init__.py", "builder.py", *RELEASE_STAGES]), top
+    assert len(top) <= 8
+
+
+def test_other_packages_use_the_release_face_only():
+    offenders = {m: sorted(d for d in _imported(m, p) if d.startswith(RELEASE + "."))
+                 for m, p in _modules().items() if _stage(m) is None}
+    assert {m: deps for m, deps in offenders.items() if deps} == {}
+
+
 def test_the_import_finder_sees_imports_by_name(tmp_path):
     path = tmp_path / "m.py"
     path.write_text("import importlib\n\ndef f():\n    return importlib.import_module('imagenet_g.train.trained')\n")

@@ -46,7 +46,7 @@ def test_loading_with_a_cold_datasets_cache_draws_no_datasets_bar(tmp_path):
     ours = _stderr_of(f"""
         from imagenet_g.benchmarks import get_benchmark
         from imagenet_g.images import Location, load
-        from imagenet_g.release.init_images import DatasetSource
+        from imagenet_g.release.generate.init_images import DatasetSource
         from imagenet_g.train.sources import real_hub
 
         assert len(load(get_benchmark("imagenet"), Location("hub", {a + ":test"!r})).images) == 2  # eval, audit

@@ -277,7 +277,7 @@ def _sd_safety_checker(folder: Path, weights_sha256: str) -> Extractor:
 
 
 def _random_safety_checker() -> Extractor:
-    from imagenet_g.release.tiny_parts import safety_checker
+    from imagenet_g.tiny_models import safety_checker
 
     checker = safety_checker()  # the tiny releases' own checker, so a tiny build's nsfw column can be reused
     return _safety(checker, "random-safety-checker", True, state_dict_sha256(checker))

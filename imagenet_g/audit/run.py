@@ -273,8 +273,7 @@ def _diversity(images: FeatureSet, clip: LazyExtractor, request: AuditRequest, c
 def _build_flags(release: _Data, columns: dict[str, list], checker: LazyExtractor) -> tuple[list | None, str]:
     """The build's ``nsfw`` column when the build ran this very checker (its weights' sha256 is in the release's
     lock), else None; with the reason either way."""
-    from imagenet_g.release.manifest import read_manifest
-    from imagenet_g.release.weights import WEIGHT_SUFFIXES
+    from imagenet_g.release import WEIGHT_SUFFIXES, read_manifest
 
     if "nsfw" not in columns:
         return None, "the release has no nsfw column"

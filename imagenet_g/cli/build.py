@@ -42,7 +42,7 @@ def releases_command(ctx: typer.Context, specs_dir: Optional[Path] = SPECS_DIR, 
     """List every release: generator, strategy, classes, splits, image counts, estimated A100-hours, lock."""
     if ctx.invoked_subcommand is not None:
         return
-    from imagenet_g.release.catalog import release_summaries
+    from imagenet_g.release import release_summaries
 
     summaries = release_summaries(specs_dir)
     if as_json:
@@ -68,7 +68,7 @@ def releases_diff_command(
     as_json: bool = JSON,
 ) -> None:
     """What differs between two releases: spec keys, image counts, and (once both are built) shard checksums."""
-    from imagenet_g.release.catalog import diff_releases
+    from imagenet_g.release import diff_releases
 
     diff = diff_releases(a, b, specs_dir, dataset_dir)
     if as_json:
@@ -100,8 +100,7 @@ def prompts_command(
     as_json: bool = JSON,
 ) -> None:
     """Preview the prompt plan of a release: class, template, prompt and seed of every image."""
-    from imagenet_g.release.prompts import iter_prompts
-    from imagenet_g.release.spec import load_release
+    from imagenet_g.release import iter_prompts, load_release
 
     release = load_release(version, specs_dir)
     splits = tuple(split) if split else None
@@ -133,7 +132,7 @@ def _executor(name: str, address: str | None, workers: int | None, gpus: float |
         if address is not None or workers is not None or gpus is not None:
             raise ImagenetGError("--address, --ray-workers and --gpus-per-worker apply to the ray executor", "add --executor ray")
         return None
-    from imagenet_g.release.ray_executor import RayExecutor, RayOptions
+    from imagenet_g.release import RayExecutor, RayOptions
 
     return RayExecutor(RayOptions(address=address, workers=workers, gpus_per_worker=gpus))
 
@@ -180,8 +179,7 @@ def build_command(
     as_json: bool = JSON,
 ) -> None:
     """Build (or resume) a release into DATASET_DIR/<release> as parquet shards + manifest + dataset card."""
-    from imagenet_g.release import BuildRequest, build_release
-    from imagenet_g.release.jobs import Share, finalize_release
+    from imagenet_g.release import BuildRequest, Share, build_release, finalize_release
 
     if finalize:
         done = finalize_release(version, out, specs_dir)
@@ -244,9 +242,7 @@ def verify_command(
     version: str = RELEASE, out: Path = DATASET_DIR, specs_dir: Optional[Path] = SPECS_DIR, as_json: bool = JSON
 ) -> None:
     """Check every shard of a built release against its manifest and spec."""
-    from imagenet_g.release import verify_release
-    from imagenet_g.release.lock import read_lock
-    from imagenet_g.release.spec import load_release
+    from imagenet_g.release import load_release, read_lock, verify_release
 
     release = load_release(version, specs_dir)
     report = verify_release(out, version, release.spec_hash, read_lock(release.lock_path))
@@ -267,8 +263,7 @@ def push_command(
     as_json: bool = JSON,
 ) -> None:
     """Verify a built release, upload it to a Hub dataset repo and tag the commit with the version."""
-    from imagenet_g.release import PushRequest, push_release
-    from imagenet_g.release.spec import load_release
+    from imagenet_g.release import PushRequest, load_release, push_release
 
     release = load_release(version, specs_dir)
     report = push_release(

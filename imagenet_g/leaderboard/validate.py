@@ -47,7 +47,7 @@ class ReleaseCatalog:
     def discover(cls, specs_dir: Path | None = None, dataset_dir: Path = DEFAULT_DATASET_DIR) -> ReleaseCatalog:
         """Releases with a spec (in ``specs_dir``, default: the specs shipped in the package), plus those built
         in ``dataset_dir`` (``<dataset_dir>/<v>/manifest.json``)."""
-        from imagenet_g.release.spec import list_versions, load_release, specs_dir as find_specs_dir
+        from imagenet_g.release import list_versions, load_release, specs_dir as find_specs_dir
 
         problems: list[str] = []
         specs: dict[str, str] = {}

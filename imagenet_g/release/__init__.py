@@ -1,16 +1,17 @@
 """Make a release: spec -> prompt plan -> shard plan -> executor (local | ray) -> shards + manifest -> card.
 
 Public API (loaded on first use, so that reading a spec does not import the build):
-- ``load_release(version)`` / ``list_releases()``: a version's validated spec (``spec.py``; lock in ``lock.py``).
-- ``plan_prompts(spec)``: every image's prompt, template and seed (pure; ``prompts.py``).
-- ``build_release(BuildRequest) -> BuildReport``: the whole build, resumable (``builder.py``); job arrays and
-  ``finalize_release`` in ``jobs.py``.
-- ``verify_release`` (``verify.py``), ``push_release`` (``push.py``), ``write_card`` (``card.py``).
-- ``read_manifest(version_dir) -> Manifest | None``: a built version's record (``manifest.py``).
+- ``load_release(version)`` / ``list_releases()``: a version's validated spec; ``read_lock`` its lock.
+- ``plan_prompts(spec)`` / ``iter_prompts``: every image's prompt, template and seed (pure).
+- ``build_release(BuildRequest) -> BuildReport``: the whole build, resumable (``builder.py``); ``RayExecutor``
+  runs it on a Ray cluster, ``Share`` builds one job's part of a job array and ``finalize_release`` completes it.
+- ``verify_release``, ``push_release``, ``write_card``; ``release_summaries`` / ``diff_releases`` (the catalog).
+- ``read_manifest(version_dir) -> Manifest | None``: a built version's record.
 
-Modules, bottom up: spec, lock, prompts, tiny (the offline generator), weights (what is loaded, the lock it
-gives), pipeline (load + sample), fastpath, shard_plan, schema, shard (generate one shard), writer, manifest,
-claims, executor / ray_executor / executors, batching, jobs, card, builder, verify, push.
+Stages, bottom up, each a sub-package with its own face; imports between them point down only:
+``spec`` (schema, lock, plans) < ``store`` (row schema, writer, manifest, integrity, claims) < ``generate``
+(pipelines, conditioning, init images, weights, fast path, one shard) < ``publish`` (card, licenses, catalog,
+verify, push) < ``run`` (executors, Ray, job arrays, batch-size probe); ``builder.py`` drives them.
 """
 
 from __future__ import annotations
@@ -21,35 +22,62 @@ from imagenet_g.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from imagenet_g.release.builder import BuildReport, BuildRequest, build_release
-    from imagenet_g.release.card import write_card
-    from imagenet_g.release.jobs import FinalizeReport, Share, finalize_release
-    from imagenet_g.release.manifest import Manifest, read_manifest
-    from imagenet_g.release.prompts import PromptRow, plan_prompts
-    from imagenet_g.release.push import PushReport, PushRequest, push_release
-    from imagenet_g.release.spec import ReleaseDefinition, ReleaseSpec, list_releases, load_release
-    from imagenet_g.release.verify import VerifiedRelease, verify_release
+    from imagenet_g.release.generate import WEIGHT_SUFFIXES
+    from imagenet_g.release.publish import (
+        PushReport,
+        PushRequest,
+        VerifiedRelease,
+        diff_releases,
+        push_release,
+        release_summaries,
+        verify_release,
+        write_card,
+    )
+    from imagenet_g.release.run import FinalizeReport, RayExecutor, RayOptions, Share, finalize_release
+    from imagenet_g.release.spec import (
+        PromptRow,
+        ReleaseDefinition,
+        ReleaseSpec,
+        iter_prompts,
+        list_releases,
+        list_versions,
+        load_release,
+        plan_prompts,
+        read_lock,
+        specs_dir,
+    )
+    from imagenet_g.release.store import Manifest, read_manifest
 
 _HOMES = {
     "BuildReport": "builder",
     "BuildRequest": "builder",
     "build_release": "builder",
-    "write_card": "card",
-    "FinalizeReport": "jobs",
-    "Share": "jobs",
-    "finalize_release": "jobs",
-    "Manifest": "manifest",
-    "read_manifest": "manifest",
-    "PromptRow": "prompts",
-    "plan_prompts": "prompts",
-    "PushReport": "push",
-    "PushRequest": "push",
-    "push_release": "push",
+    "WEIGHT_SUFFIXES": "generate",
+    "PushReport": "publish",
+    "PushRequest": "publish",
+    "VerifiedRelease": "publish",
+    "diff_releases": "publish",
+    "push_release": "publish",
+    "release_summaries": "publish",
+    "verify_release": "publish",
+    "write_card": "publish",
+    "FinalizeReport": "run",
+    "RayExecutor": "run",
+    "RayOptions": "run",
+    "Share": "run",
+    "finalize_release": "run",
+    "PromptRow": "spec",
     "ReleaseDefinition": "spec",
     "ReleaseSpec": "spec",
+    "iter_prompts": "spec",
     "list_releases": "spec",
+    "list_versions": "spec",
     "load_release": "spec",
-    "VerifiedRelease": "verify",
-    "verify_release": "verify",
+    "plan_prompts": "spec",
+    "read_lock": "spec",
+    "specs_dir": "spec",
+    "Manifest": "store",
+    "read_manifest": "store",
 }
 
 __all__ = sorted(_HOMES)

@@ -17,38 +17,52 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from imagenet_g.release.batching import AUTO, BatchSize, probe_batch_size, resolve_batch_size
-from imagenet_g.release.claims import claim_shards, remove_stale_temps, shard_claim_path
-from imagenet_g.release.claims import release as release_claim
-from imagenet_g.release.card import write_card
+from imagenet_g.devices import pick_device
+from imagenet_g.environment import environment
+from imagenet_g.errors import ImagenetGError, OutputError
 from imagenet_g.files import turn_to_write
-from imagenet_g.release.executor import Executor, load_task_generator
-from imagenet_g.release.executors import get_executor
-from imagenet_g.release.manifest import (
+from imagenet_g.layout import CARD_FILE, DEFAULT_DATASET_DIR, MANIFEST_FILE
+from imagenet_g.progress import progress_bar
+from imagenet_g.release.generate import (
+    CheckedLock,
+    ShardTask,
+    check_fast_path,
+    check_lock,
+    check_scheduler,
+    effective_dtype,
+)
+from imagenet_g.release.publish import write_card
+from imagenet_g.release.run import (
+    AUTO,
+    JOBS_DIR,
+    BatchSize,
+    Executor,
+    Share,
+    finalize_if_complete,
+    get_executor,
+    load_task_generator,
+    probe_batch_size,
+    read_job_record,
+    resolve_batch_size,
+    write_job_record,
+)
+from imagenet_g.release.spec import SPEC_FILE, Lock, ReleaseDefinition, ShardPlan, load_release, plan_shards
+from imagenet_g.release.store import (
+    SPEC_HASH_KEY,
     BuildSettings,
     Manifest,
     ShardRecord,
     SplitRecord,
+    claim_shards,
     manifest_turn,
     read_manifest,
+    release as release_claim,
+    remove_stale_temps,
+    shard_claim_path,
     shard_problem,
+    unlisted_entries,
     update_manifest,
 )
-from imagenet_g.release.shard_plan import ShardPlan, plan_shards
-from imagenet_g.release.schema import SPEC_HASH_KEY
-from imagenet_g.release.integrity import unlisted_entries
-from imagenet_g.release.jobs import JOBS_DIR, Share, finalize_if_complete, read_job_record, write_job_record
-from imagenet_g.release.shard import ShardTask
-from imagenet_g.devices import pick_device
-from imagenet_g.environment import environment
-from imagenet_g.errors import ImagenetGError, OutputError
-from imagenet_g.layout import CARD_FILE, DEFAULT_DATASET_DIR, MANIFEST_FILE
-from imagenet_g.release.fastpath import check_fast_path
-from imagenet_g.release.pipeline import check_scheduler, effective_dtype
-from imagenet_g.progress import progress_bar
-from imagenet_g.release.lock import Lock
-from imagenet_g.release.lock_check import CheckedLock, check_lock
-from imagenet_g.release.spec import SPEC_FILE, ReleaseDefinition, load_release
 
 ENVIRONMENT_PACKAGES = ("torch", "diffusers", "transformers", "datasets", "pyarrow", "pillow", "numpy")
 
@@ -59,7 +73,7 @@ class BuildRequest:
 
     ``init_images``: where the real images of an image-conditioned release are (a folder in the dataset's own
     layout, or a Hub dataset id). ``batch_size="auto"`` probes the GPU (CPU: 4; a resumed build keeps its recorded size). ``fast_path``: names
-    from ``imagenet_g.release.fastpath.OPTIONS``. ``share``: build only this job's part of a job array (no manifest.json;
+    from ``imagenet_g.release.generate.fastpath.OPTIONS``. ``share``: build only this job's part of a job array (no manifest.json;
     the last job to finish, or ``finalize_release``, writes it).
     """
 

@@ -51,8 +51,8 @@ def write_release(root: Path, version: str, seed: int, reference: Path | None = 
     import pyarrow.parquet as pq
 
     from imagenet_g.files import sha256_file
-    from imagenet_g.release.manifest import read_manifest, write_manifest
-    from imagenet_g.release.writer import write_parquet
+    from imagenet_g.release.store.manifest import read_manifest, write_manifest
+    from imagenet_g.release.store.writer import write_parquet
 
     build_tiny_release(root, version, classes=CLASSES, splits={"test": PER_CLASS})
     version_dir = root / "imagenet-g" / version

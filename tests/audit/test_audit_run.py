@@ -242,7 +242,7 @@ def test_safety_reuses_the_builds_nsfw_column_when_the_build_ran_the_same_checke
 
 def test_safety_runs_the_checker_when_the_build_did_not_or_ran_another(built_root, tmp_path):
     from imagenet_g.files import sha256_file
-    from imagenet_g.release.tiny_parts import safety_checker
+    from imagenet_g.tiny_models import safety_checker
 
     plain = _safety_audit(built_root, tmp_path, "unchecked")
     assert plain.safety.source == "checker run by the audit" and "did not run a safety checker" in \

@@ -8,7 +8,7 @@ import pytest
 from leaderboard_factories import edit_json, make_result, make_submission, write_submission
 
 from imagenet_g.slugs import MAX_LENGTH, slug
-from imagenet_g.release.spec import load_release
+from imagenet_g.release.spec.spec import load_release
 
 V1_HASH = load_release("v1").spec_hash
 BIDI = "\u202e"  # RIGHT-TO-LEFT OVERRIDE

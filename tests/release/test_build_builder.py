@@ -14,22 +14,22 @@ import yaml
 from build_helpers import add_release, checksums, mini_spec_data
 from PIL import Image
 
-import imagenet_g.release.executor as executor_module
-import imagenet_g.release.writer as writer_module
+import imagenet_g.release.run.executor as executor_module
+import imagenet_g.release.store.writer as writer_module
 from imagenet_g.release import BuildRequest, build_release
-from imagenet_g.release.executor import LocalExecutor
-from imagenet_g.release.manifest import read_manifest
-from imagenet_g.release.shard_plan import plan_shards
-from imagenet_g.release.shard import ShardTask, generate_shard
+from imagenet_g.release.run.executor import LocalExecutor
+from imagenet_g.release.store.manifest import read_manifest
+from imagenet_g.release.spec.shard_plan import plan_shards
+from imagenet_g.release.generate.shard import ShardTask, generate_shard
 from imagenet_g.errors import DatasetNotFoundError, ImagenetGError, OutputError, ReleaseIntegrityError, SpecError
 from imagenet_g.files import sha256_file
-from imagenet_g.release.pipeline import load_generator
-from imagenet_g.release.tiny import save_tiny_pipeline
-from imagenet_g.release.weights import resolve_model
+from imagenet_g.release.generate.pipeline import load_generator
+from imagenet_g.release.generate.tiny_offline import save_tiny_pipeline
+from imagenet_g.release.generate.weights import resolve_model
 from imagenet_g.labels import unique_class_names
 from imagenet_g.release import verify_release
-from imagenet_g.release.lock import read_lock
-from imagenet_g.release.spec import load_release
+from imagenet_g.release.spec.lock import read_lock
+from imagenet_g.release.spec.spec import load_release
 
 
 def _request(version, out, root, **kw):
@@ -290,8 +290,8 @@ def test_full_disk_while_recording_a_shard_keeps_the_record_before(releases_root
 
 
 def test_card_and_lock_write_failures_are_one_line(own_releases, tmp_path, monkeypatch, run_cli):
-    import imagenet_g.release.card as card_module
-    import imagenet_g.release.lock as lock_module
+    import imagenet_g.release.publish.card as card_module
+    import imagenet_g.release.spec.lock as lock_module
 
     def full(path, text):
         raise OSError(errno.ENOSPC, "No space left on device")

@@ -21,15 +21,15 @@ import torch
 from build_helpers import add_release, mini_spec_data
 
 import imagenet_g.release.builder as builder_module
-import imagenet_g.release.claims as claims_module
-import imagenet_g.release.executor as executor_module
-import imagenet_g.release.shard as shard_module
-import imagenet_g.release.writer as writer_module
+import imagenet_g.release.store.claims as claims_module
+import imagenet_g.release.run.executor as executor_module
+import imagenet_g.release.generate.shard as shard_module
+import imagenet_g.release.store.writer as writer_module
 import imagenet_g.files as files_module
 from imagenet_g.files import TEMP_GLOB
 from imagenet_g.errors import OutputError, ReleaseIntegrityError
 from imagenet_g.release import BuildRequest, build_release, verify_release
-from imagenet_g.release.manifest import read_manifest, write_manifest
+from imagenet_g.release.store.manifest import read_manifest, write_manifest
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
 

@@ -1,0 +1,49 @@
+"""Fixtures of the run tests: one Ray runtime per session, a private smoke release, a local reference build."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from build_helpers import REPO_RELEASES
+
+from imagenet_g.release import BuildRequest, build_release
+from run_helpers import shard_checksums
+
+
+@pytest.fixture(scope="session")
+def releases(tmp_path_factory) -> Path:
+    """A releases folder holding the committed smoke spec and lock."""
+    root = tmp_path_factory.mktemp("scale-releases")
+    shutil.copytree(REPO_RELEASES / "smoke", root / "smoke")
+    return root
+
+
+@pytest.fixture(scope="session")
+def planned(releases) -> list[str]:
+    """The smoke release's shard files, in release order (at least 3, so that two jobs share them unevenly)."""
+    from imagenet_g.release.spec.shard_plan import plan_shards
+    from imagenet_g.release.spec.spec import load_release
+
+    release = load_release("smoke", releases)
+    files = [s.filename for s in plan_shards(release.spec)]
+    assert len(files) >= 3
+    return files
+
+
+@pytest.fixture(scope="session")
+def reference(releases, tmp_path_factory) -> dict[str, str]:
+    """Shard checksums of the local executor's build of smoke."""
+    out = tmp_path_factory.mktemp("reference") / "imagenet-g"
+    build_release(BuildRequest("smoke", dataset_dir=out, specs_dir=releases, progress=False))
+    return shard_checksums(out / "smoke")
+
+
+@pytest.fixture(scope="session")
+def ray_runtime():
+    """One local Ray runtime for the whole session (starting one takes seconds); skipped without ray."""
+    ray = pytest.importorskip("ray")
+    ray.init(num_cpus=2, include_dashboard=False, configure_logging=False, log_to_driver=False)
+    yield ray
+    ray.shutdown()
