@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from imagenet_g.images.batching import mapped_batches, runs_in_workers
     from imagenet_g.images.decode import UnreadableImage, decode_rgb
     from imagenet_g.images.find import LoadedDataset, candidate_folders, load, locate
-    from imagenet_g.images.folder import LAYOUTS, FolderImages
+    from imagenet_g.images.folder import LAYOUTS, FolderImages, files_by_name
     from imagenet_g.images.hub import HubImages, labelled_images, load_split, undecoded
     from imagenet_g.images.pixel_cache import CacheSize, PixelCache, cache_size, default_cache_dir
     from imagenet_g.images.release import release_rows
@@ -39,6 +39,7 @@ _HOMES = {
     "locate": "find",
     "LAYOUTS": "folder",
     "FolderImages": "folder",
+    "files_by_name": "folder",
     "HubImages": "hub",
     "labelled_images": "hub",
     "load_split": "hub",

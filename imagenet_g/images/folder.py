@@ -68,6 +68,11 @@ class FolderImages:
         return FolderImages(self.root, tuple(self.paths[i] for i in keep), self.targets[keep], dict(self.skipped))
 
 
+def files_by_name(folder: Path, extensions: tuple[str, ...] = IMAGE_EXTENSIONS) -> list[Path]:
+    """The image files directly in ``folder`` (by extension, in any case), sorted by name (code point order)."""
+    return sorted((p for p in folder.glob("*") if p.suffix.lower() in extensions), key=lambda p: p.name)
+
+
 def _natural_key(text: str):
     # timm's natural_key: digit runs compare as numbers, so '2' < '10' < '100' as ImageNet-V2 needs
     return [int(s) if s.isdigit() else s.lower() for s in re.split(r"(\d+)", text)]

@@ -105,3 +105,11 @@ def test_a_datasets_folder_with_image_and_imagenet_label_columns(tmp_path, data_
         "image", datasets.Image()).to_parquet(bad / "test-00000.parquet")
     with pytest.raises(DatasetNotFoundError, match="ImageNet-1k indices"):
         _load("imagenet-a", tmp_path / "nowhere", path=str(bad))
+
+
+def test_files_by_name_are_in_code_point_order_not_natural_order(tmp_path):
+    # init images: a class's i-th image is its i-th file by name, which locks depend on ('img10' before 'img2')
+    for name in ("img2.jpg", "img10.JPEG", "Img3.png", "notes.txt", ".hidden.jpg.txt"):
+        (tmp_path / name).write_bytes(b"")
+    assert [p.name for p in ds.files_by_name(tmp_path, (".jpeg", ".jpg", ".png"))] == ["Img3.png", "img10.JPEG",
+                                                                                         "img2.jpg"]

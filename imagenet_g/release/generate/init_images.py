@@ -20,13 +20,16 @@ import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+
+import numpy as np
 
 from imagenet_g.errors import DatasetNotFoundError, ImagenetGError, SpecError, one_line
-from imagenet_g.images import UnreadableImage, decode_rgb, is_hub_id
+from imagenet_g.images import HubImages, UnreadableImage, decode_rgb, files_by_name, is_hub_id, load_split, undecoded
 from imagenet_g.progress import quiet_datasets
 from imagenet_g.release.spec import PromptRow, ReleaseSpec
 
+# The files that count as a class's init images. Fixed: which file is a class's i-th image (and so every lock and
+# row of an image-conditioned release) depends on it.
 IMAGE_SUFFIXES = (".jpeg", ".jpg", ".png", ".webp", ".bmp")
 SPLIT_ALIASES = {"val": "validation"}
 
@@ -63,9 +66,7 @@ class FolderSource:
         key = (split, wnid)
         if key not in self._listings:
             folder = self.root / split / wnid
-            found = sorted(
-                p.relative_to(self.root).as_posix() for p in folder.glob("*") if p.suffix.lower() in IMAGE_SUFFIXES
-            )
+            found = [p.relative_to(self.root).as_posix() for p in files_by_name(folder, IMAGE_SUFFIXES)]
             if not found:
                 raise DatasetNotFoundError(
                     f"no init images for class {wnid} in {folder}",
@@ -83,21 +84,21 @@ class DatasetSource:
     """Init images in a ``datasets`` dataset (Hub id or local folder) with ``image`` and ``label`` columns."""
 
     name: str
-    _splits: dict[str, Any] = field(default_factory=dict)
+    _splits: dict[str, HubImages] = field(default_factory=dict)
     _rows: dict[tuple[str, int], list[int]] = field(default_factory=dict)
 
     @property
     def location(self) -> str:
         return self.name
 
-    def _split(self, split: str) -> Any:
+    def _split(self, split: str) -> HubImages:
         if split not in self._splits:
             self._splits[split] = loaded = self._load(split)
-            for position, label in enumerate(loaded["label"]):
+            for position, label in enumerate(loaded.targets):
                 self._rows.setdefault((split, int(label)), []).append(position)
         return self._splits[split]
 
-    def _load(self, split: str) -> Any:
+    def _load(self, split: str) -> HubImages:
         import datasets
 
         try:
@@ -109,14 +110,13 @@ class DatasetSource:
                     f"dataset {self.name} has no split {split} (it has {', '.join(names)})",
                     fix="set {init_images} to a dataset with that split",
                 )
-            with quiet_datasets():
-                loaded = datasets.load_dataset(self.name, split=chosen)
+            loaded = load_split(self.name, chosen)
             if not {"image", "label"} <= set(loaded.column_names):
                 raise DatasetNotFoundError(
                     f"dataset {self.name} has no image and label columns (it has {', '.join(loaded.column_names)})",
                     fix="set {init_images} to a dataset with an image column and ImageNet-1k labels",
                 )
-            return loaded.cast_column("image", datasets.Image(decode=False))
+            return HubImages(undecoded(loaded), np.asarray(loaded["label"], dtype=np.int64), self.name)
         except ImagenetGError:
             raise
         except (OSError, ValueError) as exc:  # datasets' not-found, offline and format errors
@@ -139,8 +139,7 @@ class DatasetSource:
 
     def read(self, image_id: str) -> bytes:
         split, row = image_id.rsplit("/", 1)
-        image = self._split(split)[int(row)]["image"]
-        return image["bytes"] if image["bytes"] is not None else Path(image["path"]).read_bytes()
+        return self._split(split).read(int(row))
 
 
 InitSource = FolderSource | DatasetSource
