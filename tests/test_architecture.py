@@ -302,11 +302,12 @@ def test_unknown_writes_every_unknown_name_message_the_same_way():
         "generator.scheduler.name: unknown scheduler 'DDIMSchedular' (did you mean: DDIMScheduler?); use a scheduler class")
 
 
-# The image layer (DESIGN.md: images/): every job that reads images does it through imagenet_g.images' face.
+# The image layer: every job that reads images does it through imagenet_g.images' face.
 IMAGES = "imagenet_g.images"
-# The training loader is training policy (per-sample seeded augmentation, a resumable distributed sampler) over the
-# sources' ``open``; it is the one worker-batching loop outside the image layer.
-OWN_LOADERS = {"imagenet_g.train.loader": "training policy: per-sample seeded augmentation, resumable sampler"}
+FACES = (IMAGES, "imagenet_g.evaluate")
+# Worker-batching loops outside the image layer, by module, with the reason
+OWN_LOADERS = {"imagenet_g.train.loader": "training policy over the sources' open(): per-sample seeded "
+                                          "augmentation and a resumable distributed sampler"}
 
 
 def _in(package: str, module: str) -> bool:
@@ -327,9 +328,8 @@ def test_images_is_ground_floor_and_imports_no_torch():
 
 def test_evaluate_and_images_are_used_through_their_faces():
     """audit, train, leaderboard and the CLI import nothing private of evaluate or of the image layer."""
-    private = {m: sorted(d for d in _imported(m, p) if any(d.startswith(f + ".") for f in (IMAGES, "imagenet_g.evaluate"))
-                         and not _in(d.rsplit(".", 1)[0], m) and not any(_in(f, m) for f in (IMAGES, "imagenet_g.evaluate")))
-               for m, p in _modules().items()}
+    private = {m: sorted(d for d in _imported(m, p) if any(d.startswith(f + ".") for f in FACES))
+               for m, p in _modules().items() if not any(_in(f, m) for f in FACES)}
     assert {m: deps for m, deps in private.items() if deps} == {}
 
 
@@ -345,7 +345,7 @@ def _image_readers(source: str) -> dict[str, list[str]]:
             methods = {f.name for f in node.body if isinstance(f, ast.FunctionDef)}
             if len(methods & reading) >= 2:
                 found.setdefault("image source", []).append(node.name)
-        elif (isinstance(node, ast.Attribute) and node.attr == "open" and isinstance(node.value, (ast.Name, ast.Attribute))
+        elif (isinstance(node, ast.Attribute) and node.attr == "open"
               and getattr(node.value, "id", getattr(node.value, "attr", "")) == "Image"):
             found.setdefault("decode", []).append("Image.open")
         elif (isinstance(node, ast.Name) and node.id == "DataLoader") or (

@@ -14,7 +14,8 @@ from imagenet_g.lazy import lazy_exports
 if TYPE_CHECKING:
     from imagenet_g.evaluate.compare import compare_results
     from imagenet_g.evaluate.datasets import inventory
-    from imagenet_g.evaluate.models import OPEN_CLIP_PREFIX, LoadedModel, LoadOptions, ModelId, load_model, parse_model_id
+    from imagenet_g.evaluate.models import (OPEN_CLIP_PREFIX, LoadedModel, LoadOptions, ModelId, load_model,
+                                            parse_model_id)
     from imagenet_g.evaluate.predictions import Predictions, check_precision, predict
     from imagenet_g.evaluate.preprocess import PreprocessConfig, recorded_overrides, resolve_preprocess
     from imagenet_g.evaluate.run import EvalInterrupted, EvalRequest, output_paths, run_eval, run_evals
