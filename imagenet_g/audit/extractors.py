@@ -173,7 +173,7 @@ def _open_clip(extractor_id: str, cache_dir: Path | None) -> Extractor:
     if mid.source != "open_clip" or mid.name not in open_clip.list_models():
         raise unknown("CLIP architecture", mid.name, open_clip.list_models(), "use clip:<arch>/<pretrained>")
     # same loading and errors as `eval --model open_clip:...`; its zero-shot head lands in the same cache
-    loaded = load_model(mid.raw, pretrained=True, options=LoadOptions(cache_dir=cache_dir))
+    loaded = load_model(mid.raw, LoadOptions(pretrained=True, cache_dir=cache_dir))
     model = loaded.module.model
     return _clip_from_model(extractor_id, model, open_clip.get_tokenizer(mid.name), False,
                             loaded.weights_sha256 or state_dict_sha256(model))

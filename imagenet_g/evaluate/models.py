@@ -12,7 +12,8 @@ Ids (cf. open_clip ``parse_model_name``, CLIP_benchmark ``models/__init__.py``):
 - ``package.module:callable``: the user's own code, returning a torch module or ``(module, transform)``.
 
 ``load_model`` also takes a ``torch.nn.Module`` itself (RobustBench-style, from Python), with an optional
-transform (PIL image -> float tensor) or preprocessing overrides of the timm config it otherwise gets.
+transform (PIL image -> float tensor) or preprocessing overrides of the timm config it otherwise gets. What an id
+loads with besides itself (weights, seed, overrides, ...) is one ``LoadOptions``.
 """
 
 from __future__ import annotations
@@ -20,9 +21,10 @@ from __future__ import annotations
 import dataclasses
 import importlib
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from imagenet_g import labels
 from imagenet_g.errors import ModelError, UnknownNameError, one_line, unknown
@@ -167,9 +169,10 @@ def _check_input_size(module, preprocess: PreprocessConfig, model_id: str) -> No
                              "choose a size the model supports, or leave {input_size} at its default") from exc
 
 
-def _load_timm(mid: ModelId, pretrained: bool, checkpoint: Path | None, overrides: dict,
-               options: LoadOptions) -> LoadedModel:
+def _load_timm(mid: ModelId, options: LoadOptions) -> LoadedModel:
     import timm
+
+    checkpoint, overrides = options.checkpoint, dict(options.preprocess_overrides or {})
 
     arch = mid.name.split(".")[0]
     if not timm.is_model(arch):
@@ -178,7 +181,7 @@ def _load_timm(mid: ModelId, pretrained: bool, checkpoint: Path | None, override
     tags = [m.partition(".")[2] for m in timm.list_pretrained(f"{arch}.*")]
     if tag and tag not in tags:  # timm would raise 'Invalid pretrained tag'
         raise unknown("pretrained tag", tag, tags, where=f"for timm model {arch}")
-    use_pretrained = pretrained and checkpoint is None
+    use_pretrained = options.pretrained and checkpoint is None
     try:
         module = _create_timm(mid, use_pretrained, overrides)
     except OSError as exc:  # Hub unreachable or weights not cached (huggingface_hub errors are OSErrors)
@@ -204,14 +207,14 @@ def _load_timm(mid: ModelId, pretrained: bool, checkpoint: Path | None, override
     )
 
 
-def _load_open_clip(mid: ModelId, pretrained: bool, checkpoint: Path | None, overrides: dict,
-                    options: LoadOptions) -> LoadedModel:
+def _load_open_clip(mid: ModelId, options: LoadOptions) -> LoadedModel:
     import open_clip
 
     from imagenet_g.evaluate import zeroshot
     from imagenet_g.images import default_cache_dir
 
-    if overrides:
+    pretrained, checkpoint = options.pretrained, options.checkpoint
+    if options.preprocess_overrides:
         raise UnknownNameError("preprocessing overrides apply to timm models only; open_clip uses its own transform")
     if mid.name not in open_clip.list_models():
         raise unknown("open_clip model", mid.name, open_clip.list_models(),
@@ -266,21 +269,19 @@ def _load_open_clip(mid: ModelId, pretrained: bool, checkpoint: Path | None, ove
     )
 
 
-def _load_installed(mid: ModelId, pretrained: bool, checkpoint: Path | None, overrides: dict,
-                    options: LoadOptions) -> LoadedModel:
+def _load_installed(mid: ModelId, options: LoadOptions) -> LoadedModel:
     """An id of a source an installed package declares (``imagenet_g.evaluate.sources``); its module and
     preprocessing values, under the user's overrides, as for the user's own modules."""
-    got = load_with_source(mid.source, SourceRequest(mid.raw, mid.name, pretrained, checkpoint))
-    return _assemble(got.module, mid.raw, mid.source, got.transform, got.preprocess, overrides, got.weights,
-                     got.pretrained)
+    got = load_with_source(mid.source, SourceRequest(mid.raw, mid.name, options.pretrained, options.checkpoint))
+    return _assemble(got.module, mid.raw, mid.source, got.transform, got.preprocess,
+                     dict(options.preprocess_overrides or {}), got.weights, got.pretrained)
 
 
 def _plain(value):
     return list(value) if isinstance(value, tuple) else value
 
 
-def _load_custom(mid: ModelId, pretrained: bool, checkpoint: Path | None, overrides: dict,
-                 options: LoadOptions) -> LoadedModel:
+def _load_custom(mid: ModelId, options: LoadOptions) -> LoadedModel:
     module_name, _, attr = mid.name.partition(":")
     try:
         factory = getattr(importlib.import_module(module_name), attr)
@@ -299,16 +300,17 @@ def _load_custom(mid: ModelId, pretrained: bool, checkpoint: Path | None, overri
     except Exception as exc:  # the user's factory: any exception type, reported in one line naming the model
         raise ModelError(f"model {mid.raw!r}: {module_name}.{attr}() raised {one_line(exc)}") from exc
     module, transform = built if isinstance(built, tuple) and len(built) == 2 else (built, None)
-    return _wrap_module(module, mid.raw, transform or options.transform, checkpoint, overrides)
+    return _wrap_module(module, mid.raw, dataclasses.replace(options, transform=transform or options.transform))
 
 
-def _wrap_module(module, model_id: str, transform: Callable | None, checkpoint: Path | None,
-                 overrides: dict) -> LoadedModel:
-    """A user's module as a ``LoadedModel``: its weights from ``checkpoint``, then as ``_assemble`` makes it."""
+def _wrap_module(module, model_id: str, options: LoadOptions) -> LoadedModel:
+    """A user's module as a ``LoadedModel``: its weights from the options' checkpoint, then as ``_assemble`` makes
+    it."""
     _check_module(module, model_id)
-    if checkpoint is not None:
-        _load_state(module, checkpoint, model_id)
-    return _assemble(module, model_id, "custom", transform, {}, overrides, checkpoint, False)
+    if options.checkpoint is not None:
+        _load_state(module, options.checkpoint, model_id)
+    return _assemble(module, model_id, "custom", options.transform, {}, dict(options.preprocess_overrides or {}),
+                     options.checkpoint, False)
 
 
 def _check_module(module, model_id: str) -> None:
@@ -346,58 +348,59 @@ def _assemble(module, model_id: str, source: str, transform: Callable | None, pr
 
 @dataclass(frozen=True)
 class LoadOptions:
-    """Settings a loader may need beyond the id: the transform given from Python, where heads are built and
-    cached (open_clip), and whether to draw progress."""
+    """What a model id loads with besides the id, in one place.
 
+    ``checkpoint`` (a state dict) beats ``pretrained`` weights. Weight initialisation runs under
+    ``torch.manual_seed(seed)`` (the global RNG is restored after), so a model without pretrained weights gets the
+    same random weights on every run and its results can be re-checked. ``preprocess_overrides`` change the timm
+    config a model gets (``input_size``, ``crop_pct``, ...). ``transform`` (PIL image -> float tensor) is for the
+    user's own modules: it replaces the timm config they otherwise get; ``name`` names a module given as is
+    (default: its class name). open_clip's zero-shot head is built on ``device`` (with a progress bar if
+    ``progress``) and cached under ``cache_dir`` (default: ``imagenet_g.images.default_cache_dir()``).
+    """
+
+    pretrained: bool = True
+    checkpoint: Path | None = None
+    preprocess_overrides: Mapping[str, object] | None = None
+    seed: int = 0
     transform: Callable | None = None
+    name: str | None = None
     device: str = "cpu"
     cache_dir: Path | None = None
     progress: bool = False
 
 
-LOADERS: dict[str, Callable[[ModelId, bool, Path | None, dict, LoadOptions], LoadedModel]] = {
+LOADERS: dict[str, Callable[[ModelId, LoadOptions], LoadedModel]] = {
     "timm": _load_timm,
     "open_clip": _load_open_clip,
     "custom": _load_custom,
 }
 
 
-def load_model(
-    model: str | object,
-    pretrained: bool = True,
-    checkpoint: Path | None = None,
-    preprocess_overrides: dict | None = None,
-    seed: int = 0,
-    transform: Callable | None = None,
-    name: str | None = None,
-    options: LoadOptions | None = None,
-) -> LoadedModel:
-    """Build the classifier named by ``model`` (an id, or a ``torch.nn.Module`` given as is) in eval mode.
+def load_model(model: str | object, options: LoadOptions | None = None, **settings: Any) -> LoadedModel:
+    """Build the classifier named by ``model`` (an id, or a ``torch.nn.Module`` given as is) in eval mode, loaded
+    with ``options``; keywords set single fields of them (``load_model("resnet50", pretrained=False)``).
 
-    ``checkpoint`` (a state dict) beats pretrained weights. A module given as is keeps its weights and is
-    called ``name`` (default: its class name); ``transform`` (PIL image -> float tensor) replaces the timm
-    config a custom module otherwise gets. Weight initialisation runs under ``torch.manual_seed(seed)``
-    (the global RNG is restored after), so a ``--no-pretrained`` model gets the same random weights on
-    every run and its results can be re-checked.
+    A module given as is keeps its weights unless ``checkpoint`` is given.
     """
     import torch
 
-    options = options or LoadOptions()
-    if transform is not None:
-        options = dataclasses.replace(options, transform=transform)
-    overrides = check_overrides(preprocess_overrides or {})
+    options = dataclasses.replace(options or LoadOptions(), **settings)
+    options = dataclasses.replace(options, preprocess_overrides=check_overrides(dict(options.preprocess_overrides
+                                                                                        or {})))
     if not isinstance(model, str):
-        loaded = _wrap_module(model, name or type(model).__name__, options.transform,
-                              _check_checkpoint(checkpoint), overrides)
+        checked = dataclasses.replace(options, checkpoint=_check_checkpoint(options.checkpoint))
+        loaded = _wrap_module(model, options.name or type(model).__name__, checked)
     else:
         mid = parse_model_id(model)
         if options.transform is not None and mid.source != "custom":
             raise ModelError(f"a transform applies to your own modules; {mid.raw!r} brings its preprocessing")
         with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(seed)
+            torch.manual_seed(options.seed)
             if mid.source in LOADERS:
-                loaded = LOADERS[mid.source](mid, pretrained, _check_checkpoint(checkpoint), overrides, options)
+                checked = dataclasses.replace(options, checkpoint=_check_checkpoint(options.checkpoint))
+                loaded = LOADERS[mid.source](mid, checked)
             else:  # an installed source says itself, naming the id, when the weights given are not there
-                loaded = _load_installed(mid, pretrained, checkpoint, overrides, options)
+                loaded = _load_installed(mid, options)
     loaded.module.eval()
     return loaded

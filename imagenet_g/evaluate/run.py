@@ -378,10 +378,11 @@ def run_evals(request: EvalRequest, progress: bool = False,
     for out in outs:
         _check_writable(out)
     device = pick_device(request.device)
-    options = LoadOptions(transform=request.transform, device=device, cache_dir=request.cache_dir, progress=progress)
+    options = LoadOptions(pretrained=request.pretrained, checkpoint=request.checkpoint,
+                          preprocess_overrides=request.preprocess, transform=request.transform, name=request.name,
+                          device=device, cache_dir=request.cache_dir, progress=progress)
     if models is None:
-        models = [load_model(m, request.pretrained, request.checkpoint, request.preprocess, seed=0,
-                             name=request.name, options=options) for m in request.models]
+        models = [load_model(m, options) for m in request.models]
     elif len(models) != len(outs):
         raise ModelError(f"{len(models)} loaded models given for a request naming {len(outs)}; give one per model")
     loaded, missing = _find(request, names, explicit)

@@ -57,6 +57,17 @@ def test_timm_model_records_its_preprocessing_and_weights_hash():
     assert load_model("resnet10t", pretrained=False, seed=1).weights_sha256 != m.weights_sha256
 
 
+def test_load_options_are_one_value_and_keywords_set_single_fields():
+    options = LoadOptions(pretrained=False, seed=1, preprocess_overrides={"crop_pct": 0.8})
+    loaded = load_model("resnet10t", options)
+    assert loaded.weights_sha256 == load_model("resnet10t", pretrained=False, seed=1).weights_sha256
+    assert loaded.preprocess.crop_pct == 0.8
+    seed0 = load_model("resnet10t", pretrained=False).weights_sha256
+    assert load_model("resnet10t", options, seed=0).weights_sha256 == seed0
+    with pytest.raises(TypeError, match="pretrianed"):
+        load_model("resnet10t", pretrianed=False)
+
+
 def test_pretrained_weights_offline_give_a_clear_error():
     # the real Hub loading path: with HF_HUB_OFFLINE=1 and nothing cached it must fail with advice
     with pytest.raises(ModelError, match="give a checkpoint file, or use pretrained=False"):
