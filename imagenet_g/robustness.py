@@ -152,8 +152,9 @@ def _line(slope, intercept, control_top1, axis: str) -> np.ndarray:
     return inverse_logit(slope * logit(control_top1) + intercept)
 
 
-def predict(fit: Line, control_top1, axis: ErAxis) -> np.ndarray:
-    """Shift top-1 (percent) that the baseline fit predicts for the given control top-1 (percent)."""
+def expected_shift_top1(fit: Line, control_top1, axis: ErAxis) -> np.ndarray:
+    """The shift top-1 (percent) that the baseline fit expects of a model with the given control top-1 (percent):
+    the control accuracy mapped through the fit's line on ``axis``. ER is the measured shift top-1 minus this."""
     return _line(fit.slope, fit.intercept, control_top1, axis)
 
 
@@ -215,7 +216,7 @@ def effective_robustness_batch(
     shift = np.asarray(shift_top1, dtype=float).reshape(-1)
     x, y = np.asarray(baselines.x), np.asarray(baselines.y)
     fit = _FITS[axis](x, y)
-    er = shift - predict(fit, control, axis)
+    er = shift - expected_shift_top1(fit, control, axis)
     samples = None
     if bootstrap > 0:
         idx = np.random.default_rng(seed).integers(0, len(x), size=(bootstrap, len(x)))
