@@ -1,10 +1,12 @@
 """One progress bar for long work (items, rate, ETA), drawn on stderr and quiet when asked or in CI; the
-`datasets` library's own bars are silenced while we load with it, and diffusers'/transformers' while a build runs."""
+`datasets` library's own bars are silenced while we load with it, and diffusers'/transformers' while a build runs.
+Where stderr is not a terminal (a log file, a batch job), the bar becomes ``LOG_LINES`` lines, one per 5% of the work."""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
+import time
 from contextlib import contextmanager
 
 from rich.console import Console
@@ -17,6 +19,9 @@ from rich.progress import (
     TimeElapsedColumn,
     TimeRemainingColumn,
 )
+
+
+LOG_LINES = 20  # where stderr is not a terminal: one progress line per 5% of the work
 
 
 def progress_enabled(requested: bool = True) -> bool:
@@ -51,9 +56,14 @@ def quiet_model_libraries() -> None:
 
 @contextmanager
 def progress_bar(description: str, total: int | None, enabled: bool = True) -> Iterator[Callable[[int], None]]:
-    """Yield ``advance(n)``; a rich bar with count, rate and ETA is shown when ``enabled`` and not in CI."""
+    """Yield ``advance(n)``; a rich bar with count, rate and ETA is shown when ``enabled`` and not in CI, or, where
+    stderr is not a terminal, a line each time another 1/``LOG_LINES`` of ``total`` is done."""
     if not progress_enabled(enabled):
         yield lambda n=1: None
+        return
+    console = Console(stderr=True)
+    if not console.is_terminal:
+        yield _progress_lines(description, total, console)
         return
     columns = (
         TextColumn("{task.description}", style="bold", markup=False),  # the description names user input
@@ -64,7 +74,7 @@ def progress_bar(description: str, total: int | None, enabled: bool = True) -> I
         TimeElapsedColumn(),
         TimeRemainingColumn(),
     )
-    with Progress(*columns, console=Console(stderr=True), transient=False) as progress:
+    with Progress(*columns, console=console, transient=False) as progress:
         task = progress.add_task(description, total=total, rate="")
 
         def advance(n: int = 1) -> None:
@@ -73,3 +83,28 @@ def progress_bar(description: str, total: int | None, enabled: bool = True) -> I
             progress.update(task, rate=f"{speed:.1f}/s" if speed else "")
 
         yield advance
+
+
+def _progress_lines(description: str, total: int | None, console: Console) -> Callable[[int], None]:
+    """``advance(n)`` that prints "description: done/total (pct), rate, elapsed, ETA" each time the work passes
+    another 1/``LOG_LINES`` of ``total`` (nothing without a total)."""
+    start, done, shown = time.monotonic(), 0, 0
+
+    def advance(n: int = 1) -> None:
+        nonlocal done, shown
+        done += n
+        if not total or (done < total and done * LOG_LINES < (shown + 1) * total):
+            return
+        shown = done * LOG_LINES // total
+        elapsed = time.monotonic() - start
+        rate = done / elapsed if elapsed > 0 else 0.0
+        eta = f", ETA {_clock((total - done) / rate)}" if rate and done < total else ""
+        console.print(f"{description}: {done}/{total} ({100 * done / total:.0f}%), {rate:.1f}/s, "
+                      f"{_clock(elapsed)} elapsed{eta}", markup=False, highlight=False, soft_wrap=True)
+
+    return advance
+
+
+def _clock(seconds: float) -> str:
+    minutes, secs = divmod(int(seconds), 60)
+    return f"{minutes // 60}:{minutes % 60:02d}:{secs:02d}"

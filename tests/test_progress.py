@@ -68,3 +68,20 @@ def test_quiet_datasets_restores_the_setting():
         assert datasets.are_progress_bars_disabled()
     finally:
         datasets.enable_progress_bars()
+
+
+def test_without_a_terminal_the_bar_is_a_line_every_5_percent(monkeypatch, capsys):
+    from imagenet_g.progress import progress_bar
+
+    monkeypatch.delenv("CI", raising=False)
+    with progress_bar("zero-shot head (prompts)", 200) as advance:  # pytest's captured stderr is no terminal
+        for _ in range(200):
+            advance(1)
+    with progress_bar("build", 7) as advance:
+        advance(3)  # 43%: past eight 5% steps at once, one line
+        advance(4)
+    lines = capsys.readouterr().err.splitlines()
+    assert [line.split(" ")[3] for line in lines[:20]] == [f"{10 * i}/200" for i in range(1, 21)]
+    assert lines[19].startswith("zero-shot head (prompts): 200/200 (100%), ") and "ETA" not in lines[19]
+    assert "ETA" in lines[0] and "elapsed" in lines[0]
+    assert [line.split(":")[1].split(" ")[1] for line in lines[20:]] == ["3/7", "7/7"]

@@ -52,18 +52,22 @@ def _overrides(input_size, crop_pct, crop_mode, interpolation, mean, std) -> dic
 
 @contextmanager
 def _notes_to_stderr():
-    """Show the library's progress notes (preprocessing, rates, cache) on stderr while a command runs."""
+    """Show the library's progress notes (preprocessing, rates, cache) on stderr, once, while a command runs: not
+    passed on to the root logger, which a dependency may have given a stderr handler of its own (a module-level
+    ``logging.warning`` call, as open_clip makes, runs ``logging.basicConfig``)."""
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(message)s"))
     logger = logging.getLogger("imagenet_g")
-    level = logger.level
+    level, propagate = logger.level, logger.propagate
     logger.addHandler(handler)
     logger.setLevel(logging.INFO)
+    logger.propagate = False
     try:
         yield
     finally:
         logger.removeHandler(handler)
         logger.setLevel(level)
+        logger.propagate = propagate
 
 
 def _interrupted(exc) -> None:
