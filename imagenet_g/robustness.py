@@ -68,9 +68,14 @@ class BaselinePoints:
 
 
 @cache
-def _testbed_rows() -> tuple[dict[str, str], ...]:
-    text = resources.files("imagenet_g").joinpath("data", "baselines", TESTBED_TABLE).read_text(encoding="utf-8")
-    return tuple(csv.DictReader(text.splitlines()))
+def baseline_text(name: str) -> str:
+    """A shipped published table, ``imagenet_g/data/baselines/<name>`` (``timm/results-imagenet.csv``)."""
+    return resources.files("imagenet_g").joinpath("data", "baselines", *name.split("/")).read_text(encoding="utf-8")
+
+
+def baseline_table(name: str) -> tuple[dict[str, str], ...]:
+    """The rows of a shipped published table (see ``baseline_text``)."""
+    return tuple(csv.DictReader(baseline_text(name).splitlines()))
 
 
 def _testbed_column(name: str) -> str:
@@ -89,7 +94,7 @@ def load_baselines(shift: str, control: str) -> BaselinePoints:
     """
     x_col, y_col = _testbed_column(control), _testbed_column(shift)
     names, xs, ys = [], [], []
-    for row in _testbed_rows():
+    for row in baseline_table(TESTBED_TABLE):
         if row["model_type"] != "STANDARD" or not row[x_col] or not row[y_col]:
             continue
         names.append(row["model"])

@@ -13,15 +13,14 @@ as ``val-on-imagenet-{r,a}-classes``; ObjectNet (testbed only) against ``val-on-
 
 from __future__ import annotations
 
-import csv
 import hashlib
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import cache
-from importlib import resources
 
 from imagenet_g.benchmarks import TESTBED_COLUMNS
-from imagenet_g.robustness import TESTBED_TABLE
+from imagenet_g.robustness import TESTBED_TABLE, baseline_table, baseline_text
+from imagenet_g.timm_tags import names_more_data
 
 
 @dataclass(frozen=True)
@@ -40,7 +39,7 @@ class PublishedSource:
         """sha256 (first 16 hex digits) over the shipped files, in order: changes whenever the data does."""
         digest = hashlib.sha256()
         for name in self.files:
-            digest.update(name.encode() + b"\0" + _read(name).encode("utf-8") + b"\0")
+            digest.update(name.encode() + b"\0" + baseline_text(name).encode("utf-8") + b"\0")
         return "sha256:" + digest.hexdigest()[:16]
 
 
@@ -69,12 +68,6 @@ TIMM_FILES: dict[str, str] = {
     "imagenet-a": "results-imagenet-a.csv",
     "val-on-imagenet-a-classes": "results-imagenet-a-clean.csv",
 }
-# Pretrained-tag words that name training data beyond ImageNet-1k (timm's tag convention, e.g.
-# 'in22k_ft_in1k', 'laion2b_ft_in12k_in1k', 'fb_swsl_ig1b_ft_in1k'); a tag without one is ImageNet-1k only.
-TIMM_MORE_DATA = frozenset({
-    "in12k", "in21k", "in22k", "laion2b", "laiona", "clip", "openai", "jft", "ns", "ig1b", "swsl", "ssl", "swag",
-    "seer", "yfcc100m", "m30m", "m38m", "webli", "ssld", "6m",
-})
 # imagenet-testbed model_type -> training-data category; every type but MORE_DATA trains on ImageNet-1k only
 TESTBED_MORE_DATA = "MORE_DATA"
 
@@ -102,23 +95,14 @@ SOURCES: dict[str, PublishedSource] = {
 }
 
 
-def _read(name: str) -> str:
-    return resources.files("imagenet_g").joinpath("data", "baselines", *name.split("/")).read_text(encoding="utf-8")
-
-
-def _csv(name: str) -> list[dict[str, str]]:
-    return list(csv.DictReader(_read(name).splitlines()))
-
-
 def timm_category(model: str) -> str:
     """'more data' when the pretrained tag names data beyond ImageNet-1k, else 'real'."""
-    tag = model.partition(".")[2]
-    return "more data" if TIMM_MORE_DATA & set(tag.split("_")) else "real"
+    return "more data" if names_more_data(model) else "real"
 
 
 def timm_rows() -> list[PublishedRow]:
     """One row per (model, test size) of timm's ImageNet table, with every other table's number for it."""
-    tables = {dataset: {(r["model"], r["img_size"]): r for r in _csv(f"timm/{name}")}
+    tables = {dataset: {(r["model"], r["img_size"]): r for r in baseline_table(f"timm/{name}")}
               for dataset, name in TIMM_FILES.items()}
     base = tables["imagenet"]
     sizes = Counter(model for model, _ in base)
@@ -143,7 +127,7 @@ def timm_rows() -> list[PublishedRow]:
 def testbed_rows() -> list[PublishedRow]:
     """Every row of the imagenet-testbed table, with the columns it reports."""
     rows = []
-    for row in _csv(TESTBED_TABLE):
+    for row in baseline_table(TESTBED_TABLE):
         top1 = {dataset: float(row[column]) for dataset, column in TESTBED_COLUMNS.items() if row.get(column)}
         model_type = row["model_type"] or None
         rows.append(PublishedRow(
