@@ -6,7 +6,8 @@
 3. ``run_build``: claim those shards, generate them through the executor, record each one as it lands.
 4. ``finish_build``: write the dataset card (a job array: finalize when every shard is there) and report.
 
-Resumable: a rerun of a killed build starts at phase 2 from what the record says is there and good.
+Resumable: a rerun of a killed build starts at phase 2 from what the record says is there and good. The module
+reads top-down: ``build_release``, then each phase followed by its helpers in the order it calls them.
 """
 
 from __future__ import annotations
@@ -121,109 +122,14 @@ class BuildReport:
         return sum(s.rows for s in self.shards)
 
 
-def _check_foreign_shards(version_dir: Path, release: ReleaseDefinition) -> None:
-    """With no manifest, any parquet file there must come from this spec, or we refuse to touch the folder."""
-    import pyarrow.parquet as pq
-
-    for path in sorted(version_dir.glob("*.parquet")):
-        try:
-            found = (pq.read_schema(path).metadata or {}).get(SPEC_HASH_KEY, b"").decode()
-        except (OSError, ValueError):
-            found = ""
-        if found != release.spec_hash:
-            raise OutputError(
-                f"{version_dir} holds {path.name}, which is not from the {release.version} spec",
-                f"choose another {{dataset_dir}} or delete {version_dir}",
-            )
-
-
-def _check_manifest(version_dir: Path, release: ReleaseDefinition, manifest: Manifest) -> None:
-    if manifest.version != release.version or manifest.spec_hash != release.spec_hash:
-        raise OutputError(
-            f"{version_dir} holds {manifest.version} built from a different spec (hash {manifest.spec_hash[:12]}, "
-            f"{release.folder / SPEC_FILE} is {release.spec_hash[:12]})",
-            f"choose another {{dataset_dir}} or delete {version_dir}",
-        )
-
-
-def _start_manifest(
-    existing: Manifest | None, release: ReleaseDefinition, lock: Lock, mismatch: tuple[str, ...], settings: BuildSettings,
-    shards: list[ShardPlan], device: str,
-) -> Manifest:
-    manifest = existing or Manifest(
-        version=release.version,
-        spec_hash=release.spec_hash,
-        spec=release.spec,
-        lock=lock,
-        lock_mismatch=mismatch,
-        build=settings,
-        environment={},
-        splits={},
-    )
-    splits = dict(manifest.splits)
-    for shard in shards:
-        if shard.split not in splits:
-            rows = sum(len(s.rows) for s in shards if s.split == shard.split)
-            splits[shard.split] = SplitRecord(num_rows=rows, num_shards=shard.num_shards)
-    update = {"environment": environment(device, ENVIRONMENT_PACKAGES), "lock": lock.extended_by(manifest.lock)}
-    return manifest.model_copy(update=update).with_splits(splits)
-
-
-def _drop_bad_records(manifest: Manifest, version_dir: Path, planned: dict[tuple[str, int], ShardPlan]) -> Manifest:
-    """Keep only the records whose shard on disk still matches its record and its plan (others are rebuilt)."""
-    splits = {}
-    for name, split in manifest.splits.items():
-        good = tuple(
-            s for s in split.shards
-            if shard_problem(version_dir, s, planned.get((s.split, s.index)), manifest.spec_hash) is None
-        )
-        splits[name] = split.model_copy(update={"shards": good})
-    return manifest.with_splits(splits)
-
-
-def _restore_spec(manifest: Manifest, release: ReleaseDefinition) -> tuple[Manifest, tuple[str, ...]]:
-    """A manifest whose spec was edited (its hash, like the shards', still names the release's spec) gets the
-    release's spec back; returns it and what was repaired."""
-    if not manifest.spec_edited:
-        return manifest, ()
-    return manifest.model_copy(update={"spec": release.spec}), (
-        f"{MANIFEST_FILE}: its spec had been edited; restored from the {release.version} spec",
-    )
-
-
-def _remove_strays(version_dir: Path, shards: list[ShardPlan]) -> tuple[str, ...]:
-    """Delete parquet files that are no shard of this release (``datasets`` would load them as data); refuse
-    when anything else unknown is there. Returns the names removed."""
-    strays = unlisted_entries(version_dir, {s.filename for s in shards} | {MANIFEST_FILE, JOBS_DIR})
-    others = [name for name in strays if not (name.endswith(".parquet") and (version_dir / name).is_file())]
-    if others:
-        raise OutputError(
-            f"{version_dir} holds {', '.join(others)}, which is not part of the release",
-            f"move it out of {version_dir}, or build into another {{dataset_dir}}",
-        )
-    for name in strays:
-        (version_dir / name).unlink(missing_ok=True)
-    return tuple(strays)
-
-
-def _adopt_finished(
-    manifest: Manifest, todo: list[ShardPlan], version_dir: Path, share: Share | None,
-) -> tuple[Manifest, list[ShardPlan]]:
-    """Once the claims are held: take over the records of shards another job finished since this build read
-    the manifest (so no shard is generated twice), and release their claims. Returns the manifest and what is
-    left to do."""
-    on_disk = read_manifest(version_dir) if share is None else read_job_record(version_dir, share)
-    if on_disk is None or on_disk.spec_hash != manifest.spec_hash or on_disk.build != manifest.build:
-        return manifest, todo
-    left = []
-    for shard in todo:
-        record = on_disk.shard(shard.split, shard.index)
-        if record is not None and shard_problem(version_dir, record, shard, manifest.spec_hash) is None:
-            manifest = manifest.with_shard(record)
-            release_claim(shard_claim_path(version_dir, shard.filename))
-        else:
-            left.append(shard)
-    return manifest, left
+def build_release(request: BuildRequest, executor: Executor | None = None) -> BuildReport:
+    """Build (or resume) one version into ``dataset_dir/<version>`` and refresh the dataset card: prepare, check
+    what is built, run the executor over what is left, finish."""
+    started = time.perf_counter()
+    prepared = prepare_build(request, executor)
+    resume = check_resume(prepared)
+    outcome = run_build(prepared, resume)
+    return finish_build(prepared, resume, outcome, time.perf_counter() - started)
 
 
 @dataclass(frozen=True)
@@ -240,29 +146,6 @@ class PreparedBuild:
     dtype: str
     fast_path: tuple[str, ...]
     runner: Executor
-
-
-@dataclass(frozen=True)
-class ResumePoint:
-    """Where a build starts (phase 2): the manifest to continue from (records of good shards only), the shards left
-    to build and the task that builds them."""
-
-    manifest: Manifest
-    as_read: Manifest | None  # the record on disk, so that it is rewritten only when it changed
-    todo: list[ShardPlan]
-    task: ShardTask
-    checked: CheckedLock
-    repaired: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class RunOutcome:
-    """What the run phase (3) did: the manifest as saved, the shards written and skipped, the strays removed."""
-
-    manifest: Manifest
-    written: int
-    skipped: int
-    removed: tuple[str, ...]
 
 
 def prepare_build(request: BuildRequest, executor: Executor | None = None) -> PreparedBuild:
@@ -298,21 +181,17 @@ def prepare_build(request: BuildRequest, executor: Executor | None = None) -> Pr
     )
 
 
-def _read_record(prepared: PreparedBuild) -> tuple[Manifest | None, Manifest | None, tuple[str, ...]]:
-    """The folder's record of this version (the manifest, or this job's record), refused when it comes from another
-    spec; with no record, refuse shards of another spec. Returns the record with its spec restored, the record as
-    read, and what was repaired."""
-    request, release, version_dir = prepared.request, prepared.release, prepared.version_dir
-    existing = read_manifest(version_dir)
-    if existing is None and request.share is not None:
-        existing = read_job_record(version_dir, request.share)
-    if existing is None:
-        if version_dir.exists():
-            _check_foreign_shards(version_dir, release)
-        return None, None, ()
-    _check_manifest(version_dir, release, existing)
-    restored, repaired = _restore_spec(existing, release)
-    return restored, existing, repaired
+@dataclass(frozen=True)
+class ResumePoint:
+    """Where a build starts (phase 2): the manifest to continue from (records of good shards only), the shards left
+    to build and the task that builds them."""
+
+    manifest: Manifest
+    as_read: Manifest | None  # the record on disk, so that it is rewritten only when it changed
+    todo: list[ShardPlan]
+    task: ShardTask
+    checked: CheckedLock
+    repaired: tuple[str, ...]
 
 
 def check_resume(prepared: PreparedBuild) -> ResumePoint:
@@ -358,6 +237,58 @@ def check_resume(prepared: PreparedBuild) -> ResumePoint:
     return ResumePoint(manifest=manifest, as_read=as_read, todo=todo, task=task, checked=checked, repaired=repaired)
 
 
+def _read_record(prepared: PreparedBuild) -> tuple[Manifest | None, Manifest | None, tuple[str, ...]]:
+    """The folder's record of this version (the manifest, or this job's record), refused when it comes from another
+    spec; with no record, refuse shards of another spec. Returns the record with its spec restored, the record as
+    read, and what was repaired."""
+    request, release, version_dir = prepared.request, prepared.release, prepared.version_dir
+    existing = read_manifest(version_dir)
+    if existing is None and request.share is not None:
+        existing = read_job_record(version_dir, request.share)
+    if existing is None:
+        if version_dir.exists():
+            _check_foreign_shards(version_dir, release)
+        return None, None, ()
+    _check_manifest(version_dir, release, existing)
+    restored, repaired = _restore_spec(existing, release)
+    return restored, existing, repaired
+
+
+def _check_foreign_shards(version_dir: Path, release: ReleaseDefinition) -> None:
+    """With no manifest, any parquet file there must come from this spec, or we refuse to touch the folder."""
+    import pyarrow.parquet as pq
+
+    for path in sorted(version_dir.glob("*.parquet")):
+        try:
+            found = (pq.read_schema(path).metadata or {}).get(SPEC_HASH_KEY, b"").decode()
+        except (OSError, ValueError):
+            found = ""
+        if found != release.spec_hash:
+            raise OutputError(
+                f"{version_dir} holds {path.name}, which is not from the {release.version} spec",
+                f"choose another {{dataset_dir}} or delete {version_dir}",
+            )
+
+
+def _check_manifest(version_dir: Path, release: ReleaseDefinition, manifest: Manifest) -> None:
+    if manifest.version != release.version or manifest.spec_hash != release.spec_hash:
+        raise OutputError(
+            f"{version_dir} holds {manifest.version} built from a different spec (hash {manifest.spec_hash[:12]}, "
+            f"{release.folder / SPEC_FILE} is {release.spec_hash[:12]})",
+            f"choose another {{dataset_dir}} or delete {version_dir}",
+        )
+
+
+def _restore_spec(manifest: Manifest, release: ReleaseDefinition) -> tuple[Manifest, tuple[str, ...]]:
+    """A manifest whose spec was edited (its hash, like the shards', still names the release's spec) gets the
+    release's spec back; returns it and what was repaired."""
+    if not manifest.spec_edited:
+        return manifest, ()
+    return manifest.model_copy(update={"spec": release.spec}), (
+        f"{MANIFEST_FILE}: its spec had been edited; restored from the {release.version} spec",
+    )
+
+
 def _shard_task(prepared: PreparedBuild, checked: CheckedLock, existing: Manifest | None) -> ShardTask:
     """The task every executor runs, with the batch size resolved (a resumed build keeps its recorded one; auto on
     a GPU probes the loaded pipeline)."""
@@ -381,44 +312,49 @@ def _shard_task(prepared: PreparedBuild, checked: CheckedLock, existing: Manifes
     return task
 
 
-def _unwritable(version_dir: Path, exc: OSError, note: str = "") -> OutputError:
-    """The error for a version folder this build cannot write to (full disk, no permission): a rerun resumes."""
-    return OutputError(
-        f"cannot write to {version_dir}: {exc.strerror or exc}{note}",
-        "free space or choose another {dataset_dir}, then build again to resume",
+def _start_manifest(
+    existing: Manifest | None, release: ReleaseDefinition, lock: Lock, mismatch: tuple[str, ...], settings: BuildSettings,
+    shards: list[ShardPlan], device: str,
+) -> Manifest:
+    manifest = existing or Manifest(
+        version=release.version,
+        spec_hash=release.spec_hash,
+        spec=release.spec,
+        lock=lock,
+        lock_mismatch=mismatch,
+        build=settings,
+        environment={},
+        splits={},
     )
+    splits = dict(manifest.splits)
+    for shard in shards:
+        if shard.split not in splits:
+            rows = sum(len(s.rows) for s in shards if s.split == shard.split)
+            splits[shard.split] = SplitRecord(num_rows=rows, num_shards=shard.num_shards)
+    update = {"environment": environment(device, ENVIRONMENT_PACKAGES), "lock": lock.extended_by(manifest.lock)}
+    return manifest.model_copy(update=update).with_splits(splits)
 
 
-def _saver(prepared: PreparedBuild, as_read: Manifest | None) -> Callable[[Manifest], Manifest]:
-    """How this build saves its record, returning what it saved: the manifest, merged with what builds of other
-    splits recorded since this one last read or wrote it (``as_read``, at first); or a job array's own record."""
-    version_dir, share = prepared.version_dir, prepared.request.share
-    base = as_read
-
-    def save(manifest: Manifest) -> Manifest:
-        nonlocal base
-        try:
-            version_dir.mkdir(parents=True, exist_ok=True)
-            if share is None:
-                manifest = update_manifest(version_dir, base, manifest)
-            else:
-                write_job_record(version_dir, manifest, share)
-        except OSError as exc:
-            raise _unwritable(version_dir, exc, " (the shards recorded so far are kept)") from None
-        base = manifest
-        return manifest
-
-    return save
+def _drop_bad_records(manifest: Manifest, version_dir: Path, planned: dict[tuple[str, int], ShardPlan]) -> Manifest:
+    """Keep only the records whose shard on disk still matches its record and its plan (others are rebuilt)."""
+    splits = {}
+    for name, split in manifest.splits.items():
+        good = tuple(
+            s for s in split.shards
+            if shard_problem(version_dir, s, planned.get((s.split, s.index)), manifest.spec_hash) is None
+        )
+        splits[name] = split.model_copy(update={"shards": good})
+    return manifest.with_splits(splits)
 
 
-def _clear_killed_writes(prepared: PreparedBuild) -> None:
-    """Delete the temp files killed builds left: of shards nobody is building, of the manifest and of the card
-    (taking turns with their live writers, whose temp files stay)."""
-    remove_stale_temps(prepared.version_dir)
-    with manifest_turn(prepared.version_dir):
-        pass
-    with turn_to_write(Path(prepared.request.dataset_dir) / CARD_FILE):
-        pass
+@dataclass(frozen=True)
+class RunOutcome:
+    """What the run phase (3) did: the manifest as saved, the shards written and skipped, the strays removed."""
+
+    manifest: Manifest
+    written: int
+    skipped: int
+    removed: tuple[str, ...]
 
 
 def run_build(prepared: PreparedBuild, resume: ResumePoint) -> RunOutcome:
@@ -455,6 +391,81 @@ def run_build(prepared: PreparedBuild, resume: ResumePoint) -> RunOutcome:
     return RunOutcome(manifest=manifest, written=written, skipped=len(prepared.shards) - len(todo), removed=removed)
 
 
+def _saver(prepared: PreparedBuild, as_read: Manifest | None) -> Callable[[Manifest], Manifest]:
+    """How this build saves its record, returning what it saved: the manifest, merged with what builds of other
+    splits recorded since this one last read or wrote it (``as_read``, at first); or a job array's own record."""
+    version_dir, share = prepared.version_dir, prepared.request.share
+    base = as_read
+
+    def save(manifest: Manifest) -> Manifest:
+        nonlocal base
+        try:
+            version_dir.mkdir(parents=True, exist_ok=True)
+            if share is None:
+                manifest = update_manifest(version_dir, base, manifest)
+            else:
+                write_job_record(version_dir, manifest, share)
+        except OSError as exc:
+            raise _unwritable(version_dir, exc, " (the shards recorded so far are kept)") from None
+        base = manifest
+        return manifest
+
+    return save
+
+
+def _unwritable(version_dir: Path, exc: OSError, note: str = "") -> OutputError:
+    """The error for a version folder this build cannot write to (full disk, no permission): a rerun resumes."""
+    return OutputError(
+        f"cannot write to {version_dir}: {exc.strerror or exc}{note}",
+        "free space or choose another {dataset_dir}, then build again to resume",
+    )
+
+
+def _adopt_finished(
+    manifest: Manifest, todo: list[ShardPlan], version_dir: Path, share: Share | None,
+) -> tuple[Manifest, list[ShardPlan]]:
+    """Once the claims are held: take over the records of shards another job finished since this build read
+    the manifest (so no shard is generated twice), and release their claims. Returns the manifest and what is
+    left to do."""
+    on_disk = read_manifest(version_dir) if share is None else read_job_record(version_dir, share)
+    if on_disk is None or on_disk.spec_hash != manifest.spec_hash or on_disk.build != manifest.build:
+        return manifest, todo
+    left = []
+    for shard in todo:
+        record = on_disk.shard(shard.split, shard.index)
+        if record is not None and shard_problem(version_dir, record, shard, manifest.spec_hash) is None:
+            manifest = manifest.with_shard(record)
+            release_claim(shard_claim_path(version_dir, shard.filename))
+        else:
+            left.append(shard)
+    return manifest, left
+
+
+def _remove_strays(version_dir: Path, shards: list[ShardPlan]) -> tuple[str, ...]:
+    """Delete parquet files that are no shard of this release (``datasets`` would load them as data); refuse
+    when anything else unknown is there. Returns the names removed."""
+    strays = unlisted_entries(version_dir, {s.filename for s in shards} | {MANIFEST_FILE, JOBS_DIR})
+    others = [name for name in strays if not (name.endswith(".parquet") and (version_dir / name).is_file())]
+    if others:
+        raise OutputError(
+            f"{version_dir} holds {', '.join(others)}, which is not part of the release",
+            f"move it out of {version_dir}, or build into another {{dataset_dir}}",
+        )
+    for name in strays:
+        (version_dir / name).unlink(missing_ok=True)
+    return tuple(strays)
+
+
+def _clear_killed_writes(prepared: PreparedBuild) -> None:
+    """Delete the temp files killed builds left: of shards nobody is building, of the manifest and of the card
+    (taking turns with their live writers, whose temp files stay)."""
+    remove_stale_temps(prepared.version_dir)
+    with manifest_turn(prepared.version_dir):
+        pass
+    with turn_to_write(Path(prepared.request.dataset_dir) / CARD_FILE):
+        pass
+
+
 def finish_build(prepared: PreparedBuild, resume: ResumePoint, outcome: RunOutcome, seconds: float) -> BuildReport:
     """Phase 4: a complete build writes the dataset card; the job of an array that finds every shard there
     finalizes (checks every shard, writes the manifest and the card). Returns the report."""
@@ -487,13 +498,3 @@ def finish_build(prepared: PreparedBuild, resume: ResumePoint, outcome: RunOutco
         removed=outcome.removed,
         repaired=resume.repaired,
     )
-
-
-def build_release(request: BuildRequest, executor: Executor | None = None) -> BuildReport:
-    """Build (or resume) one version into ``dataset_dir/<version>`` and refresh the dataset card: prepare, check
-    what is built, run the executor over what is left, finish."""
-    started = time.perf_counter()
-    prepared = prepare_build(request, executor)
-    resume = check_resume(prepared)
-    outcome = run_build(prepared, resume)
-    return finish_build(prepared, resume, outcome, time.perf_counter() - started)
