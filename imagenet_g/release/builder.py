@@ -2,8 +2,10 @@
 
 1. ``prepare_build``: check the request, load the spec, plan the shards, pick device, dtype and executor.
 2. ``check_resume``: read what the output folder holds, refuse another spec's (or other weights', other settings')
-   build, resolve the lock and the batch size, and list the shards left to build.
-3. ``run_build``: claim those shards, generate them through the executor, record each one as it lands.
+   build, resolve the lock and the batch size, and list the shards left to build. Loads no weights: a batch size
+   still to probe (auto on a GPU) is left to the executor, which probes with the pipeline it loads anyway.
+3. ``run_build``: claim those shards, generate them through the executor, record each one as it lands (the first
+   one of an auto build also records the batch size the executor chose).
 4. ``finish_build``: write the dataset card (a job array: finalize when every shard is there) and report.
 
 Resumable: a rerun of a killed build starts at phase 2 from what the record says is there and good. The module
@@ -12,7 +14,6 @@ reads top-down: ``build_release``, then each phase followed by its helpers in th
 
 from __future__ import annotations
 
-import dataclasses
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -39,10 +40,9 @@ from imagenet_g.release.run import (
     BatchSize,
     Executor,
     Share,
+    WrittenShard,
     finalize_if_complete,
     get_executor,
-    load_task_generator,
-    probe_batch_size,
     read_job_record,
     resolve_batch_size,
     write_job_record,
@@ -73,9 +73,10 @@ class BuildRequest:
     """What to build and where. ``device=None`` picks cuda when available, else cpu.
 
     ``init_images``: where the real images of an image-conditioned release are (a folder in the dataset's own
-    layout, or a Hub dataset id). ``batch_size="auto"`` probes the GPU (CPU: 4; a resumed build keeps its recorded size). ``fast_path``: names
-    from ``imagenet_g.release.generate.fastpath.OPTIONS``. ``share``: build only this job's part of a job array (no manifest.json;
-    the last job to finish, or ``finalize_release``, writes it).
+    layout, or a Hub dataset id). ``batch_size="auto"``: the largest batch the GPU holds, probed by the executor
+    once it has loaded the pipeline (CPU: 4; a resumed build keeps its recorded size). ``fast_path``: names from
+    ``imagenet_g.release.generate.fastpath.OPTIONS``. ``share``: build only this job's part of a job array (no
+    manifest.json; the last job to finish, or ``finalize_release``, writes it).
     """
 
     version: str
@@ -290,26 +291,22 @@ def _restore_spec(manifest: Manifest, release: ReleaseDefinition) -> tuple[Manif
 
 
 def _shard_task(prepared: PreparedBuild, checked: CheckedLock, existing: Manifest | None) -> ShardTask:
-    """The task every executor runs, with the batch size resolved (a resumed build keeps its recorded one; auto on
-    a GPU probes the loaded pipeline)."""
+    """The task every executor runs, with the batch size resolved where no pipeline is needed for it (a resumed
+    build keeps its recorded one); None leaves auto on a GPU to the executor's probe."""
     request, spec = prepared.request, prepared.release.spec
     recorded = existing.build.batch_size if existing is not None else None
-    batch_size = resolve_batch_size(request.batch_size, prepared.device, recorded, spec.output.rows_per_shard)
-    task = ShardTask(
+    return ShardTask(
         version=prepared.release.version,
         spec=spec,
         spec_hash=prepared.release.spec_hash,
         version_dir=prepared.version_dir,
         model=checked.model,
         device=prepared.device,
-        batch_size=batch_size or 1,
+        batch_size=resolve_batch_size(request.batch_size, prepared.device, recorded, spec.output.rows_per_shard),
         threads=request.threads,
         init_images=checked.init_images,
         fast_path=prepared.fast_path,
     )
-    if batch_size is None:
-        task = dataclasses.replace(task, batch_size=probe_batch_size(load_task_generator(task), spec.output.rows_per_shard))
-    return task
 
 
 def _start_manifest(
@@ -376,14 +373,14 @@ def run_build(prepared: PreparedBuild, resume: ResumePoint) -> RunOutcome:
     try:
         manifest, todo = _adopt_finished(manifest, todo, version_dir, request.share)
         removed = _remove_strays(version_dir, prepared.every_split)
-        if manifest != resume.as_read:
+        if manifest != resume.as_read and manifest.build.batch_size is not None:  # else: saved with its first shard
             manifest = save(manifest)
         _clear_killed_writes(prepared)
         written = 0
         with progress_bar(f"build {release.version}", sum(len(s.rows) for s in todo), request.progress) as advance:
-            for record in prepared.runner.run(resume.task, todo, advance) if todo else ():
-                manifest = save(manifest.with_shard(record))
-                release_claim(shard_claim_path(version_dir, record.file))  # only once the record is saved
+            for shard in prepared.runner.run(resume.task, todo, advance) if todo else ():
+                manifest = save(_recorded(manifest, shard))
+                release_claim(shard_claim_path(version_dir, shard.record.file))  # only once the record is saved
                 written += 1
     finally:
         for claim in claims:
@@ -466,6 +463,15 @@ def _clear_killed_writes(prepared: PreparedBuild) -> None:
         pass
 
 
+def _recorded(manifest: Manifest, shard: WrittenShard) -> Manifest:
+    """The manifest with a shard the executor wrote; the first shard of an auto build brings the batch size the
+    executor probed, which the manifest then records for every later shard and a resume."""
+    if manifest.build.batch_size is None:
+        build = manifest.build.model_copy(update={"batch_size": shard.batch_size})
+        manifest = manifest.model_copy(update={"build": build})
+    return manifest.with_shard(shard.record)
+
+
 def finish_build(prepared: PreparedBuild, resume: ResumePoint, outcome: RunOutcome, seconds: float) -> BuildReport:
     """Phase 4: a complete build writes the dataset card; the job of an array that finds every shard there
     finalizes (checks every shard, writes the manifest and the card). Returns the report."""
@@ -483,7 +489,7 @@ def finish_build(prepared: PreparedBuild, resume: ResumePoint, outcome: RunOutco
         spec_hash=release.spec_hash,
         device=prepared.device,
         dtype=prepared.dtype,
-        batch_size=resume.task.batch_size,
+        batch_size=outcome.manifest.build.batch_size,
         shards=tuple(r for split in outcome.manifest.splits.values() for r in split.shards
                      if (r.split, r.index) in planned),
         written=outcome.written,

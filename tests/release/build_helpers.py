@@ -8,6 +8,7 @@ from pathlib import Path
 import yaml
 
 from imagenet_g.release import BuildReport
+from imagenet_g.release.run.executor import LocalExecutor
 
 REPO_RELEASES = Path(__file__).resolve().parents[2] / "imagenet_g" / "releases"
 
@@ -37,3 +38,14 @@ def add_release(root: Path, version: str, data: dict) -> Path:
 
 def checksums(report: BuildReport) -> list[tuple[str, str]]:
     return [(s.file, s.sha256) for s in report.shards]
+
+
+class KilledAfterFirstShard:
+    """The local executor, interrupted (as by Ctrl-C) right after its first shard is written."""
+
+    name = "local"
+
+    def run(self, task, shards, advance):
+        for written in LocalExecutor().run(task, shards, advance):
+            yield written
+            raise KeyboardInterrupt

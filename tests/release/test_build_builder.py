@@ -11,13 +11,12 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 import yaml
-from build_helpers import add_release, checksums, mini_spec_data
+from build_helpers import KilledAfterFirstShard, add_release, checksums, mini_spec_data
 from PIL import Image
 
 import imagenet_g.release.run.executor as executor_module
 import imagenet_g.release.store.writer as writer_module
 from imagenet_g.release import BuildRequest, build_release
-from imagenet_g.release.run.executor import LocalExecutor
 from imagenet_g.release.store.manifest import read_manifest
 from imagenet_g.release.spec.shard_plan import plan_shards
 from imagenet_g.release.generate.shard import ShardTask, generate_shard
@@ -78,23 +77,12 @@ def test_same_spec_twice_gives_identical_shards(smoke_build, releases_root, tmp_
     assert manifests[0] == manifests[1]
 
 
-class _KilledAfterFirstShard:
-    """The local executor, interrupted (as by Ctrl-C) right after its first shard is written."""
-
-    name = "local"
-
-    def run(self, task, shards, advance):
-        for record in LocalExecutor().run(task, shards, advance):
-            yield record
-            raise KeyboardInterrupt
-
-
 def test_resume_after_kill_gives_identical_bytes(own_releases, tmp_path):
     add_release(own_releases, "three", {**mini_spec_data(), "plan": {**mini_spec_data()["plan"], "classes": [0, 1, 2]}})
     whole = build_release(_request("three", tmp_path / "whole", own_releases))
     out = tmp_path / "imagenet-g"
     with pytest.raises(KeyboardInterrupt):
-        build_release(_request("three", out, own_releases), executor=_KilledAfterFirstShard())
+        build_release(_request("three", out, own_releases), executor=KilledAfterFirstShard())
     version_dir = out / "three"
     assert sorted(p.name for p in version_dir.glob("*.parquet")) == ["test-00000-of-00003.parquet"]
     assert not read_manifest(version_dir).complete and not (out / "README.md").exists()
@@ -138,7 +126,7 @@ def test_image_depends_only_on_its_seed_not_on_batch(releases_root, tmp_path):
 def test_resume_refuses_another_batch_size(releases_root, tmp_path):
     out = tmp_path / "imagenet-g"
     with pytest.raises(KeyboardInterrupt):
-        build_release(_request("mini", out, releases_root, batch_size=2), executor=_KilledAfterFirstShard())
+        build_release(_request("mini", out, releases_root, batch_size=2), executor=KilledAfterFirstShard())
     with pytest.raises(OutputError, match=r"started with batch size 2, 1 thread\(s\) on cpu .* same batch_size"):
         build_release(_request("mini", out, releases_root, batch_size=1))
 
@@ -146,7 +134,7 @@ def test_resume_refuses_another_batch_size(releases_root, tmp_path):
 def test_resume_refuses_a_folder_started_with_other_library_versions(releases_root, tmp_path):
     out = tmp_path / "imagenet-g"
     with pytest.raises(KeyboardInterrupt):
-        build_release(_request("mini", out, releases_root), executor=_KilledAfterFirstShard())
+        build_release(_request("mini", out, releases_root), executor=KilledAfterFirstShard())
     manifest = out / "mini" / "manifest.json"
     doc = json.loads(manifest.read_text())
     doc["lock"]["libraries"]["diffusers"] = "0.0.1"  # as if started with another diffusers and a lock override

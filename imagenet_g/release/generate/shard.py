@@ -39,7 +39,7 @@ class ShardTask:
     version_dir: Path
     model: ResolvedModel
     device: str
-    batch_size: int
+    batch_size: int | None  # None: auto on a GPU, probed by the executor once it has loaded the pipeline
     threads: int = 1
     init_images: str | None = None  # where the init images are (folder or dataset id), for image conditioning
     fast_path: tuple[str, ...] = ()

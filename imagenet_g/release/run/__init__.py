@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING
 from imagenet_g.lazy import lazy_exports
 
 if TYPE_CHECKING:
-    from imagenet_g.release.run.batching import AUTO, BatchSize, probe_batch_size, resolve_batch_size
-    from imagenet_g.release.run.executor import Executor, load_task_generator
+    from imagenet_g.release.run.batching import AUTO, BatchSize, resolve_batch_size
+    from imagenet_g.release.run.executor import Executor, WrittenShard
     from imagenet_g.release.run.jobs import (
         JOBS_DIR,
         FinalizeReport,
@@ -29,10 +29,9 @@ if TYPE_CHECKING:
 _HOMES = {
     "AUTO": "batching",
     "BatchSize": "batching",
-    "probe_batch_size": "batching",
     "resolve_batch_size": "batching",
     "Executor": "executor",
-    "load_task_generator": "executor",
+    "WrittenShard": "executor",
     "JOBS_DIR": "jobs",
     "FinalizeReport": "jobs",
     "Share": "jobs",

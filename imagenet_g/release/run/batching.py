@@ -1,7 +1,8 @@
 """``--batch-size auto``: the largest batch the device holds, found by probing, capped at the shard size.
 
-The batch size is part of what decides the bytes (batched kernels round differently), so a resumed build
-reuses the batch size its manifest records instead of probing again.
+The executor probes, once, with the pipeline it has loaded to generate anyway. The batch size is part of what
+decides the bytes (batched kernels round differently), so a resumed build reuses the batch size its manifest
+records instead of probing again.
 """
 
 from __future__ import annotations
@@ -48,7 +49,8 @@ def probe_batch_size(generator: LoadedGenerator, limit: int) -> int:
 
 
 def resolve_batch_size(requested: BatchSize, device: str, recorded: int | None, limit: int) -> int | None:
-    """A number for ``requested``: as given; for auto the recorded one, CPU's default, or None (probe on the GPU)."""
+    """A number for ``requested`` where no pipeline is needed for it: as given; for auto the recorded one or CPU's
+    default; else None (the executor probes the GPU: ``executor.sized``)."""
     if requested != AUTO:
         return int(requested)
     if recorded is not None:

@@ -1,31 +1,44 @@
 """Executors run shard generation. ``local`` runs in this process; others (Ray) plug in the same way.
 
-An executor receives a picklable ``ShardTask`` and the shards still to do, and yields a ``ShardRecord``
-for each shard once it is written under its final name (in any order). The builder claims every shard before
-the executor starts and records each one in the manifest as it arrives, so an interrupted build keeps
-everything that was yielded; executors take no claims of their own.
+An executor receives a picklable ``ShardTask`` and the shards still to do, and yields a ``WrittenShard`` for each
+shard once it is written under its final name (in any order). A task whose batch size is None (auto on a GPU) is
+sized by the executor, once, with the pipeline it loads to generate anyway (``sized``); every shard then
+uses that size, and the builder records it with the first. The builder claims every shard before the executor
+starts and records each one in the manifest as it arrives, so an interrupted build keeps everything that was
+yielded; executors take no claims of their own.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 from imagenet_g.release.generate import LoadedGenerator, ShardTask, apply_fast_path, generate_shard, load_generator
+from imagenet_g.release.run.batching import probe_batch_size
 from imagenet_g.release.spec import ShardPlan
 from imagenet_g.release.store import ShardRecord, write_shard
 
 Advance = Callable[[int], None]
 
 
+@dataclass(frozen=True)
+class WrittenShard:
+    """A shard an executor wrote under its final name, and the batch size it generated it at."""
+
+    record: ShardRecord
+    batch_size: int
+
+
 class Executor(Protocol):
-    """Builds shards and yields their records as they complete."""
+    """Builds shards and yields them as they complete."""
 
     name: str
 
-    def run(self, task: ShardTask, shards: Sequence[ShardPlan], advance: Advance) -> Iterator[ShardRecord]:
-        """Generate and write every shard in ``shards``; call ``advance(n)`` as images are done."""
+    def run(self, task: ShardTask, shards: Sequence[ShardPlan], advance: Advance) -> Iterator[WrittenShard]:
+        """Generate and write every shard in ``shards`` at the task's batch size (None: probe it first, once); call
+        ``advance(n)`` as images are done."""
         ...
 
 
@@ -35,10 +48,12 @@ def load_task_generator(task: ShardTask, device: str | None = None) -> LoadedGen
     return apply_fast_path(generator, task.fast_path)
 
 
-def build_shard(task: ShardTask, shard: ShardPlan, generator: LoadedGenerator, advance: Advance) -> ShardRecord:
-    """Generate one whole shard and write it atomically: the unit of work of every executor."""
-    table = generate_shard(task, shard, generator, advance)
-    return write_shard(table, task.version_dir, shard)
+def sized(task: ShardTask, generator: LoadedGenerator) -> ShardTask:
+    """``task`` with a batch size: its own, or (None) the largest that ``generator``, the task's loaded pipeline,
+    holds on its device."""
+    if task.batch_size is not None:
+        return task
+    return replace(task, batch_size=probe_batch_size(generator, task.spec.output.rows_per_shard))
 
 
 class LocalExecutor:
@@ -46,8 +61,13 @@ class LocalExecutor:
 
     name = "local"
 
-    def run(self, task: ShardTask, shards: Sequence[ShardPlan], advance: Advance) -> Iterator[ShardRecord]:
+    def run(self, task: ShardTask, shards: Sequence[ShardPlan], advance: Advance) -> Iterator[WrittenShard]:
         generator = load_task_generator(task)
+        task = sized(task, generator)
+
+        def written(future: Future) -> WrittenShard:
+            return WrittenShard(future.result(), task.batch_size)
+
         # The writer (parquet, sha256) works on its own thread while the next shard is generated. A shard's
         # record is handed out before the next write starts, so an interrupted build has on disk exactly the
         # shards it recorded (plus at most a temp file).
@@ -56,13 +76,13 @@ class LocalExecutor:
             for shard in shards:
                 try:
                     table = generate_shard(task, shard, generator, advance)
-                    written, pending = pending, None
-                    if written is not None:
-                        yield written.result()
+                    done, pending = pending, None
+                    if done is not None:
+                        yield written(done)
                 except BaseException:
                     if pending is not None:  # interrupted mid-generation: keep the shard written before it
-                        yield pending.result()
+                        yield written(pending)
                     raise
                 pending = writer.submit(write_shard, table, task.version_dir, shard)
             if pending is not None:
-                yield pending.result()
+                yield written(pending)

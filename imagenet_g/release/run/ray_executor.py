@@ -7,7 +7,8 @@ each returns its shard as an arrow table, and the driver writes it (atomically, 
 exclusive claim the builder took), checksums it, and the builder records it in the manifest.
 
 Bytes match the local executor's because the settings that decide them travel in the ``ShardTask``: batch size,
-device kind, fast path, and the torch thread count (each worker reserves that many CPUs from Ray).
+device kind, fast path, and the torch thread count (each worker reserves that many CPUs from Ray). An auto batch
+size is probed once, by the first worker on its GPU, and sent with every shard, so a restarted worker uses it too.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import socket
 import threading
 import uuid
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -26,9 +27,9 @@ from typing import Any
 from imagenet_g.errors import ClusterError, DependencyError, ImagenetGError
 from imagenet_g.progress import quiet_model_libraries
 from imagenet_g.release.generate import ShardTask, generate_shard
-from imagenet_g.release.run.executor import Advance, load_task_generator
+from imagenet_g.release.run.executor import Advance, WrittenShard, load_task_generator, sized
 from imagenet_g.release.spec import ShardPlan
-from imagenet_g.release.store import ShardRecord, write_shard
+from imagenet_g.release.store import write_shard
 
 CONNECT_TIMEOUT_S = 10.0
 PROGRESS_S = 1.0  # how often the driver collects the workers' progress while waiting for a shard
@@ -149,8 +150,13 @@ class ShardWorker:
         self.board = require_ray().get_actor(board)
         self.generator = load_task_generator(task, device)
 
-    def generate(self, shard: ShardPlan, crash_once: tuple[str, str] | None = None) -> tuple[str, Any]:
-        """(shard file name, its rows as an arrow table); reports each finished batch to the board."""
+    def probe(self) -> int:
+        """The largest batch this worker's device holds: the build's auto batch size."""
+        return sized(self.task, self.generator).batch_size
+
+    def generate(self, shard: ShardPlan, batch_size: int, crash_once: tuple[str, str] | None = None) -> tuple[str, Any]:
+        """(shard file name, its rows generated at ``batch_size`` as an arrow table); reports each finished
+        batch to the board."""
         if crash_once is not None and shard.filename == crash_once[0] and _first_time(Path(crash_once[1])):
             os.kill(os.getpid(), signal.SIGKILL)  # testing hook: killed mid-shard, exactly once
         done = 0
@@ -160,7 +166,8 @@ class ShardWorker:
             done += images
             self.board.report.remote(shard.filename, done)
 
-        return shard.filename, generate_shard(self.task, shard, self.generator, advance)
+        task = replace(self.task, batch_size=batch_size)
+        return shard.filename, generate_shard(task, shard, self.generator, advance)
 
 
 def _first_time(marker: Path) -> bool:
@@ -188,7 +195,7 @@ class RayExecutor:
         self.options = options or RayOptions()
         self.crash_once = (crash_once[0], str(crash_once[1])) if crash_once else None
 
-    def run(self, task: ShardTask, shards: Sequence[ShardPlan], advance: Advance) -> Iterator[ShardRecord]:
+    def run(self, task: ShardTask, shards: Sequence[ShardPlan], advance: Advance) -> Iterator[WrittenShard]:
         if not shards:
             return
         ray = require_ray()
@@ -209,9 +216,10 @@ class RayExecutor:
                 max_task_retries=restarts,
             )
             actors = [board] + [worker.remote(task, board_name) for _ in range(count)]
+            batch_size = task.batch_size or ray.get(actors[1].probe.remote())
             pool = ActorPool(actors[1:])
             for shard in shards:
-                pool.submit(lambda actor, s: actor.generate.remote(s, self.crash_once), shard)
+                pool.submit(lambda actor, s: actor.generate.remote(s, batch_size, self.crash_once), shard)
             by_name = {s.filename: s for s in shards}
             shown = 0
             while pool.has_next():
@@ -222,7 +230,7 @@ class RayExecutor:
                 if finished is None:
                     continue
                 filename, table = finished
-                yield write_shard(table, task.version_dir, by_name[filename])
+                yield WrittenShard(write_shard(table, task.version_dir, by_name[filename]), batch_size)
             advance(sum(len(s.rows) for s in shards) - shown)
         finally:
             for actor in actors:

@@ -50,7 +50,7 @@ class BuildSettings(StrictModel):
 
     device_type: str
     dtype: str
-    batch_size: int
+    batch_size: int | None  # None only before an auto build's first shard, which brings the size the executor probed
     threads: int
     fast_path: tuple[str, ...] = ()
 
