@@ -374,13 +374,22 @@ def test_foreign_shard_with_a_matching_record_is_caught_and_rebuilt(source, buil
 def test_two_jobs_taking_over_one_dead_claim_never_both_hold_it(tmp_path):
     claim = tmp_path / ".x.lock"
     claim.write_text(json.dumps({"host": os.uname().nodename, "pid": 2**22 + 1, "since": "then"}))  # dead here
-    held = tmp_path / "held.log"
+    held, lost = tmp_path / "held.log", tmp_path / "lost.log"
 
     def take():
-        claims_module.acquire(claim, "x")
+        try:
+            claims_module.acquire(claim, "x")
+        except OutputError:
+            with open(lost, "a") as handle:
+                handle.write(f"{os.getpid()}\n")
+            raise
         with open(held, "a") as handle:
             handle.write(f"{os.getpid()}\n")
-        time.sleep(1)  # hold it while the other job tries
+        # Hold it until the other jobs have tried: a job that comes after the holder exited takes the claim over
+        # rightly (its owner is dead), which on a loaded machine happened with a fixed one-second hold.
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and (not lost.exists() or len(lost.read_text().splitlines()) < 3):
+            time.sleep(0.05)
 
     codes = sorted(_exit_code(pid) for pid in [_child(take) for _ in range(4)])
     assert codes.count(0) == 1 and set(codes) <= {0, 2}

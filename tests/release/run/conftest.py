@@ -1,4 +1,4 @@
-"""Fixtures of the run tests: one Ray runtime per session, a private smoke release, a local reference build."""
+"""Fixtures of the run tests: one Ray runtime per session, a private smoke release, the local build's checksums."""
 
 from __future__ import annotations
 
@@ -7,15 +7,13 @@ from pathlib import Path
 
 import pytest
 from build_helpers import REPO_RELEASES
-
-from imagenet_g.release import BuildRequest, build_release
 from run_helpers import shard_checksums
 
 
 @pytest.fixture(scope="session")
 def releases(tmp_path_factory) -> Path:
     """A releases folder holding the committed smoke spec and lock."""
-    root = tmp_path_factory.mktemp("scale-releases")
+    root = tmp_path_factory.mktemp("run-releases")
     shutil.copytree(REPO_RELEASES / "smoke", root / "smoke")
     return root
 
@@ -33,11 +31,9 @@ def planned(releases) -> list[str]:
 
 
 @pytest.fixture(scope="session")
-def reference(releases, tmp_path_factory) -> dict[str, str]:
-    """Shard checksums of the local executor's build of smoke."""
-    out = tmp_path_factory.mktemp("reference") / "imagenet-g"
-    build_release(BuildRequest("smoke", dataset_dir=out, specs_dir=releases, progress=False))
-    return shard_checksums(out / "smoke")
+def reference(smoke_build) -> dict[str, str]:
+    """Shard checksums of the local executor's build of smoke (the session's, ``tests/release/conftest.py``)."""
+    return shard_checksums(smoke_build.version_dir)
 
 
 @pytest.fixture(scope="session")
