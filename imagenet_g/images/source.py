@@ -2,7 +2,8 @@
 
 Sources are picklable values, so decode workers each hold a copy (``batching``). Where the images come from
 decides the rest: ``FolderImages`` (files in a publisher's layout), ``HubImages`` (rows of a ``datasets`` table:
-a Hub id, local parquet shards, a built release).
+a Hub id, local parquet shards, a built release). ``Location`` says where a dataset was found; ``is_hub_id`` is the
+one rule for what a Hugging Face dataset id looks like.
 """
 
 from __future__ import annotations
