@@ -33,7 +33,7 @@ class Benchmark:
     natural_shift: bool = False  # one of the five natural distribution shifts of the literature
     testbed_column: str | None = None  # the imagenet-testbed column with the same setting (baselines)
     folders: tuple[str, ...] = ()  # candidate folders under the data root ('{variant}' filled for V2)
-    layout: str = "wnid"  # how the publisher lays out its folder (evaluate.datasets.LAYOUTS)
+    layout: str = "wnid"  # how the publisher lays out its folder (imagenet_g.images.LAYOUTS)
     parent: str | None = None  # controls: a class subset of another dataset's images
     border: int = 0  # pixels trimmed off each edge before resizing
     objectnet_labels: bool = False  # correct when prediction and target map to the same ObjectNet class

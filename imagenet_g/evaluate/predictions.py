@@ -205,7 +205,7 @@ def predict(
 
     ``channels_last=None`` uses the layout measured faster for the model on this device (``memory_format``;
     one value, or one per model; ``Predictions.channels_last`` says what ran). ``cache_dir`` keeps the
-    uint8 pixels of timm-config pipelines on disk (see ``pixel_cache``).
+    uint8 pixels of timm-config pipelines on disk (see ``imagenet_g.images.pixel_cache``).
     """
     dev = torch.device(pick_device(device))
     check_precision(precision)
