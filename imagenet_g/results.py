@@ -140,3 +140,15 @@ class EvalResult(StrictModel):
     def read(cls, path: Path) -> "EvalResult":
         """Read and validate a results file."""
         return cls.model_validate_json(Path(path).read_text(encoding="utf-8"))
+
+
+def results_file_problem(path: Path, model_id: str | None = None) -> str | None:
+    """None when ``path`` is a results file an eval may rewrite (of model ``model_id`` when given); else what it
+    is instead (``imagenet_g.outputs.check_output_file``)."""
+    try:
+        earlier = EvalResult.read(path)
+    except (ValueError, OSError):  # pydantic's ValidationError is a ValueError
+        return "is not an imagenet-g results file"
+    if model_id is not None and earlier.model.id != model_id:
+        return f"holds the results of another model ({earlier.model.id})"
+    return None

@@ -14,6 +14,7 @@ import hashlib
 import json
 import logging
 from collections.abc import Callable, Sequence
+from contextlib import ExitStack
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Literal
@@ -22,6 +23,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from imagenet_g import labels
+from imagenet_g.claims import claimed
 from imagenet_g.benchmarks import SHIFT_CONTROLS, V2_DEFAULT, Benchmark, check_variant, expand_names, get_benchmark
 from imagenet_g.devices import pick_device
 from imagenet_g.environment import environment
@@ -33,7 +35,8 @@ from imagenet_g.evaluate.preprocess import check_overrides
 from imagenet_g.evaluate.stats import wilson_interval
 from imagenet_g.files import atomic_path
 from imagenet_g.images import LoadedDataset, candidate_folders, load, locate
-from imagenet_g.results import ER_AXES, DatasetResult, EffectiveRobustness, EvalResult, ModelInfo
+from imagenet_g.outputs import RequestPath, check_output_file
+from imagenet_g.results import ER_AXES, DatasetResult, EffectiveRobustness, EvalResult, ModelInfo, results_file_problem
 from imagenet_g.robustness import BaselinePoints, effective_robustness, fit_baseline, load_baselines
 from imagenet_g.slugs import slug
 
@@ -62,8 +65,9 @@ class EvalRequest(BaseModel):
     v2_variant: str = V2_DEFAULT
     batch_size: int = Field(default=64, ge=1)
     device: str = "auto"
-    out: Path | None = Field(default=None, description="results JSON of a single model; default out_dir/<model>.json")
-    out_dir: Path = Field(default=Path("results"), description="folder of the results files (one per model)")
+    out: RequestPath | None = Field(default=None,
+                                    description="results JSON of a single model; default out_dir/<model>.json")
+    out_dir: RequestPath = Field(default=Path("results"), description="folder of the results files (one per model)")
     workers: int | None = Field(default=None, ge=0,
                                 description="worker processes: decode, and on CPU also run the models; default one per core")
     channels_last: bool | None = Field(default=None, description="None: timed per model on the device, faster wins")
@@ -126,8 +130,6 @@ def output_path(request: EvalRequest) -> Path:
 
 def _check_writable(path: Path) -> None:
     """Fail before any work if the results file cannot be written."""
-    if path.is_dir():
-        raise OutputError(f"the results path {path} is a folder", f"set {{out}} to a file such as {path / 'results.json'}")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         probe = path.with_name(f".{path.name}.probe")
@@ -135,6 +137,63 @@ def _check_writable(path: Path) -> None:
         probe.unlink()
     except OSError as exc:
         raise OutputError(f"cannot write results to {path}: {exc.strerror or exc}", "choose another {out}") from exc
+
+
+def predictions_path(out: Path, dataset: str) -> Path:
+    """The per-image predictions of one dataset, beside the results file ``out``."""
+    return out.with_name(f"{out.stem}.{dataset}.parquet")
+
+
+def per_class_path(out: Path) -> Path:
+    """The per-class CSV beside the results file ``out``."""
+    return out.with_name(f"{out.stem}.per-class.csv")
+
+
+def _listed_by(out: Path) -> set[str]:
+    """The files beside ``out`` that its results file names (none when it is not one)."""
+    if results_file_problem(out) is not None:
+        return set()
+    earlier = EvalResult.read(out)
+    return {d.predictions_file for d in earlier.datasets.values() if d.predictions_file} | (
+        {earlier.per_class_file} if earlier.per_class_file else set())
+
+
+def _predictions_problem(path: Path) -> str | None:
+    """None for a predictions file of ours (a kill between it and its results file leaves one unlisted)."""
+    import pyarrow.parquet as pq
+
+    try:
+        names = set(pq.read_schema(path).names)
+    except (OSError, ValueError):
+        return "is not an imagenet-g predictions file"
+    return None if {"key", "target", "topk", "correct_top1"} <= names else "is not an imagenet-g predictions file"
+
+
+def _per_class_problem(path: Path) -> str | None:
+    try:
+        with path.open(encoding="utf-8") as fh:
+            header = fh.readline().strip()
+    except (OSError, UnicodeDecodeError):
+        header = ""
+    return None if header == ",".join(PER_CLASS_COLUMNS) else "is not an imagenet-g per-class file"
+
+
+def _check_outputs(request: EvalRequest, outs: tuple[Path, ...], names: tuple[str, ...]) -> None:
+    """Every file the run would write is absent or one of ours (``imagenet_g.outputs``): a results file, and the
+    predictions and per-class files beside it; else refused before any work."""
+    param = "out" if request.out is not None else "out_dir"
+    for out in outs:
+        check_output_file(out, results_file_problem, param)
+        _check_writable(out)
+        listed = _listed_by(out)
+        for path, problem in [(predictions_path(out, n), _predictions_problem) for n in names] + [
+                (per_class_path(out), _per_class_problem)]:
+            check_output_file(path, lambda p: None if p.name in listed else problem(p), param)
+
+
+def _check_model(out: Path, model: LoadedModel, request: EvalRequest) -> None:
+    """A results file is rewritten by its own model only."""
+    check_output_file(out, lambda p: results_file_problem(p, model.id), "out" if request.out is not None else "out_dir")
 
 
 def _plan(request: EvalRequest) -> tuple[tuple[str, ...], set[str]]:
@@ -320,14 +379,11 @@ def _model_info(model: LoadedModel) -> ModelInfo:
 
 
 def _previous(path: Path, force: bool) -> dict[str, DatasetResult]:
-    """Datasets of an earlier run's results file that a rerun may keep (their predictions still beside it)."""
+    """Datasets of an earlier run's results file that a rerun may keep (their predictions still beside it); the
+    file was checked to be one of this model's (``_check_model``)."""
     if force or not path.is_file():
         return {}
-    try:
-        earlier = EvalResult.read(path)
-    except (ValueError, OSError):
-        _log.warning("%s is not a readable results file; it will be replaced", path)
-        return {}
+    earlier = EvalResult.read(path)
     return {n: d for n, d in earlier.datasets.items()
             if d.fingerprint and d.predictions_file and (path.parent / d.predictions_file).is_file()}
 
@@ -349,7 +405,7 @@ class _Run:
         self.channels_last: bool | None = None
 
     def save(self, names, missing, complete: bool, er=None, er_skipped=None) -> EvalResult:
-        per_class = self.out.with_name(f"{self.out.stem}.per-class.csv")
+        per_class = per_class_path(self.out)
         env = {**self.env}
         if self.channels_last is not None:
             env["memory_format"] = "channels_last" if self.channels_last else "contiguous"
@@ -375,8 +431,16 @@ def run_evals(request: EvalRequest, progress: bool = False,
     """
     names, explicit = _plan(request)
     outs = output_paths(request)
-    for out in outs:
-        _check_writable(out)
+    _check_outputs(request, outs, names)
+    with ExitStack() as claims:
+        for out in outs:
+            claims.enter_context(claimed(out, f"results file {out}"))
+        return _run_evals(request, progress, models, names, explicit, outs)
+
+
+def _run_evals(request: EvalRequest, progress: bool, models: Sequence[LoadedModel] | None, names: tuple[str, ...],
+               explicit: set[str], outs: tuple[Path, ...]) -> list[EvalResult]:
+    """``run_evals`` once its outputs are checked and claimed."""
     device = pick_device(request.device)
     options = LoadOptions(pretrained=request.pretrained, checkpoint=request.checkpoint,
                           preprocess_overrides=request.preprocess, transform=request.transform, name=request.name,
@@ -385,6 +449,8 @@ def run_evals(request: EvalRequest, progress: bool = False,
         models = [load_model(m, options) for m in request.models]
     elif len(models) != len(outs):
         raise ModelError(f"{len(models)} loaded models given for a request naming {len(outs)}; give one per model")
+    for model, out in zip(models, outs):
+        _check_model(out, model, request)
     loaded, missing = _find(request, names, explicit)
     for model in models:
         _log.info("preprocessing %s", _describe(model, request, device))
@@ -456,7 +522,7 @@ def _score_source(request: EvalRequest, names, explicit: set[str], missing: dict
                     raise DatasetNotFoundError(f"{spec.name}: {note}; check the files in {data.source}")
                 missing[spec.name] = note
                 continue
-            pq_path = run.out.with_name(f"{run.out.stem}.{spec.name}.parquet")
+            pq_path = predictions_path(run.out, spec.name)
             write_predictions(pq_path, spec, part)
             run.results[spec.name] = _dataset_result(spec, data, part, pq_path.name, applied[id(run)],
                                                      prints[(id(run), spec.name)])

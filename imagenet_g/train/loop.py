@@ -16,11 +16,13 @@ from typing import Any
 import torch
 from pydantic import BaseModel, ConfigDict, Field
 
+from imagenet_g.claims import claimed
 from imagenet_g.devices import pick_device
 from imagenet_g.environment import environment
 from imagenet_g.errors import OutputError, TrainingError, unknown
 from imagenet_g.layout import DEFAULT_DATASET_DIR
 from imagenet_g.files import sha256_file
+from imagenet_g.outputs import RequestPath, check_output_folder
 from imagenet_g.progress import progress_bar
 from imagenet_g.train.checkpoint import FINAL, LAST, Position, load_training_state, save_training_state, save_weights
 from imagenet_g.train.distributed import World, all_sum, barrier, join_world, leave_world
@@ -28,7 +30,7 @@ from imagenet_g.train.loader import make_loader
 from imagenet_g.train.mix import Mix, MixPolicy, load_mix
 from imagenet_g.train.model import build_model
 from imagenet_g.train.recipe import Recipe, load_recipe
-from imagenet_g.train.record import EpochMetrics, TrainingRecord, fingerprint, read_record, write_record
+from imagenet_g.train.record import RECORD_FILE, EpochMetrics, TrainingRecord, fingerprint, read_record, write_record
 
 log = logging.getLogger(__name__)
 ENVIRONMENT_PACKAGES = ("torch", "torchvision", "timm", "numpy", "pillow", "datasets", "safetensors")
@@ -45,7 +47,7 @@ class TrainRequest(BaseModel):
     generated: tuple[str, ...] = Field(default=(), description="release splits, VERSION:SPLIT")
     dataset_dir: Path = Field(default=DEFAULT_DATASET_DIR, description="folder of built releases")
     mix: MixPolicy = MixPolicy()
-    out: Path = Field(description="run folder: checkpoints, record, results")
+    out: RequestPath = Field(description="run folder: checkpoints, record, results")
     device: str = "auto"
 
 
@@ -106,12 +108,11 @@ def _criterion(recipe: Recipe):
 
 
 def _check_run_dir(out: Path, fp: str) -> TrainingRecord | None:
+    """The run folder's record when it holds this run; refused when it holds another run."""
     existing = read_record(out)
     if existing is not None and existing.fingerprint != fp:
         raise OutputError(f"{out} holds a run with another recipe, data mix or global batch",
                           fix="set {out} to a new folder, or delete it to start over")
-    if existing is None and (out / LAST).exists():
-        raise OutputError(f"{out} holds a checkpoint but no training record", fix="set {out} to a new folder")
     return existing
 
 
@@ -144,13 +145,20 @@ def _oom(batch: int) -> TrainingError:
 
 
 def train(request: TrainRequest, progress: bool = True) -> TrainResult:
-    """Train (or resume) a model as the recipe says on the requested mix; write weights and the record."""
+    """Train (or resume) a model as the recipe says on the requested mix; write weights and the record.
+
+    The run folder is new, empty or this run's (its training record); anything else is refused before any work.
+    """
+    check_output_folder(Path(request.out), RECORD_FILE, f"a training run folder (it has no {RECORD_FILE})", "out")
     recipe = load_recipe(request.recipe, request.overrides)
     mix = load_mix(request.real, request.generated, request.dataset_dir, request.mix, recipe.classes)
     wants_cuda = request.device.startswith("cuda") or (request.device == "auto" and torch.cuda.is_available())
     world = join_world(wants_cuda)
     try:
-        return _run(request, recipe, mix, world, progress)
+        if not world.is_main:  # rank 0 holds the run folder for every process of the run
+            return _run(request, recipe, mix, world, progress)
+        with claimed(Path(request.out), f"run folder {request.out}"):
+            return _run(request, recipe, mix, world, progress)
     finally:
         leave_world(world)
 

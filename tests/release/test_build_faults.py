@@ -21,7 +21,7 @@ import torch
 from build_helpers import add_release, mini_spec_data
 
 import imagenet_g.release.builder as builder_module
-import imagenet_g.release.store.claims as claims_module
+import imagenet_g.claims as claims_module
 import imagenet_g.release.run.executor as executor_module
 import imagenet_g.release.generate.shard as shard_module
 import imagenet_g.release.store.writer as writer_module

@@ -8,7 +8,8 @@ import time
 
 from run_helpers import shard_checksums
 
-from imagenet_g.release.store.claims import STALE_S, acquire, release, shard_claim_path
+from imagenet_g.claims import STALE_S, acquire, release
+from imagenet_g.release.store.claims import shard_claim_path
 
 
 def _job(run_cli, releases, out, index, count, *extra):
