@@ -5,14 +5,16 @@ Accuracies are percentages in [0, 100], as in timm's results CSVs and the imagen
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from pathlib import Path
 from typing import Literal, get_args
 
 from pydantic import Field
 
+from imagenet_g.errors import DatasetNotFoundError, ImagenetGError
 from imagenet_g.files import atomic_write_text
-from imagenet_g.strict import StrictModel
+from imagenet_g.strict import StrictModel, validation_message
 
 RESULTS_SCHEMA_VERSION = 1
 # which loader built the model (``imagenet_g.evaluate.models``): timm, open_clip, custom, or the name of a model
@@ -138,17 +140,53 @@ class EvalResult(StrictModel):
 
     @classmethod
     def read(cls, path: Path) -> "EvalResult":
-        """Read and validate a results file."""
-        return cls.model_validate_json(Path(path).read_text(encoding="utf-8"))
+        """Read and validate a results file, with strict types ("yes" is no bool); ``read_results`` says in one line
+        what is wrong with a file that is not one."""
+        return cls.model_validate_json(Path(path).read_text(encoding="utf-8"), strict=True)
+
+
+def _results_problem(path: Path) -> str | None:
+    """What keeps ``path`` from being a results file this imagenet-g reads, or None."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        return f"cannot be read ({getattr(exc, 'strerror', None) or type(exc).__name__})"
+    except ValueError:
+        return "is not an imagenet-g results file (not JSON)"
+    version = data.get("schema_version") if isinstance(data, dict) else None
+    if not isinstance(data, dict) or not {"model", "datasets"} <= data.keys():
+        return "is not an imagenet-g results file"
+    if version != RESULTS_SCHEMA_VERSION:
+        return (f"has results schema_version {version!r}, which this imagenet-g does not read (it reads "
+                f"{RESULTS_SCHEMA_VERSION})")
+    try:
+        EvalResult.read(path)
+    except ValueError as exc:  # pydantic's ValidationError
+        return f"is not an imagenet-g results file ({validation_message(exc)[:200]})"
+    return None
+
+
+def read_results(path: Path) -> EvalResult:
+    """A results file, or one ``ImagenetGError`` line saying what it is instead: missing, a folder, unreadable, not
+    a results file, or of another schema version."""
+    path = Path(path)
+    if not path.exists():
+        raise DatasetNotFoundError(f"results file {path} does not exist", "evaluate the model first")
+    if path.is_dir():
+        raise DatasetNotFoundError(f"{path} is a folder, not a results file", "give the results JSON inside it")
+    problem = _results_problem(path)
+    if problem is not None:
+        raise ImagenetGError(f"{path} {problem}", "give the results JSON that `imagenet-g eval` wrote")
+    return EvalResult.read(path)
 
 
 def results_file_problem(path: Path, model_id: str | None = None) -> str | None:
     """None when ``path`` is a results file an eval may rewrite (of model ``model_id`` when given); else what it
     is instead (``imagenet_g.outputs.check_output_file``)."""
-    try:
-        earlier = EvalResult.read(path)
-    except (ValueError, OSError):  # pydantic's ValidationError is a ValueError
-        return "is not an imagenet-g results file"
+    problem = _results_problem(path)
+    if problem is not None:
+        return problem
+    earlier = EvalResult.read(path)
     if model_id is not None and earlier.model.id != model_id:
         return f"holds the results of another model ({earlier.model.id})"
     return None

@@ -11,9 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from imagenet_g.errors import ImagenetGError
+from imagenet_g.errors import ImagenetGError, one_line
 from imagenet_g.evaluate.stats import mcnemar_exact
-from imagenet_g.results import EvalResult
+from imagenet_g.results import EvalResult, read_results
 
 TEMPLATE_DATASET = "imagenet-g"
 
@@ -44,14 +44,7 @@ class Comparison:
     only_in_b: tuple[str, ...] = ()
 
 
-def _read(path: Path) -> EvalResult:
-    try:
-        return EvalResult.read(path)
-    except FileNotFoundError:
-        raise ImagenetGError(f"results file {path} does not exist") from None
-    except (ValueError, OSError) as exc:  # pydantic's ValidationError is a ValueError
-        first = " ".join(str(exc).split())[:160]
-        raise ImagenetGError(f"{path} is not an imagenet-g results file ({first})") from None
+PREDICTION_COLUMNS = ("key", "correct_top1")  # what the pairing reads of a predictions file
 
 
 def _predictions(path: Path, result: EvalResult, name: str):
@@ -60,19 +53,33 @@ def _predictions(path: Path, result: EvalResult, name: str):
     file = result.datasets[name].predictions_file
     if not file or not (path.parent / file).is_file():
         raise ImagenetGError(f"{path}: the predictions of {name} ({file}) are missing beside it")
-    return pd.read_parquet(path.parent / file)
+    try:
+        table = pd.read_parquet(path.parent / file)
+    except (OSError, ValueError) as exc:  # truncated or foreign: pyarrow's ArrowInvalid is a ValueError
+        raise ImagenetGError(f"{path.parent / file}, the predictions of {name}, cannot be read ({one_line(exc)})",
+                             "evaluate again to rewrite it") from None
+    missing = [c for c in PREDICTION_COLUMNS if c not in table.columns]
+    if missing:
+        raise ImagenetGError(f"{path.parent / file}, the predictions of {name}, has no {', '.join(missing)} column",
+                             "evaluate again to rewrite it")
+    return table
 
 
 def compare_results(a: Path, b: Path) -> Comparison:
     """Compare the results files ``a`` and ``b`` on every dataset both contain."""
     a, b = Path(a), Path(b)
-    ra, rb = _read(a), _read(b)
+    ra, rb = read_results(a), read_results(b)
     common = [n for n in ra.datasets if n in rb.datasets]
     rows: dict[str, DatasetComparison] = {}
     templates: list[dict[str, float]] = []
     for name in common:
         pa, pb = _predictions(a, ra, name), _predictions(b, rb, name)
         both = pa.merge(pb, on="key", how="inner", suffixes=("_a", "_b"))
+        if both.empty:
+            raise ImagenetGError(
+                f"{a} and {b} share no image of {name} (A scored {len(pa)}, B {len(pb)}, none with the same key): "
+                "they were run on different images, so there is nothing to pair",
+                "compare runs on the same data")
         hit_a, hit_b = both["correct_top1_a"].to_numpy(bool), both["correct_top1_b"].to_numpy(bool)
         only_a, only_b = int((hit_a & ~hit_b).sum()), int((~hit_a & hit_b).sum())
         top1_a, top1_b = ra.datasets[name].top1, rb.datasets[name].top1

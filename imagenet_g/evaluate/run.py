@@ -34,7 +34,7 @@ from imagenet_g.evaluate.predictions import Predictions, predict
 from imagenet_g.evaluate.preprocess import check_overrides
 from imagenet_g.evaluate.stats import wilson_interval
 from imagenet_g.files import atomic_path
-from imagenet_g.images import LoadedDataset, candidate_folders, load, locate
+from imagenet_g.images import LoadedDataset, candidate_folders, check_cache_dir, load, locate
 from imagenet_g.outputs import RequestPath, check_output_file
 from imagenet_g.results import ER_AXES, DatasetResult, EffectiveRobustness, EvalResult, ModelInfo, results_file_problem
 from imagenet_g.robustness import BaselinePoints, effective_robustness, fit_baseline, load_baselines
@@ -205,6 +205,7 @@ def _plan(request: EvalRequest) -> tuple[tuple[str, ...], set[str]]:
     check_variant(request.v2_variant)
     pick_device(request.device)
     check_overrides(request.preprocess)
+    check_cache_dir(request.cache_dir)
     explicit = set(expand_names(request.datasets)) if request.datasets else set()
     names = list(expand_names(request.datasets or ("all",)))
     for name in list(names):

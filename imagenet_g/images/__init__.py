@@ -19,18 +19,20 @@ from typing import TYPE_CHECKING
 from imagenet_g.lazy import lazy_exports
 
 if TYPE_CHECKING:
-    from imagenet_g.images.batching import mapped_batches, runs_in_workers
+    from imagenet_g.images.batching import interruptible, mapped_batches, runs_in_workers, worker_init
     from imagenet_g.images.decode import UnreadableImage, decode_rgb
     from imagenet_g.images.find import LoadedDataset, candidate_folders, load, locate
     from imagenet_g.images.folder import LAYOUTS, FolderImages, files_by_name
-    from imagenet_g.images.hub import HubImages, labelled_images, load_split, undecoded
-    from imagenet_g.images.pixel_cache import CacheSize, PixelCache, cache_size, default_cache_dir
+    from imagenet_g.images.hub import HubImages, labelled_images, load_rows, undecoded
+    from imagenet_g.images.pixel_cache import CacheSize, PixelCache, cache_size, check_cache_dir, default_cache_dir
     from imagenet_g.images.release import release_rows
     from imagenet_g.images.source import ImageSource, Location, is_hub_id
 
 _HOMES = {
+    "interruptible": "batching",
     "mapped_batches": "batching",
     "runs_in_workers": "batching",
+    "worker_init": "batching",
     "UnreadableImage": "decode",
     "decode_rgb": "decode",
     "LoadedDataset": "find",
@@ -42,11 +44,12 @@ _HOMES = {
     "files_by_name": "folder",
     "HubImages": "hub",
     "labelled_images": "hub",
-    "load_split": "hub",
+    "load_rows": "hub",
     "undecoded": "hub",
     "CacheSize": "pixel_cache",
     "PixelCache": "pixel_cache",
     "cache_size": "pixel_cache",
+    "check_cache_dir": "pixel_cache",
     "default_cache_dir": "pixel_cache",
     "release_rows": "release",
     "ImageSource": "source",

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from imagenet_g import labels
-from imagenet_g.errors import DatasetNotFoundError
+from imagenet_g.errors import DatasetNotFoundError, one_line
 from imagenet_g.images.decode import decode_rgb
 from imagenet_g.progress import quiet_datasets
 
@@ -101,19 +101,42 @@ def is_dataset_folder(folder: Path) -> bool:
     return any(folder.glob("*.parquet")) or any(folder.glob("data/*.parquet"))
 
 
-def load_rows(where: str, split: str, config: str | None = None, data_files: list[str] | None = None):
+def load_rows(where: str, split: str, config: str | None = None, data_files: list[str] | None = None,
+              fix: str | None = None):
     """Every column of ``split`` of a Hub id, or of local parquet files (``data_files``, else a local folder's).
+    Any failure is one ``DatasetNotFoundError`` (``fix``: the advice when the data cannot be loaded at all).
 
     Local files go through the parquet builder, whose cache follows the files themselves: a folder loaded by
     name (``load_dataset(folder, config)``) is cached under the folder and config name alone, so a rebuilt or
     replaced dataset would be served stale.
     """
+    from datasets.exceptions import DatasetsError
+
     try:
         if data_files is None and Path(where).is_dir():
             data_files = _local_parquet(Path(where) / config if config else Path(where), split)
+        if data_files is not None:
+            check_parquet(data_files)
         return load_split(where, split, config, data_files)
-    except (ValueError, OSError) as exc:  # unknown split, offline Hub, missing repo (FileNotFoundError)
-        raise DatasetNotFoundError(f"cannot load {where} (split {split}): {' '.join(str(exc).split())[:200]}") from exc
+    except DatasetNotFoundError:
+        raise
+    except (ValueError, OSError, DatasetsError) as exc:  # unknown split, offline Hub, missing repo, damaged rows
+        cause = exc.__cause__ if isinstance(exc, DatasetsError) and exc.__cause__ is not None else exc
+        raise DatasetNotFoundError(f"cannot load {where} (split {split}): {one_line(cause)}", fix) from None
+
+
+def check_parquet(files: list[str]) -> None:
+    """Each local parquet file has a readable footer, so that a truncated or foreign file (a text file named
+    .parquet) is named in one line instead of failing deep inside ``datasets``."""
+    import pyarrow.parquet as pq
+
+    for file in files:
+        try:
+            pq.read_metadata(file)
+        except (OSError, ValueError) as exc:  # ArrowInvalid is a ValueError
+            raise DatasetNotFoundError(f"{file} is not a readable parquet file ({one_line(exc)})",
+                                       "restore or rebuild it (`imagenet-g verify` names every damaged shard of a "
+                                       "release)") from None
 
 
 def labelled_images(ds, where: str, what: str | None = None, fix: str | None = None) -> HubImages:

@@ -15,26 +15,66 @@ cannot be read is treated as missing and rewritten.
 
 from __future__ import annotations
 
+import atexit
+import functools
 import hashlib
 import json
+import logging
 import os
+import shutil
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from imagenet_g.environment import package_versions
+from imagenet_g.errors import OutputError
 from imagenet_g.files import atomic_path
 
 _DECODERS = ("pillow", "torchvision", "timm")  # their versions decide the resized pixels too
+_log = logging.getLogger(__name__)
 
 
 def default_cache_dir() -> Path:
     """The cache folder used when none is given (zero-shot heads, layout decisions; pixels only when asked):
-    ``$IMAGENET_G_CACHE``, else ``$XDG_CACHE_HOME/imagenet-g``, else ``~/.cache/imagenet-g``."""
+    ``$IMAGENET_G_CACHE``, else ``$XDG_CACHE_HOME/imagenet-g``, else ``~/.cache/imagenet-g``; when that folder
+    cannot be written (a read-only home), a temporary folder for this process, with a note."""
     if os.environ.get("IMAGENET_G_CACHE"):
-        return Path(os.environ["IMAGENET_G_CACHE"])
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "imagenet-g"
+        return _writable_or_temporary(os.environ["IMAGENET_G_CACHE"])
+    return _writable_or_temporary(str(Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "imagenet-g"))
+
+
+@functools.lru_cache(maxsize=None)
+def _writable_or_temporary(folder: str) -> Path:
+    problem = cache_problem(Path(folder))
+    if problem is None:
+        return Path(folder)
+    temporary = Path(tempfile.mkdtemp(prefix="imagenet-g-cache-"))
+    atexit.register(shutil.rmtree, temporary, ignore_errors=True)
+    _log.warning("cache folder %s %s; caching in %s for this run", folder, problem, temporary)
+    return temporary
+
+
+def cache_problem(folder: Path) -> str | None:
+    """Why ``folder`` cannot hold a cache (a file, cannot be created or written), or None; creates it."""
+    folder = Path(folder)
+    if folder.exists() and not folder.is_dir():
+        return "is a file"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".probe-"):
+            pass
+    except OSError as exc:
+        return f"cannot be written ({exc.strerror or type(exc).__name__})"
+    return None
+
+
+def check_cache_dir(folder: Path | None, param: str = "cache_dir") -> None:
+    """Refuse (one ``OutputError`` line, before any work) a cache folder a job was given that it cannot use."""
+    problem = None if folder is None else cache_problem(Path(folder))
+    if problem is not None:
+        raise OutputError(f"cache folder {folder} {problem}", f"set {{{param}}} to a writable folder, or leave it out")
 
 
 def file_digest(data: bytes) -> str:

@@ -45,7 +45,8 @@ def make_submission(results_path: Path, info: SubmissionInfo) -> Submission:
     """Read an eval results JSON and wrap it with ``info``; raises `SubmissionProblems` on bad input."""
     results_path = Path(results_path)
     try:
-        data = json.loads(results_path.read_text(encoding="utf-8"))
+        text = results_path.read_text(encoding="utf-8")
+        data = json.loads(text)
     except FileNotFoundError:
         raise SubmissionError(
             f"{results_path}: no such results file", "evaluate the model first: its results JSON is what this takes"
@@ -58,7 +59,7 @@ def make_submission(results_path: Path, info: SubmissionInfo) -> Submission:
         raise SubmissionError(f"{results_path} is already a submission",
                               "give the results JSON of an evaluation, or validate this file as a submission")
     try:
-        result = EvalResult.model_validate(data)
+        result = EvalResult.model_validate_json(text, strict=True)  # strict: "yes" is no bool
     except ValidationError as exc:
         raise SubmissionProblems(error_lines(results_path, exc)) from None
     problems = result_problems(result)

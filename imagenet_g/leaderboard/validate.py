@@ -91,7 +91,7 @@ def read_submission(path: Path) -> tuple[Submission | None, list[str]]:
         return None, [f"{path}: this is an eval results file, not a submission; turn it into one with "
                       f"`imagenet-g leaderboard add {path} --name ... --category ...`"]
     try:
-        return Submission.model_validate_json(text), []
+        return Submission.model_validate_json(text, strict=True), []  # strict: "yes" is no bool, "1" no number
     except ValidationError as exc:
         return None, error_lines(path, exc)
 

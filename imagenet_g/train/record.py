@@ -33,6 +33,8 @@ class EpochMetrics(StrictModel):
     images: int
     seconds: float
     images_per_second: float
+    unreadable_skipped: int = Field(default=0, description="unreadable images skipped, each replaced by the next "
+                                    "readable image of the mix (counted every epoch)")
 
 
 class TrainingRecord(StrictModel):
@@ -67,13 +69,15 @@ def fingerprint(recipe: Recipe, mix: MixRecord, global_batch: int) -> str:
 def read_record(run_dir: Path) -> TrainingRecord | None:
     """The record of a run folder; None when there is none."""
     path = Path(run_dir) / RECORD_FILE
-    if not path.is_file():
+    if not (path.exists() or path.is_symlink()):
         return None
     try:
-        return TrainingRecord.model_validate_json(path.read_bytes())
+        return TrainingRecord.model_validate_json(path.read_bytes(), strict=True)
     except ValidationError as exc:
-        raise OutputError(f"{path} is damaged ({exc.error_count()} problems)",
-                          fix="restore it, or set {out} to a new folder") from None
+        problem = f"is damaged ({exc.error_count()} problems)"
+    except OSError as exc:  # a folder, a dangling link, no permission
+        problem = f"cannot be read ({exc.strerror or type(exc).__name__})"
+    raise OutputError(f"{path} {problem}", fix="restore it, or set {out} to a new folder")
 
 
 def write_record(run_dir: Path, record: TrainingRecord) -> Path:

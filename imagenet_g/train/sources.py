@@ -21,7 +21,7 @@ import numpy as np
 
 from imagenet_g import labels
 from imagenet_g.errors import DatasetNotFoundError, ReleaseIntegrityError
-from imagenet_g.images import FolderImages, HubImages, ImageSource, is_hub_id, labelled_images, load_split, undecoded
+from imagenet_g.images import FolderImages, HubImages, ImageSource, is_hub_id, labelled_images, load_rows, undecoded
 from imagenet_g.layout import MANIFEST_FILE
 from imagenet_g.release import read_manifest
 
@@ -93,11 +93,7 @@ def _check_classes(where: str, wanted: set[int], targets: np.ndarray) -> None:
 def real_hub(where: str, classes: tuple[int, ...] | None = None) -> Source:
     """A real set from a Hub id (``ORG/NAME[:split]``, default split train) or a local dataset folder."""
     name, _, split = where.partition(":")
-    try:
-        ds = load_split(name, split or "train")
-    except (ValueError, OSError) as exc:  # unknown split, offline Hub, missing repo
-        raise DatasetNotFoundError(f"cannot load real set {where}: {' '.join(str(exc).split())[:200]}",
-                                   fix="check {real} (ORG/NAME[:split], a dataset folder) and the network") from None
+    ds = load_rows(name, split or "train", fix="check {real} (ORG/NAME[:split], a dataset folder) and the network")
     images = labelled_images(ds, where, f"real set {where}",
                              fix="set {real} to a dataset with an image column and ImageNet-1k labels")
     targets = images.targets
@@ -142,6 +138,6 @@ def release_split(root: Path, version: str, split: str) -> Source:
             "shards)", fix="finish its build first",
         )
     files = [str(version_dir / s.file) for s in record.shards]
-    ds = load_split(str(version_dir), split, data_files=files)
+    ds = load_rows(str(version_dir), split, data_files=files, fix=f"rebuild release {version}")
     table = HubImages(undecoded(ds), np.asarray(ds["label"], dtype=np.int64), str(version_dir))
     return Source("generated", str(version_dir), table, version, split, manifest.spec_hash)

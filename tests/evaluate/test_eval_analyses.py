@@ -91,6 +91,55 @@ def test_cli_compare_table_json_and_bad_input(run_cli, two_runs, tmp_path):
     assert res.exit_code == 2 and "missing.json" in res.stderr
 
 
+def _copy_runs(out, to):
+    for path in out.iterdir():
+        (to / path.name).write_bytes(path.read_bytes())
+    return to / "a.json", to / "b.json"
+
+
+def _damage_schema(a, b):
+    data = json.loads(b.read_text())
+    b.write_text(json.dumps({**data, "schema_version": 99}))
+    return "has results schema_version 99, which this imagenet-g does not read"
+
+
+def _damage_types(a, b):
+    data = json.loads(b.read_text())
+    b.write_text(json.dumps({**data, "complete": "yes"}))
+    return "complete: Input should be a valid boolean"
+
+
+def _truncate_predictions(a, b):
+    file = b.parent / EvalResult.read(b).datasets["imagenet"].predictions_file
+    file.write_bytes(file.read_bytes()[:100])
+    return f"{file}, the predictions of imagenet, cannot be read (ArrowInvalid"
+
+
+def _folder_for_results(a, b):
+    b.unlink()
+    b.mkdir()
+    return f"{b} is a folder, not a results file"
+
+
+def _other_images(a, b):
+    file = b.parent / EvalResult.read(b).datasets["imagenet-r"].predictions_file
+    table = pq.read_table(file).to_pandas()
+    table["key"] = "elsewhere/" + table["key"]
+    table.to_parquet(file)
+    rows = len(table)
+    return f"share no image of imagenet-r (A scored {rows}, B {rows}, none with the same key)"
+
+
+@pytest.mark.parametrize("damage", [_damage_schema, _damage_types, _truncate_predictions, _folder_for_results,
+                                    _other_images])
+def test_compare_of_damaged_or_unpaired_runs_is_one_line(run_cli, two_runs, tmp_path, damage):
+    a, b = _copy_runs(two_runs[0], tmp_path)
+    message = damage(a, b)
+    res = run_cli("compare", a, b)
+    assert res.exit_code == 2 and res.stderr.count("\n") == 1 and "Traceback" not in res.stderr, res.stderr
+    assert message in res.stderr
+
+
 def test_er_outside_the_baselines_control_range_is_flagged(data_root, tmp_path):
     # a random-weight model sits far left of every imagenet-testbed standard model
     result = run_eval(EvalRequest(model="resnet10t", pretrained=False, data_root=data_root, datasets=("imagenet-r",),

@@ -55,6 +55,19 @@ def test_validate_prints_one_line_per_problem_and_exits_2(run_cli, project):
     assert ok.exit_code == 0 and "1 submission(s) valid" in ok.stdout
 
 
+@pytest.mark.parametrize("edit,field", [
+    (lambda d: d.update(is_standard="yes"), "is_standard: Input should be a valid boolean"),
+    (lambda d: d.update(is_standard=1), "is_standard: Input should be a valid boolean"),
+    (lambda d: d["result"]["datasets"]["imagenet"].update(top1="70.0"), "top1: Input should be a valid number"),
+    (lambda d: d["result"].update(complete="true"), "complete: Input should be a valid boolean"),
+])
+def test_validate_takes_types_strictly(run_cli, project, edit, field):
+    path = write_submission(project / "leaderboard", _submission("a"))
+    edit_json(path, edit)
+    result = run_cli("leaderboard", "validate", path)
+    assert result.exit_code == 2 and field in result.stderr and result.stderr.count("\n") == 1, result.stderr
+
+
 def test_validate_reads_the_release_specs(run_cli, project):
     path = write_submission(project / "leaderboard", _submission("a", release="smoke"))
     assert run_cli("leaderboard", "validate", path).exit_code == 0
@@ -121,6 +134,19 @@ def test_build_and_show(run_cli, project, results):
     unknown = run_cli("leaderboard", "show", "--release", "smoek")
     assert unknown.exit_code == 2 and "did you mean: smoke?" in unknown.stderr
 
+
+
+def test_build_never_replaces_a_file_it_did_not_write(run_cli, project, results):
+    assert run_cli("leaderboard", "add", results, "--name", "ResNet-50", "--category", "real").exit_code == 0
+    assert run_cli("leaderboard", "build", "--bootstrap", "0", "--no-plots").exit_code == 0
+    board = project / "leaderboard"
+    (board / "README.md").write_text("# Our lab's leaderboard notes\n")
+    before = {p: p.read_bytes() for p in board.rglob("*") if p.is_file()}
+    result = run_cli("leaderboard", "build", "--bootstrap", "0", "--no-plots")
+    assert result.exit_code == 2 and result.stderr.count("\n") == 1, result.stderr
+    assert "leaderboard/README.md was not written by `imagenet-g leaderboard build`" in result.stderr
+    assert "--root" in result.stderr
+    assert {p: p.read_bytes() for p in board.rglob("*") if p.is_file()} == before
 
 
 def test_unwritable_root_is_one_line(run_cli, project, results):

@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from imagenet_g.errors import DatasetNotFoundError, ImagenetGError, SpecError, one_line
-from imagenet_g.images import HubImages, UnreadableImage, decode_rgb, files_by_name, is_hub_id, load_split, undecoded
+from imagenet_g.images import HubImages, UnreadableImage, decode_rgb, files_by_name, is_hub_id, load_rows, undecoded
 from imagenet_g.progress import quiet_datasets
 from imagenet_g.release.spec import PromptRow, ReleaseSpec
 
@@ -110,7 +110,8 @@ class DatasetSource:
                     f"dataset {self.name} has no split {split} (it has {', '.join(names)})",
                     fix="set {init_images} to a dataset with that split",
                 )
-            loaded = load_split(self.name, chosen)
+            loaded = load_rows(self.name, chosen, fix="check {init_images}, the network and HF_HUB_OFFLINE, and "
+                               "`hf auth login` for gated datasets")
             if not {"image", "label"} <= set(loaded.column_names):
                 raise DatasetNotFoundError(
                     f"dataset {self.name} has no image and label columns (it has {', '.join(loaded.column_names)})",

@@ -94,15 +94,17 @@ class Manifest(StrictModel):
 def read_manifest(version_dir: Path) -> Manifest | None:
     """The manifest of a version folder; None when there is none."""
     path = version_dir / MANIFEST_FILE
-    if not path.exists():
+    if not (path.exists() or path.is_symlink()):
         return None
     try:
         return Manifest.model_validate_json(path.read_bytes())
     except ValidationError as exc:
-        raise ReleaseIntegrityError(
-            f"{path} is damaged ({exc.error_count()} problems); delete it and rerun the build, which checks the "
-            "shards' spec and rebuilds them"
-        ) from None
+        problem = f"is damaged ({exc.error_count()} problems)"
+    except OSError as exc:  # a folder, a dangling link, no permission
+        problem = f"cannot be read ({exc.strerror or type(exc).__name__})"
+    raise ReleaseIntegrityError(
+        f"{path} {problem}; delete it and rerun the build, which checks the shards' spec and rebuilds them"
+    )
 
 
 def manifest_turn(version_dir: Path) -> AbstractContextManager[None]:
