@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from imagenet_g.layout import audit_dir
 from imagenet_g.strict import StrictModel
 
 from imagenet_g.audit.schema import AuditResult
@@ -45,9 +46,9 @@ _METRICS = {
     "mean per-class KID": (lambda r: r.fidelity and r.fidelity.mean_class_kid, False),
     "Vendi score": (lambda r: r.diversity and r.diversity.vendi, True),
     "mean pairwise distance": (lambda r: r.diversity and r.diversity.mean_pairwise_distance, True),
-    "near-duplicates across release": (lambda r: r.diversity and len(r.diversity.duplicates_across_release), False),
+    "near-duplicates across release": (lambda r: r.diversity and r.diversity.duplicates_across_release_total, False),
     "safety-flagged share": (lambda r: r.safety and r.safety.flagged_share, False),
-    "possible memorisation": (lambda r: r.memorisation and len(r.memorisation.matches), False),
+    "possible memorisation": (lambda r: r.memorisation and r.memorisation.matches_total, False),
 }
 
 
@@ -108,4 +109,4 @@ def find_audit(name: str, release_dir: Path) -> Path:
         return path
     if path.is_dir():
         return path / AUDIT_FILE
-    return release_dir / name / "audit" / AUDIT_FILE
+    return audit_dir(release_dir, name) / AUDIT_FILE

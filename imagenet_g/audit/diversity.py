@@ -1,7 +1,7 @@
 """Diversity and similarity search on image embeddings: Vendi score, mean pairwise distance, near pairs.
 
 All use cosine similarity of L2-normalised embeddings. Search runs in row chunks, so memory is
-``chunk x N``, never ``N x N``.
+``chunk x N``, never ``N x N``; the pair search counts every pair but keeps only the best few.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import numpy as np
 from imagenet_g.errors import InsufficientDataError
 
 _CHUNK = 2048
+_BLOCK_VALUES = 1 << 22  # similarities computed at once in the pair search: 32 MiB of float64
 
 
 def unit_rows(x: np.ndarray) -> np.ndarray:
@@ -54,21 +55,49 @@ class Pair:
     similarity: float
 
 
-def near_pairs(x: np.ndarray, threshold: float, groups: np.ndarray | None = None, limit: int = 1000) -> list[Pair]:
-    """Pairs i < j with cosine similarity >= ``threshold`` (within the same group when ``groups`` is given),
-    most similar first, at most ``limit``."""
+@dataclass(frozen=True)
+class NearPairs:
+    """How many pairs are at least as similar as the threshold (``total``, exact) and the ``limit`` most similar
+    of them (``pairs``, most similar first)."""
+
+    total: int
+    pairs: list[Pair]
+
+
+def _rows_per_block(n: int) -> int:
+    """Rows of a similarity block so that it holds at most ``_BLOCK_VALUES`` values (memory ~ 8 bytes each)."""
+    return max(1, min(_CHUNK, _BLOCK_VALUES // max(1, n)))
+
+
+def near_pairs(x: np.ndarray, threshold: float, groups: np.ndarray | None = None, limit: int = 1000) -> NearPairs:
+    """Pairs i < j with cosine similarity >= ``threshold`` (within the same group when ``groups`` is given): their
+    exact count, and the ``limit`` most similar, ties by (i, j).
+
+    Memory is bounded whatever the count: one block of rows against the rows after it at a time, and at most
+    ``limit`` candidate pairs kept between blocks (a release of near-copies has ~n^2/2 pairs)."""
     u = unit_rows(x)
-    found: list[Pair] = []
-    for start in range(0, len(u), _CHUNK):
-        sims = u[start:start + _CHUNK] @ u.T
+    n = len(u)
+    total = 0
+    best = np.empty(0), np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)  # similarity, i, j
+    step = _rows_per_block(n)
+    for start in range(0, n, step):
+        sims = u[start:start + step] @ u[start:].T  # rows start.., columns start..: the upper triangle lies here
         rows, cols = np.nonzero(sims >= threshold)
-        rows_abs = rows + start
-        keep = cols > rows_abs
+        keep = cols > rows  # column index relative to start: j > i
         if groups is not None:
-            keep &= groups[rows_abs] == groups[cols]
-        found += [Pair(int(i), int(j), float(sims[i - start, j])) for i, j in zip(rows_abs[keep], cols[keep])]
-    found.sort(key=lambda p: (-p.similarity, p.i, p.j))
-    return found[:limit]
+            keep &= groups[rows + start] == groups[cols + start]
+        rows, cols = rows[keep], cols[keep]
+        total += len(rows)
+        values = sims[rows, cols]
+        if len(values) > limit:  # the block's best ``limit``, before merging (ties settled in the merge)
+            cut = np.partition(values, len(values) - limit)[len(values) - limit]
+            chosen = values >= cut
+            rows, cols, values = rows[chosen], cols[chosen], values[chosen]
+        merged = (np.concatenate([best[0], values]), np.concatenate([best[1], rows + start]),
+                  np.concatenate([best[2], cols + start]))
+        order = np.lexsort((merged[2], merged[1], -merged[0]))[:limit]
+        best = tuple(m[order] for m in merged)
+    return NearPairs(total, [Pair(int(i), int(j), float(s)) for s, i, j in zip(*best)])
 
 
 def nearest_neighbours(query: np.ndarray, reference: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

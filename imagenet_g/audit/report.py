@@ -40,13 +40,13 @@ def summary_rows(result: AuditResult) -> list[tuple[str, str]]:
         rows += [(f"Vendi score ({d.extractor})", _f(d.vendi)), ("mean pairwise cosine distance",
                                                                  _f(d.mean_pairwise_distance, 4)),
                  (f"near-duplicate pairs (cos >= {d.duplicate_threshold:g}), within class / across",
-                  f"{len(d.duplicates_within_class)} / {len(d.duplicates_across_release)}")]
+                  f"{d.duplicates_within_class_total} / {d.duplicates_across_release_total}")]
     if result.safety:
         rows.append((f"flagged by {result.safety.checker}",
                      f"{result.safety.flagged} ({100 * result.safety.flagged_share:.1f} %)"))
     m = result.memorisation
     if m:
-        rows.append((f"possible memorisation (cos >= {m.threshold:g} to {m.reference})", str(len(m.matches))))
+        rows.append((f"possible memorisation (cos >= {m.threshold:g} to {m.reference})", str(m.matches_total)))
     return rows
 
 
@@ -99,7 +99,8 @@ def report_markdown(result: AuditResult, figures: dict[str, Path], folder: Path)
             lines += [f"![diversity per class]({rel['diversity']})", ""]
         pairs = d.duplicates_within_class[:20]
         if pairs:
-            lines += ["Near-duplicates within a class:", "", "| row a | row b | class | cosine |", "|---|---|---|---|"]
+            lines += [f"Near-duplicates within a class: {d.duplicates_within_class_total} pairs, the {len(pairs)} most "
+                      "similar:", "", "| row a | row b | class | cosine |", "|---|---|---|---|"]
             lines += [f"| {p.a.position} | {p.b.position} | {p.a.class_name} | {p.similarity:.4f} |" for p in pairs]
             lines.append("")
     if result.safety:
@@ -110,7 +111,8 @@ def report_markdown(result: AuditResult, figures: dict[str, Path], folder: Path)
     if m:
         lines += ["## Possible memorisation", "",
                   f"Generated images whose nearest {m.reference} image (by `{m.extractor}` cosine) is at least "
-                  f"{m.threshold:g}; the highest similarity seen is {m.max_similarity:.4f}.", ""]
+                  f"{m.threshold:g}: {m.matches_total} of {m.images}; the highest similarity seen is "
+                  f"{m.max_similarity:.4f}.", ""]
         lines += [f"- row {x.image.position} ({x.image.class_name}) ~ `{x.reference_key}`: {x.similarity:.4f}"
                   for x in m.matches[:50]]
         lines.append("")

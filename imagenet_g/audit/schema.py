@@ -11,7 +11,7 @@ from pydantic import Field
 from imagenet_g.files import atomic_write_text
 from imagenet_g.strict import StrictModel
 
-AUDIT_SCHEMA_VERSION = 2  # 2: safety records where its flags came from
+AUDIT_SCHEMA_VERSION = 3  # 2: safety records where its flags came from; 3: exact totals beside the listed pairs
 
 
 class ExtractorInfo(StrictModel):
@@ -139,8 +139,10 @@ class Diversity(StrictModel):
     per_class: list[GroupDiversity]
     per_template: list[GroupDiversity]
     duplicate_threshold: float
-    duplicates_within_class: list[DuplicatePair]
-    duplicates_across_release: list[DuplicatePair]
+    duplicates_within_class_total: int = Field(description="pairs in the same class at or above the threshold")
+    duplicates_across_release_total: int = Field(description="pairs anywhere in the release at or above it")
+    duplicates_within_class: list[DuplicatePair] = Field(description="the most similar of them, at most 200")
+    duplicates_across_release: list[DuplicatePair] = Field(description="the most similar of them, at most 200")
 
 
 class Safety(StrictModel):
@@ -170,7 +172,8 @@ class Memorisation(StrictModel):
     threshold: float
     images: int
     max_similarity: float
-    matches: list[MemorisationMatch]
+    matches_total: int = Field(description="generated images at or above the threshold")
+    matches: list[MemorisationMatch] = Field(description="the most similar of them, at most 200")
 
 
 class AuditResult(StrictModel):
@@ -197,16 +200,29 @@ class AuditResult(StrictModel):
 
 
 def read_audit(path: Path) -> AuditResult:
-    """Read an audit JSON; a missing or malformed file is our error."""
+    """Read an audit JSON of this schema version (strict types); a missing, malformed or older file is one error
+    line (older audits listed at most 200 pairs and counted no more: audit again, from the feature cache)."""
+    import json
+
     from pydantic import ValidationError
 
     from imagenet_g.errors import DatasetNotFoundError
     from imagenet_g.strict import validation_message
 
-    if not Path(path).is_file():
+    path = Path(path)
+    if not path.is_file():
         raise DatasetNotFoundError(f"audit file {path} does not exist", "audit the release first")
+    again = "audit the release again (the features are cached: it costs only the metrics)"
     try:
-        return AuditResult.model_validate_json(Path(path).read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        version = json.loads(text).get("schema_version")
+    except (OSError, UnicodeDecodeError, ValueError, AttributeError) as exc:
+        raise DatasetNotFoundError(f"{path} is not an audit JSON ({type(exc).__name__})", again) from None
+    if version != AUDIT_SCHEMA_VERSION:
+        raise DatasetNotFoundError(f"{path} is an audit of schema_version {version!r}; this imagenet-g reads "
+                                   f"{AUDIT_SCHEMA_VERSION}", again)
+    try:
+        return AuditResult.model_validate_json(text, strict=True)
     except ValidationError as exc:
         raise DatasetNotFoundError(f"{path} is not an audit JSON of schema {AUDIT_SCHEMA_VERSION}: "
-                                   f"{validation_message(exc)[:300]}", "audit the release again") from None
+                                   f"{validation_message(exc)[:300]}", again) from None

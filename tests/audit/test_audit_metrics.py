@@ -125,9 +125,51 @@ def test_a_planted_near_duplicate_is_found_within_its_class_and_across():
     x[42] = x[12] + rng.normal(scale=1e-3, size=16)
     groups = np.arange(50) % 5  # 5 and 37 share no group; 12 and 42 do (both 2 mod 5)
     across = diversity.near_pairs(x, 0.99)
-    assert {(p.i, p.j) for p in across} == {(5, 37), (12, 42)}
-    assert all(p.similarity > 0.99 for p in across)
-    assert [(p.i, p.j) for p in diversity.near_pairs(x, 0.99, groups=groups)] == [(12, 42)]
+    assert {(p.i, p.j) for p in across.pairs} == {(5, 37), (12, 42)} and across.total == 2
+    assert all(p.similarity > 0.99 for p in across.pairs)
+    within = diversity.near_pairs(x, 0.99, groups=groups)
+    assert [(p.i, p.j) for p in within.pairs] == [(12, 42)] and within.total == 1
+
+
+def _brute_pairs(x, threshold, groups=None):
+    u = x / np.linalg.norm(x, axis=1, keepdims=True)
+    sims = u @ u.T
+    i, j = np.triu_indices(len(x), k=1)
+    keep = sims[i, j] >= threshold
+    if groups is not None:
+        keep &= groups[i] == groups[j]
+    found = sorted(zip(-sims[i, j][keep], i[keep], j[keep]))
+    return len(found), [(int(a), int(b)) for _, a, b in found]
+
+
+@pytest.mark.parametrize("block_values", [1 << 22, 1000])  # one block; many blocks of a few rows
+def test_near_pair_totals_past_the_list_limit_equal_a_brute_force_count(monkeypatch, block_values):
+    monkeypatch.setattr(diversity, "_BLOCK_VALUES", block_values)
+    rng = np.random.default_rng(6)
+    centres = rng.normal(size=(3, 8))
+    x = np.repeat(centres, 120, axis=0) + rng.normal(scale=0.05, size=(360, 8))  # ~3 x 120^2/2 near pairs
+    x[7] = x[3]  # an exact tie at similarity 1
+    groups = np.arange(360) % 4
+    for g in (None, groups):
+        total, order = _brute_pairs(x, 0.98, g)
+        found = diversity.near_pairs(x, 0.98, g, limit=200)
+        assert total > 2000 and found.total == total
+        assert [(p.i, p.j) for p in found.pairs] == order[:200]
+
+
+def test_the_near_pair_search_keeps_memory_bounded_however_many_pairs(monkeypatch):
+    import tracemalloc
+
+    monkeypatch.setattr(diversity, "_BLOCK_VALUES", 1 << 15)
+    x = np.ones((2000, 8)) + np.random.default_rng(7).normal(scale=1e-6, size=(2000, 8))  # every pair is near
+    tracemalloc.start()
+    try:
+        found = diversity.near_pairs(x, 0.9, limit=200)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert found.total == 2000 * 1999 // 2 and len(found.pairs) == 200
+    assert peak < 8 * 2**20, peak  # a list of all 2M pairs would take hundreds of MiB
 
 
 def test_nearest_neighbours_equal_brute_force():
