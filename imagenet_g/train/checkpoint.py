@@ -32,6 +32,7 @@ class Position:
     step: int = 0
     loss_sum: float = 0.0
     samples: int = 0
+    skipped: int = 0  # unreadable images skipped so far in the open epoch
     seconds: float = 0.0
     history: list[dict[str, Any]] = field(default_factory=list)
 

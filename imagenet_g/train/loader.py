@@ -13,6 +13,7 @@ from collections.abc import Iterator
 import torch
 from torch.utils.data import DataLoader, Dataset, DistributedSampler, get_worker_info
 
+from imagenet_g.images import UnreadableImage, worker_init
 from imagenet_g.train.mix import Mix
 from imagenet_g.train.recipe import DataConfig
 
@@ -44,8 +45,17 @@ def sample_seed(seed: int, epoch: int, position: int) -> int:
     return _splitmix64(_splitmix64(_splitmix64(seed) ^ epoch) ^ position) >> 1
 
 
+REPLACE_LIMIT = 64  # unreadable images in a row of the mix before training stops
+
+
 class MixedDataset(Dataset):
-    """Item ``(epoch, i)``: image ``i`` of the mix, augmented with its own seed, and its label-space target."""
+    """Item ``(epoch, i)``: image ``i`` of the mix, augmented with its own seed, its label-space target, and whether
+    image ``i`` was unreadable and skipped (1, else 0; -1: ``REPLACE_LIMIT`` in a row, nothing readable).
+
+    An image that cannot be read (not an image, truncated: ``imagenet_g.images``' decode rule, as eval skips) is
+    skipped: the next readable image of the mix takes its place, with its own label and sample ``i``'s seed, so
+    that every batch stays whole (processes of a distributed run step together) and the run stays deterministic.
+    """
 
     def __init__(self, mix: Mix, transform, seed: int) -> None:
         self.tables = tuple(s.table for s in mix.sources)
@@ -56,9 +66,21 @@ class MixedDataset(Dataset):
     def __len__(self) -> int:
         return len(self.target)
 
-    def __getitem__(self, key: tuple[int, int]) -> tuple[torch.Tensor, int]:
+    def _readable(self, i: int) -> tuple[object, int]:
+        """Image ``i``, else the first readable one after it: the image (None when none is) and its index."""
+        for step in range(min(REPLACE_LIMIT, len(self.target))):
+            j = (i + step) % len(self.target)
+            try:
+                return self.tables[self.source[j]].open(int(self.row[j])), j
+            except (UnreadableImage, OSError):
+                continue
+        return None, i
+
+    def __getitem__(self, key: tuple[int, int]) -> tuple[torch.Tensor | None, int, int]:
         epoch, i = key
-        image = self.tables[self.source[i]].open(int(self.row[i]))
+        image, j = self._readable(i)
+        if image is None:
+            return None, int(self.target[i]), -1
         seed = sample_seed(self.seed, epoch, i)
         # timm's transforms draw from python's random and torch's CPU generator; a loader worker owns its state,
         # the main process (no workers) keeps the training's RNG state as it was
@@ -71,7 +93,16 @@ class MixedDataset(Dataset):
             if saved is not None:
                 torch.default_generator.set_state(saved[0])
                 random.setstate(saved[1])
-        return tensor, int(self.target[i])
+        return tensor, int(self.target[j]), int(j != i)
+
+
+def collate(batch: list[tuple[torch.Tensor | None, int, int]]) -> tuple[torch.Tensor | None, torch.Tensor, int]:
+    """Images, targets and how many of the batch's images were unreadable and replaced (-1: an item found none
+    readable)."""
+    targets = torch.tensor([b[1] for b in batch], dtype=torch.long)
+    if any(b[2] < 0 for b in batch):
+        return None, targets, -1
+    return torch.stack([b[0] for b in batch]), targets, sum(b[2] for b in batch)
 
 
 class ResumableSampler(DistributedSampler):
@@ -103,6 +134,6 @@ def make_loader(
     sampler = ResumableSampler(dataset, num_replicas, rank, seed)
     loader = DataLoader(
         dataset, batch_size=local_batch, sampler=sampler, num_workers=config.workers, pin_memory=pin_memory,
-        drop_last=True, persistent_workers=config.workers > 0,
+        drop_last=True, persistent_workers=config.workers > 0, collate_fn=collate, worker_init_fn=worker_init,
     )
     return loader, sampler

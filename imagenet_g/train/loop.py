@@ -22,11 +22,12 @@ from imagenet_g.environment import environment
 from imagenet_g.errors import OutputError, TrainingError, unknown
 from imagenet_g.layout import DEFAULT_DATASET_DIR
 from imagenet_g.files import sha256_file
+from imagenet_g.images import interruptible
 from imagenet_g.outputs import RequestPath, check_output_folder
 from imagenet_g.progress import progress_bar
 from imagenet_g.train.checkpoint import FINAL, LAST, Position, load_training_state, save_training_state, save_weights
 from imagenet_g.train.distributed import World, all_sum, barrier, join_world, leave_world
-from imagenet_g.train.loader import make_loader
+from imagenet_g.train.loader import REPLACE_LIMIT, make_loader
 from imagenet_g.train.mix import Mix, MixPolicy, load_mix
 from imagenet_g.train.model import build_model
 from imagenet_g.train.recipe import Recipe, load_recipe
@@ -236,7 +237,12 @@ def _epoch(parts: _Parts, loader, position: Position, recipe: Recipe, world: Wor
     parts.net.train()
     with progress_bar(f"epoch {epoch + 1}/{epochs}", steps * batch, progress and world.is_main) as advance:
         advance(position.batch * batch)
-        for images, targets in loader:
+        for images, targets, skipped in interruptible(loader):
+            if images is None:
+                raise TrainingError(f"{REPLACE_LIMIT} images in a row of the data mix cannot be read",
+                                    fix="check the files of {real} and {generated}: eval and `imagenet-g data` count "
+                                    "unreadable images too")
+            position.skipped += skipped
             position.step += 1
             position.batch += 1
             loss_sum += parts.step(images, targets, position.step, local_batch).double() * len(targets)
@@ -247,10 +253,15 @@ def _epoch(parts: _Parts, loader, position: Position, recipe: Recipe, world: Wor
                 position.loss_sum = float(loss_sum.item())
                 _checkpoint(parts, position, world, out)
     seconds = time.perf_counter() - started
-    total_loss, samples = all_sum(world, [float(loss_sum.item()), float(position.samples)], parts.device)
+    total_loss, samples, skipped = all_sum(
+        world, [float(loss_sum.item()), float(position.samples), float(position.skipped)], parts.device)
+    if skipped:
+        log.warning("epoch %d: %d unreadable image(s) skipped, each replaced by the next readable one of the mix",
+                    epoch + 1, skipped)
     return EpochMetrics(
         epoch=epoch + 1, loss=total_loss / samples, lr=float(parts.optimizer.param_groups[0]["lr"]),
         images=int(samples), seconds=seconds, images_per_second=samples / seconds if seconds else 0.0,
+        unreadable_skipped=int(skipped),
     )
 
 
@@ -292,8 +303,8 @@ def _run(request: TrainRequest, recipe: Recipe, mix: Mix, world: World, progress
         log.info("epoch %d/%d: loss %.4f, lr %.4g, %.1f images/s", metrics.epoch, recipe.schedule.epochs,
                  metrics.loss, metrics.lr, metrics.images_per_second)
         position.history.append(metrics.model_dump())
-        position.epoch, position.batch, position.samples, position.seconds, position.loss_sum = (
-            metrics.epoch, 0, 0, 0.0, 0.0)
+        position.epoch, position.batch, position.samples, position.seconds, position.loss_sum, position.skipped = (
+            metrics.epoch, 0, 0, 0.0, 0.0, 0)
         record = record.model_copy(update={"epochs": (*record.epochs, metrics)})
         _checkpoint(parts, position, world, out)
         if world.is_main:
