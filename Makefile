@@ -45,7 +45,7 @@ demo: install
 	@echo "Release:     ./imagenet-g/smoke  (python -c \"import datasets; print(datasets.load_dataset('imagenet-g', 'smoke', split='test'))\")"
 	@echo "Results:     ./results/smoke-resnet18.json"
 	@echo "Leaderboard: ./results/leaderboard/README.md, ./results/leaderboard/site/index.html  (the committed board is ./leaderboard)"
-	@echo "Audit:       ./imagenet-g/smoke/audit/report.md (random-weight extractors: its numbers only prove the tooling)"
+	@echo "Audit:       ./imagenet-g/audits/smoke/report.md (random-weight extractors: its numbers only prove the tooling)"
 
 test: install-test browser
 	$(BIN)/python -m pytest

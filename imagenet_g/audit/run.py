@@ -8,6 +8,7 @@ same key, so eval and audit build it once between them.
 
 from __future__ import annotations
 
+import os
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -21,17 +22,22 @@ from imagenet_g.audit import schema as s
 from imagenet_g.audit.consistency import accuracy_by_group, clip_scores, zero_shot_predictions
 from imagenet_g.audit.extractors import (CLIP_PREFIX, EXTRACTORS, LazyExtractor, checker_lock_sha256, clip_arch,
                                          resolve_extractor)
+from imagenet_g.audit.report import AUDIT_FILE, write_outputs
 from imagenet_g.audit.features import FeatureSet, dataset_fingerprint, extract, text_embeddings
 from imagenet_g.benchmarks import NATURAL_SHIFTS, get_benchmark
 from imagenet_g.devices import pick_device
 from imagenet_g.environment import environment
-from imagenet_g.errors import DatasetNotFoundError, InsufficientDataError, UnknownNameError, unknown
+from imagenet_g.claims import claimed
+from imagenet_g.errors import DatasetNotFoundError, InsufficientDataError, OutputError, UnknownNameError, unknown
 from imagenet_g.evaluate import cached_head, head_key
-from imagenet_g.images import LoadedDataset, Location, candidate_folders, default_cache_dir, load, locate, release_rows
+from imagenet_g.images import (LoadedDataset, Location, candidate_folders, check_cache_dir, default_cache_dir, load, locate,
+                               release_rows)
+from imagenet_g.layout import CARD_FILE, MANIFEST_FILE, audit_dir, built_versions, card_problem
+from imagenet_g.outputs import RequestPath, check_output_folder
 from imagenet_g.strict import StrictModel
 
 RELEASE = "imagenet-g"
-LIST_LIMIT = 200  # images listed per list in the JSON (counts are always complete)
+LIST_LIMIT = 200  # images listed per list in the JSON; each list's total is counted beside it
 
 
 class AuditRequest(StrictModel):
@@ -58,7 +64,8 @@ class AuditRequest(StrictModel):
     workers: int | None = Field(default=None, ge=0)
     device: str = "auto"
     cache_dir: Path | None = None
-    out: Path | None = Field(default=None, description="report folder; default <release folder>/<version>/audit")
+    out: RequestPath | None = Field(default=None,
+                                    description="report folder; default <release folder>/audits/<version>")
     card: bool = Field(default=True, description="add an audit section to the release's dataset card")
 
 
@@ -110,16 +117,21 @@ def _validate(request: AuditRequest) -> None:
         if spec.parent:
             raise UnknownNameError(f"{name} is a class subset of {spec.parent}", f"name {spec.parent} instead")
     pick_device(request.device)
+    check_cache_dir(request.cache_dir)
 
 
-def _load_release(request: AuditRequest) -> LoadedDataset:
+def _release_location(request: AuditRequest) -> Location:
     spec = get_benchmark(RELEASE)
     location = locate(spec, request.data_root, request.paths.get(RELEASE))
     if location is None:
         folder = candidate_folders(spec, request.data_root)[0]
         raise DatasetNotFoundError(f"no release folder at {folder}",
                                    f"build release {request.release} first, or set {{path}} imagenet-g=FOLDER")
-    return load(spec, location, request.release)
+    return location
+
+
+def _load_release(request: AuditRequest) -> LoadedDataset:
+    return load(get_benchmark(RELEASE), _release_location(request), request.release)
 
 
 def _load_optional(request: AuditRequest, name: str, required: bool, skipped: dict[str, str]) -> LoadedDataset | None:
@@ -252,21 +264,23 @@ def _diversity(images: FeatureSet, clip: LazyExtractor, request: AuditRequest, c
     names = labels.class_names()
     feats = np.asarray(images.features)
 
-    def pairs(groups: np.ndarray | None) -> list[s.DuplicatePair]:
+    def pairs(groups: np.ndarray | None) -> tuple[int, list[s.DuplicatePair]]:
         found = div.near_pairs(feats, request.duplicate_threshold, groups, limit=LIST_LIMIT)
-        return [s.DuplicatePair(a=refs(int(images.positions[p.i])), b=refs(int(images.positions[p.j])),
-                                similarity=p.similarity) for p in found]
+        return found.total, [s.DuplicatePair(a=refs(int(images.positions[p.i])), b=refs(int(images.positions[p.j])),
+                                             similarity=p.similarity) for p in found.pairs]
 
     per_template = []
     if "template_id" in columns:
         templates = np.asarray([columns["template_id"][p] for p in images.positions])
         per_template = _group_diversity(feats, templates, lambda t: f"template {t}")
+    within, across = pairs(images.targets), pairs(None)
     return s.Diversity(
         extractor=clip.id, vendi=div.vendi_score(feats),
         mean_pairwise_distance=div.mean_pairwise_distance(feats) if len(feats) > 1 else None,
         per_class=_group_diversity(feats, images.targets, lambda c: names[c]), per_template=per_template,
         duplicate_threshold=request.duplicate_threshold,
-        duplicates_within_class=pairs(images.targets), duplicates_across_release=pairs(None),
+        duplicates_within_class_total=within[0], duplicates_within_class=within[1],
+        duplicates_across_release_total=across[0], duplicates_across_release=across[1],
     )
 
 
@@ -319,7 +333,7 @@ def _memorisation(images: FeatureSet, reference: FeatureSet, ref: _Data, clip: L
     hits = hits[np.argsort(-sims[hits], kind="stable")]
     return s.Memorisation(
         reference=ref.loaded.spec.name, extractor=clip.id, threshold=request.memorisation_threshold,
-        images=len(sims), max_similarity=float(sims.max()),
+        images=len(sims), max_similarity=float(sims.max()), matches_total=len(hits),
         matches=[s.MemorisationMatch(image=refs(int(images.positions[i])),
                                      reference_key=ref.loaded.images.key(int(reference.positions[index[i]])),
                                      similarity=float(sims[i])) for i in hits[:LIST_LIMIT]],
@@ -334,8 +348,8 @@ AUDIT_PACKAGES = ("torch", "torchvision", "torchmetrics", "torch-fidelity", "ope
                   "transformers", "datasets", "numpy", "pillow")
 
 
-def compute_audit(request: AuditRequest, progress: bool = False) -> tuple[s.AuditResult, Path | None]:
-    """Run every section the available data allows; returns the result and the release card folder (if local)."""
+def compute_audit(request: AuditRequest, progress: bool = False) -> s.AuditResult:
+    """Run every section the available data allows; writes nothing but the feature cache."""
     _validate(request)
     skipped: dict[str, str] = {}
     release = _Data(_load_release(request), request, progress)
@@ -400,21 +414,55 @@ def compute_audit(request: AuditRequest, progress: bool = False) -> tuple[s.Audi
         random_weights=any(e.random_weights for e in extractors),
         environment=environment(pick_device(request.device), AUDIT_PACKAGES), created=datetime.now(timezone.utc),
     )
-    card_dir = Path(release.loaded.source) if Path(release.loaded.source).is_dir() else None
-    return result, card_dir
+    return result
+
+
+def _release_folder_around(folder: Path) -> Path | None:
+    """The release version folder (one with a manifest) that ``folder`` is in, if any."""
+    here = Path(os.path.abspath(folder))
+    return next((p for p in (here, *here.parents) if (p / MANIFEST_FILE).is_file()), None)
+
+
+def audit_outputs(request: AuditRequest) -> tuple[Path, Path | None]:
+    """Where an audit writes: its folder (``out``; default ``<release folder>/audits/<version>``, beside the
+    release, or ``audits/<version>`` for a Hub release) and the dataset card it adds its section to (None: no card).
+
+    Checked before any work (``imagenet_g.outputs``): the folder is new, empty or an audit's; it is not inside a
+    release version folder (whose verification it would break); the card, when there is one, is a card of ours.
+    """
+    location = _release_location(request)
+    local = Path(location.where) if location.kind == "folder" else None
+    if local is not None and request.release not in built_versions(local):
+        _load_release(request)  # the one unknown-release error, before anything is created
+    folder = request.out or audit_dir(local if local is not None else Path("."), request.release)
+    inside = _release_folder_around(folder)
+    if inside is not None:
+        raise OutputError(f"{folder} is inside the release folder {inside}, which must hold its shards and manifest "
+                          "only (verify and push would refuse it)",
+                          f"set {{out}} to a folder outside it, e.g. {audit_dir(inside.parent, inside.name)}")
+    check_output_folder(folder, AUDIT_FILE, f"an audit folder (it has no {AUDIT_FILE})", "out")
+    card = local / CARD_FILE if local is not None and request.card else None
+    if card is not None and not card.is_file():
+        card = None  # the build writes the card once the release is complete; an audit does not start one
+    if card is not None and card_problem(card) is not None:
+        raise OutputError(f"{card} is not a dataset card imagenet-g wrote; the audit adds its section only to its own "
+                          "cards", "set {card=False} to write the report alone")
+    return folder, card
 
 
 def run_audit(request: AuditRequest, progress: bool = False) -> tuple[s.AuditResult, dict[str, Path]]:
-    """Audit a release and write the audit JSON, report, figures and card section; returns the result and paths."""
-    from imagenet_g.audit.report import write_outputs
-    from imagenet_g.errors import OutputError
+    """Audit a release and write the audit JSON, report, figures and card section; returns the result and paths.
 
-    result, card_dir = compute_audit(request, progress)
-    source = Path(result.release.source)
-    folder = request.out or (source / request.release / "audit" if source.is_dir() else Path("audits") / request.release)
-    try:
-        written = write_outputs(result, folder, card_dir if request.card else None)
-    except OSError as exc:
-        raise OutputError(f"cannot write the audit to {folder}: {exc.strerror or exc}",
-                          "choose another {out}; the features are cached, so a rerun costs only the metrics") from None
+    The outputs are checked (``audit_outputs``) and the audit folder claimed before any work, so a second audit
+    into the same folder is refused while this one runs."""
+    _validate(request)
+    folder, card = audit_outputs(request)
+    with claimed(folder, f"audit folder {folder}"):
+        result = compute_audit(request, progress)
+        try:
+            written = write_outputs(result, folder, card.parent if card is not None else None)
+        except OSError as exc:
+            raise OutputError(f"cannot write the audit to {folder}: {exc.strerror or exc}",
+                              "choose another {out}; the features are cached, so a rerun costs only the metrics"
+                              ) from None
     return result, written

@@ -22,7 +22,7 @@ CLIP_HELP = "open_clip model for consistency, diversity, memorisation: clip:<arc
 SAFETY_HELP = "sd-safety-checker, random-safety-checker (offline test) or none"
 REFERENCE_HELP = "real data for FID/KID and memorisation (a dataset name, see `imagenet-g data`), or none"
 SHIFT_HELP = "comma-separated natural-shift sets for the distance table; default: every one found"
-OUT_HELP = "report folder (default: <release folder>/<version>/audit)"
+OUT_HELP = "report folder (default: <release folder>/audits/<version>, beside the release)"
 
 
 def _none(value: str | None) -> str | None:

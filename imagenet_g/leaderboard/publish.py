@@ -8,9 +8,21 @@ from pathlib import Path
 from imagenet_g.leaderboard.aggregate import load_leaderboard
 from imagenet_g.leaderboard.board import Leaderboard, leaderboard_json
 from imagenet_g.leaderboard.files import write_atomic
-from imagenet_g.leaderboard.render_html import render_html
-from imagenet_g.leaderboard.render_markdown import render_markdown
+from imagenet_g.leaderboard.render_html import HTML_TITLE, render_html
+from imagenet_g.leaderboard.render_markdown import GENERATED_BY, render_markdown
 from imagenet_g.leaderboard.validate import ReleaseCatalog
+from imagenet_g.outputs import check_output_file
+
+
+def _ours(path: Path) -> str | None:
+    """None for a file a leaderboard build wrote (``imagenet_g.outputs``); else what it is instead."""
+    try:
+        head = path.read_bytes()[:1 << 16]
+    except OSError as exc:
+        return f"cannot be read ({exc.strerror or type(exc).__name__})"
+    marks = {".md": GENERATED_BY.encode(), ".html": HTML_TITLE.encode(), ".json": b'"schema_version"',
+             ".png": b"\x89PNG\r\n\x1a\n"}
+    return None if marks.get(path.suffix, b"\0") in head else "was not written by `imagenet-g leaderboard build`"
 
 
 @dataclass(frozen=True)
@@ -30,7 +42,8 @@ def build_leaderboard(
 ) -> BuildOutput:
     """Validate and aggregate ``root/submissions``, then write the JSON, markdown, plots and HTML views.
 
-    Everything is rendered before the first write, so an invalid submission leaves the old files intact.
+    Everything is rendered and every target checked before the first write, so an invalid submission, or a file at
+    a target that a build did not write (a README.md of the user's), leaves every file as it was.
     ``plots=False`` skips the PNGs (the README then links to files that may be missing or stale).
     """
     root = Path(root)
@@ -48,6 +61,8 @@ def build_leaderboard(
             if release.plot:
                 plot_paths.append(root / release.plot)
                 contents[root / release.plot] = render_plot(board, release)
+    for path in contents:
+        check_output_file(path, _ours, "root")
     for path, content in contents.items():
         write_atomic(path, content)
     return BuildOutput(board, root / "leaderboard.json", root / "README.md", root / "site" / "index.html",

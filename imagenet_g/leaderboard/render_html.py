@@ -26,6 +26,9 @@ def embed_json(data: object) -> str:
     return re.sub("[<>&\u2028\u2029]", lambda m: _SCRIPT_UNSAFE[m.group()], text)
 
 
+HTML_TITLE = "<title>ImageNet-G leaderboard</title>"  # in site/index.html: the mark of a page a build may rewrite
+
+
 def render_html(board: Leaderboard) -> str:
     """The full index.html text."""
     site = resources.files("imagenet_g.leaderboard") / "site"

@@ -23,7 +23,8 @@ from imagenet_g.devices import pick_device
 from imagenet_g.environment import environment
 from imagenet_g.errors import ImagenetGError, OutputError
 from imagenet_g.files import turn_to_write
-from imagenet_g.layout import CARD_FILE, DEFAULT_DATASET_DIR, MANIFEST_FILE
+from imagenet_g.layout import CARD_FILE, DEFAULT_DATASET_DIR, MANIFEST_FILE, card_problem
+from imagenet_g.outputs import check_output_file, check_output_folder, not_empty, visible_entries
 from imagenet_g.progress import progress_bar
 from imagenet_g.release.generate import (
     CheckedLock,
@@ -154,6 +155,7 @@ def prepare_build(request: BuildRequest, executor: Executor | None = None) -> Pr
 
     Reads nothing in the output folder and loads no weights, so a wrong request fails at once.
     """
+    not_empty(request.dataset_dir, "dataset_dir")
     numeric = isinstance(request.batch_size, int) and request.batch_size >= 1
     if not (numeric or request.batch_size == AUTO) or request.threads < 1:
         raise ImagenetGError(
@@ -193,6 +195,26 @@ class ResumePoint:
     task: ShardTask
     checked: CheckedLock
     repaired: tuple[str, ...]
+
+
+def _holds_releases(version: str) -> Callable[[Path], bool]:
+    """Whether a folder is a release folder a build of ``version`` may write into: it holds the card, a version
+    (a manifest, or a job array's records), or this version's folder alone (a first build killed early)."""
+
+    def holds(folder: Path) -> bool:
+        versions = (d for d in folder.iterdir() if d.is_dir() and not d.name.startswith("."))
+        return ((folder / CARD_FILE).is_file() or visible_entries(folder) == [version]
+                or any((d / MANIFEST_FILE).is_file() or (d / JOBS_DIR).is_dir() for d in versions))
+
+    return holds
+
+
+def _check_dataset_dir(prepared: PreparedBuild) -> None:
+    """The release folder is new, empty or a release folder, and its README.md (if any) a card of ours: a build
+    writes the card there, and never over a user's own README.md."""
+    dataset_dir = Path(prepared.request.dataset_dir)
+    check_output_folder(dataset_dir, _holds_releases(prepared.release.version), "a release folder", "dataset_dir")
+    check_output_file(dataset_dir / CARD_FILE, card_problem, "dataset_dir")
 
 
 def check_resume(prepared: PreparedBuild) -> ResumePoint:
@@ -243,6 +265,7 @@ def _read_record(prepared: PreparedBuild) -> tuple[Manifest | None, Manifest | N
     spec; with no record, refuse shards of another spec. Returns the record with its spec restored, the record as
     read, and what was repaired."""
     request, release, version_dir = prepared.request, prepared.release, prepared.version_dir
+    _check_dataset_dir(prepared)
     existing = read_manifest(version_dir)
     if existing is None and request.share is not None:
         existing = read_job_record(version_dir, request.share)

@@ -69,6 +69,7 @@ def test_the_planted_near_duplicate_is_found_within_its_class_and_across(audited
     d = audited[0].diversity
     assert [(p.a.position, p.b.position) for p in d.duplicates_within_class] == [DUPLICATE]
     assert [(p.a.position, p.b.position) for p in d.duplicates_across_release] == [DUPLICATE]
+    assert d.duplicates_within_class_total == d.duplicates_across_release_total == 1
     assert d.duplicates_within_class[0].similarity == pytest.approx(1.0)
     assert [g.group for g in d.per_class] == list(CLASSES)
     assert [g.group for g in d.per_template] == release_template_ids(audit_root, "t1")
@@ -77,7 +78,7 @@ def test_the_planted_near_duplicate_is_found_within_its_class_and_across(audited
 
 def test_a_reference_image_copied_into_the_release_is_listed_as_possible_memorisation(audited):
     m = audited[0].memorisation
-    assert [x.image.position for x in m.matches] == [MEMORISED]
+    assert [x.image.position for x in m.matches] == [MEMORISED] and m.matches_total == 1
     assert m.matches[0].reference_key.endswith("img0.png") and m.max_similarity == pytest.approx(1.0)
 
 
@@ -106,7 +107,7 @@ def test_safety_is_recorded_and_the_json_names_every_extractor(audited):
 
 def test_outputs_report_figures_and_card_section(audited, audit_root):
     result, written, _ = audited
-    assert written["json"] == audit_root / "imagenet-g" / "t1" / "audit" / "audit.json"
+    assert written["json"] == audit_root / "imagenet-g" / "audits" / "t1" / "audit.json"
     assert read_audit(written["json"]) == result
     report = written["report"].read_text()
     for heading in ("## Consistency", "## Fidelity", "## Distance to the natural-shift sets", "## Diversity",
@@ -120,7 +121,7 @@ def test_outputs_report_figures_and_card_section(audited, audit_root):
     front_matter = yaml.safe_load(card.split("---\n")[1])  # the section leaves the Hub's YAML header intact
     assert {c["config_name"] for c in front_matter["configs"]} >= {"t1", "t2"}
     assert card.count("<!-- imagenet-g audit t1: start -->") == 1
-    assert "Full report: [t1/audit/report.md]" in card
+    assert "Full report: [audits/t1/report.md]" in card
 
 
 def test_a_warm_cache_audit_builds_no_network_and_gives_identical_numbers(audited, audit_root, monkeypatch,
@@ -181,6 +182,17 @@ def test_cli_audit_and_compare(audit_root, tmp_path, run_cli, pixel_clip):
     assert cmp.exit_code == 0 and all(m["delta"] in (0, None) for m in json.loads(cmp.stdout)["metrics"])
     shown = run_cli("audit", "compare", tmp_path / "a", tmp_path / "b")
     assert shown.exit_code == 0 and "zero-shot top-1" in shown.stdout
+    older = json.loads((tmp_path / "a" / "audit.json").read_text())
+    damaged = {"v2.json": json.dumps({**older, "schema_version": 2}), "v99.json": json.dumps({**older, "schema_version": 99}),
+               "cut.json": (tmp_path / "a" / "audit.json").read_text()[:500], "bool.json": json.dumps(
+                   {**older, "random_weights": "yes"})}
+    for name, text in damaged.items():
+        (tmp_path / name).write_text(text)
+        bad = run_cli("audit", "compare", tmp_path / "a", tmp_path / name)
+        assert bad.exit_code == 2 and bad.stderr.count("\n") == 1 and "Traceback" not in bad.stderr, bad.stderr
+        assert str(tmp_path / name) in bad.stderr and "audit the release again" in bad.stderr
+    assert "schema_version 2; this imagenet-g reads 3" in run_cli("audit", "compare", tmp_path / "a",
+                                                                  tmp_path / "v2.json").stderr
 
 
 @pytest.mark.parametrize("args,message", [

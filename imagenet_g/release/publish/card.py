@@ -14,7 +14,8 @@ from typing import Any
 
 from imagenet_g.errors import OutputError, ReleaseIntegrityError
 from imagenet_g.files import atomic_write_text, turn_to_write
-from imagenet_g.layout import CARD_FILE, MANIFEST_FILE, VERSION_END, VERSION_START, audit_block
+from imagenet_g.outputs import check_output_file
+from imagenet_g.layout import CARD_FILE, CARD_MARK, MANIFEST_FILE, VERSION_END, VERSION_START, audit_block, card_problem
 from imagenet_g.release.publish.catalog import ESTIMATE, estimated_a100_hours
 from imagenet_g.release.publish.licenses import generator_license
 from imagenet_g.release.store import Manifest, read_manifest, release_features
@@ -178,6 +179,7 @@ def render_card(dataset_dir: Path, manifests: list[Manifest], existing: str | No
         sections[m.version] = fresh.replace(VERSION_END, f"{block}\n{VERSION_END}", 1) if block else fresh
     example = manifests[0].version if manifests else next(iter(sorted(sections)), "v1")
     body = [
+        CARD_MARK,
         "# ImageNet-G",
         "",
         "Generated ImageNet test (and training) sets for measuring classifier robustness, after \"Leaving Reality "
@@ -214,11 +216,14 @@ def card_text(dataset_dir: Path) -> str:
 
 def write_card(dataset_dir: Path) -> Path:
     """Write ``dataset_dir/README.md`` atomically, in turn with its other writers (builds, audits) and clearing
-    the temp files killed writers left."""
+    the temp files killed writers left. A README.md that is not a card of ours is refused, never replaced."""
     path = dataset_dir / CARD_FILE
     try:
         with turn_to_write(path):  # the card is read (for audit blocks) and written in one turn
+            check_output_file(path, card_problem, "dataset_dir")
             atomic_write_text(path, card_text(dataset_dir))
+    except OutputError:
+        raise
     except OSError as exc:
         raise OutputError(
             f"cannot write the dataset card {path}: {exc.strerror or exc}; the shards are kept, free space and "

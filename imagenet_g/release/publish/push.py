@@ -1,4 +1,5 @@
-"""``push_release``: upload a verified version and the card to a Hub dataset repo, tagged with the version.
+"""``push_release``: upload a verified version, its audit (if any) and the card to a Hub dataset repo, tagged with
+the version.
 
 The card uploaded is the repo's own card with this version's config and section added (or replaced), so pushing
 a version from a folder that holds only that version keeps every other version's config on the Hub. Releases
@@ -13,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from imagenet_g.errors import ImagenetGError, ReleaseIntegrityError
-from imagenet_g.layout import CARD_FILE, DEFAULT_DATASET_DIR
+from imagenet_g.layout import CARD_FILE, DEFAULT_DATASET_DIR, audit_dir
 from imagenet_g.release.publish.card import render_card
 from imagenet_g.release.publish.verify import verify_release
 from imagenet_g.release.store import read_manifest
@@ -52,15 +53,26 @@ def _hub_card(api: Any, repo_id: str) -> str | None:
     return Path(api.hf_hub_download(repo_id, CARD_FILE, repo_type="dataset")).read_text(encoding="utf-8")
 
 
+def _audit_files(folder: Path) -> list[Path]:
+    """The files of a version's audit (``imagenet-g audit``), which the card's audit section links to; hidden ones
+    (claims, temp files) left out."""
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.rglob("*") if p.is_file()
+                  and not any(part.startswith(".") for part in p.relative_to(folder).parts))
+
+
 def _upload(api: Any, request: PushRequest, card: bytes, message: str, resumable: bool) -> str:
     """Upload the version's files and the card; returns the commit holding both."""
     from huggingface_hub import CommitOperationAdd
 
     version_dir = Path(request.dataset_dir) / request.version
+    audit = audit_dir(Path(""), request.version).as_posix()
     if resumable:
         api.upload_large_folder(
             repo_id=request.repo_id, repo_type="dataset", folder_path=str(request.dataset_dir),
-            allow_patterns=[f"{request.version}/*"], ignore_patterns=[f"{request.version}/.*"],
+            allow_patterns=[f"{request.version}/*", f"{audit}/*"],
+            ignore_patterns=[f"{request.version}/.*", f"{audit}/.*", f"{audit}/**/.*"],
         )
         return api.upload_file(
             path_or_fileobj=card, path_in_repo=CARD_FILE, repo_id=request.repo_id, repo_type="dataset",
@@ -69,6 +81,8 @@ def _upload(api: Any, request: PushRequest, card: bytes, message: str, resumable
     # hidden files are builds' claims and temp files (integrity.unlisted_entries), never part of the release
     files = sorted(p for p in version_dir.iterdir() if p.is_file() and not p.name.startswith("."))
     operations = [CommitOperationAdd(f"{request.version}/{p.name}", str(p)) for p in files]
+    operations += [CommitOperationAdd(p.relative_to(request.dataset_dir).as_posix(), str(p))
+                   for p in _audit_files(Path(request.dataset_dir) / audit)]
     operations.append(CommitOperationAdd(CARD_FILE, card))
     return api.create_commit(
         repo_id=request.repo_id, repo_type="dataset", operations=operations, commit_message=message

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from imagenet_g.errors import ReleaseIntegrityError
-from imagenet_g.layout import CARD_FILE, MANIFEST_FILE
+from imagenet_g.layout import CARD_FILE, MANIFEST_FILE, audit_dir
 from imagenet_g.release.generate import init_digest
 from imagenet_g.release.publish.card import card_configs
 from imagenet_g.release.spec import Lock, plan_shards
@@ -80,15 +80,16 @@ def verify_release(
         if p
     ]
     listed = {r.file for r in records} | {MANIFEST_FILE}
-    problems += [f"{name} is not part of the release ({MANIFEST_FILE} does not list it)"
-                 for name in unlisted_entries(version_dir, listed)]
+    unlisted = unlisted_entries(version_dir, listed)
+    problems += [f"{name} is not part of the release ({MANIFEST_FILE} does not list it)" for name in unlisted]
     if not problems:
         problems += init_image_problems(version_dir, manifest, expected_lock)
     if not problems and version not in card_configs(dataset_dir):
         problems.append(f"{dataset_dir / CARD_FILE} does not list config {version}")
     if problems:
-        raise ReleaseIntegrityError(
-            f"{version} failed verification: {'; '.join(problems)}",
-            f"build release {version} again: the build rebuilds what is missing or damaged",
-        )
+        ways = [f"move {', '.join(unlisted)} out of {version_dir} (a build refuses it too; an audit goes to "
+                f"{audit_dir(dataset_dir, version)})"] if unlisted else []
+        if len(problems) > len(unlisted):
+            ways.append(f"build release {version} again: the build rebuilds what is missing or damaged")
+        raise ReleaseIntegrityError(f"{version} failed verification: {'; '.join(problems)}", ", then ".join(ways))
     return VerifiedRelease(version, version_dir, manifest.spec_hash, len(records), sum(r.rows for r in records))

@@ -31,7 +31,7 @@ def test_push_v2_into_a_repo_with_v1_keeps_both_configs(own_releases, tmp_path):
 
     names = [name for name, _ in hub.calls[-4:]]
     assert names == ["hf_hub_download", "upload_large_folder", "upload_file", "create_tag"]
-    assert hub.calls[-3][1]["allow_patterns"] == ["v2/*"] and report.resumable
+    assert hub.calls[-3][1]["allow_patterns"] == ["v2/*", "audits/v2/*"] and report.resumable
     assert hub.tags["v2"] == report.commit != hub.tags["v1"]
     card = hub.files["README.md"].decode()
     meta = _meta(card)
