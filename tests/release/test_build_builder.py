@@ -251,7 +251,10 @@ def test_unwritable_output_is_one_clear_line(releases_root, tmp_path, run_cli):
     blocker = tmp_path / "a-file"
     blocker.write_text("not a folder")
     result = run_cli("build", "--release", "mini", "--dataset-dir", blocker, "--specs-dir", releases_root)
-    assert result.exit_code == 2 and "cannot write to" in result.stderr and "choose another --dataset-dir" in result.stderr
+    assert result.exit_code == 2 and result.stderr.count("\n") == 1
+    assert f"{blocker} is a file, where a release folder would be written; set --dataset-dir" in result.stderr
+    below = run_cli("build", "--release", "mini", "--dataset-dir", blocker / "sub", "--specs-dir", releases_root)
+    assert below.exit_code == 2 and "cannot write to" in below.stderr and "choose another --dataset-dir" in below.stderr
     assert blocker.read_text() == "not a folder"
 
 
