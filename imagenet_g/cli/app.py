@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
 import threading
@@ -21,10 +22,29 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
+# Where output goes to a pipe, a file or a CI log, rich would cut tables and wrap lines at 80 columns ("datas…
+# versi…"): there lines are as long as they need (tables never expand to the width), unless COLUMNS says otherwise.
+PIPE_WIDTH = 10_000
+# typer's help is drawn in panels as wide as the console, so piped help gets a fixed width at which no flag name or
+# help word is cut (tests/cli checks every command's help at it); TERMINAL_WIDTH, typer's own setting, wins.
+HELP_WIDTH = 160
+
+
+def _width(stream: object) -> int | None:
+    """The console width for ``stream``: rich's own on a terminal or where COLUMNS is set, else ``PIPE_WIDTH``."""
+    terminal = getattr(stream, "isatty", lambda: False)()
+    return None if terminal or os.environ.get("COLUMNS") else PIPE_WIDTH
+
+
+if not sys.stdout.isatty() and not os.environ.get("TERMINAL_WIDTH"):
+    import typer.rich_utils
+
+    typer.rich_utils.MAX_WIDTH = HELP_WIDTH
+
 # No markup or emoji codes in what we print: paths, names and prompts come from the user and are printed as
 # they are (``--dataset-dir 'o/x[/bold]'`` must not be read as a style). Styling is passed as rich Text/style.
-console = Console(markup=False, emoji=False)
-err_console = Console(stderr=True, markup=False, emoji=False)
+console = Console(markup=False, emoji=False, width=_width(sys.stdout))
+err_console = Console(stderr=True, markup=False, emoji=False, width=_width(sys.stderr))
 
 USER_ERROR_EXIT = 2
 INTERRUPTED_EXIT = 130  # 128 + SIGINT, the shell's convention for Ctrl-C
@@ -50,10 +70,25 @@ def flag_name(parameter: str) -> str:
     return f"{flag} {value}"
 
 
+def visible(text: str) -> str:
+    """``text`` on one line with what a terminal would act on escaped: runs of whitespace become one space; control
+    and format characters (ESC sequences, carriage returns, bidi overrides) are written as ``\\x1b``, ``\\u202e``."""
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in " ".join(text.split()))
+
+
 def fail(message: str) -> None:
-    """Print one error line (no markup, no traceback) to stderr."""
-    sys.stderr.write(f"imagenet-g: error: {' '.join(str(message).split())}\n")
+    """Print one error line (no markup, no traceback, user input made visible) to stderr."""
+    sys.stderr.write(f"imagenet-g: error: {visible(str(message))}\n")
     sys.stderr.flush()
+
+
+def _usage_error(exc: typer.TyperException) -> str:
+    """A usage error of typer's bundled click (unknown flag, missing or unparsable value) as one line."""
+    ctx = getattr(exc, "ctx", None)
+    if type(exc).__name__ == "NoArgsIsHelpError":  # the group's help is on stdout already (typer checks it so too)
+        return f"{ctx.command_path} needs a command (see {ctx.command_path} --help)"
+    hint = f" (see {ctx.command_path} --help)" if ctx is not None else ""
+    return f"{exc.format_message()}{hint}"
 
 
 def _print_version(value: bool) -> None:
@@ -120,8 +155,8 @@ def main(argv: list[str] | None = None) -> None:
         _exit_stopped()
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
-    except typer.TyperException as exc:  # usage errors from typer's bundled click: they print themselves
-        exc.show()
+    except typer.TyperException as exc:  # usage errors of typer's bundled click: one line too, not its panel
+        fail(_usage_error(exc))
         sys.exit(getattr(exc, "exit_code", USER_ERROR_EXIT))
     if result == INTERRUPTED_EXIT:  # typer turns Ctrl-C inside a command into a returned 130
         _exit_stopped()
