@@ -78,6 +78,18 @@ def _natural_key(text: str):
     return [int(s) if s.isdigit() else s.lower() for s in re.split(r"(\d+)", text)]
 
 
+def _unreadable(path: str) -> str | None:
+    """Why a listed image file can be no image, known from its metadata alone (one stat, no read): empty, or not
+    readable by this process; None when it may be one (decoding decides)."""
+    try:
+        size = os.stat(path).st_size
+    except OSError:
+        return "unreadable file"
+    if size == 0:
+        return "empty file (0 bytes)"
+    return None if os.access(path, os.R_OK) else "unreadable file"
+
+
 def _walk_classes(root: Path, target_of: Callable[[str], int | None], layout_hint: str) -> FolderImages:
     """Class folders directly under ``root``; ``target_of(folder)`` -> ImageNet index, None to skip the folder."""
     if not root.is_dir():
@@ -96,15 +108,19 @@ def _walk_classes(root: Path, target_of: Callable[[str], int | None], layout_hin
             for f in files:
                 if f.startswith("."):
                     continue
+                path = os.path.join(dirpath, f)
                 if target is None:
                     skipped["class outside the dataset's label space"] += 1
-                elif f.lower().endswith(IMAGE_EXTENSIONS):
-                    paths.append(os.path.join(dirpath, f))
-                    targets.append(target)
-                else:
+                elif not f.lower().endswith(IMAGE_EXTENSIONS):
                     skipped["not an image file (extension)"] += 1
+                elif (problem := _unreadable(path)) is not None:
+                    skipped[problem] += 1
+                else:
+                    paths.append(path)
+                    targets.append(target)
     if not paths:
-        raise DatasetNotFoundError(f"no images found in {root}; expected {layout_hint}")
+        left_out = f" ({', '.join(f'{n:,} {reason}' for reason, n in skipped.items())})" if skipped else ""
+        raise DatasetNotFoundError(f"no images found in {root}{left_out}; expected {layout_hint}")
     order = sorted(range(len(paths)), key=lambda i: _natural_key(paths[i]))
     return FolderImages(
         str(root),

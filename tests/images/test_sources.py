@@ -113,3 +113,19 @@ def test_files_by_name_are_in_code_point_order_not_natural_order(tmp_path):
         (tmp_path / name).write_bytes(b"")
     assert [p.name for p in ds.files_by_name(tmp_path, (".jpeg", ".jpg", ".png"))] == ["Img3.png", "img10.JPEG",
                                                                                          "img2.jpg"]
+
+
+def test_empty_files_are_skipped_and_counted_not_listed_as_images(tmp_path):
+    """A folder of 0-byte files is not a dataset of images: each is skipped with its reason, from its metadata."""
+    from PIL import Image
+
+    wnid = labels.wnids()[0]
+    folder = tmp_path / "val" / wnid
+    folder.mkdir(parents=True)
+    for i in range(300):
+        (folder / f"empty{i}.JPEG").touch()
+    with pytest.raises(DatasetNotFoundError, match=r"no images found in .*val \(300 empty file \(0 bytes\)\)"):
+        ds.LAYOUTS["wnid"](benchmarks.get_benchmark("imagenet"), tmp_path / "val")
+    Image.new("RGB", (8, 8)).save(folder / "real.JPEG")
+    images = ds.LAYOUTS["wnid"](benchmarks.get_benchmark("imagenet"), tmp_path / "val")
+    assert len(images) == 1 and images.skipped == {"empty file (0 bytes)": 300}
