@@ -10,6 +10,7 @@ import hashlib
 import json
 import os
 import re
+import unicodedata
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -232,10 +233,34 @@ class ReleaseSpec(StrictModel):
         return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
+def _hidden_character(data: object, key: str = "") -> tuple[str, str] | None:
+    """The first key whose text holds a character a reader would not see but a terminal or an editor acts on
+    (controls, bidi overrides, zero-width marks; line breaks and tabs are text), and that character escaped."""
+    if isinstance(data, dict):
+        items = data.items()
+    elif isinstance(data, list):
+        items = ((str(i), v) for i, v in enumerate(data))
+    else:
+        if isinstance(data, str):
+            for char in data:
+                if char not in "\n\t" and unicodedata.category(char) in ("Cc", "Cf", "Zl", "Zp", "Co", "Cs"):
+                    return key or "(top level)", char.encode("unicode_escape").decode("ascii")
+        return None
+    for name, value in items:
+        path = f"{key}.{name}" if key else str(name)
+        if found := _hidden_character(name, path) or _hidden_character(value, path):
+            return found
+    return None
+
+
 def parse_spec(data: object, origin: str = "spec") -> ReleaseSpec:
-    """Validate a parsed spec mapping; errors name the key (e.g. ``generator.steps``)."""
+    """Validate a parsed spec mapping; errors name the key (e.g. ``generator.steps``). Text that hides characters
+    (a bidi override in the description would be copied into the dataset card) is refused, naming the key."""
     if not isinstance(data, dict):
         raise SpecError(f"{origin}: expected a mapping of keys generator, plan, output")
+    if hidden := _hidden_character(data):
+        raise SpecError(f"{origin}: {hidden[0]}: holds the invisible character {hidden[1]}",
+                        fix="remove it (the spec's text goes into prompts and the dataset card as written)")
     try:
         return ReleaseSpec.model_validate(data)
     except ValidationError as exc:
@@ -270,6 +295,8 @@ def specs_dir(explicit: Path | None = None) -> Path:
         folder, origin = packaged_specs_dir(), "the package's specs folder"
     if not folder.is_dir():
         raise SpecError(f"{origin} {folder} is not a folder", fix="set {specs_dir} to a folder of <version>/spec.yaml")
+    if not list_versions(folder):  # an empty table or 'choose one of: none' would hide the mistake
+        raise SpecError(f"{origin} {folder} holds no release spec", fix="set {specs_dir} to a folder of <version>/spec.yaml")
     return folder
 
 

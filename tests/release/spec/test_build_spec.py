@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import shutil
 
 import pytest
 import yaml
@@ -107,6 +108,9 @@ def test_specs_dir_resolution(tmp_path, monkeypatch):
     monkeypatch.delenv("IMAGENET_G_SPECS", raising=False)
     assert specs_dir() == REPO_RELEASES  # the specs shipped in the package
     monkeypatch.setenv("IMAGENET_G_SPECS", str(tmp_path))
+    with pytest.raises(SpecError, match="IMAGENET_G_SPECS .* holds no release spec; set specs_dir to a folder"):
+        specs_dir()  # an empty folder is a mistake, never an empty catalog
+    shutil.copytree(REPO_RELEASES / "smoke", tmp_path / "smoke")
     assert specs_dir() == tmp_path
     with pytest.raises(SpecError, match="is not a folder; set specs_dir to a folder"):
         specs_dir(tmp_path / "nope")
