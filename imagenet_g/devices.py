@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
+import re
+
 from imagenet_g.errors import ImagenetGError, unknown
 
 DEVICE_CHOICES = ("auto", "cpu", "cuda", "cuda:N", "mps")
+_DEVICE = re.compile(r"auto|cpu|mps|cuda(:\d+)?")
+
+
+def check_device(requested: str | None = "auto") -> str | None:
+    """A device name in one of the forms we take (``DEVICE_CHOICES``), checked without importing torch; whether the
+    device exists here is ``pick_device``'s question."""
+    if requested is not None and not _DEVICE.fullmatch(requested):
+        raise unknown("device", requested, DEVICE_CHOICES)
+    return requested
 
 
 def pick_device(requested: str | None = "auto") -> str:
     """The device to run on, as torch spells it; raises when the requested one does not exist here."""
+    check_device(requested)
     import torch
 
     mps = getattr(torch.backends, "mps", None)
@@ -17,10 +29,7 @@ def pick_device(requested: str | None = "auto") -> str:
         if torch.cuda.is_available():
             return "cuda"
         return "mps" if mps_available else "cpu"
-    try:
-        device = torch.device(requested)
-    except RuntimeError:
-        raise unknown("device", requested, DEVICE_CHOICES) from None
+    device = torch.device(requested)
     if device.type == "cuda" and not torch.cuda.is_available():
         raise ImagenetGError(f"device {requested!r} is not available here (torch sees no CUDA)",
                              fix="set {device} to cpu or auto")

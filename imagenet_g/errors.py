@@ -52,6 +52,11 @@ class SpecError(ImagenetGError, ValueError):
     """A release spec or lock is malformed, inconsistent, or does not match what would be loaded."""
 
 
+class ArgumentError(ImagenetGError, ValueError):
+    """A value given that cannot be right: a number out of its bounds, a path of the wrong kind or missing, an empty
+    list of names."""
+
+
 class UnknownNameError(ImagenetGError, KeyError):
     """A name (version, model, dataset, class, template set) that we do not know."""
 

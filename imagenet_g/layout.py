@@ -22,6 +22,7 @@ from pathlib import Path
 from imagenet_g.errors import ReleaseIntegrityError
 
 DEFAULT_DATASET_DIR = Path("imagenet-g")
+DEFAULT_RELEASE = "v1"  # the release evaluated, audited and counted when none is named
 CARD_FILE = "README.md"
 MANIFEST_FILE = "manifest.json"
 VERSION_START = "<!-- version: {version} -->"  # opens a version's section of the card

@@ -4,6 +4,7 @@ Where stderr is not a terminal (a log file, a batch job), the bar becomes ``LOG_
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Callable, Iterator
 import time
@@ -52,6 +53,34 @@ def quiet_model_libraries() -> None:
     for logging in (diffusers_logging, transformers_logging):
         logging.set_verbosity_error()
         logging.disable_progress_bar()
+
+
+@contextmanager
+def quiet_safety_checker() -> Iterator[None]:
+    """Silence diffusers' safety checker for the duration: it warns "a black image will be returned" whenever it
+    flags one, but we run it as a classifier on a placeholder and never alter an image (build and audit)."""
+    logger = logging.getLogger("diffusers.pipelines.stable_diffusion.safety_checker")
+    disabled, logger.disabled = logger.disabled, True
+    try:
+        yield
+    finally:
+        logger.disabled = disabled
+
+
+@contextmanager
+def quiet_root_logger() -> Iterator[None]:
+    """Drop what is logged on the root logger itself for the duration, without ``logging.error()`` installing a
+    stderr handler there: open_clip logs "Failed to download ..." that way just before it raises, and we report the
+    failure in one line of our own."""
+    root = logging.getLogger()
+    guard = logging.NullHandler()  # a handler present: logging.error() does not call basicConfig()
+    root.addHandler(guard)
+    disabled, root.disabled = root.disabled, True
+    try:
+        yield
+    finally:
+        root.disabled = disabled
+        root.removeHandler(guard)
 
 
 @contextmanager

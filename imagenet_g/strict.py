@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import BaseModel, ConfigDict, ValidationError
+
+from imagenet_g.errors import ArgumentError
 
 
 class StrictModel(BaseModel):
@@ -21,3 +25,16 @@ def validation_message(exc: ValidationError) -> str:
             message = "unknown key; remove it or fix its spelling"
         parts.append(f"{key}: {message}")
     return "; ".join(parts)
+
+
+class StrictRequest(StrictModel):
+    """What a job is asked to do (``EvalRequest``, ``AuditRequest``, ``TrainRequest``): a field that fails validation
+    is an ``ArgumentError`` naming its parameter (``{field}``), which the CLI prints as one line with the flag."""
+
+    def __init__(self, **data: Any) -> None:
+        try:
+            super().__init__(**data)
+        except ValidationError as exc:
+            fields = dict.fromkeys(str(e["loc"][0]) for e in exc.errors() if e["loc"])
+            fix = f"set {', '.join(f'{{{f}}}' for f in fields)}" if fields else None
+            raise ArgumentError(validation_message(exc), fix) from None

@@ -192,6 +192,25 @@ def test_other_packages_use_the_release_face_only():
     assert {m: deps for m, deps in offenders.items() if deps} == {}
 
 
+def _past_the_face(module: str, deps: set[str]) -> list[str]:
+    """The job modules ``module`` imports past their package's face (``imagenet_g.evaluate.run`` rather than
+    ``imagenet_g.evaluate``), its own job's modules aside."""
+    return sorted(d for d in deps if _job(d) not in ("ground floor", _job(module)) and d != f"imagenet_g.{_job(d)}")
+
+
+def test_face_finder_sees_imports_past_a_face():
+    deps = {"imagenet_g.evaluate", "imagenet_g.leaderboard.rank", "imagenet_g.errors", "imagenet_g.cli.app"}
+    assert _past_the_face("imagenet_g.cli.leaderboard", deps) == ["imagenet_g.leaderboard.rank"]
+
+
+def test_the_cli_uses_each_jobs_face_only():
+    """The CLI parses, calls one public function of a job and renders: it imports ``from imagenet_g.<job> import``,
+    never a module inside a job (which would make that module's names part of the CLI's contract)."""
+    offenders = {m: found for m, p in _modules().items() if _job(m) == "cli"
+                 and (found := _past_the_face(m, _imported(m, p)))}
+    assert offenders == {}
+
+
 def test_the_import_finder_sees_imports_by_name(tmp_path):
     path = tmp_path / "m.py"
     path.write_text("import importlib\n\ndef f():\n    return importlib.import_module('imagenet_g.train.trained')\n")

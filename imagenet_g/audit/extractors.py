@@ -28,12 +28,13 @@ import numpy as np
 import torch
 
 from imagenet_g.audit import inception
+from imagenet_g.audit.request import CLIP_PREFIX, EXTRACTORS
 from imagenet_g.environment import package_versions
 from imagenet_g.errors import ModelError, unknown
 from imagenet_g.evaluate import OPEN_CLIP_PREFIX, ModelId, parse_model_id
 from imagenet_g.files import sha256_file, state_dict_sha256
+from imagenet_g.progress import quiet_safety_checker
 
-CLIP_PREFIX = "clip:"
 SAFETY_CHECKER_ID = "CompVis/stable-diffusion-safety-checker"
 OPENAI_CLIP_MEAN = (0.48145466, 0.4578275, 0.40821073)  # CLIPImageProcessor's defaults (the checker's input)
 OPENAI_CLIP_STD = (0.26862954, 0.26130258, 0.27577711)
@@ -229,7 +230,8 @@ class _SafetyFlags(torch.nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         clip_input = (x.float() / 255.0 - self.mean) / self.std
         placeholder = np.zeros((len(x), 1, 1, 3), dtype=np.float32)
-        _, flags = self.checker(clip_input=clip_input.to(self.checker.dtype), images=placeholder)
+        with quiet_safety_checker():
+            _, flags = self.checker(clip_input=clip_input.to(self.checker.dtype), images=placeholder)
         return torch.tensor(flags, dtype=torch.float32, device=x.device).view(-1, 1)
 
 
@@ -284,16 +286,6 @@ def _random_safety_checker() -> Extractor:
 
 
 # ---- registry ---------------------------------------------------------------------------------------------------------
-
-EXTRACTORS: dict[str, str] = {
-    "inception-v3": "Inception-v3 pool3 (2048-d), the FID standard (torch-fidelity weights)",
-    "clip:<arch>/<pretrained>": "an open_clip image tower, e.g. clip:ViT-B-32/openai",
-    "sd-safety-checker": "the Stable Diffusion safety checker, run as a classifier",
-    "random-cnn": "tiny random-weight CNN (offline tests/demo: proves the tooling only)",
-    "random-clip": "tiny random-weight open_clip model (offline tests/demo: proves the tooling only)",
-    "random-safety-checker": "tiny random-weight safety checker (offline tests/demo: proves the tooling only)",
-}
-
 
 def _random_id(extractor_id: str, libraries: tuple[str, ...]) -> str:
     versions = package_versions(("torch", *libraries))

@@ -19,10 +19,9 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from imagenet_g.audit.request import KID_SUBSET_SIZE, KID_SUBSETS
 from imagenet_g.errors import InsufficientDataError
 
-KID_SUBSETS = 100  # torchmetrics' default
-KID_SUBSET_SIZE = 1000  # torchmetrics' default; lowered to the smaller set's size when that is smaller
 _CHUNK = 4096  # rows fed to a metric per update: memory stays flat in the number of samples
 
 

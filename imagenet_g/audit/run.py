@@ -13,60 +13,28 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
-from pydantic import Field
 
 from imagenet_g import labels
 from imagenet_g.audit import diversity as div
 from imagenet_g.audit import fidelity as fid
 from imagenet_g.audit import schema as s
 from imagenet_g.audit.consistency import accuracy_by_group, clip_scores, zero_shot_predictions
-from imagenet_g.audit.extractors import (CLIP_PREFIX, EXTRACTORS, LazyExtractor, checker_lock_sha256, clip_arch,
-                                         resolve_extractor)
+from imagenet_g.audit.extractors import LazyExtractor, checker_lock_sha256, clip_arch, resolve_extractor
 from imagenet_g.audit.report import AUDIT_FILE, write_outputs
+from imagenet_g.audit.request import AuditRequest, check_audit_request
 from imagenet_g.audit.features import FeatureSet, dataset_fingerprint, extract, text_embeddings
 from imagenet_g.benchmarks import NATURAL_SHIFTS, get_benchmark
 from imagenet_g.devices import pick_device
 from imagenet_g.environment import environment
 from imagenet_g.claims import claimed
-from imagenet_g.errors import DatasetNotFoundError, InsufficientDataError, OutputError, UnknownNameError, unknown
+from imagenet_g.errors import DatasetNotFoundError, InsufficientDataError, OutputError
 from imagenet_g.evaluate import cached_head, head_key
-from imagenet_g.images import (LoadedDataset, Location, candidate_folders, check_cache_dir, default_cache_dir, load, locate,
-                               release_rows)
+from imagenet_g.images import LoadedDataset, Location, candidate_folders, default_cache_dir, load, locate, release_rows
 from imagenet_g.layout import CARD_FILE, MANIFEST_FILE, audit_dir, built_versions, card_problem
-from imagenet_g.outputs import RequestPath, check_output_folder
-from imagenet_g.strict import StrictModel
+from imagenet_g.outputs import check_output_folder
 
 RELEASE = "imagenet-g"
 LIST_LIMIT = 200  # images listed per list in the JSON; each list's total is counted beside it
-
-
-class AuditRequest(StrictModel):
-    """Everything `imagenet-g audit` needs; the CLI builds one of these and calls ``run_audit``."""
-
-    release: str = "v1"
-    data_root: Path = Path(".")
-    paths: dict[str, str] = Field(default_factory=dict, description="dataset name -> folder or Hub id")
-    reference: str | None = Field(default="imagenet", description="real data for FID/KID and memorisation")
-    shift_sets: tuple[str, ...] | None = Field(default=None, description="None: every natural-shift set found")
-    fid_extractor: str = "inception-v3"
-    inception_weights: Path | None = None
-    clip_model: str = "clip:ViT-B-32/openai"
-    templates: str = "openai_imagenet_80"
-    safety_checker: str | None = "sd-safety-checker"
-    safety_weights: str | None = Field(default=None, description="the checker's local folder or Hub id")
-    consistency_threshold: float = Field(default=50.0, ge=0, le=100, description="per-class zero-shot top-1, %")
-    duplicate_threshold: float = Field(default=0.95, ge=-1, le=1, description="cosine similarity")
-    memorisation_threshold: float = Field(default=0.95, ge=-1, le=1, description="cosine similarity")
-    kid_subsets: int = Field(default=fid.KID_SUBSETS, ge=1)
-    kid_subset_size: int = Field(default=fid.KID_SUBSET_SIZE, ge=2)
-    seed: int = 0
-    batch_size: int = Field(default=64, ge=1)
-    workers: int | None = Field(default=None, ge=0)
-    device: str = "auto"
-    cache_dir: Path | None = None
-    out: RequestPath | None = Field(default=None,
-                                    description="report folder; default <release folder>/audits/<version>")
-    card: bool = Field(default=True, description="add an audit section to the release's dataset card")
 
 
 class _Data:
@@ -95,29 +63,6 @@ class _Data:
         return s.DatasetInfo(name=self.loaded.spec.name, version=self.loaded.version, source=self.loaded.source,
                              fingerprint=self.fingerprint, images=len(self.loaded.images),
                              unreadable={**self.loaded.images.skipped, **failed})
-
-
-def _check_extractor_id(extractor_id: str, role: str) -> None:
-    if not (extractor_id.startswith(CLIP_PREFIX) or extractor_id in EXTRACTORS):
-        raise unknown(f"{role} extractor", extractor_id, EXTRACTORS)
-
-
-def _validate(request: AuditRequest) -> None:
-    """Fail on a bad name before any file is read or model loaded."""
-    _check_extractor_id(request.fid_extractor, "fidelity")
-    _check_extractor_id(request.clip_model, "CLIP")
-    if not (request.clip_model.startswith(CLIP_PREFIX) or request.clip_model == "random-clip"):
-        raise UnknownNameError(f"{request.clip_model!r} is not a CLIP model",
-                               "set {clip_model} to clip:<arch>/<pretrained> or random-clip")
-    if request.safety_checker not in (None, "sd-safety-checker", "random-safety-checker"):
-        raise unknown("safety checker", request.safety_checker, ("sd-safety-checker", "random-safety-checker"))
-    labels.template_set(request.templates)
-    for name in (*request.paths, *(request.shift_sets or ()), *([request.reference] if request.reference else [])):
-        spec = get_benchmark(name)
-        if spec.parent:
-            raise UnknownNameError(f"{name} is a class subset of {spec.parent}", f"name {spec.parent} instead")
-    pick_device(request.device)
-    check_cache_dir(request.cache_dir)
 
 
 def _release_location(request: AuditRequest) -> Location:
@@ -350,7 +295,8 @@ AUDIT_PACKAGES = ("torch", "torchvision", "torchmetrics", "torch-fidelity", "ope
 
 def compute_audit(request: AuditRequest, progress: bool = False) -> s.AuditResult:
     """Run every section the available data allows; writes nothing but the feature cache."""
-    _validate(request)
+    check_audit_request(request)
+    pick_device(request.device)
     skipped: dict[str, str] = {}
     release = _Data(_load_release(request), request, progress)
     columns = _release_columns(release.loaded)
@@ -455,7 +401,7 @@ def run_audit(request: AuditRequest, progress: bool = False) -> tuple[s.AuditRes
 
     The outputs are checked (``audit_outputs``) and the audit folder claimed before any work, so a second audit
     into the same folder is refused while this one runs."""
-    _validate(request)
+    check_audit_request(request)
     folder, card = audit_outputs(request)
     with claimed(folder, f"audit folder {folder}"):
         result = compute_audit(request, progress)

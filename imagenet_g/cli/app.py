@@ -36,10 +36,8 @@ def _width(stream: object) -> int | None:
     return None if terminal or os.environ.get("COLUMNS") else PIPE_WIDTH
 
 
-if not sys.stdout.isatty() and not os.environ.get("TERMINAL_WIDTH"):
-    import typer.rich_utils
-
-    typer.rich_utils.MAX_WIDTH = HELP_WIDTH
+if not sys.stdout.isatty():  # typer reads it when it first draws help (its rich_utils, imported only then)
+    os.environ.setdefault("TERMINAL_WIDTH", str(HELP_WIDTH))
 
 # No markup or emoji codes in what we print: paths, names and prompts come from the user and are printed as
 # they are (``--dataset-dir 'o/x[/bold]'`` must not be read as a style). Styling is passed as rich Text/style.

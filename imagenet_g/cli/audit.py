@@ -9,7 +9,18 @@ import typer
 from rich.table import Table
 
 from imagenet_g.cli.app import app, console
-from imagenet_g.cli.options import DATA_ROOT_HELP, PATH_HELP, parse_names, parse_paths
+from imagenet_g.cli.options import (
+    DataRoot,
+    DatasetPaths,
+    Device,
+    Json,
+    Release,
+    Workers,
+    as_path,
+    parse_names,
+    parse_paths,
+)
+from imagenet_g.layout import DEFAULT_RELEASE
 
 audit_app = typer.Typer(
     help="Audit a release as data (consistency, FID/KID, diversity, safety, memorisation); compare two audits.",
@@ -32,13 +43,14 @@ def _none(value: str | None) -> str | None:
 @audit_app.callback()
 def audit(
     ctx: typer.Context,
-    release: Annotated[str, typer.Option("--release", "-r", help="the release (version) to audit")] = "v1",
-    data_root: Annotated[Path, typer.Option(help=DATA_ROOT_HELP)] = Path("."),
-    path: Annotated[Optional[list[str]], typer.Option("--path", help=PATH_HELP)] = None,
+    release: Release = DEFAULT_RELEASE,
+    data_root: DataRoot = Path("."),
+    path: DatasetPaths = None,
     reference: Annotated[str, typer.Option(help=REFERENCE_HELP)] = "imagenet",
     shift_sets: Annotated[Optional[str], typer.Option(help=SHIFT_HELP)] = None,
     fid_extractor: Annotated[str, typer.Option(help=FID_HELP)] = "inception-v3",
-    inception_weights: Annotated[Optional[Path], typer.Option(help="local Inception-v3 FID weights file")] = None,
+    inception_weights: Annotated[Optional[Path], typer.Option(parser=as_path,
+                                                               help="local Inception-v3 FID weights file")] = None,
     clip_model: Annotated[str, typer.Option(help=CLIP_HELP)] = "clip:ViT-B-32/openai",
     templates: Annotated[str, typer.Option(help="zero-shot templates: openai_imagenet_80, openai_imagenet_simple")]
     = "openai_imagenet_80",
@@ -50,30 +62,30 @@ def audit(
     kid_subsets: Annotated[int, typer.Option(min=1)] = 100,
     kid_subset_size: Annotated[int, typer.Option(min=2, help="lowered to the smaller set's size")] = 1000,
     batch_size: Annotated[int, typer.Option(min=1)] = 64,
-    workers: Annotated[Optional[int], typer.Option(min=0, help="decode worker processes (default: 1 per core)")]
-    = None,
-    device: Annotated[str, typer.Option(help="auto, cpu, cuda, cuda:1, mps")] = "auto",
-    cache_dir: Annotated[Optional[Path], typer.Option(help="feature cache (default ~/.cache/imagenet-g/features)")]
-    = None,
-    out: Annotated[Optional[Path], typer.Option(help=OUT_HELP)] = None,
+    workers: Workers = None,
+    device: Device = "auto",
+    cache_dir: Annotated[Optional[Path], typer.Option(
+        parser=as_path, help="feature cache (default ~/.cache/imagenet-g/features)")] = None,
+    out: Annotated[Optional[Path], typer.Option(parser=as_path, help=OUT_HELP)] = None,
     card: Annotated[bool, typer.Option("--card/--no-card", help="add an audit section to the dataset card")] = True,
-    as_json: Annotated[bool, typer.Option("--json", help="print the audit JSON instead of a table")] = False,
+    as_json: Json = False,
 ) -> None:
     """Audit a release: how faithful, how real, how diverse, how safe its images are."""
     if ctx.invoked_subcommand:
         return
-    from imagenet_g.audit.report import summary_rows
-    from imagenet_g.audit.run import AuditRequest, run_audit
+    from imagenet_g.audit import AuditRequest, check_audit_request, summary_rows
 
-    request = AuditRequest(
+    request = check_audit_request(AuditRequest(
         release=release, data_root=data_root, paths=parse_paths(path), reference=_none(reference),
-        shift_sets=parse_names(shift_sets) if shift_sets else None,
+        shift_sets=parse_names(shift_sets, "shift_sets") if shift_sets is not None else None,
         fid_extractor=fid_extractor, inception_weights=inception_weights, clip_model=clip_model, templates=templates,
         safety_checker=_none(safety_checker), safety_weights=safety_weights,
         consistency_threshold=consistency_threshold, duplicate_threshold=duplicate_threshold,
         memorisation_threshold=memorisation_threshold, kid_subsets=kid_subsets, kid_subset_size=kid_subset_size,
         batch_size=batch_size, workers=workers, device=device, cache_dir=cache_dir, out=out, card=card,
-    )
+    ))
+    from imagenet_g.audit import run_audit  # torch: after every argument is checked
+
     result, written = run_audit(request, progress=not as_json)
     if as_json:
         console.print_json(result.model_dump_json())
@@ -96,13 +108,12 @@ def audit(
 def compare(
     a: Annotated[str, typer.Argument(help="audit JSON, its folder, or a release version with an audit")],
     b: Annotated[str, typer.Argument(help="the same for the second audit; deltas are B - A")],
-    data_root: Annotated[Path, typer.Option(help="folder holding imagenet-g/ (for versions)")] = Path("."),
+    data_root: DataRoot = Path("."),
     classes: Annotated[int, typer.Option(min=0, help="per-class rows shown (largest changes first)")] = 20,
-    as_json: Annotated[bool, typer.Option("--json", help="print the comparison JSON")] = False,
+    as_json: Json = False,
 ) -> None:
-    """Per-metric and per-class deltas between two audits (B - A)."""
-    from imagenet_g.audit.compare import compare_audits, find_audit
-    from imagenet_g.audit.schema import read_audit
+    """Per-metric and per-class deltas between two audits (B - A); a version is looked up in DATA_ROOT/imagenet-g."""
+    from imagenet_g.audit import compare_audits, find_audit, read_audit
 
     release_dir = data_root / "imagenet-g"
     result = compare_audits(read_audit(find_audit(a, release_dir)), read_audit(find_audit(b, release_dir)))

@@ -6,15 +6,17 @@ import dataclasses
 import json
 from itertools import islice
 from pathlib import Path
-from typing import Any, Optional
+from typing import Annotated, Any, Optional
 
 import typer
 from rich.table import Column, Table
 from rich.text import Text
 
 from imagenet_g.cli.app import app, console, err_console
-from imagenet_g.cli.options import DATASET_DIR, JSON, RELEASE, SPECS_DIR
+from imagenet_g.cli.options import DatasetDir, Device, Json, Release, Splits, SpecsDir, as_path
+from imagenet_g.checks import MAX_THREADS, check_range
 from imagenet_g.errors import ImagenetGError
+from imagenet_g.layout import DEFAULT_DATASET_DIR
 from imagenet_g.progress import quiet_model_libraries
 
 def _jsonable(value: Any) -> Any:
@@ -38,7 +40,7 @@ def _hours(value: float | None) -> str:
 
 
 @releases_app.callback()
-def releases_command(ctx: typer.Context, specs_dir: Optional[Path] = SPECS_DIR, as_json: bool = JSON) -> None:
+def releases_command(ctx: typer.Context, specs_dir: SpecsDir = None, as_json: Json = False) -> None:
     """List every release: generator, strategy, classes, splits, image counts, estimated A100-hours, lock."""
     if ctx.invoked_subcommand is not None:
         return
@@ -59,13 +61,12 @@ def releases_command(ctx: typer.Context, specs_dir: Optional[Path] = SPECS_DIR, 
 
 @releases_app.command("diff")
 def releases_diff_command(
-    a: str = typer.Argument(..., help="first release"),
-    b: str = typer.Argument(..., help="second release"),
-    dataset_dir: Optional[Path] = typer.Option(
-        None, "--dataset-dir", help="also compare the built releases in this folder (image counts, checksums)"
-    ),
-    specs_dir: Optional[Path] = SPECS_DIR,
-    as_json: bool = JSON,
+    a: Annotated[str, typer.Argument(help="first release")],
+    b: Annotated[str, typer.Argument(help="second release")],
+    dataset_dir: Annotated[Optional[Path], typer.Option(
+        parser=as_path, help="also compare the built releases in this folder (image counts, checksums)")] = None,
+    specs_dir: SpecsDir = None,
+    as_json: Json = False,
 ) -> None:
     """What differs between two releases: spec keys, image counts, and (once both are built) shard checksums."""
     from imagenet_g.release import diff_releases
@@ -93,15 +94,17 @@ def releases_diff_command(
 
 @app.command("prompts")
 def prompts_command(
-    version: str = RELEASE,
-    split: Optional[list[str]] = typer.Option(None, "--split", help="only these splits (repeatable)"),
-    limit: Optional[int] = typer.Option(None, "--limit", min=0, help="rows to show (table default 20, JSON all)"),
-    specs_dir: Optional[Path] = SPECS_DIR,
-    as_json: bool = JSON,
+    version: Release,
+    split: Splits = None,
+    limit: Annotated[Optional[int], typer.Option(min=0, help="rows to show (table default 20, JSON all)")] = None,
+    specs_dir: SpecsDir = None,
+    as_json: Json = False,
 ) -> None:
     """Preview the prompt plan of a release: class, template, prompt and seed of every image."""
-    from imagenet_g.release import iter_prompts, load_release
+    from imagenet_g.release import MAX_IMAGES, iter_prompts, load_release
 
+    if limit is not None:
+        check_range(limit, "limit", 0, MAX_IMAGES, "no release plans more images")
     release = load_release(version, specs_dir)
     splits = tuple(split) if split else None
     total = release.spec.plan.image_count(splits)
@@ -139,47 +142,39 @@ def _executor(name: str, address: str | None, workers: int | None, gpus: float |
 
 @app.command("build")
 def build_command(
-    version: str = RELEASE,
-    out: Path = DATASET_DIR,
-    split: Optional[list[str]] = typer.Option(None, "--split", help="only these splits (repeatable)"),
-    batch_size: str = typer.Option(
-        "4", "--batch-size", callback=_batch_size, help="images per pipeline call, or auto (largest the GPU holds)"
-    ),
-    threads: int = typer.Option(1, "--threads", min=1, help="CPU threads for torch (part of the exact bytes)"),
-    device: Optional[str] = typer.Option(None, "--device", help="auto (default), cpu, cuda or cuda:N"),
-    allow_lock_mismatch: bool = typer.Option(
-        False, "--allow-lock-mismatch", help="build even if the model or libraries differ from spec.lock"
-    ),
-    fast_path: Optional[list[str]] = typer.Option(
-        None, "--fast-path", help="GPU speed settings (comma list, recorded in the manifest): "
-        "fp16, sdpa, channels_last, compile_unet, vae_slicing"
-    ),
-    executor: str = typer.Option("local", "--executor", help="local (this process) or ray (a Ray cluster)"),
-    address: Optional[str] = typer.Option(
-        None, "--address", help="ray: auto, or HOST:PORT of the head node (default: start Ray on this machine)"
-    ),
-    workers: Optional[int] = typer.Option(
-        None, "--ray-workers", min=1, help="ray: workers (default: one per GPU; on CPU one per --threads CPUs)"
-    ),
-    gpus_per_worker: Optional[float] = typer.Option(
-        None, "--gpus-per-worker", min=0, help="ray: GPUs per worker (default 1 on CUDA, 0 on CPU)"
-    ),
-    job_index: Optional[int] = typer.Option(
-        None, "--job-index", help="job array: this job's number, 0..N-1 (e.g. $SLURM_ARRAY_TASK_ID)"
-    ),
-    num_jobs: Optional[int] = typer.Option(None, "--num-jobs", help="job array: the number of jobs N"),
-    init_images: Optional[str] = typer.Option(
-        None, "--init-images", help="image-conditioned releases: folder holding the real images' split folders "
-        "(e.g. /data/imagenet with val/<wnid>/), or a Hub dataset id"
-    ),
-    finalize: bool = typer.Option(
-        False, "--finalize", help="after a job array: check every shard, then write the manifest and the card"
-    ),
-    specs_dir: Optional[Path] = SPECS_DIR,
-    as_json: bool = JSON,
+    version: Release,
+    out: DatasetDir = DEFAULT_DATASET_DIR,
+    split: Splits = None,
+    batch_size: Annotated[str, typer.Option(
+        callback=_batch_size, help="images per pipeline call, or auto (largest the GPU holds)")] = "4",
+    threads: Annotated[int, typer.Option(
+        min=1, max=MAX_THREADS, help="CPU threads for torch (part of the exact bytes)")] = 1,
+    device: Device = "auto",
+    allow_lock_mismatch: Annotated[bool, typer.Option(
+        "--allow-lock-mismatch", help="build even if the model or libraries differ from spec.lock")] = False,
+    fast_path: Annotated[Optional[list[str]], typer.Option(
+        help="GPU speed settings (comma list, recorded in the manifest): fp16, sdpa, channels_last, compile_unet, "
+        "vae_slicing")] = None,
+    executor: Annotated[str, typer.Option(help="local (this process) or ray (a Ray cluster)")] = "local",
+    address: Annotated[Optional[str], typer.Option(
+        help="ray: auto, or HOST:PORT of the head node (default: start Ray on this machine)")] = None,
+    workers: Annotated[Optional[int], typer.Option(
+        "--ray-workers", min=1, help="ray: workers (default: one per GPU; on CPU one per --threads CPUs)")] = None,
+    gpus_per_worker: Annotated[Optional[float], typer.Option(
+        min=0, help="ray: GPUs per worker (default 1 on CUDA, 0 on CPU)")] = None,
+    job_index: Annotated[Optional[int], typer.Option(
+        help="job array: this job's number, 0..N-1 (e.g. $SLURM_ARRAY_TASK_ID)")] = None,
+    num_jobs: Annotated[Optional[int], typer.Option(help="job array: the number of jobs N")] = None,
+    init_images: Annotated[Optional[str], typer.Option(
+        help="image-conditioned releases: folder holding the real images' split folders (e.g. /data/imagenet with "
+        "val/<wnid>/), or a Hub dataset id")] = None,
+    finalize: Annotated[bool, typer.Option(
+        "--finalize", help="after a job array: check every shard, then write the manifest and the card")] = False,
+    specs_dir: SpecsDir = None,
+    as_json: Json = False,
 ) -> None:
     """Build (or resume) a release into DATASET_DIR/<release> as parquet shards + manifest + dataset card."""
-    from imagenet_g.release import BuildRequest, Share, build_release, finalize_release
+    from imagenet_g.release import BuildRequest, Share, build_release, check_build_request, finalize_release
 
     if finalize:
         done = finalize_release(version, out, specs_dir)
@@ -191,9 +186,7 @@ def build_command(
         return
     if (job_index is None) != (num_jobs is None):
         raise ImagenetGError("--job-index and --num-jobs go together (job i of N)", "give both or neither")
-    quiet_model_libraries()
-    report = build_release(
-        BuildRequest(
+    request = BuildRequest(
             version=version,
             dataset_dir=out,
             splits=tuple(split) if split else None,
@@ -207,9 +200,11 @@ def build_command(
             fast_path=tuple(fast_path or ()),
             init_images=init_images,
             share=Share(job_index, num_jobs) if job_index is not None else None,
-        ),
-        _executor(executor, address, workers, gpus_per_worker),
-    )
+        )
+    check_build_request(request)
+    runner = _executor(executor, address, workers, gpus_per_worker)
+    quiet_model_libraries()  # diffusers' and transformers' chatter: after every argument is checked (they load torch)
+    report = build_release(request, runner)
     for diff in report.lock_mismatch:
         err_console.print(Text.assemble(("warning:", "bold yellow"), f" lock mismatch allowed: {diff}"))
     for name in report.removed:
@@ -239,7 +234,7 @@ def build_command(
 
 @app.command("verify")
 def verify_command(
-    version: str = RELEASE, out: Path = DATASET_DIR, specs_dir: Optional[Path] = SPECS_DIR, as_json: bool = JSON
+    version: Release, out: DatasetDir = DEFAULT_DATASET_DIR, specs_dir: SpecsDir = None, as_json: Json = False
 ) -> None:
     """Check every shard of a built release against its manifest and spec."""
     from imagenet_g.release import load_release, read_lock, verify_release
@@ -255,12 +250,12 @@ def verify_command(
 
 @app.command("push")
 def push_command(
-    version: str = RELEASE,
-    repo_id: str = typer.Option(..., "--repo-id", help="Hub dataset repo, e.g. ORG/imagenet-g"),
-    out: Path = DATASET_DIR,
-    private: bool = typer.Option(False, "--private", help="create the repo as private"),
-    specs_dir: Optional[Path] = SPECS_DIR,
-    as_json: bool = JSON,
+    version: Release,
+    repo_id: Annotated[str, typer.Option(help="Hub dataset repo, e.g. ORG/imagenet-g")],
+    out: DatasetDir = DEFAULT_DATASET_DIR,
+    private: Annotated[bool, typer.Option("--private", help="create the repo as private")] = False,
+    specs_dir: SpecsDir = None,
+    as_json: Json = False,
 ) -> None:
     """Verify a built release, upload it to a Hub dataset repo and tag the commit with the version."""
     from imagenet_g.release import PushRequest, load_release, push_release

@@ -13,10 +13,24 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
+from imagenet_g.benchmarks import V2_DEFAULT
 from imagenet_g.cli.app import INTERRUPTED_EXIT, app, console
-from imagenet_g.cli.options import DATA_ROOT_HELP, PATH_HELP, parse_names, parse_paths
-from imagenet_g.errors import UnknownNameError
-
+from imagenet_g.cli.options import (
+    Bootstrap,
+    Checkpoint,
+    DataRoot,
+    DatasetPaths,
+    Device,
+    Json,
+    Release,
+    V2Variant,
+    Workers,
+    as_path,
+    parse_names,
+    parse_paths,
+)
+from imagenet_g.errors import ArgumentError
+from imagenet_g.layout import DEFAULT_RELEASE
 
 
 def _fmt(value: float | None) -> str:
@@ -25,7 +39,6 @@ def _fmt(value: float | None) -> str:
 
 MODEL_HELP = "timm name, timm/<name>.<tag>, open_clip:<arch>/<tag>, or package.module:callable; repeat for several"
 DATASETS_HELP = "comma-separated names or collections (natural-shift, controls, all); default: all that are found"
-V2_HELP = "ImageNet-V2 variant: matched-frequency, threshold0.7, top-images"
 OUT_HELP = "results JSON of a single model (default OUT_DIR/<model>.json); predictions parquet go beside it"
 OUT_DIR_HELP = "folder of the results files, one per model"
 PRECISION_HELP = "fp32 (timm validate.py's default: equal results on any device) or amp (float16 autocast)"
@@ -40,7 +53,7 @@ def _floats(text: str | None, flag: str) -> tuple[float, ...] | None:
     try:
         return tuple(float(v) for v in text.split(","))
     except ValueError:
-        raise UnknownNameError(f"{flag} {text!r} must be comma-separated numbers, e.g. 0.5,0.5,0.5") from None
+        raise ArgumentError(f"{flag} {text!r} must be comma-separated numbers, e.g. 0.5,0.5,0.5") from None
 
 
 def _overrides(input_size, crop_pct, crop_mode, interpolation, mean, std) -> dict[str, object]:
@@ -81,22 +94,21 @@ def _interrupted(exc) -> None:
 @app.command("eval")
 def eval_command(
     model: Annotated[list[str], typer.Option("--model", "-m", help=MODEL_HELP)],
-    checkpoint: Annotated[Optional[Path], typer.Option(help="local state dict to load (beats pretrained)")] = None,
+    checkpoint: Checkpoint = None,
     pretrained: Annotated[bool, typer.Option("--pretrained/--no-pretrained", help="load the library's weights")] = True,
     datasets: Annotated[Optional[str], typer.Option(help=DATASETS_HELP)] = None,
-    release: Annotated[str, typer.Option(help="ImageNet-G release (version) to score")] = "v1",
-    data_root: Annotated[Path, typer.Option(help=DATA_ROOT_HELP)] = Path("."),
-    path: Annotated[Optional[list[str]], typer.Option("--path", help=PATH_HELP)] = None,
-    v2_variant: Annotated[str, typer.Option(help=V2_HELP)] = "matched-frequency",
+    release: Release = DEFAULT_RELEASE,
+    data_root: DataRoot = Path("."),
+    path: DatasetPaths = None,
+    v2_variant: V2Variant = V2_DEFAULT,
     batch_size: Annotated[int, typer.Option(min=1)] = 64,
-    device: Annotated[str, typer.Option(help="auto, cpu, cuda, cuda:1, mps")] = "auto",
+    device: Device = "auto",
     precision: Annotated[str, typer.Option(help=PRECISION_HELP)] = "fp32",
-    workers: Annotated[Optional[int], typer.Option(
-        min=0, help="worker processes that decode (on CPU they also run the model; default: 1 per core)")] = None,
-    out: Annotated[Optional[Path], typer.Option(help=OUT_HELP)] = None,
-    out_dir: Annotated[Path, typer.Option(help=OUT_DIR_HELP)] = Path("results"),
+    workers: Workers = None,
+    out: Annotated[Optional[Path], typer.Option(parser=as_path, help=OUT_HELP)] = None,
+    out_dir: Annotated[Path, typer.Option(parser=as_path, help=OUT_DIR_HELP)] = Path("results"),
     force: Annotated[bool, typer.Option("--force", help="rescore datasets a previous run completed")] = False,
-    cache_dir: Annotated[Optional[Path], typer.Option(help=CACHE_HELP)] = None,
+    cache_dir: Annotated[Optional[Path], typer.Option(parser=as_path, help=CACHE_HELP)] = None,
     channels_last: Annotated[Optional[bool], typer.Option("--channels-last/--no-channels-last", help=LAYOUT_HELP)] = None,
     input_size: Annotated[Optional[int], typer.Option(help=f"square input size in pixels; {PIXEL_HELP}")] = None,
     crop_pct: Annotated[Optional[float], typer.Option(help=f"crop share of the resized image; {PIXEL_HELP}")] = None,
@@ -104,24 +116,26 @@ def eval_command(
     interpolation: Annotated[Optional[str], typer.Option(help=f"bicubic, bilinear, ...; {PIXEL_HELP}")] = None,
     mean: Annotated[Optional[str], typer.Option(help=f"R,G,B mean in [0, 1]; {PIXEL_HELP}")] = None,
     std: Annotated[Optional[str], typer.Option(help=f"R,G,B std; {PIXEL_HELP}")] = None,
-    bootstrap: Annotated[int, typer.Option(min=0, help="bootstrap resamples for the ER 95% interval")] = 1000,
-    as_json: Annotated[bool, typer.Option("--json", help="print the results JSON instead of a table")] = False,
+    bootstrap: Bootstrap = 1000,
+    as_json: Json = False,
 ) -> None:
     """Score classifiers on ImageNet-G and the natural-shift sets; write results JSON with top-1/5 and ER.
 
     A rerun of the same command resumes: datasets already complete for the same weights, preprocessing,
     precision and data are kept (--force rescores). Several --model share one pass over the images.
     """
-    from imagenet_g.evaluate import EvalInterrupted, EvalRequest, check_precision, run_evals
+    from imagenet_g.evaluate import EvalRequest, check_eval_request
 
-    request = EvalRequest(
+    request = check_eval_request(EvalRequest(
         model=model if len(model) > 1 else model[0], checkpoint=checkpoint, pretrained=pretrained,
-        datasets=parse_names(datasets) if datasets else None,
+        datasets=parse_names(datasets, "datasets") if datasets is not None else None,
         release=release, data_root=data_root, paths=parse_paths(path), v2_variant=v2_variant,
-        batch_size=batch_size, device=device, precision=check_precision(precision), workers=workers, out=out,
+        batch_size=batch_size, device=device, precision=precision, workers=workers, out=out,
         out_dir=out_dir, force=force, cache_dir=cache_dir, channels_last=channels_last, bootstrap=bootstrap,
         preprocess=_overrides(input_size, crop_pct, crop_mode, interpolation, mean, std),
-    )
+    ))
+    from imagenet_g.evaluate import EvalInterrupted, run_evals  # torch: after every argument is checked
+
     try:
         with _notes_to_stderr():
             results = run_evals(request, progress=not as_json)
@@ -169,11 +183,11 @@ def _print_result(result, written: Path) -> None:
 
 @app.command("data")
 def data_command(
-    data_root: Annotated[Path, typer.Option(help=DATA_ROOT_HELP)] = Path("."),
-    path: Annotated[Optional[list[str]], typer.Option("--path", help=PATH_HELP)] = None,
-    release: Annotated[str, typer.Option(help="ImageNet-G release to count")] = "v1",
-    v2_variant: Annotated[str, typer.Option(help="ImageNet-V2 variant")] = "matched-frequency",
-    as_json: Annotated[bool, typer.Option("--json", help="print JSON instead of a table")] = False,
+    data_root: DataRoot = Path("."),
+    path: DatasetPaths = None,
+    release: Release = DEFAULT_RELEASE,
+    v2_variant: V2Variant = V2_DEFAULT,
+    as_json: Json = False,
 ) -> None:
     """List which evaluation datasets are found, where, and their image counts against the published ones."""
     from dataclasses import asdict
@@ -198,9 +212,9 @@ def data_command(
 
 @app.command("compare")
 def compare_command(
-    a: Annotated[Path, typer.Argument(help="results JSON of model A")],
-    b: Annotated[Path, typer.Argument(help="results JSON of model B")],
-    as_json: Annotated[bool, typer.Option("--json", help="print JSON instead of tables")] = False,
+    a: Annotated[Path, typer.Argument(parser=as_path, help="results JSON of model A")],
+    b: Annotated[Path, typer.Argument(parser=as_path, help="results JSON of model B")],
+    as_json: Json = False,
 ) -> None:
     """Compare two results files image by image: top-1 difference and exact McNemar test per dataset,
     and accuracy per prompt template on ImageNet-G."""

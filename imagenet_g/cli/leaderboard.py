@@ -6,6 +6,7 @@ import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Annotated, Optional
 
 import typer
 from rich import box
@@ -13,13 +14,28 @@ from rich.table import Table
 from rich.text import Text
 
 from imagenet_g.cli.app import USER_ERROR_EXIT, app, console, fail
-from imagenet_g.cli.options import DATASET_DIR, JSON, SPECS_DIR, parse_paths
-from imagenet_g.leaderboard.schema import CATEGORIES
+from imagenet_g.cli.options import (
+    Bootstrap,
+    Checkpoint,
+    DataRoot,
+    DatasetDir,
+    DatasetPaths,
+    Device,
+    Json,
+    Release,
+    SpecsDir,
+    Workers,
+    as_path,
+    parse_paths,
+)
+from imagenet_g.layout import DEFAULT_DATASET_DIR
+from imagenet_g.leaderboard import CATEGORIES, DEFAULT_TOLERANCE
 
 leaderboard_app = typer.Typer(help="Validate submissions and build the leaderboard.", no_args_is_help=True)
 app.add_typer(leaderboard_app, name="leaderboard")
 
-ROOT = typer.Option(Path("leaderboard"), "--root", help="leaderboard folder holding submissions/<release>/")
+Root = Annotated[Path, typer.Option("--root", parser=as_path, help="leaderboard folder holding submissions/<release>/")]
+DEFAULT_ROOT = Path("leaderboard")
 # column titles for terminals narrower than 120 characters
 SHORT_LABELS = {"imagenet": "IN", "imagenet-g": "IN-G", "imagenet-v2": "V2", "imagenet-sketch": "Sketch",
                 "imagenet-r": "R", "imagenet-a": "A", "objectnet": "ObjNet"}
@@ -52,13 +68,14 @@ def _catalog(specs_dir: Path | None, dataset_dir: Path):
 
 @leaderboard_app.command("validate")
 def validate(
-    files: list[Path] = typer.Argument(..., help="submission JSON files, folders of them, or glob patterns"),
-    dataset_dir: Path = DATASET_DIR,
-    specs_dir: Path | None = SPECS_DIR,
-    as_json: bool = JSON,
+    files: Annotated[list[Path], typer.Argument(
+        parser=as_path, help="submission JSON files, folders of them, or glob patterns")],
+    dataset_dir: DatasetDir = DEFAULT_DATASET_DIR,
+    specs_dir: SpecsDir = None,
+    as_json: Json = False,
 ) -> None:
     """Check submission files; print every problem on one line each (exit 2 if any)."""
-    from imagenet_g.leaderboard.validate import submission_files, validate_files
+    from imagenet_g.leaderboard import submission_files, validate_files
 
     with _problems_as_lines(as_json):
         loaded = validate_files(submission_files(files), _catalog(specs_dir, dataset_dir))
@@ -72,28 +89,25 @@ def validate(
 
 @leaderboard_app.command("add")
 def add(
-    results: Path = typer.Argument(..., help="results JSON written by `imagenet-g eval --out`"),
-    name: str = typer.Option(..., "--name", help="display name on the board"),
-    category: str | None = typer.Option(
-        None, "--category", help=f"training data of the model: {', '.join(CATEGORIES)}; default: from the "
-        "training record beside the results (models trained with `imagenet-g train`)"
-    ),
-    standard: bool = typer.Option(
-        False, "--standard", help="a standard (real-data, standard-training) model: a baseline point"
-    ),
-    paper: str | None = typer.Option(None, "--paper", help="http(s) link to the paper"),
-    code: str | None = typer.Option(None, "--code", help="http(s) link to the code or weights"),
-    submitted_by: str | None = typer.Option(None, "--submitted-by", help="who submitted it"),
-    release: str | None = typer.Option(
-        None, "--release", help="release; default: the one the ImageNet-G result is from"
-    ),
-    force: bool = typer.Option(False, "--force", help="replace an existing entry for the same model"),
-    root: Path = ROOT,
-    dataset_dir: Path = DATASET_DIR,
-    specs_dir: Path | None = SPECS_DIR,
-    as_json: bool = JSON,
+    results: Annotated[Path, typer.Argument(parser=as_path, help="results JSON written by `imagenet-g eval --out`")],
+    name: Annotated[str, typer.Option(help="display name on the board")],
+    category: Annotated[Optional[str], typer.Option(
+        help=f"training data of the model: {', '.join(CATEGORIES)}; default: from the training record beside the "
+        "results (models trained with `imagenet-g train`)")] = None,
+    standard: Annotated[bool, typer.Option(
+        "--standard", help="a standard (real-data, standard-training) model: a baseline point")] = False,
+    paper: Annotated[Optional[str], typer.Option(help="http(s) link to the paper")] = None,
+    code: Annotated[Optional[str], typer.Option(help="http(s) link to the code or weights")] = None,
+    submitted_by: Annotated[Optional[str], typer.Option(help="who submitted it")] = None,
+    release: Release = None,
+    force: Annotated[bool, typer.Option("--force", help="replace an existing entry for the same model")] = False,
+    root: Root = DEFAULT_ROOT,
+    dataset_dir: DatasetDir = DEFAULT_DATASET_DIR,
+    specs_dir: SpecsDir = None,
+    as_json: Json = False,
 ) -> None:
-    """Turn an eval results JSON into leaderboard/submissions/<release>/<slug>.json."""
+    """Turn an eval results JSON into leaderboard/submissions/<release>/<slug>.json (the release: the one the
+    ImageNet-G result is from, unless --release says)."""
     from imagenet_g.leaderboard import SubmissionInfo, add_submission
 
     info = SubmissionInfo(name, category, standard, paper, code, submitted_by, release)
@@ -107,12 +121,13 @@ def add(
 
 @leaderboard_app.command("build")
 def build(
-    root: Path = ROOT,
-    bootstrap: int = typer.Option(1000, "--bootstrap", min=0, help="bootstrap resamples for ER intervals (0: none)"),
-    plots: bool = typer.Option(True, "--plots/--no-plots", help="render the PNG plot of each release (matplotlib)"),
-    dataset_dir: Path = DATASET_DIR,
-    specs_dir: Path | None = SPECS_DIR,
-    as_json: bool = JSON,
+    root: Root = DEFAULT_ROOT,
+    bootstrap: Bootstrap = 1000,
+    plots: Annotated[bool, typer.Option(
+        "--plots/--no-plots", help="render the PNG plot of each release (matplotlib)")] = True,
+    dataset_dir: DatasetDir = DEFAULT_DATASET_DIR,
+    specs_dir: SpecsDir = None,
+    as_json: Json = False,
 ) -> None:
     """Validate all submissions, recompute ER, and write leaderboard.json, README.md, plots/ and site/index.html."""
     from imagenet_g.leaderboard import build_leaderboard
@@ -136,14 +151,15 @@ def build(
 
 @leaderboard_app.command("show")
 def show(
-    release: str | None = typer.Option(None, "--release", help="release to show (default: all)"),
-    limit: int = typer.Option(20, "--limit", min=0, help="published rows to show per release (0: all)"),
-    root: Path = ROOT,
-    dataset_dir: Path = DATASET_DIR,
-    specs_dir: Path | None = SPECS_DIR,
-    as_json: bool = JSON,
+    release: Release = None,
+    limit: Annotated[int, typer.Option(min=0, help="published rows to show per release (0: all)")] = 20,
+    root: Root = DEFAULT_ROOT,
+    dataset_dir: DatasetDir = DEFAULT_DATASET_DIR,
+    specs_dir: SpecsDir = None,
+    as_json: Json = False,
 ) -> None:
-    """Print the ranking: the top published rows and every submission, with the slug `verify` takes."""
+    """Print the ranking: the top published rows and every submission, with the slug `verify` takes (every release,
+    unless --release names one)."""
     from imagenet_g.errors import unknown
     from imagenet_g.leaderboard import load_leaderboard
 
@@ -160,40 +176,21 @@ def show(
         console.print(_release_table(board, version, limit))
 
 
-def _shown(board, version: str, limit: int) -> tuple[list[tuple[int | None, object]], int]:
-    """(place or None, entry) of the rows to show: the top ``limit`` and every submission; and how many are left out."""
-    from imagenet_g.leaderboard import rank
-
-    rel = board.releases[version]
-    default = next(r for r in board.ranks if r.key == board.default_rank)
-    ranked, unranked = rank.order([*rel.entries, *board.published], default)
-    shown = [(i, e) for i, e in enumerate(ranked, 1) if e.origin == "submission" or not limit or i <= limit]
-    shown += [(None, e) for e in unranked if e.origin == "submission" or not limit]
-    return shown, len(ranked) + len(unranked) - len(shown)
-
-
 def _release_rows(board, version: str, limit: int) -> list[dict]:
-    from imagenet_g.leaderboard import rank
+    from imagenet_g.leaderboard import release_ranking
 
-    default = next(r for r in board.ranks if r.key == board.default_rank)
-    rows = []
-    for place, entry in _shown(board, version, limit)[0]:
-        score = rank.rank_value(entry, default)
-        rows.append({
-            "place": place, "slug": entry.slug, "name": entry.name, "model_id": entry.model_id,
-            "origin": entry.origin, "source": entry.source, "category": entry.category,
-            "score": score.model_dump() if score else None,
-            "unranked": rank.unranked_reason(entry, default, board.labels),
-            "top1": entry.top1, "er": {s: v.linear.er for s, v in entry.er.items()},
-        })
-    return rows
+    return [{
+        "place": row.place, "slug": row.entry.slug, "name": row.entry.name, "model_id": row.entry.model_id,
+        "origin": row.entry.origin, "source": row.entry.source, "category": row.entry.category,
+        "score": row.score.model_dump() if row.score else None, "unranked": row.unranked,
+        "top1": row.entry.top1, "er": {s: v.linear.er for s, v in row.entry.er.items()},
+    } for row in release_ranking(board, version, limit)[1]]
 
 
 def _release_table(board, version: str, limit: int) -> Table:
-    from imagenet_g.leaderboard import rank
+    from imagenet_g.leaderboard import release_ranking
 
-    default = next(r for r in board.ranks if r.key == board.default_rank)
-    shown, hidden = _shown(board, version, limit)
+    default, rows, hidden = release_ranking(board, version, limit)
     table = Table(title=f"ImageNet-G leaderboard, release {version}: {default.title}",
                   box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True,
                   caption=f"top-1 % and, below it, ER in pp (linear fit); † extrapolated. "
@@ -205,13 +202,13 @@ def _release_table(board, version: str, limit: int) -> Table:
     for header in [labels["imagenet"], *(labels[s] for s in board.shifts)]:
         table.add_column(header, justify="right", no_wrap=True)
     table.add_column("Source", overflow="fold")
-    for place, entry in shown:
+    for row in rows:
+        entry = row.entry
         name = Text(entry.name)
         if entry.origin == "submission":
             name = Text.assemble((entry.name, "bold"), " ", (f"({entry.slug})", "dim"))
-        score = rank.rank_value(entry, default)
-        cells = ["–" if place is None else str(place), name, _fmt(score.er if score else None, signed=True),
-                 _fmt(entry.top1.get("imagenet"))]
+        cells = ["–" if row.place is None else str(row.place), name,
+                 _fmt(row.score.er if row.score else None, signed=True), _fmt(entry.top1.get("imagenet"))]
         for shift in board.shifts:
             er = entry.er.get(shift)
             mark = "†" if er and er.outside > 0 else ""
@@ -229,30 +226,25 @@ def _fmt(value: float | None, signed: bool = False) -> str:
 
 @leaderboard_app.command("verify")
 def verify(
-    key: str = typer.Argument(..., help="the submission's slug (as `show` prints it), model id or display name"),
-    release: str | None = typer.Option(None, "--release", help="release of the submission (needed if in several)"),
-    tolerance: float = typer.Option(
-        0.1, "--tolerance", min=0.0, help="allowed top-1/top-5 difference, percentage points"
-    ),
-    data_root: Path = typer.Option(Path("."), "--data-root", help="folder holding the dataset folders"),
-    path: list[str] = typer.Option([], "--path", help="NAME=DIR: where one dataset lives (repeatable)"),
-    device: str = typer.Option("auto", "--device", help="auto, cpu, cuda, cuda:1, mps"),
-    workers: int | None = typer.Option(
-        None, "--workers", min=0, help="decode worker processes (default: one per core)"
-    ),
-    out: Path | None = typer.Option(
-        None, "--out", help="results JSON of the re-run (default results/verify/<release>/<slug>.json)"
-    ),
-    checkpoint: Path | None = typer.Option(
-        None, "--checkpoint", help="the model's weights file, when not where the submission recorded it"
-    ),
-    root: Path = ROOT,
-    as_json: bool = JSON,
+    key: Annotated[str, typer.Argument(help="the submission's slug (as `show` prints it), model id or display name")],
+    release: Release = None,
+    tolerance: Annotated[float, typer.Option(
+        min=0.0, help="allowed top-1/top-5 difference, percentage points")] = DEFAULT_TOLERANCE,
+    data_root: DataRoot = Path("."),
+    path: DatasetPaths = None,
+    device: Device = "auto",
+    workers: Workers = None,
+    out: Annotated[Optional[Path], typer.Option(
+        parser=as_path, help="results JSON of the re-run (default results/verify/<release>/<slug>.json)")] = None,
+    checkpoint: Checkpoint = None,
+    root: Root = DEFAULT_ROOT,
+    as_json: Json = False,
 ) -> None:
     """Re-run the eval of a submission (its weights, preprocessing and precision; every dataset scored again) and
-    report every metric that differs beyond the tolerance (exit 2)."""
+    report every metric that differs beyond the tolerance (exit 2). --release is needed when the key is in several;
+    --checkpoint when the weights are not where the submission recorded them."""
     from imagenet_g.errors import SubmissionError
-    from imagenet_g.leaderboard.verify import show_value, verify_submission
+    from imagenet_g.leaderboard import show_value, verify_submission
 
     paths = parse_paths(path)
     with _problems_as_lines(as_json):

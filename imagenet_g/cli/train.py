@@ -11,8 +11,19 @@ import yaml
 from rich.table import Table
 
 from imagenet_g.cli.app import app, console
-from imagenet_g.cli.options import DATA_ROOT_HELP, DATASET_DIR, PATH_HELP, parse_names, parse_paths
+from imagenet_g.cli.options import (
+    DataRoot,
+    DatasetDir,
+    DatasetPaths,
+    Device,
+    Json,
+    Release,
+    as_path,
+    parse_names,
+    parse_paths,
+)
 from imagenet_g.errors import RecipeError
+from imagenet_g.layout import DEFAULT_DATASET_DIR, DEFAULT_RELEASE
 
 RECIPE_HELP = "a shipped recipe (paper, paper-imagenet100, smoke; see `imagenet-g recipes`) or a recipe .yaml file"
 REAL_HELP = "real training set: ImageNet's train folder (<wnid>/ images), a dataset folder of parquet, or ORG/NAME[:split]"
@@ -20,6 +31,7 @@ GENERATED_HELP = "a built ImageNet-G release split, VERSION:SPLIT (e.g. v1:train
 POLICY_HELP = "concat (both whole, the paper), fraction, generated-only, real-only"
 SET_HELP = "KEY=VALUE: override a recipe key (YAML value), e.g. schedule.epochs=16 or data.batch_size=256; repeatable"
 EVAL_HELP = "after training, evaluate on these datasets/collections (e.g. imagenet,natural-shift,imagenet-g)"
+TRAINED = "trained"  # the eval request's model until the run exists: evaluate_run scores the run itself
 
 
 def _overrides(items: list[str] | None) -> dict[str, object]:
@@ -33,7 +45,7 @@ def _overrides(items: list[str] | None) -> dict[str, object]:
 
 
 @app.command("recipes")
-def recipes_command(as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False) -> None:
+def recipes_command(as_json: Json = False) -> None:
     """List the shipped training recipes."""
     from imagenet_g.train import load_recipe, recipe_names
 
@@ -53,11 +65,11 @@ def recipes_command(as_json: Annotated[bool, typer.Option("--json", help="print 
 
 @app.command("train")
 def train_command(
-    out: Annotated[Path, typer.Option("--out", help="run folder: checkpoints, training record, results")],
+    out: Annotated[Path, typer.Option("--out", parser=as_path, help="run folder: checkpoints, training record, results")],
     recipe: Annotated[str, typer.Option(help=RECIPE_HELP)] = "paper",
     real: Annotated[Optional[str], typer.Option(help=REAL_HELP)] = None,
     generated: Annotated[Optional[list[str]], typer.Option("--generated", help=GENERATED_HELP)] = None,
-    dataset_dir: Path = DATASET_DIR,
+    dataset_dir: DatasetDir = DEFAULT_DATASET_DIR,
     policy: Annotated[str, typer.Option(help=POLICY_HELP)] = "concat",
     generated_fraction: Annotated[Optional[float], typer.Option(help="fraction policy: share of each class's "
                                                                 "generated images used")] = None,
@@ -65,18 +77,20 @@ def train_command(
     generated_per_class: Annotated[Optional[int], typer.Option(help="at most N generated images per class")] = None,
     mix_seed: Annotated[int, typer.Option(help="seed of the per-class sampling")] = 0,
     set_: Annotated[Optional[list[str]], typer.Option("--set", help=SET_HELP)] = None,
-    device: Annotated[str, typer.Option(help="auto, cpu, cuda (torchrun: one GPU per process)")] = "auto",
+    device: Device = "auto",
     eval_datasets: Annotated[Optional[str], typer.Option(help=EVAL_HELP)] = None,
-    data_root: Annotated[Path, typer.Option(help=DATA_ROOT_HELP)] = Path("."),
-    path: Annotated[Optional[list[str]], typer.Option("--path", help=PATH_HELP)] = None,
-    release: Annotated[str, typer.Option(help="ImageNet-G release to evaluate on")] = "v1",
-    as_json: Annotated[bool, typer.Option("--json", help="print the training record as JSON")] = False,
+    data_root: DataRoot = Path("."),
+    path: DatasetPaths = None,
+    release: Release = DEFAULT_RELEASE,
+    as_json: Json = False,
 ) -> None:
-    """Train a classifier on real + generated data with a recipe; resumes from the run folder's last checkpoint."""
+    """Train a classifier on real + generated data with a recipe; resumes from the run folder's last checkpoint.
+    Under torchrun, --device cuda gives each process its GPU. --release, --data-root and --path say where the
+    --eval-datasets are."""
     from pydantic import ValidationError
 
-    from imagenet_g.train import MixPolicy, TrainRequest, train
-    from imagenet_g.train.record import RECORD_FILE
+    from imagenet_g.evaluate import EvalRequest, check_eval_request
+    from imagenet_g.train import RECORD_FILE, MixPolicy, TrainRequest, check_train_request
 
     try:
         mix = MixPolicy(policy=policy, generated_fraction=generated_fraction, real_per_class=real_per_class,
@@ -88,9 +102,17 @@ def train_command(
                           fix="check --policy, --generated-fraction, --real-per-class, --generated-per-class") from None
     request = TrainRequest(recipe=recipe, overrides=_overrides(set_), real=real, generated=tuple(generated or ()),
                            dataset_dir=dataset_dir, mix=mix, out=out, device=device)
+    check_train_request(request)
+    evaluation = None
+    if eval_datasets is not None:  # checked now, not after training: its model is the run, so only its data
+        evaluation = check_eval_request(EvalRequest(
+            model=TRAINED, datasets=parse_names(eval_datasets, "eval_datasets"), data_root=data_root,
+            paths=parse_paths(path), release=release, device=device), models=False)
+    from imagenet_g.train import train  # torch: after every argument is checked
+
     result = train(request, progress=not as_json)
-    if eval_datasets and result.is_main:
-        _evaluate(result.run_dir, eval_datasets, data_root, path, release, device, as_json)
+    if evaluation is not None and result.is_main:
+        _evaluate(result.run_dir, evaluation, as_json)
     if as_json:
         console.print_json(result.record.model_dump_json())
         return
@@ -103,14 +125,9 @@ def train_command(
     console.print(f"record:  {result.run_dir / RECORD_FILE}")
 
 
-def _evaluate(run_dir: Path, names: str, data_root: Path, path: list[str] | None, release: str, device: str,
-              quiet: bool) -> None:
-    from imagenet_g.evaluate import EvalRequest
-    from imagenet_g.train import evaluate_run
-    from imagenet_g.train.evaluation import RESULTS_FILE
+def _evaluate(run_dir: Path, request, quiet: bool) -> None:
+    from imagenet_g.train import RESULTS_FILE, evaluate_run
 
-    request = EvalRequest(model="trained", datasets=parse_names(names),
-                          data_root=data_root, paths=parse_paths(path), release=release, device=device)
     result = evaluate_run(run_dir, request, progress=not quiet)
     if not quiet:
         for name, d in result.datasets.items():

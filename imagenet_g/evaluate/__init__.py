@@ -14,11 +14,12 @@ from imagenet_g.lazy import lazy_exports
 if TYPE_CHECKING:
     from imagenet_g.evaluate.compare import compare_results
     from imagenet_g.evaluate.datasets import inventory
-    from imagenet_g.evaluate.models import (OPEN_CLIP_PREFIX, LoadedModel, LoadOptions, ModelId, load_model,
-                                            parse_model_id)
-    from imagenet_g.evaluate.predictions import Predictions, check_precision, predict
+    from imagenet_g.evaluate.models import (OPEN_CLIP_PREFIX, LoadedModel, LoadOptions, ModelId, check_model_id,
+                                            load_model, parse_model_id)
+    from imagenet_g.evaluate.predictions import Predictions, predict
     from imagenet_g.evaluate.preprocess import PreprocessConfig, recorded_overrides, resolve_preprocess
-    from imagenet_g.evaluate.run import EvalInterrupted, EvalRequest, output_paths, run_eval, run_evals
+    from imagenet_g.evaluate.request import EvalRequest, check_dataset_paths, check_eval_request, check_precision
+    from imagenet_g.evaluate.run import EvalInterrupted, output_paths, run_eval, run_evals
     from imagenet_g.evaluate.sources import SourcedModel, SourceRequest
     from imagenet_g.evaluate.zeroshot import build_head, cached_head, head_key
 
@@ -29,16 +30,19 @@ _HOMES = {
     "LoadedModel": "models",
     "LoadOptions": "models",
     "ModelId": "models",
+    "check_model_id": "models",
     "load_model": "models",
     "parse_model_id": "models",
     "Predictions": "predictions",
-    "check_precision": "predictions",
     "predict": "predictions",
     "PreprocessConfig": "preprocess",
     "recorded_overrides": "preprocess",
     "resolve_preprocess": "preprocess",
+    "EvalRequest": "request",
+    "check_dataset_paths": "request",
+    "check_eval_request": "request",
+    "check_precision": "request",
     "EvalInterrupted": "run",
-    "EvalRequest": "run",
     "output_paths": "run",
     "run_eval": "run",
     "run_evals": "run",

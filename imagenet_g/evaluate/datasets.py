@@ -10,8 +10,10 @@ import numpy as np
 
 from imagenet_g import labels
 from imagenet_g.benchmarks import BENCHMARKS, V2_DEFAULT, check_variant, get_benchmark
+from imagenet_g.checks import check_folder
 from imagenet_g.errors import DatasetNotFoundError, UnknownNameError
 from imagenet_g.images import LoadedDataset, candidate_folders, load, locate
+from imagenet_g.layout import DEFAULT_RELEASE
 
 
 @dataclass(frozen=True)
@@ -28,9 +30,10 @@ class DatasetStatus:
 
 
 def inventory(
-    data_root: Path, paths: dict[str, str] | None = None, release: str = "v1", variant: str = V2_DEFAULT
+    data_root: Path, paths: dict[str, str] | None = None, release: str = DEFAULT_RELEASE, variant: str = V2_DEFAULT
 ) -> list[DatasetStatus]:
     """Find every registered dataset and count its images against the published count (no decoding)."""
+    check_folder(data_root, "data_root")
     paths = dict(paths or {})
     for name in paths:
         get_benchmark(name)

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import dataclasses
 import importlib
+import importlib.util
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -28,9 +29,11 @@ from typing import Any
 
 from imagenet_g import labels
 from imagenet_g.errors import ModelError, UnknownNameError, one_line, unknown
+from imagenet_g.evaluate.model_names import open_clip_archs, timm_names
 from imagenet_g.evaluate.preprocess import PreprocessConfig, check_overrides, requests_size, resolve_preprocess
 from imagenet_g.evaluate.sources import SourceRequest, installed_sources, load_with_source
 from imagenet_g.files import sha256_file, state_dict_sha256
+from imagenet_g.progress import quiet_root_logger
 from imagenet_g.results import ModelSource
 
 OPEN_CLIP_PREFIX = "open_clip:"
@@ -91,6 +94,40 @@ def parse_model_id(model_id: str) -> ModelId:
     name = text.removeprefix("timm/")  # 'timm/<name>.<tag>' is the Hub spelling of timm's '<name>.<tag>'
     arch, _, tag = name.partition(".")
     return ModelId(text, "timm", name, tag or None)
+
+
+def check_model_id(model_id: str) -> ModelId:
+    """Parse a model id and check its name without importing torch (or timm, open_clip, the user's module): a timm
+    architecture against ``timm.list_models()``, an open_clip one against ``open_clip.list_models()`` (both read from
+    the installed files), a module's package against the installed ones. Pretrained tags are checked on loading."""
+    mid = parse_model_id(model_id)
+    if mid.source == "timm" and not mid.name.startswith(HF_HUB_PREFIX):
+        arch = mid.name.split(".")[0]
+        if (known := timm_names()) is not None and arch not in known:
+            raise _unknown_timm(arch, known)
+    elif mid.source == "open_clip" and not mid.name.startswith(HF_HUB_PREFIX):
+        if (known := open_clip_archs()) is not None and mid.name not in known:
+            raise _unknown_open_clip(mid.name, known)
+    elif mid.source == "custom":
+        module_name = mid.name.partition(":")[0]
+        if importlib.util.find_spec(module_name.split(".")[0]) is None:
+            raise _not_importable(mid, module_name, f"No module named {module_name.split('.')[0]!r}")
+    return mid
+
+
+def _unknown_timm(arch: str, known) -> UnknownNameError:
+    return unknown("timm model", arch, sorted(known), fix="name a model that timm.list_models() lists")
+
+
+def _unknown_open_clip(arch: str, known) -> UnknownNameError:
+    return unknown("open_clip model", arch, sorted(known), fix="name an architecture that open_clip.list_models() lists")
+
+
+def _not_importable(mid: ModelId, module_name: str, why: str) -> UnknownNameError:
+    """A custom id whose module cannot be imported; 'name:...' with no dot may have meant a model source."""
+    if "." not in module_name:
+        return unknown("model source", module_name, source_names(), otherwise="give package.module:callable")
+    return UnknownNameError(f"cannot import {module_name!r} for model {mid.raw!r}: {why}")
 
 
 def source_names() -> list[str]:
@@ -176,7 +213,7 @@ def _load_timm(mid: ModelId, options: LoadOptions) -> LoadedModel:
 
     arch = mid.name.split(".")[0]
     if not timm.is_model(arch):
-        raise unknown("timm model", arch, timm.list_models(), fix="name a model that timm.list_models() lists")
+        raise _unknown_timm(arch, timm.list_models())
     tag = mid.name.partition(".")[2]
     tags = [m.partition(".")[2] for m in timm.list_pretrained(f"{arch}.*")]
     if tag and tag not in tags:  # timm would raise 'Invalid pretrained tag'
@@ -217,8 +254,7 @@ def _load_open_clip(mid: ModelId, options: LoadOptions) -> LoadedModel:
     if options.preprocess_overrides:
         raise UnknownNameError("preprocessing overrides apply to timm models only; open_clip uses its own transform")
     if mid.name not in open_clip.list_models():
-        raise unknown("open_clip model", mid.name, open_clip.list_models(),
-                      fix="name an architecture that open_clip.list_models() lists")
+        raise _unknown_open_clip(mid.name, open_clip.list_models())
     weights = str(checkpoint) if checkpoint else (mid.tag if pretrained else None)
     if pretrained and weights is None:
         tags = open_clip.list_pretrained_tags_by_model(mid.name)
@@ -230,7 +266,8 @@ def _load_open_clip(mid: ModelId, options: LoadOptions) -> LoadedModel:
         tags = open_clip.list_pretrained_tags_by_model(mid.name)
         raise unknown("pretrained tag", weights, tags, where=f"for {mid.name}")
     try:
-        model, _, transform = open_clip.create_model_and_transforms(mid.name, pretrained=weights)
+        with quiet_root_logger():
+            model, _, transform = open_clip.create_model_and_transforms(mid.name, pretrained=weights)
     except (RuntimeError, KeyError) as exc:  # open_clip reports failed downloads as RuntimeError too
         raise ModelError(
             f"cannot load {weights!r} into open_clip {mid.name}: {' '.join(str(exc).split())[:200]}",
@@ -287,9 +324,7 @@ def _load_custom(mid: ModelId, options: LoadOptions) -> LoadedModel:
         factory = getattr(importlib.import_module(module_name), attr)
     except ImportError as exc:
         if isinstance(exc, ModuleNotFoundError) and exc.name == module_name and "." not in module_name:
-            # 'name:...' where name is neither a model source nor a module
-            raise unknown("model source", module_name, source_names(),
-                          otherwise="give package.module:callable") from exc
+            raise _not_importable(mid, module_name, str(exc)) from exc
         raise UnknownNameError(f"cannot import {module_name!r} for model {mid.raw!r}: {exc}") from exc
     except AttributeError as exc:
         raise UnknownNameError(f"module {module_name!r} has no {attr!r}; give package.module:callable") from exc

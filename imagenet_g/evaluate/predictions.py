@@ -22,22 +22,20 @@ from collections.abc import Callable, Mapping, Sequence
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
 
 import numpy as np
 import torch
 
 from imagenet_g.devices import pick_device
-from imagenet_g.errors import ModelError, unknown
+from imagenet_g.errors import ModelError
 from imagenet_g.evaluate.metrics import LabelSpace
 from imagenet_g.evaluate.memory_format import choose_channels_last
 from imagenet_g.evaluate.models import LoadedModel
+from imagenet_g.evaluate.request import Precision, check_precision
 from imagenet_g.images import ImageSource, PixelCache, default_cache_dir, mapped_batches
 from imagenet_g.progress import progress_bar
 
 TOP_K = 5
-PRECISIONS = ("fp32", "amp")
-Precision = Literal["fp32", "amp"]
 _log = logging.getLogger(__name__)
 
 
@@ -95,13 +93,6 @@ class Predictions:
             dict(Counter(reason for _, reason in failed)), failed,
             {name: values[keep] for name, values in self.columns.items()}, self.channels_last,
         )
-
-
-def check_precision(precision: str) -> Precision:
-    """Validate a precision name."""
-    if precision not in PRECISIONS:
-        raise unknown("precision", precision, PRECISIONS, fix="choose fp32 (validate.py's default) or amp")
-    return precision  # type: ignore[return-value]
 
 
 class _Scorer:

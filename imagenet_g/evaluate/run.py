@@ -13,86 +13,34 @@ import csv
 import hashlib
 import json
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from contextlib import ExitStack
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from imagenet_g import labels
+from imagenet_g.benchmarks import SHIFT_CONTROLS, V2_DEFAULT, Benchmark, expand_names, get_benchmark
 from imagenet_g.claims import claimed
-from imagenet_g.benchmarks import SHIFT_CONTROLS, V2_DEFAULT, Benchmark, check_variant, expand_names, get_benchmark
 from imagenet_g.devices import pick_device
 from imagenet_g.environment import environment
-from imagenet_g.errors import DatasetNotFoundError, ModelError, OutputError, UnknownNameError
+from imagenet_g.errors import DatasetNotFoundError, ModelError, OutputError
 from imagenet_g.evaluate.metrics import accuracy_from_topk, label_map, label_space_for, topk_hits
 from imagenet_g.evaluate.models import LoadedModel, LoadOptions, load_model
 from imagenet_g.evaluate.predictions import Predictions, predict
-from imagenet_g.evaluate.preprocess import check_overrides
+from imagenet_g.evaluate.request import EvalRequest, check_eval_request
 from imagenet_g.evaluate.stats import wilson_interval
 from imagenet_g.files import atomic_path
-from imagenet_g.images import LoadedDataset, candidate_folders, check_cache_dir, load, locate
-from imagenet_g.outputs import RequestPath, check_output_file
+from imagenet_g.images import LoadedDataset, candidate_folders, load, locate
+from imagenet_g.outputs import check_output_file
 from imagenet_g.results import ER_AXES, DatasetResult, EffectiveRobustness, EvalResult, ModelInfo, results_file_problem
-from imagenet_g.robustness import BaselinePoints, effective_robustness, fit_baseline, load_baselines
+from imagenet_g.robustness import effective_robustness, fit_baseline, load_baselines
 from imagenet_g.slugs import slug
 
 # What decides the numbers, recorded in every results file.
 ENVIRONMENT_PACKAGES = ("torch", "torchvision", "timm", "open-clip-torch", "datasets", "numpy", "pillow")
 _log = logging.getLogger(__name__)
-
-
-class EvalRequest(BaseModel):
-    """Everything `imagenet-g eval` needs; the CLI builds one of these and calls ``run_evals``."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
-
-    model: Any = Field(description="a model id (timm name, timm/<name>.<tag>, open_clip:<arch>/<tag>, "
-                                   "package.module:callable), a torch.nn.Module, or a list of these")
-    name: str | None = Field(default=None, description="the id of a torch.nn.Module given as model")
-    transform: Callable | None = Field(default=None, description="PIL image -> float tensor, for your own module")
-    checkpoint: Path | None = Field(default=None, description="local state dict; beats pretrained weights")
-    pretrained: bool = True
-    datasets: tuple[str, ...] | None = Field(
-        default=None, description="names or collections; None = every dataset found (missing ones are skipped)"
-    )
-    release: str = "v1"
-    data_root: Path = Path(".")
-    paths: dict[str, str] = Field(default_factory=dict, description="dataset name -> folder or Hub id")
-    v2_variant: str = V2_DEFAULT
-    batch_size: int = Field(default=64, ge=1)
-    device: str = "auto"
-    out: RequestPath | None = Field(default=None,
-                                    description="results JSON of a single model; default out_dir/<model>.json")
-    out_dir: RequestPath = Field(default=Path("results"), description="folder of the results files (one per model)")
-    workers: int | None = Field(default=None, ge=0,
-                                description="worker processes: decode, and on CPU also run the models; default one per core")
-    channels_last: bool | None = Field(default=None, description="None: timed per model on the device, faster wins")
-    precision: Literal["fp32", "amp"] = Field(default="fp32", description="fp32 as validate.py, or float16 autocast")
-    preprocess: dict[str, object] = Field(default_factory=dict, description="overrides of the timm data config")
-    cache_dir: Path | None = Field(default=None, description="persistent pixel cache (and zero-shot heads)")
-    force: bool = Field(default=False, description="rescore datasets a previous run already completed")
-    bootstrap: int = Field(default=1000, ge=0)
-    seed: int = 0
-    imagenet_g_baselines: BaselinePoints | None = Field(
-        default=None, description="standard models' (imagenet, imagenet-g) top-1 for ImageNet-G ER"
-    )
-
-    @field_validator("model")
-    @classmethod
-    def _models_given(cls, value):
-        items = value if isinstance(value, (list, tuple)) else [value]
-        if not items:
-            raise ValueError("give at least one model")
-        return tuple(items) if isinstance(value, (list, tuple)) else value
-
-    @property
-    def models(self) -> tuple:
-        """The model ids and modules to score, in order."""
-        return self.model if isinstance(self.model, tuple) else (self.model,)
 
 
 class EvalInterrupted(KeyboardInterrupt):
@@ -198,14 +146,6 @@ def _check_model(out: Path, model: LoadedModel, request: EvalRequest) -> None:
 
 def _plan(request: EvalRequest) -> tuple[tuple[str, ...], set[str]]:
     """Datasets to run (controls of requested shift sets added) and the explicitly requested ones."""
-    for name in request.paths:
-        parent = get_benchmark(name).parent
-        if parent:
-            raise UnknownNameError(f"{name} is scored from {parent}'s images", f"set {{paths={parent}=DIR}} instead")
-    check_variant(request.v2_variant)
-    pick_device(request.device)
-    check_overrides(request.preprocess)
-    check_cache_dir(request.cache_dir)
     explicit = set(expand_names(request.datasets)) if request.datasets else set()
     names = list(expand_names(request.datasets or ("all",)))
     for name in list(names):
@@ -430,6 +370,7 @@ def run_evals(request: EvalRequest, progress: bool = False,
     Writes one results JSON per model (with predictions and per-class files beside it) and returns them.
     ``models``: classifiers already loaded (e.g. just trained), scored instead of loading ``request.model``.
     """
+    check_eval_request(request, models=models is None)
     names, explicit = _plan(request)
     outs = output_paths(request)
     _check_outputs(request, outs, names)

@@ -33,7 +33,7 @@ from imagenet_g.images.folder import LAYOUTS
 from imagenet_g.images.hub import is_dataset_folder, labelled_images, load_rows
 from imagenet_g.images.release import release_images, release_versions
 from imagenet_g.images.source import ImageSource, Location, is_hub_id
-from imagenet_g.layout import read_spec_hash
+from imagenet_g.layout import DEFAULT_RELEASE, read_spec_hash
 
 
 @dataclass(frozen=True)
@@ -86,7 +86,7 @@ def _load_release(spec: Benchmark, location: Location, release: str) -> LoadedDa
     return LoadedDataset(spec, images, location.where, version=release, checksum=checksum)
 
 
-def load(spec: Benchmark, location: Location, release: str = "v1", variant: str = V2_DEFAULT) -> LoadedDataset:
+def load(spec: Benchmark, location: Location, release: str = DEFAULT_RELEASE, variant: str = V2_DEFAULT) -> LoadedDataset:
     """Read a dataset's image list (no decoding) from where ``locate`` found it."""
     if spec.layout == "release":
         return _load_release(spec, location, release)

@@ -12,9 +12,8 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
-import numpy as np
-
 if TYPE_CHECKING:
+    import numpy as np
     from PIL import Image
 
 # A Hugging Face dataset id, ``ORG/NAME``, optionally ``:split``

@@ -1,23 +1,45 @@
-"""The leaderboard: submission files -> validated entries with recomputed ER -> JSON, markdown and HTML."""
+"""The leaderboard: submission files -> validated entries with recomputed ER -> JSON, markdown and HTML.
 
-from imagenet_g.leaderboard.aggregate import load_leaderboard
-from imagenet_g.leaderboard.board import Leaderboard
-from imagenet_g.leaderboard.publish import BuildOutput, build_leaderboard
-from imagenet_g.leaderboard.schema import CATEGORIES, Submission
-from imagenet_g.leaderboard.submit import SubmissionInfo, add_submission, make_submission
-from imagenet_g.leaderboard.validate import ReleaseCatalog, SubmissionProblems, validate_files
+The public names below are loaded on first use, so that the command line's help and its checks do not import the
+aggregation (numpy) to read a constant.
+"""
 
-__all__ = [
-    "CATEGORIES",
-    "BuildOutput",
-    "Leaderboard",
-    "ReleaseCatalog",
-    "Submission",
-    "SubmissionInfo",
-    "SubmissionProblems",
-    "add_submission",
-    "build_leaderboard",
-    "load_leaderboard",
-    "make_submission",
-    "validate_files",
-]
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from imagenet_g.lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from imagenet_g.leaderboard.aggregate import load_leaderboard
+    from imagenet_g.leaderboard.board import Leaderboard
+    from imagenet_g.leaderboard.publish import BuildOutput, build_leaderboard
+    from imagenet_g.leaderboard.rank import RankedRow, release_ranking
+    from imagenet_g.leaderboard.schema import CATEGORIES, Submission
+    from imagenet_g.leaderboard.submit import SubmissionInfo, add_submission, make_submission
+    from imagenet_g.leaderboard.validate import ReleaseCatalog, SubmissionProblems, submission_files, validate_files
+    from imagenet_g.leaderboard.verify import DEFAULT_TOLERANCE, show_value, verify_submission
+
+_HOMES = {
+    "load_leaderboard": "aggregate",
+    "Leaderboard": "board",
+    "BuildOutput": "publish",
+    "build_leaderboard": "publish",
+    "RankedRow": "rank",
+    "release_ranking": "rank",
+    "CATEGORIES": "schema",
+    "Submission": "schema",
+    "SubmissionInfo": "submit",
+    "add_submission": "submit",
+    "make_submission": "submit",
+    "ReleaseCatalog": "validate",
+    "SubmissionProblems": "validate",
+    "submission_files": "validate",
+    "validate_files": "validate",
+    "DEFAULT_TOLERANCE": "verify",
+    "show_value": "verify",
+    "verify_submission": "verify",
+}
+
+__all__ = sorted(_HOMES)
+__getattr__ = lazy_exports(__name__, _HOMES)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from imagenet_g.checks import check_range
 from imagenet_g.leaderboard.aggregate import load_leaderboard
 from imagenet_g.leaderboard.board import Leaderboard, leaderboard_json
 from imagenet_g.leaderboard.files import write_atomic
@@ -12,6 +13,7 @@ from imagenet_g.leaderboard.render_html import HTML_TITLE, render_html
 from imagenet_g.leaderboard.render_markdown import GENERATED_BY, render_markdown
 from imagenet_g.leaderboard.validate import ReleaseCatalog
 from imagenet_g.outputs import check_output_file
+from imagenet_g.robustness import MAX_BOOTSTRAP
 
 
 def _ours(path: Path) -> str | None:
@@ -46,6 +48,7 @@ def build_leaderboard(
     a target that a build did not write (a README.md of the user's), leaves every file as it was.
     ``plots=False`` skips the PNGs (the README then links to files that may be missing or stale).
     """
+    check_range(bootstrap, "bootstrap", 0, MAX_BOOTSTRAP, "ER resamples")
     root = Path(root)
     board = load_leaderboard(root, catalog, bootstrap)
     contents: dict[Path, str | bytes] = {

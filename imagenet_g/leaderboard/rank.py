@@ -9,8 +9,9 @@ ER on each single set (ImageNet-G included).
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 
-from imagenet_g.leaderboard.board import Entry, ErValue, Rank
+from imagenet_g.leaderboard.board import Entry, ErValue, Leaderboard, Rank
 
 # A linear fit extended far beyond its data says little (a 0-epoch network sits 56 pp left of the
 # ImageNet baselines and would top the board with ER +72); within this many pp ER is ranked and flagged.
@@ -72,3 +73,25 @@ def order(entries: Iterable[Entry], rank: Rank) -> tuple[list[Entry], list[Entry
     ranked.sort(key=lambda e: (-rank_value(e, rank).er, e.name.casefold(), e.slug))
     unranked.sort(key=lambda e: (e.name.casefold(), e.slug))
     return ranked, unranked
+
+
+@dataclass(frozen=True)
+class RankedRow:
+    """One row of a release's ranking as ``leaderboard show`` lists it."""
+
+    place: int | None  # None: unranked
+    entry: Entry
+    score: ErValue | None  # the default ranking's value
+    unranked: str | None  # why the row has no place
+
+
+def release_ranking(board: Leaderboard, version: str, limit: int = 0) -> tuple[Rank, list[RankedRow], int]:
+    """A release's rows under the board's default ranking: the top ``limit`` ranked rows (0: all) and every
+    submission, ranked first; then the ranking used and how many rows were left out."""
+    default = next(r for r in board.ranks if r.key == board.default_rank)
+    ranked, unranked = order([*board.releases[version].entries, *board.published], default)
+    places = [(i, e) for i, e in enumerate(ranked, 1) if e.origin == "submission" or not limit or i <= limit]
+    places += [(None, e) for e in unranked if e.origin == "submission" or not limit]
+    rows = [RankedRow(place, e, rank_value(e, default), unranked_reason(e, default, board.labels))
+            for place, e in places]
+    return default, rows, len(ranked) + len(unranked) - len(rows)

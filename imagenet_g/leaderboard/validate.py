@@ -17,6 +17,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from imagenet_g.benchmarks import V2_DEFAULT
+from imagenet_g.checks import check_folder
 from imagenet_g.errors import ImagenetGError, SubmissionError, unknown
 from imagenet_g.layout import DEFAULT_DATASET_DIR, built_versions, read_spec_hash
 from imagenet_g.leaderboard.schema import Submission, result_problems
@@ -49,6 +50,7 @@ class ReleaseCatalog:
         in ``dataset_dir`` (``<dataset_dir>/<v>/manifest.json``)."""
         from imagenet_g.release import list_versions, load_release, specs_dir as find_specs_dir
 
+        check_folder(dataset_dir, "dataset_dir", must_exist=False)
         problems: list[str] = []
         specs: dict[str, str] = {}
         folder = find_specs_dir(specs_dir)

@@ -137,10 +137,8 @@ def verify_submission(
     dataset folders; by default the folders recorded in the submission are used where they exist here, and the
     rest are looked up under ``data_root``. ``run`` defaults to `imagenet_g.evaluate.run_eval`.
     """
-    from imagenet_g.evaluate import EvalRequest, recorded_overrides
+    from imagenet_g.evaluate import EvalRequest, check_eval_request, recorded_overrides
 
-    if run is None:
-        from imagenet_g.evaluate import run_eval as run
     item = find_submission(slug, root, release)
     sub = item.submission
     claimed = sub.result
@@ -161,6 +159,9 @@ def verify_submission(
         out=results_path,
         bootstrap=0,
     )
+    check_eval_request(request)
+    if run is None:
+        from imagenet_g.evaluate import run_eval as run  # torch: after every argument is checked
     measured = run(request, progress=progress)
     return ReproductionReport(item.path, sub, measured, results_path, tolerance, tuple(compare(claimed, measured)))
 

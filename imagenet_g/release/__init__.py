@@ -3,7 +3,8 @@
 Public API (loaded on first use, so that reading a spec does not import the build):
 - ``load_release(version)`` / ``list_releases()``: a version's validated spec; ``read_lock`` its lock.
 - ``plan_prompts(spec)`` / ``iter_prompts``: every image's prompt, template and seed (pure).
-- ``build_release(BuildRequest) -> BuildReport``: the whole build, resumable (``builder.py``); ``RayExecutor``
+- ``check_build_request(BuildRequest)``: every argument, before torch or a plan; ``build_release(BuildRequest) ->
+  BuildReport``: the whole build, resumable (``builder.py``); ``RayExecutor``
   runs it on a Ray cluster, ``Share`` builds one job's part of a job array and ``finalize_release`` completes it.
 - ``verify_release``, ``push_release``, ``write_card``; ``release_summaries`` / ``diff_releases`` (the catalog).
 - ``read_manifest(version_dir) -> Manifest | None``: a built version's record.
@@ -21,7 +22,7 @@ from typing import TYPE_CHECKING
 from imagenet_g.lazy import lazy_exports
 
 if TYPE_CHECKING:
-    from imagenet_g.release.builder import BuildReport, BuildRequest, build_release
+    from imagenet_g.release.builder import BuildReport, BuildRequest, build_release, check_build_request
     from imagenet_g.release.generate import WEIGHT_SUFFIXES
     from imagenet_g.release.publish import (
         PushReport,
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
     )
     from imagenet_g.release.run import FinalizeReport, RayExecutor, RayOptions, Share, finalize_release
     from imagenet_g.release.spec import (
+        MAX_IMAGES,
         PromptRow,
         ReleaseDefinition,
         ReleaseSpec,
@@ -46,12 +48,13 @@ if TYPE_CHECKING:
         read_lock,
         specs_dir,
     )
-    from imagenet_g.release.store import Manifest, read_manifest
+    from imagenet_g.release.store import Manifest, SplitRecord, read_manifest
 
 _HOMES = {
     "BuildReport": "builder",
     "BuildRequest": "builder",
     "build_release": "builder",
+    "check_build_request": "builder",
     "WEIGHT_SUFFIXES": "generate",
     "PushReport": "publish",
     "PushRequest": "publish",
@@ -66,6 +69,7 @@ _HOMES = {
     "RayOptions": "run",
     "Share": "run",
     "finalize_release": "run",
+    "MAX_IMAGES": "spec",
     "PromptRow": "spec",
     "ReleaseDefinition": "spec",
     "ReleaseSpec": "spec",
@@ -77,6 +81,7 @@ _HOMES = {
     "read_lock": "spec",
     "specs_dir": "spec",
     "Manifest": "store",
+    "SplitRecord": "store",
     "read_manifest": "store",
 }
 

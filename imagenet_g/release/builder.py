@@ -19,7 +19,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from imagenet_g.devices import pick_device
+from imagenet_g.checks import MAX_BATCH, MAX_THREADS, check_folder, check_range
+from imagenet_g.devices import check_device, pick_device
 from imagenet_g.environment import environment
 from imagenet_g.errors import ImagenetGError, OutputError
 from imagenet_g.files import turn_to_write
@@ -33,6 +34,7 @@ from imagenet_g.release.generate import (
     check_lock,
     check_scheduler,
     effective_dtype,
+    open_init_images,
 )
 from imagenet_g.release.publish import write_card
 from imagenet_g.release.run import (
@@ -42,6 +44,7 @@ from imagenet_g.release.run import (
     Executor,
     Share,
     WrittenShard,
+    check_executor,
     finalize_if_complete,
     get_executor,
     read_job_record,
@@ -150,19 +153,37 @@ class PreparedBuild:
     runner: Executor
 
 
+def check_build_request(request: BuildRequest) -> ReleaseDefinition:
+    """Every argument of ``request`` that can be checked without torch, diffusers or planning a shard: batch size and
+    threads, the executor's and the device's names, the fast-path settings, the release and its splits, the job's
+    place in a job array, where the init images are, the output folder's kind. Returns the release."""
+    not_empty(request.dataset_dir, "dataset_dir")
+    numeric = isinstance(request.batch_size, int) and 1 <= request.batch_size <= MAX_BATCH
+    if not (numeric or request.batch_size == AUTO):
+        raise ImagenetGError(f"batch size must be at least 1 and at most {MAX_BATCH:,} (got {request.batch_size})",
+                             f"set {{batch_size}} to 1..{MAX_BATCH:,}, or auto")
+    check_range(request.threads, "threads", 1, MAX_THREADS, "torch threads")
+    check_executor(request.executor)
+    check_device(request.device)
+    check_fast_path(request.fast_path, request.device)
+    release = load_release(request.version, request.specs_dir)
+    release.spec.plan.image_count(request.splits)
+    if request.share is not None:
+        request.share.check()
+    if request.init_images is not None and release.spec.conditioning.init_images is None:
+        raise ImagenetGError(f"release {release.version} is conditioned on {release.spec.conditioning.kind}, not on "
+                             "real images", "leave {init_images} out")
+    open_init_images(release.spec, request.init_images)
+    check_folder(request.dataset_dir, "dataset_dir", must_exist=False)
+    return release
+
+
 def prepare_build(request: BuildRequest, executor: Executor | None = None) -> PreparedBuild:
     """Phase 1: check the request, load the spec, plan the shards, pick the device, dtype and executor.
 
     Reads nothing in the output folder and loads no weights, so a wrong request fails at once.
     """
-    not_empty(request.dataset_dir, "dataset_dir")
-    numeric = isinstance(request.batch_size, int) and request.batch_size >= 1
-    if not (numeric or request.batch_size == AUTO) or request.threads < 1:
-        raise ImagenetGError(
-            f"batch size and threads must be at least 1 (got {request.batch_size} and {request.threads})",
-            "set {batch_size} to 1 or more, or auto, and {threads} to 1 or more",
-        )
-    release = load_release(request.version, request.specs_dir)
+    release = check_build_request(request)
     check_scheduler(release.spec.generator)
     shards = plan_shards(release.spec, request.splits)
     every_split = plan_shards(release.spec) if request.splits else shards

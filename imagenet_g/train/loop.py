@@ -14,42 +14,26 @@ from pathlib import Path
 from typing import Any
 
 import torch
-from pydantic import BaseModel, ConfigDict, Field
 
 from imagenet_g.claims import claimed
 from imagenet_g.devices import pick_device
 from imagenet_g.environment import environment
 from imagenet_g.errors import OutputError, TrainingError, unknown
-from imagenet_g.layout import DEFAULT_DATASET_DIR
 from imagenet_g.files import sha256_file
 from imagenet_g.images import interruptible
-from imagenet_g.outputs import RequestPath, check_output_folder
+from imagenet_g.outputs import check_output_folder
 from imagenet_g.progress import progress_bar
 from imagenet_g.train.checkpoint import FINAL, LAST, Position, load_training_state, save_training_state, save_weights
 from imagenet_g.train.distributed import World, all_sum, barrier, join_world, leave_world
 from imagenet_g.train.loader import REPLACE_LIMIT, make_loader
-from imagenet_g.train.mix import Mix, MixPolicy, load_mix
+from imagenet_g.train.mix import Mix, load_mix
 from imagenet_g.train.model import build_model
-from imagenet_g.train.recipe import Recipe, load_recipe
+from imagenet_g.train.recipe import Recipe
 from imagenet_g.train.record import RECORD_FILE, EpochMetrics, TrainingRecord, fingerprint, read_record, write_record
+from imagenet_g.train.request import TrainRequest, check_train_request
 
 log = logging.getLogger(__name__)
 ENVIRONMENT_PACKAGES = ("torch", "torchvision", "timm", "numpy", "pillow", "datasets", "safetensors")
-
-
-class TrainRequest(BaseModel):
-    """Everything `imagenet-g train` needs; the CLI builds one and calls ``train``."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    recipe: str = Field(default="paper", description="a shipped recipe name or a recipe .yaml file")
-    overrides: dict[str, Any] = Field(default_factory=dict, description="dotted recipe keys, e.g. schedule.epochs")
-    real: str | None = Field(default=None, description="real set: wnid-folder tree, dataset folder or Hub id")
-    generated: tuple[str, ...] = Field(default=(), description="release splits, VERSION:SPLIT")
-    dataset_dir: Path = Field(default=DEFAULT_DATASET_DIR, description="folder of built releases")
-    mix: MixPolicy = MixPolicy()
-    out: RequestPath = Field(description="run folder: checkpoints, record, results")
-    device: str = "auto"
 
 
 @dataclass(frozen=True)
@@ -150,8 +134,8 @@ def train(request: TrainRequest, progress: bool = True) -> TrainResult:
 
     The run folder is new, empty or this run's (its training record); anything else is refused before any work.
     """
+    recipe = check_train_request(request)
     check_output_folder(Path(request.out), RECORD_FILE, f"a training run folder (it has no {RECORD_FILE})", "out")
-    recipe = load_recipe(request.recipe, request.overrides)
     mix = load_mix(request.real, request.generated, request.dataset_dir, request.mix, recipe.classes)
     wants_cuda = request.device.startswith("cuda") or (request.device == "auto" and torch.cuda.is_available())
     world = join_world(wants_cuda)

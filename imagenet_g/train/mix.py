@@ -14,6 +14,7 @@ classes outside it are dropped and counted; a generated split that lacks a class
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
@@ -149,14 +150,27 @@ def _check_generated(source: Source, classes: tuple[int, ...]) -> None:
         )
 
 
-def plan_mix(real: Source | None, generated: tuple[Source, ...], classes: tuple[int, ...], policy: MixPolicy) -> Mix:
-    """Combine the sources by ``policy`` over the label space ``classes`` (ascending ImageNet indices)."""
-    if policy.uses_real and real is None:
+def _check_needed(policy: MixPolicy, real: object | None, generated: Sequence[object]) -> None:
+    """The sources ``policy`` uses are given (a real set, a generated split)."""
+    if policy.uses_real and not real:
         raise TrainingError(f"the {policy.policy} policy needs a real set",
                             fix="set {real}, or set {policy} to generated-only")
     if policy.uses_generated and not generated:
         raise TrainingError(f"the {policy.policy} policy needs a generated release split",
                             fix="set {generated} to VERSION:SPLIT, or set {policy} to real-only")
+
+
+def check_mix_sources(policy: MixPolicy, real: str | None, generated: Sequence[str]) -> None:
+    """Before anything is read: the sources ``policy`` uses are given, and no generated split it would not use."""
+    if generated and not policy.uses_generated:
+        raise TrainingError("the real-only policy uses no generated split",
+                            fix="leave {generated} out, or choose another {policy}")
+    _check_needed(policy, real, generated)
+
+
+def plan_mix(real: Source | None, generated: tuple[Source, ...], classes: tuple[int, ...], policy: MixPolicy) -> Mix:
+    """Combine the sources by ``policy`` over the label space ``classes`` (ascending ImageNet indices)."""
+    _check_needed(policy, real, generated)
     if not classes or list(classes) != sorted(set(classes)):
         raise TrainingError("the label space is not ascending, distinct ImageNet indices",
                             fix="list each class once, in index order")
@@ -206,9 +220,7 @@ def load_mix(
     classes (also under generated-only, where the real set's images are not used), else the releases' classes."""
     from imagenet_g.train.sources import real_source, release_split
 
-    if generated and not policy.uses_generated:
-        raise TrainingError("the real-only policy uses no generated split",
-                            fix="leave {generated} out, or choose another {policy}")
+    check_mix_sources(policy, real, generated)
     named = labels.subset_indices(classes) if classes else None
     real_set = real_source(real, named) if real else None
     splits = tuple(release_split(Path(dataset_dir), *parse_split(g)) for g in generated)

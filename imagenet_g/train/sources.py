@@ -23,7 +23,7 @@ from imagenet_g import labels
 from imagenet_g.errors import DatasetNotFoundError, ReleaseIntegrityError
 from imagenet_g.images import FolderImages, HubImages, ImageSource, is_hub_id, labelled_images, load_rows, undecoded
 from imagenet_g.layout import MANIFEST_FILE
-from imagenet_g.release import read_manifest
+from imagenet_g.release import Manifest, SplitRecord, read_manifest
 
 
 @dataclass(frozen=True)
@@ -105,20 +105,26 @@ def real_hub(where: str, classes: tuple[int, ...] | None = None) -> Source:
     return Source("real", where, table, skipped={"rows outside the label space": outside} if outside else {})
 
 
+def check_real(where: str | Path) -> None:
+    """The real set is a folder here or a Hub id (checked before anything is read)."""
+    if not Path(where).is_dir() and not is_hub_id(str(where)):
+        raise DatasetNotFoundError(f"real set {str(where)!r} is neither a folder nor a Hub id",
+                                   fix="set {real} to a folder or to ORG/NAME[:split]")
+
+
 def real_source(where: str | Path, classes: tuple[int, ...] | None = None) -> Source:
     """The real set: a wnid-folder tree, a local dataset folder of parquet files, or a Hub id."""
+    check_real(where)
     path = Path(where)
     if path.is_dir():
         is_parquet = any(path.glob("*.parquet")) or any(path.glob("data/*.parquet"))
         return real_hub(str(path), classes) if is_parquet else real_folder(path, classes)
-    if is_hub_id(str(where)):
-        return real_hub(str(where), classes)
-    raise DatasetNotFoundError(f"real set {str(where)!r} is neither a folder nor a Hub id",
-                               fix="set {real} to a folder or to ORG/NAME[:split]")
+    return real_hub(str(where), classes)
 
 
-def release_split(root: Path, version: str, split: str) -> Source:
-    """One completely built split of a release, read through the shards its manifest lists."""
+def built_split(root: Path, version: str, split: str) -> tuple[Manifest, SplitRecord]:
+    """The manifest of a release built in ``root`` and its record of ``split``, which must be completely built
+    (only the manifest is read)."""
     version_dir = Path(root) / version
     manifest = read_manifest(version_dir)
     if manifest is None:
@@ -137,6 +143,13 @@ def release_split(root: Path, version: str, split: str) -> Source:
             f"release {version} split {split} is not completely built ({len(record.shards)} of {record.num_shards} "
             "shards)", fix="finish its build first",
         )
+    return manifest, record
+
+
+def release_split(root: Path, version: str, split: str) -> Source:
+    """One completely built split of a release, read through the shards its manifest lists."""
+    manifest, record = built_split(root, version, split)
+    version_dir = Path(root) / version
     files = [str(version_dir / s.file) for s in record.shards]
     ds = load_rows(str(version_dir), split, data_files=files, fix=f"rebuild release {version}")
     table = HubImages(undecoded(ds), np.asarray(ds["label"], dtype=np.int64), str(version_dir))

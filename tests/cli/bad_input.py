@@ -14,14 +14,18 @@ Paths in a case are relative to the working folder, whose contents ``build_works
 from __future__ import annotations
 
 import hashlib
+import json
 import shlex
 import shutil
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
+import yaml
+
 HEAVY = ("torch", "timm", "open_clip", "diffusers", "transformers")
 ERROR_PREFIX = "imagenet-g: error: "
+EMPTY_PATH = "an empty string is not a path"  # what a path option says of 
 REPO = Path(__file__).resolve().parents[2]
 # command groups whose second word names the command (`leaderboard add`, `audit compare`, `releases diff`)
 GROUPS = ("leaderboard", "audit", "releases")
@@ -77,8 +81,12 @@ USER_FILES = {
 def build_workspace(root: Path) -> Path:
     """A user's working folder: ``USER_FILES``; ``empty/`` (a folder with nothing in it); ``data/`` with every
     evaluation set in its publisher's layout and a built tiny release (``data/imagenet-g/smoke``, its spec in
-    ``data/specs``); ``leaderboard/submissions`` (a copy of the committed ones)."""
+    ``data/specs``); ``leaderboard/submissions`` (a copy of the committed ones); ``results/resnet18.json`` (the
+    results file inside the smoke submission); ``badspecs/bidi/spec.yaml`` (the smoke spec with a bidi override in
+    its description)."""
     from data_fixtures import build_data_root
+
+    from imagenet_g.release import load_release
 
     for name, content in USER_FILES.items():
         path = root / name
@@ -87,6 +95,12 @@ def build_workspace(root: Path) -> Path:
     (root / "empty").mkdir()
     build_data_root(root / "data")
     shutil.copytree(REPO / "leaderboard" / "submissions", root / "leaderboard" / "submissions")
+    submission = json.loads((root / "leaderboard" / "submissions" / "smoke" / "resnet18.json").read_text())
+    (root / "results" / "resnet18.json").write_text(json.dumps(submission["result"]))
+    spec = load_release("smoke").spec.model_dump(mode="json")
+    spec["description"] = "a tiny release \u202egnp.exe"
+    (root / "badspecs" / "bidi").mkdir(parents=True)
+    (root / "badspecs" / "bidi" / "spec.yaml").write_text(yaml.safe_dump(spec))
     return root
 
 

@@ -3,27 +3,55 @@
 from __future__ import annotations
 
 import pytest
-from bad_input import case, ids
+from bad_input import EMPTY_PATH, case, ids
 
 AUDIT = "audit --release smoke --data-root data"
 
 CASES = [
-    # audit
-    case(f"{AUDIT} --fid-extractor bogus", says="unknown fidelity extractor 'bogus'", heavy=True),
-    case(f"{AUDIT} --clip-model bogus", says="unknown CLIP extractor 'bogus'", heavy=True),
-    case(f"{AUDIT} --safety-checker bogus", says="unknown safety checker 'bogus'", heavy=True),
-    case(f"{AUDIT} --templates bogus", says="unknown template set 'bogus'", heavy=True),
-    case(f"{AUDIT} --device cdua", says="did you mean: cuda", heavy=True),
-    case(f"{AUDIT} --shift-sets bogus", says="unknown dataset 'bogus'", heavy=True),
-    case(f"{AUDIT} --reference bogus", says="unknown dataset 'bogus'", heavy=True),
-    case(f"{AUDIT} --reference val-on-imagenet-r-classes", says="name imagenet instead", heavy=True),
+    # audit: names
+    case(f"{AUDIT} --fid-extractor bogus", says="unknown fidelity extractor 'bogus'"),
+    case(f"{AUDIT} --fid-extractor clip:ViT-B-3/openai", says="unknown open_clip model 'ViT-B-3'"),
+    case(f"{AUDIT} --clip-model bogus", says="unknown CLIP extractor 'bogus'"),
+    case(f"{AUDIT} --clip-model clip:ViT-B-3/openai", says="did you mean: ViT-B-32"),
+    case(f"{AUDIT} --clip-model random-cnn", says="'random-cnn' is not a CLIP model"),
+    case(f"{AUDIT} --safety-checker bogus", says="unknown safety checker 'bogus'"),
+    case(f"{AUDIT} --templates bogus", says="unknown template set 'bogus'"),
+    case(f"{AUDIT} --device cdua", says="did you mean: cuda"),
+    case(f"{AUDIT} --shift-sets ''", says="'' names nothing; set --shift-sets"),
+    case(f"{AUDIT} --shift-sets bogus", says="unknown dataset 'bogus'"),
+    case(f"{AUDIT} --shift-sets imagenet-r,val-on-imagenet-a-classes", says="name imagenet instead"),
+    case(f"{AUDIT} --reference bogus", says="unknown dataset 'bogus'"),
+    case(f"{AUDIT} --reference val-on-imagenet-r-classes", says="name imagenet instead"),
+    # audit: numbers
     case(f"{AUDIT} --kid-subsets 0", says="'--kid-subsets'"),
-    case(f"{AUDIT} --path imagenet", says="expected NAME=DIR", heavy=True),
+    case(f"{AUDIT} --kid-subsets 1000000000", says="set --kid-subsets"),
+    case(f"{AUDIT} --kid-subset-size 1", says="'--kid-subset-size'"),
+    case(f"{AUDIT} --duplicate-threshold 2", says="duplicate_threshold: Input should be less than or equal to 1"),
+    case(f"{AUDIT} --memorisation-threshold -2", says="set --memorisation-threshold"),
+    case(f"{AUDIT} --consistency-threshold 101", says="set --consistency-threshold"),
+    case(f"{AUDIT} --batch-size 0", says="'--batch-size'"),
+    case(f"{AUDIT} --workers -1", says="'--workers'"),
+    case(f"{AUDIT} --workers 1000000", says="1,000,000 worker processes asked for"),
+    # audit: paths
+    case("audit --release smoke --data-root nowhere", says="data_root 'nowhere' does not exist"),
+    case("audit --release smoke --data-root notes.txt", says="data_root 'notes.txt' is a file, not a folder"),
+    case("audit --release smoke --data-root ''", says=EMPTY_PATH),
+    case(f"{AUDIT} --path imagenet", says="'imagenet' is not NAME=PATH"),
+    case(f"{AUDIT} --path imagenet=nowhere", says="imagenet path 'nowhere' does not exist"),
+    case(f"{AUDIT} --path imagenet=data/imagenet/val --path imagenet=data/sketch", says="imagenet is given twice"),
+    case(f"{AUDIT} --inception-weights nowhere.pth", says="inception_weights 'nowhere.pth' does not exist"),
+    case(f"{AUDIT} --inception-weights empty", says="inception_weights 'empty' is a folder, not a file"),
+    case(f"{AUDIT} --safety-weights notes.txt", says="safety_weights 'notes.txt' is a file, not a folder"),
+    case(f"{AUDIT} --cache-dir notes.txt", says="cache_dir 'notes.txt' is a file, not a folder"),
+    case(f"{AUDIT} --out ''", says=EMPTY_PATH),
     # audit compare
+    case("audit compare", says="Missing argument 'a'"),
     case("audit compare nowhere.json x.json", says="does not exist"),
     case("audit compare bad.json bad.json", says="bad.json is not an audit JSON"),
     case("audit compare v99 v98 --data-root data", says="data/imagenet-g/v99/audit/audit.json does not exist"),
     case("audit compare --classes -1 a b", says="'--classes'"),
+    case("audit compare a b --data-root ''", says=EMPTY_PATH),
+    case("audit compare results/resnet18.json results/resnet18.json", says="is not an audit JSON"),
 ]
 
 

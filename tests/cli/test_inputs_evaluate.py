@@ -3,32 +3,81 @@
 from __future__ import annotations
 
 import pytest
-from bad_input import case, ids
+from bad_input import EMPTY_PATH, case, ids
+
+EVAL = "eval --model resnet18 --data-root data"
 
 CASES = [
-    # eval
+    # eval: models
     case("eval", says="Missing option '--model'"),
-    case("eval --model ''", says="empty model id", heavy=True),
-    case("eval --model resnet18 --device cdua", says="did you mean: cuda", heavy=True),
-    case("eval --model resnet18 --datasets bogus", says="unknown dataset 'bogus'", heavy=True),
-    case("eval --model resnet18 --precision fp8", says="unknown precision 'fp8'", heavy=True),
-    case("eval --model resnet18 --batch-size 0", says="'--batch-size'"),
-    case("eval --model resnet18 --crop-mode bogus", says="unknown crop mode 'bogus'", heavy=True),
-    case("eval --model resnet18 --interpolation bogus", says="unknown interpolation 'bogus'", heavy=True),
-    case("eval --model resnet18 --mean 1,2", says="needs 3 numbers", heavy=True),
-    case("eval --model resnet18 --std 0.5,x,0.5", says="--std '0.5,x,0.5'", heavy=True),
-    case("eval --model resnet18 --checkpoint nowhere.pth", says="checkpoint 'nowhere.pth' is not a file", heavy=True),
-    case("eval --model resnet18 --v2-variant bogus", says="unknown ImageNet-V2 variant 'bogus'", heavy=True),
-    case("eval --model resnet18 --path imagenet=", says="expected NAME=DIR", heavy=True),
+    case("eval --model ''", says="empty model id"),
+    case("eval --model resnt50", says="unknown timm model 'resnt50' (did you mean: resnet50"),
+    case("eval --model timm/resnt50.a1_in1k", says="unknown timm model 'resnt50'"),
+    case("eval --model open_clip:ViT-B-3/openai", says="unknown open_clip model 'ViT-B-3' (did you mean: ViT-B-32"),
+    case("eval --model open_clip:/openai", says="names no open_clip architecture"),
+    case("eval --model nosuch.module:build", says="cannot import 'nosuch.module'"),
+    case("eval --model nosuchsource:x", says="unknown model source 'nosuchsource'"),
+    case("eval --model resnet18 --model resnt18", says="unknown timm model 'resnt18'"),
+    case("eval --model resnet18 --checkpoint nowhere.pth", says="checkpoint 'nowhere.pth' does not exist"),
+    case("eval --model resnet18 --checkpoint empty", says="checkpoint 'empty' is a folder, not a file"),
+    case("eval --model resnet18 --checkpoint ''", says=EMPTY_PATH),
+    # eval: numbers
+    case(f"{EVAL} --device cdua", says="did you mean: cuda"),
+    case(f"{EVAL} --device cuda:x", says="unknown device 'cuda:x'"),
+    case(f"{EVAL} --precision fp8", says="unknown precision 'fp8'"),
+    case(f"{EVAL} --batch-size 0", says="'--batch-size'"),
+    case(f"{EVAL} --batch-size 1000000000", says="set --batch-size"),
+    case(f"{EVAL} --workers -1", says="'--workers'"),
+    case(f"{EVAL} --workers 1000000", says="1,000,000 worker processes asked for"),
+    case(f"{EVAL} --bootstrap -1", says="'--bootstrap'"),
+    case(f"{EVAL} --bootstrap 1000000000000", says="set --bootstrap"),
+    case(f"{EVAL} --crop-mode bogus", says="unknown crop mode 'bogus'"),
+    case(f"{EVAL} --interpolation bogus", says="unknown interpolation 'bogus'"),
+    case(f"{EVAL} --crop-pct 2", says="crop_pct 2.0 must lie in (0, 1]"),
+    case(f"{EVAL} --input-size 0", says="must be positive whole pixels"),
+    case(f"{EVAL} --mean 1,2", says="needs 3 numbers"),
+    case(f"{EVAL} --std 0.5,x,0.5", says="--std '0.5,x,0.5'"),
+    case(f"{EVAL} --std 0,0,0", says="must be positive in every channel"),
+    # eval: datasets and paths
+    case(f"{EVAL} --datasets bogus", says="unknown dataset 'bogus'"),
+    case(f"{EVAL} --datasets natural-shfit", says="did you mean: natural-shift"),
+    case(f"{EVAL} --datasets ''", says="'' names nothing; set --datasets"),
+    case(f"{EVAL} --datasets ,", says="',' names nothing"),
+    case(f"{EVAL} --v2-variant bogus", says="unknown ImageNet-V2 variant 'bogus'"),
+    case("eval --model resnet18 --data-root nowhere", says="data_root 'nowhere' does not exist"),
+    case("eval --model resnet18 --data-root notes.txt", says="data_root 'notes.txt' is a file, not a folder"),
+    case("eval --model resnet18 --data-root ''", says=EMPTY_PATH),
+    case(f"{EVAL} --path imagenet=", says="'imagenet=' is not NAME=PATH"),
+    case(f"{EVAL} --path imagenet", says="'imagenet' is not NAME=PATH"),
+    case(f"{EVAL} --path imagenet=nowhere", says="imagenet path 'nowhere' does not exist"),
+    case(f"{EVAL} --path imagenet=notes.txt", says="imagenet path 'notes.txt' is a file, not a folder"),
+    case(f"{EVAL} --path bogus=data", says="unknown dataset 'bogus'"),
+    case(f"{EVAL} --path val-on-imagenet-r-classes=data", says="is scored from imagenet's images"),
+    case(f"{EVAL} --path imagenet=data/imagenet/val --path imagenet=data/sketch", says="imagenet is given twice"),
+    # eval: outputs
+    case(f"{EVAL} --out ''", says=EMPTY_PATH),
+    case(f"{EVAL} --out-dir ''", says=EMPTY_PATH),
+    case(f"{EVAL} --cache-dir ''", says=EMPTY_PATH),
+    case(f"{EVAL} --cache-dir notes.txt", says="cache_dir 'notes.txt' is a file, not a folder"),
     # data
-    case("data --path imagenet=", says="expected NAME=DIR"),
+    case("data --bogus", says="No such option: --bogus"),
+    case("data --data-root nowhere", says="data_root 'nowhere' does not exist"),
+    case("data --data-root notes.txt", says="data_root 'notes.txt' is a file, not a folder"),
+    case("data --data-root ''", says=EMPTY_PATH),
+    case("data --path imagenet=", says="'imagenet=' is not NAME=PATH"),
+    case("data --path =data", says="'=data' is not NAME=PATH"),
     case("data --path bogus=data", says="unknown dataset 'bogus'"),
+    case("data --path imagenet=data/imagenet/val --path imagenet=data/sketch", says="imagenet is given twice"),
     case("data --v2-variant bogus", says="unknown ImageNet-V2 variant 'bogus'"),
     # compare
     case("compare", says="Missing argument 'a'"),
+    case("compare results/resnet18.json", says="Missing argument 'b'"),
+    case("compare a.json b.json c.json", says="unexpected extra argument"),
     case("compare nowhere.json x.json", says="nowhere.json does not exist"),
+    case("compare '' results/resnet18.json", says=EMPTY_PATH),
     case("compare bad.json notes.txt", says="bad.json is not an imagenet-g results file"),
     case("compare results/package.json results/package.json", says="is not an imagenet-g results file"),
+    case("compare notes.txt results/resnet18.json", says="notes.txt is not an imagenet-g results file"),
 ]
 
 

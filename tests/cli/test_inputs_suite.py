@@ -9,9 +9,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-from bad_input import HEAVY, Case, counts
+from bad_input import GROUPS, HEAVY, Case, counts
 
 HERE = Path(__file__).resolve().parent
+MIN_CASES = 150
 MIN_PER_COMMAND = 3
 
 
@@ -45,7 +46,11 @@ def app_commands() -> list[str]:
 def test_every_command_has_cases():
     per_command = counts(all_cases())
     assert {c: per_command.get(c, 0) for c in app_commands() if per_command.get(c, 0) < MIN_PER_COMMAND} == {}
-    assert set(per_command) <= set(app_commands()), "a case names a command the CLI does not have"
+    assert set(per_command) <= {*app_commands(), *GROUPS}, "a case names a command the CLI does not have"
+
+
+def test_the_suite_is_large_enough():
+    assert len(all_cases()) >= MIN_CASES
 
 
 def test_case_ids_are_unique():

@@ -85,6 +85,7 @@ def test_cli_eval_json_and_table(run_cli, data_root, tmp_path):
     doc = json.loads(res.stdout)
     # the control was added for ER, the other datasets were not asked for
     assert set(doc["datasets"]) == {"imagenet-a", "val-on-imagenet-a-classes"} and doc["complete"]
+    (tmp_path / "empty").mkdir()  # a data root holding none of the datasets: only the --path one is found
     res = run_cli("eval", "--model", MODEL, "--no-pretrained", "--datasets", "imagenet-sketch",
                   "--path", f"imagenet-sketch={data_root / 'sketch'}", "--data-root", tmp_path / "empty",
                   "--out", tmp_path / "s.json", "--workers", "0")
@@ -113,7 +114,7 @@ def test_cli_data_lists_found_and_missing(run_cli, data_root, tmp_path):
         (["--out", "{tmp}"], "is a folder"),
         (["--path", "imagenet-r"], "NAME=PATH"),
         (["--v2-variant", "threshold-0.7"], "unknown ImageNet-V2 variant"),
-        (["--checkpoint", "{tmp}/none.pth"], "is not a file"),
+        (["--checkpoint", "{tmp}/none.pth"], "does not exist"),
         (["--device", "cuda:3"], "sees no CUDA); set --device to cpu"),
         (["--datasets", "imagenet-a", "--path", "someorg/imagenet-a"], "NAME=PATH"),
         (["--datasets", "imagenet-a", "--path", "imagenet-a=someorg/imagenet-a"], "cannot load someorg/imagenet-a"),

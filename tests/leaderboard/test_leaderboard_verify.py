@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from leaderboard_factories import edit_json, make_result, make_submission, write_submission
 
-from imagenet_g.errors import UnknownNameError
+from imagenet_g.errors import ArgumentError, UnknownNameError
 from imagenet_g.leaderboard.verify import verify_submission
 from imagenet_g.results import EvalResult
 
@@ -34,14 +34,17 @@ def root(tmp_path):
 
 def test_agreeing_rerun_passes_and_the_request_repeats_the_eval(root, tmp_path):
     fake = FakeEval(make_result("resnet50", {"imagenet": 76.05, "imagenet-g": 49.95}))
-    report = verify_submission("resnet50", root, data_root=tmp_path, paths={"imagenet": "/x"}, out=tmp_path / "r.json", run=fake)
+    val = tmp_path / "val"
+    val.mkdir()
+    report = verify_submission("resnet50", root, data_root=tmp_path, paths={"imagenet": str(val)}, out=tmp_path / "r.json",
+                               run=fake)
     assert report.mismatches == ()
     assert [(c.dataset, c.metric) for c in report.checks] == [
         ("model", "preprocess"), ("imagenet", "top1"), ("imagenet", "top5"), ("imagenet", "images"),
         ("imagenet-g", "top1"), ("imagenet-g", "top5"), ("imagenet-g", "images"), ("imagenet-g", "checksum")]
     [request] = fake.requests
     assert (request.model, request.pretrained, request.release) == ("resnet50", True, "v1")
-    assert request.datasets == ("imagenet", "imagenet-g") and request.paths == {"imagenet": "/x"}
+    assert request.datasets == ("imagenet", "imagenet-g") and request.paths == {"imagenet": str(val)}
     assert request.out == tmp_path / "r.json" and request.bootstrap == 0
     assert request.force and request.precision == "fp32" and request.preprocess == {}
 
@@ -53,13 +56,15 @@ def test_the_rerun_has_the_submissions_precision_preprocessing_and_weights(root,
     edit_json(path, lambda d: (d["result"].update(precision="amp"),
                                d["result"]["model"].update(preprocess=timm_config, checkpoint="/gone/w.pt")))
     fake = FakeEval(make_result("resnet50", TOP1))
-    verify_submission("resnet50", root, run=fake)
+    with pytest.raises(ArgumentError, match="checkpoint '/gone/w.pt' does not exist; set checkpoint"):
+        verify_submission("resnet50", root, run=fake)  # the recorded weights are not on this machine: say so first
+    (tmp_path / "w.pt").write_bytes(b"weights")
     verify_submission("resnet50", root, run=fake, checkpoint=tmp_path / "w.pt")
-    first, second = fake.requests
-    assert first.precision == "amp" and first.force
-    assert first.preprocess == {"input_size": (3, 192, 192), "crop_pct": 1.0, "crop_mode": "center",
-                                "interpolation": "bilinear", "mean": (0.5, 0.5, 0.5), "std": (0.5, 0.5, 0.5)}
-    assert (first.checkpoint, second.checkpoint) == (Path("/gone/w.pt"), tmp_path / "w.pt")
+    [request] = fake.requests
+    assert request.precision == "amp" and request.force
+    assert request.preprocess == {"input_size": (3, 192, 192), "crop_pct": 1.0, "crop_mode": "center",
+                                  "interpolation": "bilinear", "mean": (0.5, 0.5, 0.5), "std": (0.5, 0.5, 0.5)}
+    assert request.checkpoint == tmp_path / "w.pt"
 
 
 @pytest.mark.parametrize(("model_id", "pretrained", "rerun"), [
@@ -122,17 +127,17 @@ def test_a_submission_is_found_by_slug_model_id_or_display_name(root):
         assert find_submission(key, root).path == path
 
 
-def test_cli_exits_2_with_one_line_naming_the_differences(run_cli, root, monkeypatch):
+def test_cli_exits_2_with_one_line_naming_the_differences(run_cli, root, monkeypatch, tmp_path):
     import imagenet_g.evaluate.run as run_module
 
     monkeypatch.setattr(run_module, "run_eval", FakeEval(make_result("resnet50", {"imagenet": 70.0, "imagenet-g": 50.0})))
-    result = run_cli("leaderboard", "verify", "resnet50", "--root", root, "--path", "imagenet=/x")
+    result = run_cli("leaderboard", "verify", "resnet50", "--root", root, "--path", f"imagenet={tmp_path}")
     assert result.exit_code == 2
     assert result.stderr.splitlines() == [
         "imagenet-g: error: resnet50: 2 of 8 checks failed (top-1/top-5 tolerance 0.1 pp): imagenet top1: "
         "76.00 submitted, 70.00 measured; imagenet top5: 86.00 submitted, 80.00 measured"]
     bad_path = run_cli("leaderboard", "verify", "resnet50", "--root", root, "--path", "imagenet")
-    assert bad_path.exit_code == 2 and "expected NAME=DIR" in bad_path.stderr
+    assert bad_path.exit_code == 2 and "'imagenet' is not NAME=PATH" in bad_path.stderr
 
 
 def test_real_rerun_of_a_tiny_model_on_a_tiny_release(tmp_path, monkeypatch, run_cli):
@@ -145,7 +150,7 @@ def test_real_rerun_of_a_tiny_model_on_a_tiny_release(tmp_path, monkeypatch, run
     from tiny_release import CLASSES, build_tiny_release
 
     from imagenet_g import labels
-    from imagenet_g.evaluate.run import EvalRequest, run_eval
+    from imagenet_g.evaluate import EvalRequest, run_eval
 
     monkeypatch.chdir(tmp_path)
     build_tiny_release(Path("data"), version="smoke")

@@ -252,7 +252,7 @@ def test_unwritable_output_is_one_clear_line(releases_root, tmp_path, run_cli):
     blocker.write_text("not a folder")
     result = run_cli("build", "--release", "mini", "--dataset-dir", blocker, "--specs-dir", releases_root)
     assert result.exit_code == 2 and result.stderr.count("\n") == 1
-    assert f"{blocker} is a file, where a release folder would be written; set --dataset-dir" in result.stderr
+    assert f"{str(blocker)!r} is a file, not a folder; set --dataset-dir to a folder" in result.stderr
     below = run_cli("build", "--release", "mini", "--dataset-dir", blocker / "sub", "--specs-dir", releases_root)
     assert below.exit_code == 2 and "cannot write to" in below.stderr and "choose another --dataset-dir" in below.stderr
     assert blocker.read_text() == "not a folder"
@@ -314,8 +314,10 @@ def test_damaged_manifest_is_named_and_recoverable(releases_root, tmp_path, run_
 def test_bad_requests(releases_root, tmp_path):
     with pytest.raises(SpecError, match="unknown split 'train'"):
         build_release(_request("smoke", tmp_path, releases_root, splits=("train",)))
-    with pytest.raises(ImagenetGError, match="batch size and threads must be at least 1"):
+    with pytest.raises(ImagenetGError, match="batch size must be at least 1"):
         build_release(_request("smoke", tmp_path, releases_root, batch_size=0))
+    with pytest.raises(ImagenetGError, match="threads 0 is out of range"):
+        build_release(_request("smoke", tmp_path, releases_root, threads=0))
 
 
 def test_splits_build_separately_and_complete_together(own_releases, tmp_path):

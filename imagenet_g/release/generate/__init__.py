@@ -15,7 +15,7 @@ from imagenet_g.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from imagenet_g.release.generate.fastpath import apply_fast_path, check_fast_path
-    from imagenet_g.release.generate.init_images import init_digest
+    from imagenet_g.release.generate.init_images import init_digest, open_init_images
     from imagenet_g.release.generate.lock_check import CheckedLock, check_lock
     from imagenet_g.release.generate.pipeline import (
         LoadedGenerator,
@@ -31,6 +31,7 @@ _HOMES = {
     "apply_fast_path": "fastpath",
     "check_fast_path": "fastpath",
     "init_digest": "init_images",
+    "open_init_images": "init_images",
     "CheckedLock": "lock_check",
     "check_lock": "lock_check",
     "LoadedGenerator": "pipeline",

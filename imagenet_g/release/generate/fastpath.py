@@ -95,10 +95,11 @@ def parse_fast_path(names: Iterable[str]) -> tuple[str, ...]:
     return tuple(name for name in OPTIONS if name in requested)
 
 
-def check_fast_path(names: Iterable[str], device: str) -> tuple[str, ...]:
-    """Validate the settings for ``device`` before anything is loaded or written (fp16 needs CUDA)."""
+def check_fast_path(names: Iterable[str], device: str | None) -> tuple[str, ...]:
+    """Validate the settings for ``device`` before anything is loaded or written (fp16 needs CUDA; ``None`` or
+    ``auto``: not yet known)."""
     chosen = parse_fast_path(names)
-    if "fp16" in chosen and not device.startswith("cuda"):
+    if "fp16" in chosen and device not in (None, "auto") and not device.startswith("cuda"):
         raise ImagenetGError(f"fast path fp16 needs a CUDA device (building on {device}); drop fp16")
     return chosen
 

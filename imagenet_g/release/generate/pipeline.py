@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from imagenet_g.errors import SpecError, one_line, unknown
+from imagenet_g.progress import quiet_safety_checker
 from imagenet_g.release.generate.conditioning import check_conditioning, pipeline_class, pipeline_inputs
 from imagenet_g.release.generate.tiny_offline import tiny_pipeline
 from imagenet_g.release.generate.weights import ResolvedModel
@@ -50,7 +51,8 @@ class SafetyClassifier:
         pixels = self.feature_extractor(images, return_tensors="pt").pixel_values
         pixels = pixels.to(device=checker.device, dtype=checker.dtype)
         # The checker zeroes flagged entries of `images` in place: hand it a throwaway array, keep the flags.
-        _, flagged = checker(images=np.zeros((len(images), 1, 1, 3)), clip_input=pixels)
+        with quiet_safety_checker():
+            _, flagged = checker(images=np.zeros((len(images), 1, 1, 3)), clip_input=pixels)
         return [bool(flag) for flag in flagged]
 
 

@@ -13,6 +13,7 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
+from imagenet_g.checks import check_folder
 from imagenet_g.release.spec import ReleaseDefinition, ReleaseSpec, list_releases, load_release
 from imagenet_g.release.store import Manifest, read_manifest
 
@@ -128,6 +129,8 @@ def _built(manifest: Manifest | None) -> dict[str, BuiltSplit] | None:
 def diff_releases(a: str, b: str, specs_dir: Path | None = None, dataset_dir: Path | None = None) -> ReleaseDiff:
     """Spec differences of two releases (generator, sampling, conditioning, classes, counts) and, when both are
     built completely under ``dataset_dir``, their image counts and shard checksums."""
+    if dataset_dir is not None:
+        check_folder(dataset_dir, "dataset_dir")
     left, right = load_release(a, specs_dir), load_release(b, specs_dir)
     flat_a, flat_b = (_flatten(r.spec.model_dump(mode="json")) for r in (left, right))
     keys = sorted(set(flat_a) | set(flat_b))

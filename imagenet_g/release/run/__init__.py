@@ -24,7 +24,7 @@ if TYPE_CHECKING:
         write_job_record,
     )
     from imagenet_g.release.run.ray_executor import RayExecutor, RayOptions
-    from imagenet_g.release.run.registry import get_executor
+    from imagenet_g.release.run.registry import check_executor, get_executor
 
 _HOMES = {
     "AUTO": "batching",
@@ -41,6 +41,7 @@ _HOMES = {
     "write_job_record": "jobs",
     "RayExecutor": "ray_executor",
     "RayOptions": "ray_executor",
+    "check_executor": "registry",
     "get_executor": "registry",
 }
 

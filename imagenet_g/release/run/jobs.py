@@ -28,15 +28,15 @@ class Share:
     index: int
     count: int
 
-    def check(self, planned: int) -> None:
-        """Raise when the job numbers cannot split ``planned`` shards."""
+    def check(self, planned: int | None = None) -> None:
+        """Raise when the job numbers cannot split ``planned`` shards (None: not planned yet, the numbers alone)."""
         if self.count < 1:
             raise ImagenetGError(f"a job array needs at least 1 job (got {self.count})", "set {num_jobs} to 1 or more")
         if not 0 <= self.index < self.count:
             raise ImagenetGError(
                 f"job index {self.index} is out of range for {self.count} jobs", f"set {{job_index}} to 0..{self.count - 1}"
             )
-        if self.count > planned:
+        if planned is not None and self.count > planned:
             raise ImagenetGError(
                 f"{self.count} jobs are more than the {planned} shards to build", f"set {{num_jobs}} to at most {planned}"
             )

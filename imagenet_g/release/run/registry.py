@@ -17,8 +17,13 @@ def _ray_executor() -> Executor:
 EXECUTORS: dict[str, Callable[[], Executor]] = {"local": LocalExecutor, "ray": _ray_executor}
 
 
-def get_executor(name: str) -> Executor:
-    """The executor registered as ``name``."""
+def check_executor(name: str) -> str:
+    """``name`` is a registered executor (nothing is imported or started)."""
     if name not in EXECUTORS:
         raise unknown("executor", name, EXECUTORS)
-    return EXECUTORS[name]()
+    return name
+
+
+def get_executor(name: str) -> Executor:
+    """The executor registered as ``name``."""
+    return EXECUTORS[check_executor(name)]()

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from imagenet_g.release.spec.prompts import PromptRow, iter_prompts, plan_prompts
     from imagenet_g.release.spec.shard_plan import ShardPlan, plan_shards
     from imagenet_g.release.spec.spec import (
+        MAX_IMAGES,
         SPEC_FILE,
         GeneratorSpec,
         OutputSpec,
@@ -37,6 +38,7 @@ _HOMES = {
     "plan_prompts": "prompts",
     "ShardPlan": "shard_plan",
     "plan_shards": "shard_plan",
+    "MAX_IMAGES": "spec",
     "SPEC_FILE": "spec",
     "GeneratorSpec": "spec",
     "OutputSpec": "spec",

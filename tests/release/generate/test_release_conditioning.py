@@ -62,9 +62,10 @@ def test_each_strategy_builds_twice_identically_and_loads(kind, own_releases, tm
     make_imagenet_folder(tmp_path / "imagenet")
     add_release(own_releases, kind.replace("+", "-"), strategy_spec(kind))
     version = kind.replace("+", "-")
+    init_images = tmp_path / "imagenet" if kind in ("images", "labels+images") else None  # others take none
     reports = [
         build_release(BuildRequest(version, dataset_dir=tmp_path / name, specs_dir=own_releases, progress=False,
-                                   init_images=tmp_path / "imagenet"))
+                                   init_images=init_images))
         for name in ("a", "b")
     ]
     assert checksums(reports[0]) == checksums(reports[1]) and reports[0].rows == 4
@@ -167,7 +168,9 @@ def test_unknown_pipeline_class_and_wrong_conditioning_are_one_line(own_releases
     data = strategy_spec("images")
     data["generator"]["pipeline"] = "StableDiffusionPipeline"
     add_release(own_releases, "mismatch", data)
-    result = run_cli("build", "--release", "mismatch", "--specs-dir", own_releases, "--dataset-dir", tmp_path / "o")
+    make_imagenet_folder(tmp_path / "imagenet")
+    result = run_cli("build", "--release", "mismatch", "--specs-dir", own_releases, "--dataset-dir", tmp_path / "o",
+                     "--init-images", tmp_path / "imagenet")
     assert result.exit_code == 2 and "StableDiffusionPipeline takes no image" in result.stderr
 
 

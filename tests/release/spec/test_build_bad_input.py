@@ -78,6 +78,7 @@ def test_markup_in_paths_is_printed_as_it_is(releases_root, smoke_build, tmp_pat
     built = run_cli("build", "--release", "mini", "--dataset-dir", out, "--specs-dir", releases_root)
     assert built.exit_code == 0, built.stderr
     assert f"release folder: {out.resolve()}" in built.stdout.replace("\n", "")
+    (tmp_path / "d[/bold]").mkdir(parents=True)
     data = run_cli("data", "--data-root", tmp_path / "d[/bold]", "--release", "mini")
     assert data.exit_code == 0 and "d[/bold]" in data.stdout, data.stderr
     results = tmp_path / "r[/bold]" / "x.json"

@@ -1,0 +1,99 @@
+"""What an audit is asked to do (``AuditRequest``), the extractors it may name (``EXTRACTORS``), and the check of
+every argument before any work (``check_audit_request``): this module imports no torch, so a wrong argument is one
+line at once."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+
+from imagenet_g import labels
+from imagenet_g.benchmarks import get_benchmark
+from imagenet_g.checks import MAX_BATCH, check_file, check_folder, check_workers
+from imagenet_g.devices import check_device
+from imagenet_g.errors import UnknownNameError, unknown
+from imagenet_g.evaluate import OPEN_CLIP_PREFIX, check_dataset_paths, check_model_id
+from imagenet_g.images import check_cache_dir, is_hub_id
+from imagenet_g.layout import DEFAULT_RELEASE
+from imagenet_g.outputs import RequestPath
+from imagenet_g.strict import StrictRequest
+
+CLIP_PREFIX = "clip:"
+EXTRACTORS: dict[str, str] = {
+    "inception-v3": "Inception-v3 pool3 (2048-d), the FID standard (torch-fidelity weights)",
+    "clip:<arch>/<pretrained>": "an open_clip image tower, e.g. clip:ViT-B-32/openai",
+    "sd-safety-checker": "the Stable Diffusion safety checker, run as a classifier",
+    "random-cnn": "tiny random-weight CNN (offline tests/demo: proves the tooling only)",
+    "random-clip": "tiny random-weight open_clip model (offline tests/demo: proves the tooling only)",
+    "random-safety-checker": "tiny random-weight safety checker (offline tests/demo: proves the tooling only)",
+}
+SAFETY_CHECKERS = ("sd-safety-checker", "random-safety-checker")
+KID_SUBSETS = 100  # torchmetrics' default
+KID_SUBSET_SIZE = 1000  # torchmetrics' default; lowered to the smaller set's size when that is smaller
+MAX_KID_SUBSETS = 10_000  # each subset is one MMD estimate; the mean is stable long before this many
+
+
+class AuditRequest(StrictRequest):
+    """Everything `imagenet-g audit` needs; the CLI builds one of these and calls ``run_audit``."""
+
+    release: str = DEFAULT_RELEASE
+    data_root: Path = Path(".")
+    paths: dict[str, str] = Field(default_factory=dict, description="dataset name -> folder or Hub id")
+    reference: str | None = Field(default="imagenet", description="real data for FID/KID and memorisation")
+    shift_sets: tuple[str, ...] | None = Field(default=None, description="None: every natural-shift set found")
+    fid_extractor: str = "inception-v3"
+    inception_weights: Path | None = None
+    clip_model: str = "clip:ViT-B-32/openai"
+    templates: str = "openai_imagenet_80"
+    safety_checker: str | None = "sd-safety-checker"
+    safety_weights: str | None = Field(default=None, description="the checker's local folder or Hub id")
+    consistency_threshold: float = Field(default=50.0, ge=0, le=100, description="per-class zero-shot top-1, %")
+    duplicate_threshold: float = Field(default=0.95, ge=-1, le=1, description="cosine similarity")
+    memorisation_threshold: float = Field(default=0.95, ge=-1, le=1, description="cosine similarity")
+    kid_subsets: int = Field(default=KID_SUBSETS, ge=1, le=MAX_KID_SUBSETS)
+    kid_subset_size: int = Field(default=KID_SUBSET_SIZE, ge=2)
+    seed: int = 0
+    batch_size: int = Field(default=64, ge=1, le=MAX_BATCH)
+    workers: int | None = Field(default=None, ge=0)
+    device: str = "auto"
+    cache_dir: Path | None = None
+    out: RequestPath | None = Field(default=None,
+                                    description="report folder; default <release folder>/audits/<version>")
+    card: bool = Field(default=True, description="add an audit section to the release's dataset card")
+
+
+def _check_extractor_id(extractor_id: str, role: str) -> None:
+    if not (extractor_id.startswith(CLIP_PREFIX) or extractor_id in EXTRACTORS):
+        raise unknown(f"{role} extractor", extractor_id, EXTRACTORS)
+    if extractor_id.startswith(CLIP_PREFIX):  # its architecture against open_clip's, as eval checks a model id
+        check_model_id(OPEN_CLIP_PREFIX + extractor_id.removeprefix(CLIP_PREFIX))
+
+
+def check_audit_request(request: AuditRequest) -> AuditRequest:
+    """Every argument of ``request`` that can be checked without torch or reading an image: extractor, safety
+    checker and template names, dataset names and paths, the data root, weights given by path, the device's name,
+    the worker count, the cache folder. Returns the request."""
+    _check_extractor_id(request.fid_extractor, "fidelity")
+    _check_extractor_id(request.clip_model, "CLIP")
+    if not (request.clip_model.startswith(CLIP_PREFIX) or request.clip_model == "random-clip"):
+        raise UnknownNameError(f"{request.clip_model!r} is not a CLIP model",
+                               "set {clip_model} to clip:<arch>/<pretrained> or random-clip")
+    if request.safety_checker is not None and request.safety_checker not in SAFETY_CHECKERS:
+        raise unknown("safety checker", request.safety_checker, SAFETY_CHECKERS)
+    labels.template_set(request.templates)
+    for name in (*request.paths, *(request.shift_sets or ()), *([request.reference] if request.reference else [])):
+        spec = get_benchmark(name)
+        if spec.parent:
+            raise UnknownNameError(f"{name} is a class subset of {spec.parent}", f"name {spec.parent} instead")
+    check_dataset_paths(request.paths)
+    check_folder(request.data_root, "data_root")
+    if request.inception_weights is not None:
+        check_file(request.inception_weights, "inception_weights")
+    if request.safety_weights is not None and not (Path(request.safety_weights).is_dir()
+                                                   or is_hub_id(request.safety_weights)):
+        check_folder(request.safety_weights, "safety_weights")
+    check_device(request.device)
+    check_workers(request.workers)
+    check_cache_dir(request.cache_dir)
+    return request
