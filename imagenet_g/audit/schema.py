@@ -215,9 +215,13 @@ def read_audit(path: Path) -> AuditResult:
     again = "audit the release again (the features are cached: it costs only the metrics)"
     try:
         text = path.read_text(encoding="utf-8")
-        version = json.loads(text).get("schema_version")
+        data = json.loads(text)
+        version = data.get("schema_version")
     except (OSError, UnicodeDecodeError, ValueError, AttributeError) as exc:
         raise DatasetNotFoundError(f"{path} is not an audit JSON ({type(exc).__name__})", again) from None
+    if not {"release", "extractors"} <= set(data):  # every audit of every schema has both
+        raise DatasetNotFoundError(f"{path} is not an audit JSON (no release and extractors)",
+                                   "give the audit.json that `imagenet-g audit` wrote")
     if version != AUDIT_SCHEMA_VERSION:
         raise DatasetNotFoundError(f"{path} is an audit of schema_version {version!r}; this imagenet-g reads "
                                    f"{AUDIT_SCHEMA_VERSION}", again)

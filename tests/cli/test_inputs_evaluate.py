@@ -58,7 +58,7 @@ CASES = [
     case(f"{EVAL} --out ''", says=EMPTY_PATH),
     case(f"{EVAL} --out-dir ''", says=EMPTY_PATH),
     case(f"{EVAL} --cache-dir ''", says=EMPTY_PATH),
-    case(f"{EVAL} --cache-dir notes.txt", says="cache_dir 'notes.txt' is a file, not a folder"),
+    case(f"{EVAL} --cache-dir notes.txt", says="cache folder notes.txt is a file; set --cache-dir"),
     # data
     case("data --bogus", says="No such option: --bogus"),
     case("data --data-root nowhere", says="data_root 'nowhere' does not exist"),
