@@ -1,8 +1,10 @@
 """The model names timm and open_clip know, read from their installed files without importing them (both import
 torch, seconds on a loaded machine), so that a misspelt ``--model`` is one line at once, with close matches.
 
-The loaders check again with the libraries themselves (``timm.list_models``, ``open_clip.list_models``);
-``tests/evaluate/test_model_names.py`` checks that each list here equals the library's own.
+Once a library is imported, its own list is used instead, so that models registered at run time (a user's
+``@register_model``, ``open_clip.add_model_config``) are known too. The loaders check again with the libraries
+themselves; ``tests/evaluate/test_model_names.py`` checks in a fresh interpreter that each installed list here equals
+the library's own.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import re
+import sys
 from functools import lru_cache
 from pathlib import Path
 
@@ -24,9 +27,16 @@ def _package_folder(name: str) -> Path | None:
     return Path(spec.submodule_search_locations[0]) if spec and spec.submodule_search_locations else None
 
 
-@lru_cache(maxsize=1)
 def timm_names() -> frozenset[str] | None:
     """``timm.list_models()`` (architectures, without pretrained tags); None when timm is not installed."""
+    if "timm" in sys.modules:
+        return frozenset(sys.modules["timm"].list_models())
+    return installed_timm_names()
+
+
+@lru_cache(maxsize=1)
+def installed_timm_names() -> frozenset[str] | None:
+    """The architectures timm's installed files register, read without importing timm."""
     folder = _package_folder("timm")
     if folder is None:
         return None
@@ -36,9 +46,16 @@ def timm_names() -> frozenset[str] | None:
     return frozenset(names)
 
 
-@lru_cache(maxsize=1)
 def open_clip_archs() -> frozenset[str] | None:
     """``open_clip.list_models()``; None when open_clip is not installed."""
+    if "open_clip" in sys.modules:
+        return frozenset(sys.modules["open_clip"].list_models())
+    return installed_open_clip_archs()
+
+
+@lru_cache(maxsize=1)
+def installed_open_clip_archs() -> frozenset[str] | None:
+    """The architectures open_clip's installed config files define, read without importing open_clip."""
     folder = _package_folder("open_clip")
     if folder is None:
         return None

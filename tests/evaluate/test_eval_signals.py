@@ -14,9 +14,11 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from imagenet_g.checks import usable_cores
+
 REPO = Path(__file__).resolve().parents[2]
 ENTRY = "import sys; from imagenet_g.cli import main; main(sys.argv[1:])"
-WORKERS = 4  # at least the cores of the test machine: each worker runs the model on whole batches
+WORKERS = usable_cores()  # as many as eval allows: each worker runs the model on whole batches
 
 
 @pytest.fixture(scope="module")
