@@ -86,12 +86,16 @@ def kernel_distance(
     """KID mean, std over subsets, and the subset size used (torchmetrics ``KernelInceptionDistance``).
 
     The subset size is ``min(subset_size, len(real), len(fake))``; subsets are drawn from torch's generator
-    seeded with ``seed``, so a rerun gives the same number.
+    seeded with ``seed``, so a rerun gives the same number. When that size is the whole of both sets (a class of
+    50 images against 50), every subset holds the same images and the unbiased MMD does not depend on their order:
+    one subset is computed instead of ``subsets`` identical ones (std 0, as torchmetrics' std of equal values).
     """
     _check(real, fake, 2, "KID")
     from torchmetrics.image.kid import KernelInceptionDistance
 
     size = min(subset_size, len(real), len(fake))
+    if size == len(real) == len(fake):
+        subsets = 1
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=".*will save all extracted features.*")
         metric = KernelInceptionDistance(feature=_Precomputed(real.shape[1]), subsets=subsets, subset_size=size)

@@ -67,6 +67,29 @@ def test_kid_equals_torchmetrics_with_the_same_seed():
     assert ours[2] == 10
 
 
+def test_kid_of_two_whole_sets_is_one_subset_equal_to_torchmetrics_hundred(monkeypatch):
+    from torchmetrics.image import kid as tm_kid
+
+    rng = np.random.default_rng(3)
+    real, fake = rng.normal(size=(50, 64)), rng.normal(size=(50, 64)) + 0.2
+    with pytest.warns(UserWarning):  # torchmetrics: 'will save all extracted features'
+        reference = tm_kid.KernelInceptionDistance(feature=fidelity._Precomputed(64), subsets=100, subset_size=50)
+    reference.update(torch.from_numpy(real), real=True)
+    reference.update(torch.from_numpy(fake), real=False)
+    torch.manual_seed(0)
+    mean, std = reference.compute()  # 100 permutations of the same 50 + 50 features
+    calls = []
+    original = tm_kid.poly_mmd
+    monkeypatch.setattr(tm_kid, "poly_mmd", lambda *a, **k: calls.append(1) or original(*a, **k))
+    ours = fidelity.kernel_distance(real, fake)
+    assert len(calls) == 1  # one MMD, not 100 identical ones
+    assert ours[0] == pytest.approx(float(mean), rel=1e-9) and ours[2] == 50
+    assert ours[1] == 0.0 and float(std) == pytest.approx(0.0, abs=1e-12)
+    calls.clear()  # one side larger than the subset: its subsets differ, so all of them are drawn
+    fidelity.kernel_distance(real, np.concatenate([fake, fake[:5] + 1]), subsets=7)
+    assert len(calls) == 7
+
+
 def test_kid_subset_size_shrinks_to_the_smaller_set_and_fid_of_a_set_with_itself_is_zero():
     x = np.random.default_rng(0).normal(size=(6, 4))
     y = np.random.default_rng(1).normal(size=(9, 4))
