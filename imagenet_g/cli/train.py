@@ -72,7 +72,8 @@ def train_command(
     dataset_dir: DatasetDir = DEFAULT_DATASET_DIR,
     policy: Annotated[str, typer.Option(help=POLICY_HELP)] = "concat",
     generated_fraction: Annotated[Optional[float], typer.Option(help="fraction policy: share of each class's "
-                                                                "generated images used")] = None,
+                                                                "generated images used (rounded half up, at least "
+                                                                "1 per class)")] = None,
     real_per_class: Annotated[Optional[int], typer.Option(help="at most N real images per class")] = None,
     generated_per_class: Annotated[Optional[int], typer.Option(help="at most N generated images per class")] = None,
     mix_seed: Annotated[int, typer.Option(help="seed of the per-class sampling")] = 0,

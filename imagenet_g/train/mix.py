@@ -3,8 +3,9 @@
 Policies (``MixPolicy.policy``):
 
 - ``concat`` (the paper): the real set and every generated split, each whole;
-- ``fraction``: the real set whole plus, per class, ``round(generated_fraction x n)`` of each generated split's
-  ``n`` rows of that class (a seeded uniform sample without replacement);
+- ``fraction``: the real set whole plus, per class, ``fraction_count(generated_fraction, n)`` of each generated
+  split's ``n`` rows of that class (a seeded uniform sample without replacement): ``generated_fraction x n`` rounded
+  half up, and at least one row of a class that has any (`FRACTION_RULE`);
 - ``generated-only`` / ``real-only``: one side alone.
 
 ``real_per_class`` / ``generated_per_class`` cap the rows per class (a seeded sample) for data-size ablations.
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
@@ -30,6 +32,7 @@ if TYPE_CHECKING:  # sources reads images through evaluation's image lists (torc
     from imagenet_g.train.sources import Source
 
 Policy = Literal["concat", "fraction", "generated-only", "real-only"]
+FRACTION_RULE = "fraction x rows of the class, rounded half up; at least 1 row of a class that has any"
 
 
 class MixPolicy(StrictModel):
@@ -75,6 +78,7 @@ class MixRecord(StrictModel):
     """Exactly what a model was trained on (goes into the training record)."""
 
     policy: MixPolicy
+    fraction_rule: str | None = Field(default=None, description="how the fraction policy counts rows per class")
     label_space: str = Field(description="a labels subset name, or 'custom'")
     classes: tuple[int, ...] = Field(description="ImageNet index of each model output")
     sources: tuple[SourceRecord, ...]
@@ -109,6 +113,16 @@ def label_space_name(classes: tuple[int, ...]) -> str:
     return "custom"
 
 
+def fraction_count(fraction: float, rows: int) -> int:
+    """Rows of a class of ``rows`` that the fraction policy keeps (`FRACTION_RULE`): ``fraction x rows`` rounded half
+    up, computed on the decimal the fraction is written as (0.5 x 5 = 2.5 -> 3, not float or banker's rounding),
+    and at least one when the class has any, so that no class silently gets no generated data."""
+    if rows == 0:
+        return 0
+    kept = (Decimal(repr(fraction)) * rows).to_integral_value(rounding=ROUND_HALF_UP)
+    return max(1, int(kept))
+
+
 def _sample(rows_of_class: np.ndarray, count: int, rng: np.random.Generator) -> np.ndarray:
     if count >= len(rows_of_class):
         return rows_of_class
@@ -129,7 +143,7 @@ def _select(
         rows = order[bounds[k]:bounds[k + 1]]
         count = len(rows)
         if source.kind == "generated" and policy.policy == "fraction":
-            count = int(round(policy.generated_fraction * count))
+            count = fraction_count(policy.generated_fraction, count)
         if cap is not None:
             count = min(count, cap)
         chosen = _sample(rows, count, rng)
@@ -194,7 +208,8 @@ def plan_mix(real: Source | None, generated: tuple[Source, ...], classes: tuple[
     row_ids = np.concatenate([r for _, r in parts]).astype(np.int64)
     targets = np.concatenate([position[used_sources[i].table.targets[r]] for i, r in parts])
     record = MixRecord(
-        policy=policy, label_space=label_space_name(classes), classes=tuple(classes), sources=tuple(records),
+        policy=policy, fraction_rule=FRACTION_RULE if policy.policy == "fraction" else None,
+        label_space=label_space_name(classes), classes=tuple(classes), sources=tuple(records),
         total=len(targets),
     )
     return Mix(tuple(used_sources), source_ids, row_ids, targets, record)

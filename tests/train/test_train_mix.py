@@ -13,6 +13,7 @@ from imagenet_g.errors import DatasetNotFoundError, ReleaseIntegrityError, Train
 from imagenet_g.train import MixPolicy, load_mix, plan_mix
 from imagenet_g.train.loader import MixedDataset, ResumableSampler
 from imagenet_g.images import FolderImages
+from imagenet_g.train.mix import FRACTION_RULE
 from imagenet_g.train.sources import Source, real_folder, release_split
 
 
@@ -40,10 +41,24 @@ def test_fraction_takes_that_share_of_each_class_seeded():
     mix = plan_mix(REAL, (GEN,), SPACE, MixPolicy(policy="fraction", generated_fraction=0.25, seed=3))
     real, gen = mix.record.sources
     assert real.used == 120
-    assert gen.used_per_class == (round(0.25 * 20), round(0.25 * 21), round(0.25 * 60))
+    assert gen.used_per_class == (5, 5, 15)  # 5, 5.25, 15
+    assert mix.record.fraction_rule == FRACTION_RULE
+    assert plan_mix(REAL, (GEN,), SPACE, MixPolicy()).record.fraction_rule is None
     again = plan_mix(REAL, (GEN,), SPACE, MixPolicy(policy="fraction", generated_fraction=0.25, seed=3))
     other = plan_mix(REAL, (GEN,), SPACE, MixPolicy(policy="fraction", generated_fraction=0.25, seed=4))
     assert np.array_equal(mix.row, again.row) and not np.array_equal(mix.row, other.row)
+
+
+@pytest.mark.parametrize(("fraction", "expected"), [
+    (0.5, (1, 1, 3)),  # 0.5, 1, 2.5: half up, and 1 image is never rounded to none (banker's rounding gave 0, 1, 2)
+    (0.3, (1, 1, 2)),  # 0.3, 0.6, 1.5
+    (0.1, (1, 1, 1)),  # 0.1, 0.2, 0.5: a floor of one image per class (round() gave 0, 0, 0)
+    (1.0, (1, 2, 5)),
+])
+def test_fraction_rounds_half_up_with_one_image_per_small_class(fraction, expected):
+    small = Source("generated", "/rel/v9", table({0: 1, 100: 2, 200: 5}), "v9", "train", "abc")
+    mix = plan_mix(REAL, (small,), SPACE, MixPolicy(policy="fraction", generated_fraction=fraction))
+    assert mix.record.sources[1].used_per_class == expected
 
 
 def test_per_class_caps_and_single_side_policies():
