@@ -29,7 +29,15 @@ from imagenet_g.train.loader import REPLACE_LIMIT, make_loader
 from imagenet_g.train.mix import Mix, load_mix
 from imagenet_g.train.model import build_model
 from imagenet_g.train.recipe import Recipe
-from imagenet_g.train.record import RECORD_FILE, EpochMetrics, TrainingRecord, fingerprint, read_record, write_record
+from imagenet_g.train.record import (
+    RECORD_FILE,
+    EpochMetrics,
+    TrainingRecord,
+    fingerprint,
+    fingerprint_differences,
+    read_record,
+    write_record,
+)
 from imagenet_g.train.request import TrainRequest, check_train_request
 
 log = logging.getLogger(__name__)
@@ -92,12 +100,15 @@ def _criterion(recipe: Recipe):
     return LabelSmoothingCrossEntropy(smoothing) if smoothing else torch.nn.CrossEntropyLoss()
 
 
-def _check_run_dir(out: Path, fp: str) -> TrainingRecord | None:
-    """The run folder's record when it holds this run; refused when it holds another run."""
+def _check_run_dir(out: Path, recipe: Recipe, mix: Mix) -> TrainingRecord | None:
+    """The run folder's record, if any, when it holds a run of what decides the weights here (else one error naming
+    each setting that differs, with both values)."""
     existing = read_record(out)
-    if existing is not None and existing.fingerprint != fp:
-        raise OutputError(f"{out} holds a run with another recipe, data mix or global batch",
-                          fix="set {out} to a new folder, or delete it to start over")
+    if existing is not None:
+        differences = fingerprint_differences(existing, recipe, mix.record)
+        if differences:
+            raise OutputError(f"{out} holds a run trained otherwise ({'; '.join(differences)})",
+                              fix="set {out} to a new folder, or give the run's values to resume it")
     return existing
 
 
@@ -259,8 +270,13 @@ def _run(request: TrainRequest, recipe: Recipe, mix: Mix, world: World, progress
     device = _device(request.device, world)
     local_batch, steps = _plan(recipe, mix, world)
     out = Path(request.out)
-    fp = fingerprint(recipe, mix.record, recipe.data.batch_size)
-    existing = _check_run_dir(out, fp)
+    fp = fingerprint(recipe, mix.record)
+    existing = _check_run_dir(out, recipe, mix)
+    if existing is not None:  # the same run: the settings outside the fingerprint are this command's
+        updated = existing.model_copy(update={"recipe": recipe, "recipe_source": request.recipe, "fingerprint": fp})
+        if updated != existing and existing.complete and world.is_main:
+            write_record(out, updated)
+        existing = updated
     if existing is not None and existing.complete:
         return TrainResult(out, out / FINAL, existing, existing.steps_per_epoch * recipe.schedule.epochs, world.is_main)
     if world.is_main:

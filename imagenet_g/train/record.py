@@ -45,7 +45,8 @@ class TrainingRecord(StrictModel):
     recipe: Recipe
     mix: MixRecord
     category: Category
-    fingerprint: str = Field(description="sha256 of recipe + mix + global batch: a resume must match it")
+    fingerprint: str = Field(description="sha256 of what decides the weights (recipe less its workers, checkpoint "
+                                         "interval, text and eval; the mix): a resume must match it")
     world_size: int
     global_batch: int
     lr: float = Field(description="peak learning rate after linear scaling")
@@ -60,10 +61,45 @@ class TrainingRecord(StrictModel):
     complete: bool = False
 
 
-def fingerprint(recipe: Recipe, mix: MixRecord, global_batch: int) -> str:
-    """What must not change between a run and its resume."""
-    payload = json.dumps([recipe.model_dump(mode="json"), mix.model_dump(mode="json"), global_batch], sort_keys=True)
+# Recipe keys that do not change the trained weights: a resume may change them, and the record keeps the new values
+# (how many processes decode, how often to checkpoint, the text, how the finished model is evaluated).
+OUTSIDE_FINGERPRINT = ("description", "data.workers", "checkpoint_every", "eval")
+
+
+def _flatten(value: object, prefix: str) -> dict[str, object]:
+    if isinstance(value, dict):
+        out: dict[str, object] = {}
+        for key, item in value.items():
+            out.update(_flatten(item, f"{prefix}.{key}" if prefix else str(key)))
+        return out
+    return {prefix: value}
+
+
+def fingerprint_fields(recipe: Recipe, mix: MixRecord) -> dict[str, object]:
+    """What decides the trained weights, as dotted keys: the recipe's (as ``--set`` names them) less
+    `OUTSIDE_FINGERPRINT`, and the data mix's under ``mix.``."""
+    fields = _flatten(recipe.model_dump(mode="json"), "")
+    fields = {k: v for k, v in fields.items()
+              if not any(k == skip or k.startswith(skip + ".") for skip in OUTSIDE_FINGERPRINT)}
+    return {**fields, **_flatten(mix.model_dump(mode="json"), "mix")}
+
+
+def fingerprint(recipe: Recipe, mix: MixRecord) -> str:
+    """sha256 of `fingerprint_fields`: what must not change between a run and its resume."""
+    payload = json.dumps(fingerprint_fields(recipe, mix), sort_keys=True)
     return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def fingerprint_differences(before: TrainingRecord, recipe: Recipe, mix: MixRecord) -> list[str]:
+    """``key: <the run's value> in the run, <this value> now`` for each fingerprinted key that differs."""
+    old, new = fingerprint_fields(before.recipe, before.mix), fingerprint_fields(recipe, mix)
+    return [f"{key}: {_show(old.get(key))} in the run, {_show(new.get(key))} now"
+            for key in sorted(old.keys() | new.keys()) if old.get(key) != new.get(key)]
+
+
+def _show(value: object) -> str:
+    text = json.dumps(value) if value is not None else "not set"
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def read_record(run_dir: Path) -> TrainingRecord | None:

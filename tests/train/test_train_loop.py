@@ -48,8 +48,23 @@ def test_a_few_steps_on_real_plus_generated(tmp_path, squares, dataset_dir):
     load_checkpoint(model, str(result.weights), strict=True)
     # rerunning a finished run changes nothing; another recipe into the same folder is refused
     assert train(request, progress=False).record == record
-    with pytest.raises(OutputError, match="holds a run with another recipe"):
+    with pytest.raises(OutputError, match=r"holds a run trained otherwise \(seed: 0 in the run, 1 now\)"):
         train(request.model_copy(update={"overrides": {**FAST, "seed": 1}}), progress=False)
+
+
+def test_a_rerun_may_change_what_does_not_decide_the_weights(tmp_path, squares):
+    request = TrainRequest(recipe="smoke", overrides=FAST, real=str(squares), mix=MixPolicy(policy="real-only"),
+                           out=tmp_path / "run", device="cpu")
+    first = train(request, progress=False).record
+    harmless = {**FAST, "data.workers": 2, "checkpoint_every": 3, "eval.batch_size": 7, "description": "again"}
+    again = train(request.model_copy(update={"overrides": harmless}), progress=False).record
+    assert again.epochs == first.epochs and again.weights_sha256 == first.weights_sha256
+    assert (again.recipe.eval.batch_size, read_record(tmp_path / "run").recipe.description) == (7, "again")
+    changed = {**FAST, "optimizer.lr": 0.2, "data.size": 24}
+    with pytest.raises(OutputError) as refused:
+        train(request.model_copy(update={"overrides": changed}), progress=False)
+    assert str(refused.value).startswith(f"{tmp_path / 'run'} holds a run trained otherwise (data.size: 32 in the "
+                                         "run, 24 now; optimizer.lr: 0.1 in the run, 0.2 now)")
 
 
 def test_loss_falls_on_a_learnable_task(tmp_path, squares):

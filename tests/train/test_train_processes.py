@@ -34,7 +34,8 @@ def test_kill_9_then_resume_gives_the_same_final_weights(tmp_path, squares, run_
     reference = run_cli(*_args(squares, tmp_path / "whole"))  # uninterrupted, in this process (one thread too)
     assert reference.exit_code == 0, reference.stderr
     run = tmp_path / "killed"
-    proc = subprocess.Popen([sys.executable, "-c", ENTRY, *_args(squares, run)], env=_env(),
+    # killed while decoding in a loader worker, resumed decoding in the main process: the data do not depend on it
+    proc = subprocess.Popen([sys.executable, "-c", ENTRY, *_args(squares, run, "data.workers=1")], env=_env(),
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 240
     while not (run / "last.safetensors").exists() and proc.poll() is None and time.monotonic() < deadline:
@@ -43,8 +44,10 @@ def test_kill_9_then_resume_gives_the_same_final_weights(tmp_path, squares, run_
     proc.wait()
     assert proc.returncode == -signal.SIGKILL
     assert not (run / "model.safetensors").exists()  # it really was interrupted
-    resumed = subprocess.run([sys.executable, "-c", ENTRY, *_args(squares, run)], env=_env(), capture_output=True,
-                             text=True, timeout=300)
+    other_lr = run_cli(*_args(squares, run, "optimizer.lr=0.5"))
+    assert other_lr.exit_code == 2 and "optimizer.lr: 0.1 in the run, 0.5 now" in other_lr.stderr, other_lr.stderr
+    resumed = subprocess.run([sys.executable, "-c", ENTRY, *_args(squares, run, "data.workers=0")], env=_env(),
+                             capture_output=True, text=True, timeout=300)
     assert resumed.returncode == 0, resumed.stderr
     whole, again = load_file(tmp_path / "whole" / "model.safetensors"), load_file(run / "model.safetensors")
     assert whole.keys() == again.keys()
