@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import sys
@@ -87,6 +88,24 @@ def _usage_error(exc: typer.TyperException) -> str:
         return f"{ctx.command_path} needs a command (see {ctx.command_path} --help)"
     hint = f" (see {ctx.command_path} --help)" if ctx is not None else ""
     return f"{exc.format_message()}{hint}"
+@contextmanager
+def notes_to_stderr() -> Iterator[None]:
+    """Show the library's progress notes (preprocessing, rates, cache, epochs, resumes) on stderr, once, while a
+    command runs: not passed on to the root logger, which a dependency may have given a stderr handler of its own
+    (a module-level ``logging.warning`` call, as open_clip makes, runs ``logging.basicConfig``)."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    logger = logging.getLogger("imagenet_g")
+    level, propagate = logger.level, logger.propagate
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+        logger.propagate = propagate
 
 
 def _print_version(value: bool) -> None:

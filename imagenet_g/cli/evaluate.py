@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import json
-import logging
 import sys
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -14,7 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from imagenet_g.benchmarks import V2_DEFAULT
-from imagenet_g.cli.app import INTERRUPTED_EXIT, app, console
+from imagenet_g.cli.app import INTERRUPTED_EXIT, app, console, notes_to_stderr
 from imagenet_g.cli.options import (
     Bootstrap,
     Checkpoint,
@@ -61,26 +59,6 @@ def _overrides(input_size, crop_pct, crop_mode, interpolation, mean, std) -> dic
              "crop_mode": crop_mode, "interpolation": interpolation, "mean": _floats(mean, "--mean"),
              "std": _floats(std, "--std")}
     return {k: v for k, v in given.items() if v is not None}
-
-
-@contextmanager
-def _notes_to_stderr():
-    """Show the library's progress notes (preprocessing, rates, cache) on stderr, once, while a command runs: not
-    passed on to the root logger, which a dependency may have given a stderr handler of its own (a module-level
-    ``logging.warning`` call, as open_clip makes, runs ``logging.basicConfig``)."""
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(message)s"))
-    logger = logging.getLogger("imagenet_g")
-    level, propagate = logger.level, logger.propagate
-    logger.addHandler(handler)
-    logger.setLevel(logging.INFO)
-    logger.propagate = False
-    try:
-        yield
-    finally:
-        logger.removeHandler(handler)
-        logger.setLevel(level)
-        logger.propagate = propagate
 
 
 def _interrupted(exc) -> None:
@@ -137,7 +115,7 @@ def eval_command(
     from imagenet_g.evaluate import EvalInterrupted, run_evals  # torch: after every argument is checked
 
     try:
-        with _notes_to_stderr():
+        with notes_to_stderr():
             results = run_evals(request, progress=not as_json)
     except EvalInterrupted as exc:
         _interrupted(exc)

@@ -10,7 +10,7 @@ import typer
 import yaml
 from rich.table import Table
 
-from imagenet_g.cli.app import app, console
+from imagenet_g.cli.app import app, console, notes_to_stderr
 from imagenet_g.cli.options import (
     DataRoot,
     DatasetDir,
@@ -111,9 +111,10 @@ def train_command(
             paths=parse_paths(path), release=release, device=device), models=False)
     from imagenet_g.train import train  # torch: after every argument is checked
 
-    result = train(request, progress=not as_json)
-    if evaluation is not None and result.is_main:
-        _evaluate(result.run_dir, evaluation, as_json)
+    with notes_to_stderr():
+        result = train(request, progress=not as_json)
+        if evaluation is not None and result.is_main:
+            _evaluate(result.run_dir, evaluation, as_json)
     if as_json:
         console.print_json(result.record.model_dump_json())
         return

@@ -290,6 +290,9 @@ def _run(request: TrainRequest, recipe: Recipe, mix: Mix, world: World, progress
     if (out / LAST).exists():
         position = load_training_state(out / LAST, parts.model, parts.optimizer, parts.scheduler, parts.scaler,
                                        parts.ema)
+        if world.is_main:
+            log.info("resumed from epoch %d step %d (%d of %d batches of the epoch done; %s)", position.epoch + 1,
+                     position.step, position.batch, steps, out / LAST)
     resumed_from = position.step
     loader, sampler = make_loader(mix, recipe.data, local_batch, world.size, world.rank, recipe.seed,
                                   pin_memory=device.type == "cuda")
@@ -300,8 +303,9 @@ def _run(request: TrainRequest, recipe: Recipe, mix: Mix, world: World, progress
     while position.epoch < recipe.schedule.epochs:
         sampler.set_position(position.epoch, position.batch * local_batch)
         metrics = _epoch(parts, loader, position, recipe, world, steps, out, progress)
-        log.info("epoch %d/%d: loss %.4f, lr %.4g, %.1f images/s", metrics.epoch, recipe.schedule.epochs,
-                 metrics.loss, metrics.lr, metrics.images_per_second)
+        if world.is_main:
+            log.info("epoch %d/%d: loss %.4f, lr %.4g, %.1f images/s, %.1f s", metrics.epoch,
+                     recipe.schedule.epochs, metrics.loss, metrics.lr, metrics.images_per_second, metrics.seconds)
         position.history.append(metrics.model_dump())
         position.epoch, position.batch, position.samples, position.seconds, position.loss_sum, position.skipped = (
             metrics.epoch, 0, 0, 0.0, 0.0, 0)

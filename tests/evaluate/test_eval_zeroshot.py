@@ -96,12 +96,12 @@ def test_a_hugging_face_text_encoder_is_encoded_at_full_length(tmp_path):
 
 
 def test_the_startup_note_is_printed_once_when_the_root_logger_prints_too(capsys):
-    from imagenet_g.cli.evaluate import _notes_to_stderr
+    from imagenet_g.cli.app import notes_to_stderr
 
     root = logging.StreamHandler(sys.stderr)  # what logging.basicConfig() installs, e.g. on open_clip's warning
     logging.getLogger().addHandler(root)
     try:
-        with _notes_to_stderr():
+        with notes_to_stderr():
             logging.getLogger("imagenet_g.evaluate.models").info("building the zero-shot head")
     finally:
         logging.getLogger().removeHandler(root)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -140,6 +141,7 @@ def test_cli_trains_then_evaluates(tmp_path, squares, run_cli):
                      "--eval-datasets", "imagenet", "--data-root", data_root)
     assert result.exit_code == 0, result.stderr
     assert "trained resnet18 on 32 images (real; real 32), 2 epochs" in result.stdout
+    assert re.search(r"^epoch 2/2: loss [\d.]+, lr 0, [\d.]+ images/s, [\d.]+ s$", result.stderr, re.M), result.stderr
     assert "imagenet: top-1" in result.stdout and (tmp_path / "run" / "results.json").is_file()
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -49,6 +50,13 @@ def test_kill_9_then_resume_gives_the_same_final_weights(tmp_path, squares, run_
     resumed = subprocess.run([sys.executable, "-c", ENTRY, *_args(squares, run, "data.workers=0")], env=_env(),
                              capture_output=True, text=True, timeout=300)
     assert resumed.returncode == 0, resumed.stderr
+    # 4 steps per epoch (32 images, batch 8), a checkpoint every 2 steps: the line says where it went on
+    found = re.search(r"^resumed from epoch (\d+) step (\d+) \((\d+) of 4 batches", resumed.stderr, re.M)
+    assert found, resumed.stderr
+    epoch, step, batch = (int(v) for v in found.groups())
+    assert step > 0 and step % 2 == 0 and (epoch, batch) == (step // 4 + 1, step % 4)
+    assert len(re.findall(r"^epoch \d+/8: loss [\d.]+, lr [\d.e-]+, [\d.]+ images/s, [\d.]+ s$", resumed.stderr,
+                          re.M)) == 8 - (epoch - 1)
     whole, again = load_file(tmp_path / "whole" / "model.safetensors"), load_file(run / "model.safetensors")
     assert whole.keys() == again.keys()
     assert all(torch.equal(whole[k], again[k]) for k in whole)  # bit-exact
