@@ -17,6 +17,10 @@ from imagenet_g.files import atomic_write_text
 from imagenet_g.strict import StrictModel, validation_message
 
 RESULTS_SCHEMA_VERSION = 1
+# test-time augmentation: none, or flip (the logits of each image and of its horizontal flip, summed, as the paper's
+# code scores: ``output += model(ch.flip(images, dims=[3]))`` in generative-robustness train/train_imagenet.py)
+Tta = Literal["none", "flip"]
+TTAS: tuple[Tta, ...] = get_args(Tta)
 # which loader built the model (``imagenet_g.evaluate.models``): timm, open_clip, custom, or the name of a model
 # source an installed package declares (``imagenet_g.evaluate.sources``; 'train': a run of `imagenet-g train`)
 ModelSource = str
@@ -129,6 +133,8 @@ class EvalResult(StrictModel):
     precision: Literal["fp32", "amp"] | None = Field(
         default=None, description="fp32 (validate.py's default) or amp (float16 autocast); None in older files"
     )
+    tta: Tta = Field(default="none", description="test-time augmentation: none, or flip (the logits of each image "
+                                                 "and of its horizontal flip, summed)")
     per_class_file: str | None = Field(default=None, description="per-class top-1/top-5 of every dataset (CSV)")
     environment: dict[str, str] = Field(description="package and library versions, device")
     created: datetime

@@ -39,6 +39,7 @@ MODEL_HELP = "timm name, timm/<name>.<tag>, open_clip:<arch>/<tag>, or package.m
 DATASETS_HELP = "comma-separated names or collections (natural-shift, controls, all); default: all that are found"
 OUT_HELP = "results JSON of a single model (default OUT_DIR/<model>.json); predictions parquet go beside it"
 OUT_DIR_HELP = "folder of the results files, one per model"
+TTA_HELP = "test-time augmentation: none, or flip (logits of each image and its horizontal flip summed, the paper's)"
 PRECISION_HELP = "fp32 (timm validate.py's default: equal results on any device) or amp (float16 autocast)"
 CACHE_HELP = "keep decoded, resized pixels here (keyed by file content + preprocessing) so later runs skip decoding"
 LAYOUT_HELP = "channels_last memory layout; default: timed per model on the device, the faster is used"
@@ -82,6 +83,7 @@ def eval_command(
     batch_size: Annotated[int, typer.Option(min=1)] = 64,
     device: Device = "auto",
     precision: Annotated[str, typer.Option(help=PRECISION_HELP)] = "fp32",
+    tta: Annotated[str, typer.Option(help=TTA_HELP)] = "none",
     workers: Workers = None,
     out: Annotated[Optional[Path], typer.Option(parser=as_path, help=OUT_HELP)] = None,
     out_dir: Annotated[Path, typer.Option(parser=as_path, help=OUT_DIR_HELP)] = Path("results"),
@@ -108,7 +110,7 @@ def eval_command(
         model=model if len(model) > 1 else model[0], checkpoint=checkpoint, pretrained=pretrained,
         datasets=parse_names(datasets, "datasets") if datasets is not None else None,
         release=release, data_root=data_root, paths=parse_paths(path), v2_variant=v2_variant,
-        batch_size=batch_size, device=device, precision=precision, workers=workers, out=out,
+        batch_size=batch_size, device=device, precision=precision, tta=tta, workers=workers, out=out,
         out_dir=out_dir, force=force, cache_dir=cache_dir, channels_last=channels_last, bootstrap=bootstrap,
         preprocess=_overrides(input_size, crop_pct, crop_mode, interpolation, mean, std),
     ))
@@ -135,7 +137,8 @@ def eval_command(
 
 
 def _print_result(result, written: Path) -> None:
-    table = Table(title=f"{result.model.id} ({result.model.source}, {result.precision})")
+    tta = ", flip TTA" if result.tta == "flip" else ""
+    table = Table(title=f"{result.model.id} ({result.model.source}, {result.precision}{tta})")
     columns = ("dataset", "version", "top-1", "95% CI", "top-5", "images", "skipped", "ER linear [95% CI]", "ER logit")
     for col in columns:
         table.add_column(col, justify="left" if col in ("dataset", "version") else "right")

@@ -31,9 +31,10 @@ from imagenet_g.errors import ModelError
 from imagenet_g.evaluate.metrics import LabelSpace
 from imagenet_g.evaluate.memory_format import choose_channels_last
 from imagenet_g.evaluate.models import LoadedModel
-from imagenet_g.evaluate.request import Precision, check_precision
+from imagenet_g.evaluate.request import Precision, check_precision, check_tta
 from imagenet_g.images import ImageSource, PixelCache, default_cache_dir, mapped_batches
 from imagenet_g.progress import progress_bar
+from imagenet_g.results import Tta
 
 TOP_K = 5
 _log = logging.getLogger(__name__)
@@ -119,11 +120,12 @@ def _score(runners: Sequence[_Runner], inputs: tuple[torch.Tensor, ...],
 
 
 class _Runner:
-    """One model on the device: picks its decoded input, normalises (timm configs), runs the forward pass."""
+    """One model on the device: picks its decoded input, normalises (timm configs), runs the forward pass (with
+    ``tta="flip"`` also on the horizontally flipped batch, the two logits summed)."""
 
     def __init__(self, model: LoadedModel, pipeline: InputPipeline, slot: int, dev: torch.device,
-                 channels_last: bool | None, precision: Precision, cache_dir: Path) -> None:
-        self.id = model.id
+                 channels_last: bool | None, precision: Precision, cache_dir: Path, tta: Tta = "none") -> None:
+        self.id, self.flip = model.id, tta == "flip"
         self.module = model.module.to(dev).eval()
         self.autocast = torch.autocast(dev.type, dtype=torch.float16) if precision == "amp" else nullcontext()
         if channels_last is None:
@@ -145,7 +147,10 @@ class _Runner:
         if self.channels_last:
             x = x.contiguous(memory_format=torch.channels_last)
         with self.autocast:
-            return self.module(x).float()
+            logits = self.module(x).float()
+            if self.flip:  # width is the last axis of NCHW (the paper's code: torch.flip(images, dims=[3]))
+                logits = logits + self.module(torch.flip(x, dims=[3])).float()
+            return logits
 
 
 def _as_1000(logits: torch.Tensor, model_id: str, spaces: Mapping[str, LabelSpace]) -> torch.Tensor:
@@ -191,22 +196,25 @@ def predict(
     cache_dir: Path | None = None,
     progress: bool = False,
     description: str = "predict",
+    tta: Tta = "none",
 ) -> list[Predictions]:
     """Run every model over ``images`` once; in each label space of ``spaces`` keep the top-k.
 
     ``channels_last=None`` uses the layout measured faster for the model on this device (``memory_format``;
     one value, or one per model; ``Predictions.channels_last`` says what ran). ``cache_dir`` keeps the
-    uint8 pixels of timm-config pipelines on disk (see ``imagenet_g.images.pixel_cache``).
+    uint8 pixels of timm-config pipelines on disk (see ``imagenet_g.images.pixel_cache``). ``tta="flip"`` scores each
+    image by the sum of the model's logits on it and on its horizontal flip.
     """
     dev = torch.device(pick_device(device))
     check_precision(precision)
+    check_tta(tta)
     pipelines = [input_pipeline(m, border) for m in models]
     keys = list(dict.fromkeys(p.key for p in pipelines))  # one decoded tensor per distinct pixel config
     firsts = [next(p for p in pipelines if p.key == k) for k in keys]
     caches = [PixelCache.open(cache_dir, p.key) if cache_dir and p.cacheable else None for p in firsts]
     layouts = list(channels_last) if isinstance(channels_last, Sequence) else [channels_last] * len(models)
     decisions = default_cache_dir()  # per machine, wherever the pixels are kept: one layout, identical numbers
-    runners = [_Runner(m, p, keys.index(p.key), dev, cl, precision, decisions)
+    runners = [_Runner(m, p, keys.index(p.key), dev, cl, precision, decisions, tta)
                for m, p, cl in zip(models, pipelines, layouts)]
     rows: list[np.ndarray] = []
     tops: list[dict[str, list[np.ndarray]]] = [{s: [] for s in spaces} for _ in models]

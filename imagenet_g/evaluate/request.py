@@ -18,6 +18,7 @@ from imagenet_g.evaluate.preprocess import check_overrides
 from imagenet_g.images import check_cache_dir, is_hub_id
 from imagenet_g.layout import DEFAULT_RELEASE
 from imagenet_g.outputs import RequestPath
+from imagenet_g.results import TTAS, Tta
 from imagenet_g.robustness import MAX_BOOTSTRAP, BaselinePoints
 from imagenet_g.strict import StrictRequest
 
@@ -30,6 +31,14 @@ def check_precision(precision: str) -> Precision:
     if precision not in PRECISIONS:
         raise unknown("precision", precision, PRECISIONS, fix="choose fp32 (validate.py's default) or amp")
     return precision  # type: ignore[return-value]
+
+
+def check_tta(tta: str) -> Tta:
+    """Validate a test-time augmentation name."""
+    if tta not in TTAS:
+        raise unknown("test-time augmentation", tta, TTAS,
+                      fix="choose none, or flip (the image and its horizontal flip, logits summed)")
+    return tta  # type: ignore[return-value]
 
 
 class EvalRequest(StrictRequest):
@@ -59,6 +68,8 @@ class EvalRequest(StrictRequest):
                                 description="worker processes: decode, and on CPU also run the models; default one per core")
     channels_last: bool | None = Field(default=None, description="None: timed per model on the device, faster wins")
     precision: Precision = Field(default="fp32", description="fp32 as validate.py, or float16 autocast")
+    tta: Tta = Field(default="none", description="test-time augmentation: flip sums the logits of each image and its "
+                                                 "horizontal flip (the paper's code)")
     preprocess: dict[str, object] = Field(default_factory=dict, description="overrides of the timm data config")
     cache_dir: Path | None = Field(default=None, description="persistent pixel cache (and zero-shot heads)")
     force: bool = Field(default=False, description="rescore datasets a previous run already completed")
@@ -80,6 +91,11 @@ class EvalRequest(StrictRequest):
     @classmethod
     def _known_precision(cls, value):
         return check_precision(value)  # an UnknownNameError with close matches, not pydantic's literal message
+
+    @field_validator("tta", mode="before")
+    @classmethod
+    def _known_tta(cls, value):
+        return check_tta(value)
 
     @property
     def models(self) -> tuple:

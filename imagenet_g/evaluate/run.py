@@ -3,8 +3,8 @@
 Each model gets its own results file, rewritten atomically after every dataset with ``complete=False`` and
 once more with ``complete=True`` at the end, so an interrupted run never leaves a file that claims to be
 complete. A rerun of the same request resumes: a dataset already in the file with the same fingerprint
-(weights, preprocessing as applied, precision, dataset files) and its predictions beside it is kept, not
-scored again (``force`` rescores everything). Several models share one pass over the images.
+(weights, preprocessing as applied, precision, test-time augmentation, dataset files) and its predictions beside
+it is kept, not scored again (``force`` rescores everything). Several models share one pass over the images.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ from imagenet_g.evaluate.stats import wilson_interval
 from imagenet_g.files import atomic_path
 from imagenet_g.images import LoadedDataset, candidate_folders, load, locate
 from imagenet_g.outputs import check_output_file
-from imagenet_g.results import ER_AXES, DatasetResult, EffectiveRobustness, EvalResult, ModelInfo, results_file_problem
+from imagenet_g.results import ER_AXES, DatasetResult, EffectiveRobustness, EvalResult, ModelInfo, Tta, results_file_problem
 from imagenet_g.robustness import effective_robustness, fit_baseline, load_baselines
 from imagenet_g.slugs import slug
 
@@ -192,13 +192,16 @@ def applied_preprocess(model: LoadedModel, border: int) -> dict[str, object]:
 
 
 def fingerprint(model: LoadedModel, spec: Benchmark, data: LoadedDataset, preprocess: dict[str, object],
-                precision: str) -> str:
-    """What decides a dataset's numbers: weights, preprocessing as applied, precision and the data itself."""
+                precision: str, tta: Tta = "none") -> str:
+    """What decides a dataset's numbers: weights, preprocessing as applied, precision, test-time augmentation and
+    the data itself."""
     record = {
         "weights": model.weights_sha256, "preprocess": preprocess, "precision": precision, "dataset": spec.name,
         "classes": spec.classes, "version": data.version, "checksum": data.checksum,
         "files": data.images.fingerprint(), "scoring": "imagenet-testbed collapsed top-k",
     }
+    if tta != "none":  # only then: results scored before the option existed keep their fingerprints
+        record["tta"] = tta
     return hashlib.sha256(json.dumps(record, sort_keys=True, default=str).encode()).hexdigest()
 
 
@@ -331,16 +334,17 @@ def _previous(path: Path, force: bool) -> dict[str, DatasetResult]:
 
 def _describe(model: LoadedModel, request: EvalRequest, device: str) -> str:
     how = model.preprocess.describe() if model.preprocess is not None else f"its own transform {model.transform!r}"
-    return f"{model.id}: {how}; {request.precision} on {device}"
+    tta = "; logits of the image + its horizontal flip (tta flip)" if request.tta == "flip" else ""
+    return f"{model.id}: {how}{tta}; {request.precision} on {device}"
 
 
 class _Run:
     """The bookkeeping of one model in a run: its results so far and its results file."""
 
     def __init__(self, model: LoadedModel, out: Path, previous: dict[str, DatasetResult], env: dict[str, str],
-                 precision: str) -> None:
+                 precision: str, tta: Tta) -> None:
         self.model, self.out, self.previous, self.env = model, out, previous, env
-        self.precision = precision
+        self.precision, self.tta = precision, tta
         self.results: dict[str, DatasetResult] = {}
         self.created = datetime.now(timezone.utc)
         self.channels_last: bool | None = None
@@ -353,7 +357,7 @@ class _Run:
         result = EvalResult(
             model=_model_info(self.model), datasets={n: self.results[n] for n in names if n in self.results},
             effective_robustness=er or {}, datasets_skipped=dict(missing),
-            effective_robustness_skipped=er_skipped or {}, precision=self.precision,
+            effective_robustness_skipped=er_skipped or {}, precision=self.precision, tta=self.tta,
             per_class_file=per_class.name if complete else None, environment=env, created=self.created,
             complete=complete,
         )
@@ -397,7 +401,8 @@ def _run_evals(request: EvalRequest, progress: bool, models: Sequence[LoadedMode
     for model in models:
         _log.info("preprocessing %s", _describe(model, request, device))
     env = environment(device, ENVIRONMENT_PACKAGES)
-    runs = [_Run(m, out, _previous(out, request.force), env, request.precision) for m, out in zip(models, outs)]
+    runs = [_Run(m, out, _previous(out, request.force), env, request.precision, request.tta)
+            for m, out in zip(models, outs)]
     try:
         for source_name, data in loaded.items():
             _score_source(request, names, explicit, missing, runs, source_name, data, progress)
@@ -428,7 +433,7 @@ def _score_source(request: EvalRequest, names, explicit: set[str], missing: dict
     specs = [get_benchmark(n) for n in names if _source_of(n) == source_name]
     border = data.spec.border
     applied = {id(run): applied_preprocess(run.model, border) for run in runs}
-    prints = {(id(run), s.name): fingerprint(run.model, s, data, applied[id(run)], request.precision)
+    prints = {(id(run), s.name): fingerprint(run.model, s, data, applied[id(run)], request.precision, request.tta)
               for run in runs for s in specs}
     todo = []
     for run in runs:
@@ -439,7 +444,8 @@ def _score_source(request: EvalRequest, names, explicit: set[str], missing: dict
         if any(s.name not in run.results for s in specs):
             todo.append(run)
     if not todo:
-        _log.info("%s: kept from the previous run (same weights, preprocessing, precision and data)", source_name)
+        _log.info("%s: kept from the previous run (same weights, preprocessing, precision, test-time augmentation "
+                  "and data)", source_name)
         return
     images = data.images
     if source_name not in names:  # only controls wanted: score just their classes' images
@@ -451,7 +457,7 @@ def _score_source(request: EvalRequest, names, explicit: set[str], missing: dict
         [run.model for run in todo], images, spaces, border=border, batch_size=request.batch_size,
         workers=request.workers, device=request.device, channels_last=layouts if request.channels_last is None
         else request.channels_last, precision=request.precision, cache_dir=request.cache_dir, progress=progress,
-        description=source_name,
+        description=source_name, tta=request.tta,
     )
     for run, preds in zip(todo, all_preds):
         run.channels_last = preds.channels_last

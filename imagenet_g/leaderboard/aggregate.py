@@ -161,7 +161,8 @@ def _submission_fields(item: LoadedSubmission, root: Path) -> dict:
         slug=sub.slug, origin="submission", source=SUBMISSION, file=_relative(item.path, root), name=sub.name,
         model_id=sub.model_id, model_source=sub.model_source, category=sub.category, model_type=None,
         is_standard=sub.is_standard, paper=sub.paper, code=sub.code, submitted_by=sub.submitted_by,
-        precision=_PRECISION.get(sub.result.precision or "", None), preprocess=dict(sub.result.model.preprocess),
+        precision=_PRECISION.get(sub.result.precision or "", None), tta=sub.result.tta,
+        preprocess=dict(sub.result.model.preprocess),
         top1={k: rounded(d.top1) for k, d in sorted(datasets.items())},
         top5={k: rounded(d.top5) for k, d in sorted(datasets.items())},
     )
@@ -171,7 +172,8 @@ def _published_fields(row: published.PublishedRow) -> dict:
     return dict(
         slug=slug(f"{row.source}:{row.key}"), origin="published", source=row.source, file=None, name=row.name,
         model_id=row.model_id, model_source=row.source, category=row.category, model_type=row.model_type,
-        is_standard=False, paper=None, code=None, submitted_by=None, precision=None, preprocess=row.preprocess,
+        is_standard=False, paper=None, code=None, submitted_by=None, precision=None, tta=None,
+        preprocess=row.preprocess,
         top1={k: rounded(v) for k, v in sorted(row.top1.items())},
         top5={k: rounded(v) for k, v in sorted(row.top5.items())},
     )

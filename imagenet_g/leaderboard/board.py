@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict
 
 from imagenet_g.results import BaselineFit
 
-LEADERBOARD_SCHEMA_VERSION = 2
+LEADERBOARD_SCHEMA_VERSION = 3
 DIGITS = 3  # rounding of every float written: below the 0.01 pp anyone reads, stable across platforms
 
 
@@ -54,6 +54,7 @@ class Entry(_Out):
     code: str | None
     submitted_by: str | None
     precision: str | None
+    tta: str | None  # test-time augmentation of a submission ('none', 'flip'); None: not stated (published rows)
     preprocess: dict[str, object]
     top1: dict[str, float]
     top5: dict[str, float]

@@ -126,6 +126,8 @@ def _model_cell(entry: Entry) -> str:
         cell = f"**{cell}**"
     if entry.is_standard:
         cell += " (standard)"
+    if entry.tta == "flip":  # scored on each image + its flip: not comparable unawares with single-view rows
+        cell += " (flip TTA)"
     if entry.code:
         cell += f" ({_link('code', entry.code)})"
     return cell

@@ -22,7 +22,7 @@ class MetricCheck:
     """One claimed number against the re-measured one (``measured`` None: the dataset was not scored)."""
 
     dataset: str
-    metric: str  # top1, top5 (compared within the tolerance); images, checksum, preprocess, weights_sha256 (exactly)
+    metric: str  # top1, top5 (compared within the tolerance); images, checksum, preprocess, tta, weights_sha256
     submitted: float | int | str | None
     measured: float | int | str | None
 
@@ -131,11 +131,11 @@ def verify_submission(
 ) -> ReproductionReport:
     """Re-evaluate the submission's model on its datasets and compare top-1, top-5, image counts and checksum.
 
-    The eval is the submission's: its model id, weights, preprocessing and precision; every dataset is scored
-    again (an earlier results file at ``out`` is never reused). ``checkpoint`` replaces the weights file the
-    submission recorded (when it is elsewhere on this machine; its sha256 is still checked). ``paths`` override the
-    dataset folders; by default the folders recorded in the submission are used where they exist here, and the
-    rest are looked up under ``data_root``. ``run`` defaults to `imagenet_g.evaluate.run_eval`.
+    The eval is the submission's: its model id, weights, preprocessing, precision and test-time augmentation; every
+    dataset is scored again (an earlier results file at ``out`` is never reused). ``checkpoint`` replaces the
+    weights file the submission recorded (when it is elsewhere on this machine; its sha256 is still checked).
+    ``paths`` override the dataset folders; by default the folders recorded in the submission are used where they
+    exist here, and the rest are looked up under ``data_root``. ``run`` defaults to `imagenet_g.evaluate.run_eval`.
     """
     from imagenet_g.evaluate import EvalRequest, check_eval_request, recorded_overrides
 
@@ -149,6 +149,7 @@ def verify_submission(
         pretrained=claimed.model.pretrained is not False,
         preprocess=recorded_overrides(claimed.model.preprocess),
         precision=claimed.precision or "fp32",  # results written before precision was recorded: the default
+        tta=claimed.tta,
         force=True,
         datasets=tuple(sorted(claimed.datasets)),
         release=sub.release,
@@ -179,7 +180,8 @@ def rerun_model_id(model_id: str, pretrained: bool | str) -> str:
 
 def compare(claimed: EvalResult, measured: EvalResult) -> list[MetricCheck]:
     """The same model (weights, preprocessing), then one check per claimed dataset and metric, in a stable order."""
-    checks = [MetricCheck("model", "preprocess", _digest(claimed.model.preprocess), _digest(measured.model.preprocess))]
+    checks = [MetricCheck("model", "preprocess", _digest(claimed.model.preprocess), _digest(measured.model.preprocess)),
+              MetricCheck("model", "tta", claimed.tta, measured.tta)]
     if claimed.model.weights_sha256 is not None:
         weights = (claimed.model.weights_sha256, measured.model.weights_sha256)
         checks.append(MetricCheck("model", "weights_sha256", *weights))

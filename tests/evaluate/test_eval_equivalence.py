@@ -26,9 +26,10 @@ from data_fixtures import V2_FOLDERS, write_images
 MODELS = ("resnet10t", "test_vit", "test_efficientnet")  # bicubic 0.95 / bicubic 0.875 224 / 0.875 at 160
 
 
-def reference(module, folder: Path, border: int = 0, args: dict | None = None):
+def reference(module, folder: Path, border: int = 0, args: dict | None = None, flip: bool = False):
     """timm validate.py on an image folder: (relative paths, folder name per image, logits); ``args`` are its
-    preprocessing arguments (``input_size``, ...)."""
+    preprocessing arguments (``input_size``, ...). ``flip``: the logits of each input plus those of its horizontal
+    flip, as the paper's code scores (``output += model(ch.flip(images, dims=[3]))``)."""
     from timm.data import create_dataset, create_loader, resolve_input_data_config
 
     cfg = resolve_input_data_config(module, args or {}, use_test_size=True)
@@ -40,7 +41,7 @@ def reference(module, folder: Path, border: int = 0, args: dict | None = None):
     )
     module.eval()
     with torch.no_grad():
-        logits = torch.cat([module(x) for x, _ in loader])
+        logits = torch.cat([module(x) + module(torch.flip(x, dims=[3])) if flip else module(x) for x, _ in loader])
     idx_to_class = {v: k for k, v in dataset.reader.class_to_idx.items()}
     paths = [os.path.relpath(f, folder) for f, _ in dataset.reader.samples]
     return paths, [idx_to_class[t] for _, t in dataset.reader.samples], logits

@@ -60,3 +60,16 @@ def test_markdown_ranks_published_rows_and_submissions_together(board_root, cata
     assert gen.startswith("| – | **Generated model** | – | 70.00 |")  # unranked: no R or A
     assert "- **Generated model**: no ER on ImageNet-R, ImageNet-A" in v1
     assert "## Published sources (not re-run by imagenet-g)" in text and "Apache-2.0" in text and "sha256:" in text
+
+
+def test_a_flip_tta_entry_says_so_in_the_table_the_json_and_the_page(board_root, catalog):
+    sub = make_submission("tta-model", {"imagenet": 70.0, "imagenet-g": 52.0}, name="TTA model")
+    write_submission(board_root, sub.model_copy(update={"result": sub.result.model_copy(update={"tta": "flip"})}))
+    board = load_leaderboard(board_root, catalog, bootstrap=0)
+    entries = {e.slug: e for e in board.releases["v1"].entries}
+    assert (entries["tta-model"].tta, entries["gen-model"].tta) == ("flip", "none")
+    assert all(e.tta is None for e in board.published)  # the published tables do not say
+    rows = render_markdown(board).splitlines()
+    assert "**TTA model** (flip TTA)" in next(r for r in rows if "TTA model" in r)
+    assert "flip TTA" not in next(r for r in rows if "gen-model" in r)
+    assert '"tta":"flip"' in render_html(board).replace(" ", "")

@@ -40,20 +40,20 @@ def test_agreeing_rerun_passes_and_the_request_repeats_the_eval(root, tmp_path):
                                run=fake)
     assert report.mismatches == ()
     assert [(c.dataset, c.metric) for c in report.checks] == [
-        ("model", "preprocess"), ("imagenet", "top1"), ("imagenet", "top5"), ("imagenet", "images"),
+        ("model", "preprocess"), ("model", "tta"), ("imagenet", "top1"), ("imagenet", "top5"), ("imagenet", "images"),
         ("imagenet-g", "top1"), ("imagenet-g", "top5"), ("imagenet-g", "images"), ("imagenet-g", "checksum")]
     [request] = fake.requests
     assert (request.model, request.pretrained, request.release) == ("resnet50", True, "v1")
     assert request.datasets == ("imagenet", "imagenet-g") and request.paths == {"imagenet": str(val)}
     assert request.out == tmp_path / "r.json" and request.bootstrap == 0
-    assert request.force and request.precision == "fp32" and request.preprocess == {}
+    assert request.force and request.precision == "fp32" and request.preprocess == {} and request.tta == "none"
 
 
 def test_the_rerun_has_the_submissions_precision_preprocessing_and_weights(root, tmp_path):
     path = next(root.glob("submissions/v1/*.json"))
     timm_config = {"kind": "timm", "input_size": [3, 192, 192], "crop_pct": 1.0, "crop_mode": "center",
                    "interpolation": "bilinear", "mean": [0.5, 0.5, 0.5], "std": [0.5, 0.5, 0.5], "crop_border_pixels": 0}
-    edit_json(path, lambda d: (d["result"].update(precision="amp"),
+    edit_json(path, lambda d: (d["result"].update(precision="amp", tta="flip"),
                                d["result"]["model"].update(preprocess=timm_config, checkpoint="/gone/w.pt")))
     fake = FakeEval(make_result("resnet50", TOP1))
     with pytest.raises(ArgumentError, match="checkpoint '/gone/w.pt' does not exist; set checkpoint"):
@@ -61,7 +61,7 @@ def test_the_rerun_has_the_submissions_precision_preprocessing_and_weights(root,
     (tmp_path / "w.pt").write_bytes(b"weights")
     verify_submission("resnet50", root, run=fake, checkpoint=tmp_path / "w.pt")
     [request] = fake.requests
-    assert request.precision == "amp" and request.force
+    assert request.precision == "amp" and request.force and request.tta == "flip"
     assert request.preprocess == {"input_size": (3, 192, 192), "crop_pct": 1.0, "crop_mode": "center",
                                   "interpolation": "bilinear", "mean": (0.5, 0.5, 0.5), "std": (0.5, 0.5, 0.5)}
     assert request.checkpoint == tmp_path / "w.pt"
@@ -97,11 +97,18 @@ def test_other_weights_or_preprocessing_are_mismatches(root):
         update={"weights_sha256": "1" * 64, "preprocess": {"crop_pct": 0.95}})})
     report = verify_submission("resnet50", root, run=FakeEval(measured))
     assert [(c.dataset, c.metric) for c in report.mismatches] == [("model", "preprocess"), ("model", "weights_sha256")]
-    assert report.summary().startswith("resnet50: 2 of 9 checks failed")
+    assert report.summary().startswith("resnet50: 2 of 10 checks failed")
     assert "random weights" not in report.summary()  # pretrained weights: a real difference, no excuse
     edit_json(path, lambda d: d["result"]["model"].update(pretrained=False))
     random_init = verify_submission("resnet50", root, run=FakeEval(measured)).summary()
     assert random_init.endswith("(the model has random weights and no checkpoint, so no re-run can reproduce it)")
+
+
+def test_a_rerun_with_other_test_time_augmentation_is_a_mismatch(root):
+    measured = make_result("resnet50", TOP1).model_copy(update={"tta": "flip"})
+    report = verify_submission("resnet50", root, run=FakeEval(measured))
+    assert [(c.dataset, c.metric, c.submitted, c.measured) for c in report.mismatches] == [
+        ("model", "tta", "none", "flip")]
 
 
 def test_a_dataset_not_scored_again_is_a_mismatch(root):
@@ -134,7 +141,7 @@ def test_cli_exits_2_with_one_line_naming_the_differences(run_cli, root, monkeyp
     result = run_cli("leaderboard", "verify", "resnet50", "--root", root, "--path", f"imagenet={tmp_path}")
     assert result.exit_code == 2
     assert result.stderr.splitlines() == [
-        "imagenet-g: error: resnet50: 2 of 8 checks failed (top-1/top-5 tolerance 0.1 pp): imagenet top1: "
+        "imagenet-g: error: resnet50: 2 of 9 checks failed (top-1/top-5 tolerance 0.1 pp): imagenet top1: "
         "76.00 submitted, 70.00 measured; imagenet top5: 86.00 submitted, 80.00 measured"]
     bad_path = run_cli("leaderboard", "verify", "resnet50", "--root", root, "--path", "imagenet")
     assert bad_path.exit_code == 2 and "'imagenet' is not NAME=PATH" in bad_path.stderr
@@ -167,7 +174,7 @@ def test_real_rerun_of_a_tiny_model_on_a_tiny_release(tmp_path, monkeypatch, run
 
     agreed = run_cli("leaderboard", "verify", "test_resnet", "--workers", "0", "--device", "cpu")
     assert agreed.exit_code == 0, agreed.stderr
-    assert "test_resnet: all 9 checks agree (top-1/top-5 within 0.1 pp)" in agreed.stdout
+    assert "test_resnet: all 10 checks agree (top-1/top-5 within 0.1 pp)" in agreed.stdout
     rerun = Path("results/verify/smoke/test_resnet.json")
     assert EvalResult.read(rerun).precision == "amp"
 
@@ -182,5 +189,5 @@ def test_real_rerun_of_a_tiny_model_on_a_tiny_release(tmp_path, monkeypatch, run
                                                                      top5=100.0))
     differs = run_cli("leaderboard", "verify", "test_resnet", "--workers", "0", "--device", "cpu")
     assert differs.exit_code == 2
-    assert "test_resnet: 2 of 9 checks failed (top-1/top-5 tolerance 0.1 pp): imagenet-g top1:" in differs.stderr
+    assert "test_resnet: 2 of 10 checks failed (top-1/top-5 tolerance 0.1 pp): imagenet-g top1:" in differs.stderr
 

@@ -215,6 +215,7 @@
     if (e.origin === "submission") td.appendChild(el("span", { "class": "badge rerun", title: "submission: re-run by its submitter with imagenet-g" }, ["re-run"]));
     else td.appendChild(el("span", { "class": "badge published", title: "published numbers from " + sourceTitle(e) + ", not re-run by imagenet-g" }, ["published"]));
     if (e.is_standard) td.appendChild(el("span", { "class": "badge", title: "standard model: a baseline point of the ImageNet-G fit" }, ["standard"]));
+    if (e.tta === "flip") td.appendChild(el("span", { "class": "badge", title: "test-time augmentation: scored on each image and its horizontal flip, logits summed" }, ["flip TTA"]));
     var details = el("details", { "class": "more" }, [el("summary", {}, ["details"])]);
     details.addEventListener("toggle", function () { if (details.open && details.childNodes.length === 1) fillDetails(details, e); });
     td.appendChild(details);
@@ -229,6 +230,7 @@
     item("Source", src ? src.title + " \u00b7 " + src.license + " \u00b7 " + src.version : "submission file " + (e.file || ""));
     if (e.model_type) item("Type in the source table", e.model_type);
     item("Precision", e.precision || (src ? "not stated by the source" : "not recorded"));
+    item("Test-time augmentation", e.tta === "flip" ? "flip: logits of each image and its horizontal flip, summed" : e.tta === "none" ? "none (one view per image)" : (src ? "not stated by the source" : "not recorded"));
     var pre = Object.keys(e.preprocess).map(function (k) { return k + ": " + JSON.stringify(e.preprocess[k]); }).join("; ");
     item("Preprocessing", pre || (src ? "not in the published table" : "not recorded"));
     var logit = DATA.shifts.filter(function (s) { return has(e.er, s); }).map(function (s) { return label(s) + " " + erText(e.er[s].logit, e.er[s].outside); });
