@@ -25,7 +25,8 @@ from imagenet_g.cli.options import (
 from imagenet_g.errors import RecipeError
 from imagenet_g.layout import DEFAULT_DATASET_DIR, DEFAULT_RELEASE
 
-RECIPE_HELP = "a shipped recipe (paper, paper-imagenet100, smoke; see `imagenet-g recipes`) or a recipe .yaml file"
+RECIPE_HELP = ("a shipped recipe (paper = ResNet-18, paper-resnet50, paper-resnext50, paper-resnext101, paper-imagenet100, "
+               "smoke; see `imagenet-g recipes`) or a recipe .yaml file")
 REAL_HELP = "real training set: ImageNet's train folder (<wnid>/ images), a dataset folder of parquet, or ORG/NAME[:split]"
 GENERATED_HELP = "a built ImageNet-G release split, VERSION:SPLIT (e.g. v1:train); repeatable"
 POLICY_HELP = "concat (both whole, the paper), fraction, generated-only, real-only"
@@ -54,12 +55,16 @@ def recipes_command(as_json: Json = False) -> None:
         console.print_json(json.dumps({n: r.model_dump(mode="json") for n, r in recipes.items()}))
         return
     table = Table(title="training recipes")
-    for col in ("recipe", "model", "classes", "epochs", "batch", "lr @ batch", "train px", "eval px"):
+    for col in ("recipe", "model", "classes", "epochs", "batch", "lr @ batch", "no decay on", "train px", "eval"):
         table.add_column(col)
     for name, r in recipes.items():
         arch = r.model.arch + (" + blur-pool" if r.model.blurpool else "")
+        size = str(r.data.size)
+        if r.data.max_size is not None and r.data.ramp_epochs is not None:
+            size += f" -> {r.data.max_size} (epochs {r.data.ramp_epochs[0]}-{r.data.ramp_epochs[1]})"
         table.add_row(name, arch, r.classes or "the real set's", str(r.schedule.epochs), str(r.data.batch_size),
-                      f"{r.optimizer.lr} @ {r.optimizer.reference_batch}", str(r.data.size), str(r.eval.size))
+                      f"{r.optimizer.lr} @ {r.optimizer.reference_batch}", r.optimizer.no_decay, size,
+                      f"{r.eval.size} px" + (", flip TTA" if r.eval.tta == "flip" else ""))
     console.print(table)
 
 

@@ -16,8 +16,9 @@ RESULTS_FILE = "results.json"
 
 
 def evaluate_run(run_dir: Path, request: EvalRequest, progress: bool = False) -> EvalResult:
-    """Score a completely trained run on ``request``'s datasets (its ``model``, ``checkpoint`` and ``batch_size``
-    come from the run); the results file defaults to ``<run>/results.json`` and is named in the training record.
+    """Score a completely trained run on ``request``'s datasets (its ``model``, ``checkpoint``, ``batch_size`` and
+    test-time augmentation come from the run and its recipe); the results file defaults to ``<run>/results.json``
+    and is named in the training record.
 
     The model is loaded by its id ``train:<run>/<arch>`` with the run's weights file as checkpoint, as
     ``leaderboard verify`` and ``imagenet-g eval`` load it again from the results.
@@ -30,7 +31,7 @@ def evaluate_run(run_dir: Path, request: EvalRequest, progress: bool = False) ->
     request = request.model_copy(update={
         "model": run_model_id(run_dir, record.recipe.model.arch),
         "checkpoint": run_dir / (record.weights_file or FINAL),
-        "out": out, "pretrained": False, "batch_size": record.recipe.eval.batch_size,
+        "out": out, "pretrained": False, "batch_size": record.recipe.eval.batch_size, "tta": record.recipe.eval.tta,
     })
     result = run_eval(request, progress=progress)
     relative = out.name if out.parent.resolve() == run_dir.resolve() else str(out)

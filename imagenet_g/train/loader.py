@@ -2,14 +2,17 @@
 
 Determinism: every sample's augmentation is drawn from its own seed (run seed, epoch, position in the mix), so
 what a model sees depends neither on the number of loader workers nor on the number of processes, and a run
-resumed mid-epoch sees exactly the batches an uninterrupted run would have.
+resumed mid-epoch sees exactly the batches an uninterrupted run would have. The crop size of an epoch follows
+the recipe's resolution schedule (``train_size``); each item carries its epoch, so workers that outlive an epoch
+crop the next one at its own size.
 """
 
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
+import numpy as np
 import torch
 from torch.utils.data import DataLoader, Dataset, DistributedSampler, get_worker_info
 
@@ -18,12 +21,28 @@ from imagenet_g.train.mix import Mix
 from imagenet_g.train.recipe import DataConfig
 
 
-def train_transform(config: DataConfig):
-    """timm's ImageNet training transform (RandomResizedCrop + flip [+ colour jitter]) -> normalised tensor."""
+def train_size(config: DataConfig, epoch: int) -> int:
+    """The crop size of epoch ``epoch`` (from 0), as the paper's code's ``get_resolution``: ``size`` up to the first
+    ramp epoch, ``max_size`` from the last, in between the linear interpolation rounded to the nearest multiple of
+    32 (numpy's rounding, half to even, as that code rounds)."""
+    if config.max_size is None or config.ramp_epochs is None:
+        return config.size
+    first, last = config.ramp_epochs
+    if epoch <= first:
+        return config.size
+    if epoch >= last:
+        return config.max_size
+    between = float(np.interp(epoch, [first, last], [config.size, config.max_size]))
+    return int(np.round(between / 32)) * 32
+
+
+def train_transform(config: DataConfig, size: int | None = None):
+    """timm's ImageNet training transform (RandomResizedCrop + flip [+ colour jitter]) -> normalised tensor, cropping
+    to ``size`` (default: the recipe's ``size``)."""
     from timm.data import create_transform
 
     return create_transform(
-        input_size=config.size, is_training=True, scale=config.scale, ratio=config.ratio, hflip=config.hflip,
+        input_size=size or config.size, is_training=True, scale=config.scale, ratio=config.ratio, hflip=config.hflip,
         color_jitter=config.color_jitter or None, interpolation=config.interpolation, mean=config.mean,
         std=config.std,
     )
@@ -55,9 +74,12 @@ class MixedDataset(Dataset):
     An image that cannot be read (not an image, truncated: ``imagenet_g.images``' decode rule, as eval skips) is
     skipped: the next readable image of the mix takes its place, with its own label and sample ``i``'s seed, so
     that every batch stays whole (processes of a distributed run step together) and the run stays deterministic.
+
+    ``transform(epoch)`` gives the epoch's augmentation (a function of the epoch: the crop size may follow a
+    schedule).
     """
 
-    def __init__(self, mix: Mix, transform, seed: int) -> None:
+    def __init__(self, mix: Mix, transform: Callable[[int], Callable], seed: int) -> None:
         self.tables = tuple(s.table for s in mix.sources)
         self.source, self.row, self.target = mix.source, mix.row, mix.target
         self.transform = transform
@@ -88,7 +110,7 @@ class MixedDataset(Dataset):
         torch.default_generator.manual_seed(seed)  # not torch.manual_seed: that also seeds CUDA, 40x slower
         random.seed(seed)
         try:
-            tensor = self.transform(image)
+            tensor = self.transform(epoch)(image)
         finally:
             if saved is not None:
                 torch.default_generator.set_state(saved[0])
@@ -103,6 +125,20 @@ def collate(batch: list[tuple[torch.Tensor | None, int, int]]) -> tuple[torch.Te
     if any(b[2] < 0 for b in batch):
         return None, targets, -1
     return torch.stack([b[0] for b in batch]), targets, sum(b[2] for b in batch)
+
+
+class _EpochTransforms:
+    """Epoch -> the training transform at that epoch's crop size, one built per size (picklable for workers)."""
+
+    def __init__(self, config: DataConfig) -> None:
+        self.config = config
+        self.built: dict[int, Callable] = {}
+
+    def __call__(self, epoch: int) -> Callable:
+        size = train_size(self.config, epoch)
+        if size not in self.built:
+            self.built[size] = train_transform(self.config, size)
+        return self.built[size]
 
 
 class ResumableSampler(DistributedSampler):
@@ -130,7 +166,7 @@ def make_loader(
     mix: Mix, config: DataConfig, local_batch: int, num_replicas: int, rank: int, seed: int, pin_memory: bool
 ) -> tuple[DataLoader, ResumableSampler]:
     """The loader over this rank's share, whole local batches only; position it with ``sampler.set_position``."""
-    dataset = MixedDataset(mix, train_transform(config), seed)
+    dataset = MixedDataset(mix, _EpochTransforms(config), seed)
     sampler = ResumableSampler(dataset, num_replicas, rank, seed)
     loader = DataLoader(
         dataset, batch_size=local_batch, sampler=sampler, num_workers=config.workers, pin_memory=pin_memory,

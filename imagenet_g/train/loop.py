@@ -18,16 +18,17 @@ import torch
 from imagenet_g.claims import claimed
 from imagenet_g.devices import pick_device
 from imagenet_g.environment import environment
-from imagenet_g.errors import OutputError, TrainingError, unknown
+from imagenet_g.errors import OutputError, TrainingError
 from imagenet_g.files import sha256_file
 from imagenet_g.images import interruptible
 from imagenet_g.outputs import check_output_folder
 from imagenet_g.progress import progress_bar
 from imagenet_g.train.checkpoint import FINAL, LAST, Position, load_training_state, save_training_state, save_weights
 from imagenet_g.train.distributed import World, all_sum, barrier, join_world, leave_world
-from imagenet_g.train.loader import REPLACE_LIMIT, make_loader
+from imagenet_g.train.loader import REPLACE_LIMIT, make_loader, train_size
 from imagenet_g.train.mix import Mix, load_mix
 from imagenet_g.train.model import build_model
+from imagenet_g.train.optim import build_optimizer
 from imagenet_g.train.recipe import Recipe
 from imagenet_g.train.record import (
     RECORD_FILE,
@@ -61,22 +62,6 @@ def _device(requested: str, world: World) -> torch.device:
     if device.type == "cuda":
         return torch.device("cuda", world.local_rank if world.size > 1 else (device.index or 0))
     return device
-
-
-def _optimizer(model: torch.nn.Module, recipe: Recipe, lr: float):
-    from timm.optim import create_optimizer_v2
-
-    opt = recipe.optimizer
-    try:
-        return create_optimizer_v2(
-            model, opt=opt.name, lr=lr, weight_decay=opt.weight_decay, momentum=opt.momentum,
-            filter_bias_and_bn=not opt.decay_norm_and_bias,
-        )
-    except (ValueError, AssertionError):
-        from timm.optim import list_optimizers
-
-        raise unknown("timm optimizer", opt.name, list_optimizers(),
-                      fix="set the recipe's optimizer.name to a timm optimizer (momentum: SGD)") from None
 
 
 def make_scheduler(optimizer, recipe: Recipe, lr: float, steps_per_epoch: int):
@@ -205,7 +190,7 @@ def _build(recipe: Recipe, num_classes: int, device: torch.device, steps: int, w
     memory_format = torch.channels_last if recipe.channels_last else torch.contiguous_format
     model = build_model(recipe.model, num_classes).to(device).to(memory_format=memory_format)
     lr = recipe.lr_for(recipe.data.batch_size)
-    optimizer = _optimizer(model, recipe, lr)
+    optimizer = build_optimizer(model, recipe.optimizer, lr)
     use_amp = recipe.amp and device.type == "cuda"
     ema = None
     if recipe.ema_decay:
@@ -254,7 +239,8 @@ def _epoch(parts: _Parts, loader, position: Position, recipe: Recipe, world: Wor
         log.warning("epoch %d: %d unreadable image(s) skipped, each replaced by the next readable one of the mix",
                     epoch + 1, skipped)
     return EpochMetrics(
-        epoch=epoch + 1, loss=total_loss / samples, lr=float(parts.optimizer.param_groups[0]["lr"]),
+        epoch=epoch + 1, size=train_size(recipe.data, epoch), loss=total_loss / samples,
+        lr=float(parts.optimizer.param_groups[0]["lr"]),
         images=int(samples), seconds=seconds, images_per_second=samples / seconds if seconds else 0.0,
         unreadable_skipped=int(skipped),
     )
@@ -304,8 +290,9 @@ def _run(request: TrainRequest, recipe: Recipe, mix: Mix, world: World, progress
         sampler.set_position(position.epoch, position.batch * local_batch)
         metrics = _epoch(parts, loader, position, recipe, world, steps, out, progress)
         if world.is_main:
-            log.info("epoch %d/%d: loss %.4f, lr %.4g, %.1f images/s, %.1f s", metrics.epoch,
-                     recipe.schedule.epochs, metrics.loss, metrics.lr, metrics.images_per_second, metrics.seconds)
+            log.info("epoch %d/%d at %d px: loss %.4f, lr %.4g, %.1f images/s, %.1f s", metrics.epoch,
+                     recipe.schedule.epochs, metrics.size, metrics.loss, metrics.lr, metrics.images_per_second,
+                     metrics.seconds)
         position.history.append(metrics.model_dump())
         position.epoch, position.batch, position.samples, position.seconds, position.loss_sum, position.skipped = (
             metrics.epoch, 0, 0, 0.0, 0.0, 0)

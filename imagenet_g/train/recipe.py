@@ -14,9 +14,12 @@ import yaml
 from pydantic import Field, ValidationError, model_validator
 
 from imagenet_g.errors import RecipeError, UnknownNameError, unknown
+from imagenet_g.results import Tta
 from imagenet_g.strict import StrictModel, validation_message
 
 RECIPE_SUFFIX = ".yaml"
+# Which parameters get no weight decay (``imagenet_g.train.optim``): timm's rule, the paper's code's, or none.
+NoDecay = Literal["norm-and-bias", "bn-in-name", "none"]
 
 
 class ModelConfig(StrictModel):
@@ -35,7 +38,11 @@ class OptimizerConfig(StrictModel):
     reference_batch: int = Field(ge=1)
     momentum: float = Field(default=0.9, ge=0, lt=1)
     weight_decay: float = Field(default=0.0, ge=0)
-    decay_norm_and_bias: bool = Field(default=False, description="False: no weight decay on norm weights and biases")
+    no_decay: NoDecay = Field(
+        default="norm-and-bias",
+        description="parameters without weight decay: norm-and-bias (timm's rule: every 1-D parameter), bn-in-name "
+                    "(the paper's code: names containing 'bn'), none (decay every parameter)",
+    )
 
 
 class ScheduleConfig(StrictModel):
@@ -58,10 +65,18 @@ class LossConfig(StrictModel):
 
 
 class DataConfig(StrictModel):
-    """Training input: global batch, crop size and augmentation (timm ``create_transform(is_training=True)``)."""
+    """Training input: global batch, crop size and augmentation (timm ``create_transform(is_training=True)``).
+
+    The crop size is ``size`` throughout, or with ``max_size`` and ``ramp_epochs`` the paper's code's resolution
+    schedule (``imagenet_g.train.loader.train_size``): ``size`` up to epoch ``ramp_epochs[0]``, ``max_size`` from
+    epoch ``ramp_epochs[1]``, in between interpolated linearly and rounded to a multiple of 32.
+    """
 
     batch_size: int = Field(ge=1, description="global batch, split evenly over the processes")
-    size: int = Field(ge=8)
+    size: int = Field(ge=8, description="training crop size (the schedule's start)")
+    max_size: int | None = Field(default=None, ge=8, description="the size the schedule ends at; None: size throughout")
+    ramp_epochs: tuple[int, int] | None = Field(
+        default=None, description="(first, last) epoch of the ramp from size to max_size, counted from 0")
     scale: tuple[float, float] = (0.08, 1.0)
     ratio: tuple[float, float] = (3 / 4, 4 / 3)
     hflip: float = Field(default=0.5, ge=0, le=1)
@@ -71,6 +86,16 @@ class DataConfig(StrictModel):
     std: tuple[float, float, float] = (0.229, 0.224, 0.225)
     workers: int = Field(default=8, ge=0, description="decode processes per training process")
 
+    @model_validator(mode="after")
+    def _schedule_complete(self) -> DataConfig:
+        if (self.max_size is None) != (self.ramp_epochs is None):
+            raise ValueError("max_size and ramp_epochs go together (the resolution schedule), or neither is set")
+        if self.max_size is not None and self.max_size < self.size:
+            raise ValueError(f"max_size ({self.max_size}) must be at least size ({self.size})")
+        if self.ramp_epochs is not None and not 0 <= self.ramp_epochs[0] <= self.ramp_epochs[1]:
+            raise ValueError(f"ramp_epochs {list(self.ramp_epochs)} must be a first and a last epoch, first <= last")
+        return self
+
 
 class EvalConfig(StrictModel):
     """How the trained model is evaluated: resize to size / crop_pct, centre crop ``size``."""
@@ -79,6 +104,8 @@ class EvalConfig(StrictModel):
     crop_pct: float = Field(default=0.875, gt=0, le=1)
     interpolation: Literal["bilinear", "bicubic", "nearest"] = "bilinear"
     batch_size: int = Field(default=256, ge=1)
+    tta: Tta = Field(default="none", description="test-time augmentation: flip sums the logits of each image and "
+                                                 "its horizontal flip (the paper's code)")
 
 
 class Recipe(StrictModel):

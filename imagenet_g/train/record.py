@@ -28,6 +28,7 @@ class EpochMetrics(StrictModel):
     """One finished epoch."""
 
     epoch: int
+    size: int | None = Field(default=None, description="training crop size of the epoch (the resolution schedule)")
     loss: float = Field(description="mean training loss over the epoch's samples (all processes)")
     lr: float = Field(description="learning rate after the epoch's last step")
     images: int

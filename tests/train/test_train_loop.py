@@ -141,7 +141,8 @@ def test_cli_trains_then_evaluates(tmp_path, squares, run_cli):
                      "--eval-datasets", "imagenet", "--data-root", data_root)
     assert result.exit_code == 0, result.stderr
     assert "trained resnet18 on 32 images (real; real 32), 2 epochs" in result.stdout
-    assert re.search(r"^epoch 2/2: loss [\d.]+, lr 0, [\d.]+ images/s, [\d.]+ s$", result.stderr, re.M), result.stderr
+    line = r"^epoch 2/2 at 32 px: loss [\d.]+, lr 0, [\d.]+ images/s, [\d.]+ s$"
+    assert re.search(line, result.stderr, re.M), result.stderr
     assert "imagenet: top-1" in result.stdout and (tmp_path / "run" / "results.json").is_file()
 
 

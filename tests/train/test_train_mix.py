@@ -174,3 +174,14 @@ def test_generated_only_takes_the_label_space_of_a_given_real_set(squares, datas
     assert mix.record.classes == CLASSES and [s.kind for s in mix.record.sources] == ["generated"]
     with pytest.raises(TrainingError, match="the real-only policy uses no generated split"):
         load_mix(str(squares), ("mini:train",), dataset_dir, MixPolicy(policy="real-only"))
+
+
+def test_each_epoch_is_cropped_at_the_schedules_size(squares):
+    from imagenet_g.train.loader import make_loader
+    from imagenet_g.train.recipe import DataConfig
+
+    mix = load_mix(str(squares), (), "unused", MixPolicy(policy="real-only"))
+    config = DataConfig(batch_size=4, size=16, max_size=64, ramp_epochs=(1, 3), workers=0)
+    loader, _ = make_loader(mix, config, 4, num_replicas=1, rank=0, seed=0, pin_memory=False)
+    # epochs 0-1: 16 px; epoch 2: 16 + 48 / 2 = 40 -> 32 (nearest multiple of 32); from epoch 3: 64 px
+    assert [loader.dataset[(epoch, 0)][0].shape[-1] for epoch in range(5)] == [16, 16, 32, 64, 64]

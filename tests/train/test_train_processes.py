@@ -55,8 +55,8 @@ def test_kill_9_then_resume_gives_the_same_final_weights(tmp_path, squares, run_
     assert found, resumed.stderr
     epoch, step, batch = (int(v) for v in found.groups())
     assert step > 0 and step % 2 == 0 and (epoch, batch) == (step // 4 + 1, step % 4)
-    assert len(re.findall(r"^epoch \d+/8: loss [\d.]+, lr [\d.e-]+, [\d.]+ images/s, [\d.]+ s$", resumed.stderr,
-                          re.M)) == 8 - (epoch - 1)
+    line = r"^epoch \d+/8 at 32 px: loss [\d.]+, lr [\d.e-]+, [\d.]+ images/s, [\d.]+ s$"
+    assert len(re.findall(line, resumed.stderr, re.M)) == 8 - (epoch - 1)
     whole, again = load_file(tmp_path / "whole" / "model.safetensors"), load_file(run / "model.safetensors")
     assert whole.keys() == again.keys()
     assert all(torch.equal(whole[k], again[k]) for k in whole)  # bit-exact

@@ -10,7 +10,8 @@ import torch
 
 from imagenet_g.errors import RecipeError, UnknownNameError
 from imagenet_g.train import load_recipe, recipe_names
-from imagenet_g.train.loop import _optimizer, make_scheduler
+from imagenet_g.train.loop import make_scheduler
+from imagenet_g.train.optim import build_optimizer
 from imagenet_g.train.model import build_model
 
 
@@ -25,12 +26,12 @@ def test_paper_recipe_is_the_issue_recipe():
     r = load_recipe("paper")
     assert (r.model.arch, r.model.blurpool, r.model.kwargs) == ("resnet18", True, {"zero_init_last": False})
     assert (r.optimizer.momentum, r.optimizer.lr, r.optimizer.reference_batch) == (0.9, 0.5, 640)
-    assert (r.optimizer.weight_decay, r.optimizer.decay_norm_and_bias) == (5e-5, False)
+    assert (r.optimizer.weight_decay, r.optimizer.no_decay) == (5e-5, "bn-in-name")
     assert r.loss.label_smoothing == 0.1
     assert (r.schedule.epochs, r.schedule.warmup_epochs, r.schedule.warmup_lr_factor, r.schedule.decay) == (
         56, 2, 1e-4, "linear")
     assert (r.data.size, r.amp, r.channels_last) == (160, True, True)
-    assert (r.eval.size, r.eval.crop_pct) == (256, 224 / 256)
+    assert (r.eval.size, r.eval.crop_pct, r.eval.tta) == (256, 224 / 256, "flip")
     assert r.lr_for(640) == 0.5 and r.lr_for(1280) == 1.0 and r.lr_for(320) == 0.25
 
 
@@ -40,16 +41,17 @@ def test_the_papers_three_architectures_are_timm_models():
     assert all(timm.is_model(name) for name in ("resnet18", "resnext50_32x4d", "resnext101_32x8d"))
 
 
-def test_paper_optimizer_is_classical_momentum_sgd_without_decay_on_norm_parameters():
+def test_paper_optimizer_is_classical_momentum_sgd_without_decay_on_the_blocks_norm_parameters():
     recipe = load_recipe("paper", {"model.kwargs": {"channels": [8, 16, 32, 64], "stem_width": 8}})
     model = build_model(recipe.model, 10)
-    optimizer = _optimizer(model, recipe, 0.5)
+    optimizer = build_optimizer(model, recipe.optimizer, 0.5)
     assert isinstance(optimizer, torch.optim.SGD)
     decay = {id(p): g["weight_decay"] for g in optimizer.param_groups for p in g["params"]}
     assert all(g["momentum"] == 0.9 and g["nesterov"] is False for g in optimizer.param_groups)
     for name, module in model.named_modules():
-        if isinstance(module, torch.nn.BatchNorm2d):
-            assert decay[id(module.weight)] == 0 and decay[id(module.bias)] == 0, name
+        if isinstance(module, torch.nn.BatchNorm2d):  # the code's rule: the name says bn (downsample.1 does not)
+            expected = 5e-5 if name.endswith("downsample.1") else 0
+            assert decay[id(module.weight)] == expected and decay[id(module.bias)] == expected, name
         if isinstance(module, torch.nn.Conv2d):
             assert decay[id(module.weight)] == 5e-5, name
     assert len(decay) == len(list(model.parameters()))
