@@ -72,6 +72,12 @@ def turn_to_write(path: Path, mutex: Path | None = None) -> Iterator[None]:
         yield
 
 
+def relative_path(path: Path | str, start: Path | str) -> str:
+    """``path`` as a /-separated path from the folder ``start`` (both resolved first), as records store a file
+    that is found again from the record's own folder."""
+    return Path(os.path.relpath(Path(path).resolve(), Path(start).resolve())).as_posix()
+
+
 def sha256_file(path: Path) -> str:
     """sha256 of a file, read in 1 MiB blocks."""
     digest = hashlib.sha256()

@@ -31,7 +31,8 @@ class ModelInfo(StrictModel):
     id: str = Field(description="the id given to `eval --model`, e.g. 'resnet50' or 'open_clip:ViT-B-32/openai'")
     source: ModelSource
     pretrained: bool | str = Field(description="False, True, or the pretrained tag that was loaded")
-    checkpoint: str | None = None
+    checkpoint: str | None = Field(
+        default=None, description="the weights file loaded, as a path from the results file's folder (/-separated)")
     weights_sha256: str | None = Field(default=None, description="sha256 of the checkpoint or of the state dict")
     preprocess: dict[str, object] = Field(description="the resolved preprocessing config, as applied")
 

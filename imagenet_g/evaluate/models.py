@@ -308,9 +308,10 @@ def _load_open_clip(mid: ModelId, options: LoadOptions) -> LoadedModel:
 
 def _load_installed(mid: ModelId, options: LoadOptions) -> LoadedModel:
     """An id of a source an installed package declares (``imagenet_g.evaluate.sources``); its module and
-    preprocessing values, under the user's overrides, as for the user's own modules."""
+    preprocessing values, under the user's overrides, as for the user's own modules; named by the source's
+    canonical id when it gives one (a run named by any path to it has one id)."""
     got = load_with_source(mid.source, SourceRequest(mid.raw, mid.name, options.pretrained, options.checkpoint))
-    return _assemble(got.module, mid.raw, mid.source, got.transform, got.preprocess,
+    return _assemble(got.module, got.id or mid.raw, mid.source, got.transform, got.preprocess,
                      dict(options.preprocess_overrides or {}), got.weights, got.pretrained)
 
 

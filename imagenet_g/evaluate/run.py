@@ -31,7 +31,7 @@ from imagenet_g.evaluate.models import LoadedModel, LoadOptions, load_model
 from imagenet_g.evaluate.predictions import Predictions, predict
 from imagenet_g.evaluate.request import EvalRequest, check_eval_request
 from imagenet_g.evaluate.stats import wilson_interval
-from imagenet_g.files import atomic_path
+from imagenet_g.files import atomic_path, relative_path
 from imagenet_g.images import LoadedDataset, candidate_folders, load, locate
 from imagenet_g.outputs import check_output_file
 from imagenet_g.results import ER_AXES, DatasetResult, EffectiveRobustness, EvalResult, ModelInfo, Tta, results_file_problem
@@ -315,9 +315,12 @@ def _effective_robustness(
     return out, skipped
 
 
-def _model_info(model: LoadedModel) -> ModelInfo:
+def _model_info(model: LoadedModel, out: Path) -> ModelInfo:
+    """The model as its results file at ``out`` records it: the checkpoint as a path from that file's folder, so
+    that it is found again from any working folder while the two stay where they are."""
+    checkpoint = relative_path(model.checkpoint, Path(out).parent) if model.checkpoint is not None else None
     return ModelInfo(
-        id=model.id, source=model.source, pretrained=model.pretrained, checkpoint=model.checkpoint,
+        id=model.id, source=model.source, pretrained=model.pretrained, checkpoint=checkpoint,
         weights_sha256=model.weights_sha256, preprocess=model.preprocess_info,
     )
 
@@ -355,7 +358,7 @@ class _Run:
         if self.channels_last is not None:
             env["memory_format"] = "channels_last" if self.channels_last else "contiguous"
         result = EvalResult(
-            model=_model_info(self.model), datasets={n: self.results[n] for n in names if n in self.results},
+            model=_model_info(self.model, self.out), datasets={n: self.results[n] for n in names if n in self.results},
             effective_robustness=er or {}, datasets_skipped=dict(missing),
             effective_robustness_skipped=er_skipped or {}, precision=self.precision, tta=self.tta,
             per_class_file=per_class.name if complete else None, environment=env, created=self.created,

@@ -42,6 +42,7 @@ class SourcedModel:
     transform: Callable | None = None
     weights: Path | None = None  # the weights file loaded; results record it and its sha256
     pretrained: bool | str = False  # the pretrained tag loaded, if the source loads published weights
+    id: str | None = None  # the one id of what was loaded, whichever way it was named; None: the id as given
 
 
 SourceLoader = Callable[[SourceRequest], SourcedModel]

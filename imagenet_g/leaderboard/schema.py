@@ -83,6 +83,9 @@ class Submission(BaseModel):
     paper: str | None = Field(default=None, pattern=_URL, description="http(s) link to the paper")
     code: str | None = Field(default=None, pattern=_URL, description="http(s) link to the code or weights")
     submitted_by: str | None = Field(default=None, min_length=1, max_length=120)
+    results_file: str | None = Field(
+        default=None, description="where the results JSON was when entered, as a path from this file's folder "
+                                  "(/-separated): its checkpoint path starts there")
     result: EvalResult = Field(description="the `imagenet-g eval` results JSON, unchanged")
 
     @field_validator("name", "submitted_by", "paper", "code")

@@ -9,6 +9,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from imagenet_g.errors import OutputError, SubmissionError
+from imagenet_g.files import relative_path
 from imagenet_g.leaderboard.files import write_atomic
 from imagenet_g.leaderboard.schema import Category, Submission, result_problems
 from imagenet_g.leaderboard.validate import (
@@ -25,7 +26,7 @@ from imagenet_g.results import EvalResult
 
 
 class EntryExistsError(OutputError):
-    """The model already has an entry in the release; replacing it needs ``force``."""
+    """The model (its id, or its weights) already has an entry in the release; replacing it needs ``force``."""
 
 
 @dataclass(frozen=True)
@@ -41,8 +42,9 @@ class SubmissionInfo:
     release: str | None = None  # None: the release the ImageNet-G result was evaluated on
 
 
-def make_submission(results_path: Path, info: SubmissionInfo) -> Submission:
-    """Read an eval results JSON and wrap it with ``info``; raises `SubmissionProblems` on bad input."""
+def make_submission(results_path: Path, info: SubmissionInfo, root: Path | None = None) -> Submission:
+    """Read an eval results JSON and wrap it with ``info``; raises `SubmissionProblems` on bad input. With the board
+    ``root`` it will go under, it records where the results file is from its folder there (``results_file``)."""
     results_path = Path(results_path)
     try:
         text = results_path.read_text(encoding="utf-8")
@@ -75,6 +77,7 @@ def make_submission(results_path: Path, info: SubmissionInfo) -> Submission:
         "name": info.name, "release": release, "category": _category(results_path, info.category),
         "is_standard": info.is_standard,
         "paper": info.paper, "code": info.code, "submitted_by": info.submitted_by, "result": result,
+        "results_file": None if root is None else relative_path(results_path, Path(root) / "submissions" / release),
     }
     try:
         return Submission.model_validate(fields)
@@ -105,9 +108,10 @@ def add_submission(
     catalog: ReleaseCatalog | None = None,
     force: bool = False,
 ) -> Path:
-    """Validate and write the submission; refuse to replace an existing entry unless ``force``."""
+    """Validate and write the submission; refuse to replace an existing entry of the model, or another entry of the
+    same weights in the release, unless ``force`` (which replaces them)."""
     results_path = Path(results_path)
-    sub = make_submission(results_path, info)
+    sub = make_submission(results_path, info, root)
     folder = Path(root) / "submissions" / sub.release
     path = folder / f"{sub.slug}.json"
     if path.exists():
@@ -125,12 +129,27 @@ def add_submission(
         existing, _ = read_submission(other)
         if other != path and existing is not None:
             others.append(LoadedSubmission(other, existing))
+    twins = _same_weights(sub, others)
+    if twins and not force:
+        entries = ", ".join(f"{t.path} ({t.submission.model_id[:80]!r})" for t in twins)
+        raise EntryExistsError(f"{results_path}: the weights of model {sub.model_id[:80]!r} (sha256 "
+                               f"{sub.result.model.weights_sha256[:12]}) are already entered in release "
+                               f"{sub.release!r}: {entries}", "pass {force} to replace that entry")
+    others = [o for o in others if o not in twins]
     problems += [line.replace(f"{path}: ", f"{results_path}: ", 1)
                  for line in duplicate_problems([*others, LoadedSubmission(path, sub)])]
     if problems:
         raise SubmissionProblems(problems)
     write_atomic(path, submission_json(sub))
+    for twin in twins:  # replaced by this entry (force): the same weights are entered once per release
+        twin.path.unlink()
     return path
+
+
+def _same_weights(sub: Submission, others: list[LoadedSubmission]) -> list[LoadedSubmission]:
+    """The other entries of the release that hold the same weights (by sha256)."""
+    digest = sub.result.model.weights_sha256
+    return [o for o in others if digest is not None and o.submission.result.model.weights_sha256 == digest]
 
 
 def submission_json(sub: Submission) -> str:

@@ -179,16 +179,25 @@ def _check_imagenet_g(sub: Submission, catalog: ReleaseCatalog) -> list[str]:
 
 
 def duplicate_problems(loaded: Iterable[LoadedSubmission]) -> list[str]:
-    """One line per file that repeats a (release, model id) pair already seen in an earlier file."""
+    """One line per file that repeats a (release, model id) pair, or a release's weights (their sha256), already
+    seen in an earlier file: one entry per model and release, whatever id it was scored under."""
     seen: dict[tuple[str, str], Path] = {}
+    weights: dict[tuple[str, str], Path] = {}
     problems = []
     for item in loaded:
-        key = (item.submission.release, item.submission.model_id)
+        sub = item.submission
+        key = (sub.release, sub.model_id)
+        twin = (sub.release, sub.result.model.weights_sha256 or "")
         if key in seen:
             problems.append(f"{item.path}: duplicate entry: model {key[1]!r} in release {key[0]!r} "
                             f"is already entered in {seen[key]}")
+        elif twin[1] and twin in weights:
+            problems.append(f"{item.path}: duplicate entry: the weights of model {sub.model_id[:80]!r} (sha256 "
+                            f"{twin[1][:12]}) in release {sub.release!r} are already entered in {weights[twin]}")
         else:
             seen[key] = item.path
+            if twin[1]:
+                weights[twin] = item.path
     return problems
 
 

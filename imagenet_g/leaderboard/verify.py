@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -145,7 +146,7 @@ def verify_submission(
     results_path = out or Path("results") / "verify" / sub.release / f"{sub.slug}.json"
     request = EvalRequest(
         model=rerun_model_id(claimed.model.id, claimed.model.pretrained),
-        checkpoint=checkpoint or (Path(claimed.model.checkpoint) if claimed.model.checkpoint else None),
+        checkpoint=checkpoint or recorded_checkpoint(item),
         pretrained=claimed.model.pretrained is not False,
         preprocess=recorded_overrides(claimed.model.preprocess),
         precision=claimed.precision or "fp32",  # results written before precision was recorded: the default
@@ -165,6 +166,19 @@ def verify_submission(
         from imagenet_g.evaluate import run_eval as run  # torch: after every argument is checked
     measured = run(request, progress=progress)
     return ReproductionReport(item.path, sub, measured, results_path, tolerance, tuple(compare(claimed, measured)))
+
+
+def recorded_checkpoint(item: LoadedSubmission) -> Path | None:
+    """The weights file the submission's results recorded: results record it as a path from their own folder, and
+    the submission says where the results file was (a path from the submission's folder), so it is found from any
+    working folder; an entry without that stays as recorded."""
+    recorded = item.submission.result.model.checkpoint
+    if recorded is None:
+        return None
+    if Path(recorded).is_absolute() or item.submission.results_file is None:
+        return Path(recorded)
+    results = item.path.parent / item.submission.results_file
+    return Path(os.path.normpath(results.parent / recorded))
 
 
 def rerun_model_id(model_id: str, pretrained: bool | str) -> str:

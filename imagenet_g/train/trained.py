@@ -17,7 +17,8 @@ SOURCE = "train"  # the entry point's name in pyproject.toml
 
 
 def run_model_id(run_dir: Path, arch: str) -> str:
-    """The model id of an ``imagenet-g train`` run: ``train:<run folder name>/<arch>``."""
+    """The one model id of an ``imagenet-g train`` run, ``train:<run folder name>/<arch>``, whichever path it was
+    loaded by and whichever folder it is scored from (the eval after training and ``imagenet-g eval`` alike)."""
     return f"{SOURCE}:{Path(run_dir).resolve().name}/{arch}"
 
 
@@ -71,6 +72,7 @@ def load_run(model_id: str, run: str, arch: str, checkpoint: Path | None = None)
                          ) from exc
     spec, data = record.recipe.eval, record.recipe.data
     return SourcedModel(
+        id=run_model_id(run_dir, arch),
         module=ImageNetLogits(network, record.mix.classes).eval(),
         preprocess={"input_size": (3, spec.size, spec.size), "crop_pct": spec.crop_pct,
                     "interpolation": spec.interpolation, "mean": tuple(data.mean), "std": tuple(data.std)},

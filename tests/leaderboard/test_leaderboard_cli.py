@@ -183,3 +183,29 @@ def test_mixing_up_results_and_submission_files(run_cli, project, results):
     results.write_text("[1, 2]")
     listed = run_cli("leaderboard", "validate", rel)
     assert listed.stderr == f"imagenet-g: error: {rel}: Input should be an object\n"
+
+
+def test_add_refuses_the_same_weights_under_another_id_unless_forced(run_cli, project, results):
+    edit_json(results, lambda d: d["model"].update(weights_sha256="d" * 64))
+    assert run_cli("leaderboard", "add", results, "--name", "ResNet-50", "--category", "real").exit_code == 0
+    first = project / "leaderboard" / "submissions" / "v1" / "resnet50.json"
+    assert json.loads(first.read_text())["results_file"] == "../../../results/resnet50.json"
+    twin = project / "results" / "mine.json"
+    make_result("mine.models:resnet50", {"imagenet": 76.0, "imagenet-g": 50.0}, checksum=V1_HASH).write(twin)
+    edit_json(twin, lambda d: d["model"].update(weights_sha256="d" * 64))
+    refused = run_cli("leaderboard", "add", twin, "--name", "Mine", "--category", "real")
+    assert refused.exit_code == 2
+    assert refused.stderr.strip() == (
+        f"imagenet-g: error: {twin}: the weights of model 'mine.models:resnet50' (sha256 dddddddddddd) are already "
+        f"entered in release 'v1': {first.relative_to(project)} ('resnet50'); pass --force to replace that entry")
+    replaced = run_cli("leaderboard", "add", twin, "--name", "Mine", "--category", "real", "--force")
+    assert replaced.exit_code == 0, replaced.stderr
+    assert not first.exists() and len(list(first.parent.glob("*.json"))) == 1  # replaced, not kept beside it
+    # the board refuses a hand-made second entry of the same weights too
+    other = _submission("other")
+    model = other.result.model.model_copy(update={"weights_sha256": "d" * 64})
+    write_submission(project / "leaderboard", other.model_copy(update={
+        "result": other.result.model_copy(update={"model": model})}))
+    built = run_cli("leaderboard", "build", "--no-plots")
+    assert built.exit_code == 2
+    assert "the weights of model 'other' (sha256 dddddddddddd) in release 'v1' are already entered in" in built.stderr

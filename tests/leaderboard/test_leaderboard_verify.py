@@ -170,7 +170,10 @@ def test_real_rerun_of_a_tiny_model_on_a_tiny_release(tmp_path, monkeypatch, run
                           bootstrap=0, workers=0, precision="amp")
     result = run_eval(request)
     root = Path("leaderboard")
-    write_submission(root, make_submission("test_resnet", {}, release="smoke").model_copy(update={"result": result}))
+    assert result.model.checkpoint == "../test_resnet-random.pt"  # from the results file's folder
+    entry = make_submission("test_resnet", {}, release="smoke").model_copy(  # as `leaderboard add` writes it
+        update={"result": result, "results_file": "../../../results/r.json"})
+    write_submission(root, entry)
 
     agreed = run_cli("leaderboard", "verify", "test_resnet", "--workers", "0", "--device", "cpu")
     assert agreed.exit_code == 0, agreed.stderr
