@@ -25,6 +25,7 @@ CASES = [
     case(f"{EVAL} --device cdua", says="did you mean: cuda"),
     case(f"{EVAL} --device cuda:x", says="unknown device 'cuda:x'"),
     case(f"{EVAL} --precision fp8", says="unknown precision 'fp8'"),
+    case(f"{EVAL} --tta mirror", says="unknown test-time augmentation 'mirror'"),
     case(f"{EVAL} --batch-size 0", says="'--batch-size'"),
     case(f"{EVAL} --batch-size 1000000000", says="set --batch-size"),
     case(f"{EVAL} --workers -1", says="'--workers'"),
