@@ -186,28 +186,39 @@ def test_release_keeps_its_top_level_small():
     assert len(top) <= 8
 
 
-def test_other_packages_use_the_release_face_only():
-    offenders = {m: sorted(d for d in _imported(m, p) if d.startswith(RELEASE + "."))
-                 for m, p in _modules().items() if _stage(m) is None}
-    assert {m: deps for m, deps in offenders.items() if deps} == {}
+def _package(module: str) -> str | None:
+    """The sub-package of imagenet_g that ``module`` belongs to (a job, the CLI, the image layer), None on the ground
+    floor's single modules."""
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 and (PACKAGE / parts[1] / "__init__.py").is_file() else None
 
 
-def _past_the_face(module: str, deps: set[str]) -> list[str]:
-    """The job modules ``module`` imports past their package's face (``imagenet_g.evaluate.run`` rather than
-    ``imagenet_g.evaluate``), its own job's modules aside."""
-    return sorted(d for d in deps if _job(d) not in ("ground floor", _job(module)) and d != f"imagenet_g.{_job(d)}")
+def _past_the_faces(module: str, path: Path) -> list[str]:
+    """What ``module`` takes from another package past that package's face: its modules
+    (``imagenet_g.evaluate.run`` rather than ``imagenet_g.evaluate``) and its private names (``_name``)."""
+    own = _package(module)
+    found = {d for d in _imported(module, path) if (q := _package(d)) not in (None, own) and d != f"imagenet_g.{q}"}
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("imagenet_g"):
+            found |= {f"{node.module}.{a.name}" for a in node.names
+                      if a.name.startswith("_") and not a.name.endswith("__") and _package(node.module) != own}
+    return sorted(found)
 
 
-def test_face_finder_sees_imports_past_a_face():
-    deps = {"imagenet_g.evaluate", "imagenet_g.leaderboard.rank", "imagenet_g.errors", "imagenet_g.cli.app"}
-    assert _past_the_face("imagenet_g.cli.leaderboard", deps) == ["imagenet_g.leaderboard.rank"]
+def test_face_finder_sees_modules_and_private_names_past_a_face(tmp_path):
+    path = tmp_path / "m.py"
+    path.write_text("from imagenet_g.evaluate import run_eval, _private\nimport imagenet_g.leaderboard.rank\n"
+                    "from imagenet_g.errors import ImagenetGError\nfrom imagenet_g.cli.app import app\n"
+                    "from imagenet_g.images.decode import decode_rgb\n")
+    assert _past_the_faces("imagenet_g.cli.m", path) == [
+        "imagenet_g.evaluate._private", "imagenet_g.images.decode", "imagenet_g.leaderboard.rank"]
 
 
-def test_the_cli_uses_each_jobs_face_only():
-    """The CLI parses, calls one public function of a job and renders: it imports ``from imagenet_g.<job> import``,
-    never a module inside a job (which would make that module's names part of the CLI's contract)."""
-    offenders = {m: found for m, p in _modules().items() if _job(m) == "cli"
-                 and (found := _past_the_face(m, _imported(m, p)))}
+def test_packages_use_each_others_faces_only():
+    """One rule for every package (the jobs, the CLI, the image layer): another package is used through its face
+    (``from imagenet_g.<package> import name``), never through a module inside it or a private name, so a package's
+    inside can change without breaking the others (docs/architecture.md)."""
+    offenders = {m: found for m, p in _modules().items() if (found := _past_the_faces(m, p))}
     assert offenders == {}
 
 
@@ -323,7 +334,6 @@ def test_unknown_writes_every_unknown_name_message_the_same_way():
 
 # The image layer: every job that reads images does it through imagenet_g.images' face.
 IMAGES = "imagenet_g.images"
-FACES = (IMAGES, "imagenet_g.evaluate")
 # Worker-batching loops outside the image layer, by module, with the reason
 OWN_LOADERS = {"imagenet_g.train.loader": "training policy over the sources' open(): per-sample seeded "
                                           "augmentation and a resumable distributed sampler"}
@@ -343,13 +353,6 @@ def test_images_is_ground_floor_and_imports_no_torch():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
-
-
-def test_evaluate_and_images_are_used_through_their_faces():
-    """audit, train, leaderboard and the CLI import nothing private of evaluate or of the image layer."""
-    private = {m: sorted(d for d in _imported(m, p) if any(d.startswith(f + ".") for f in FACES))
-               for m, p in _modules().items() if not any(_in(f, m) for f in FACES)}
-    assert {m: deps for m, deps in private.items() if deps} == {}
 
 
 def _image_readers(source: str) -> dict[str, list[str]]:
