@@ -17,8 +17,8 @@ from imagenet_g.errors import unknown
 
 # ImageNet-V2's variants; the first is the default and the one imagenet-testbed's baselines (and so every
 # ER fit of V2) are measured on.
-V2_VARIANTS = ("matched-frequency", "threshold0.7", "top-images")
-V2_DEFAULT = V2_VARIANTS[0]
+_V2_VARIANTS = ("matched-frequency", "threshold0.7", "top-images")
+V2_DEFAULT = _V2_VARIANTS[0]
 
 
 @dataclass(frozen=True)
@@ -73,14 +73,14 @@ SHIFT_CONTROLS: dict[str, str] = {b.name: b.control for b in BENCHMARKS.values()
 NATURAL_SHIFTS: tuple[str, ...] = tuple(b.name for b in BENCHMARKS.values() if b.natural_shift)
 CONTROLS: tuple[str, ...] = tuple(b.name for b in BENCHMARKS.values() if b.parent)
 TESTBED_COLUMNS: dict[str, str] = {b.name: b.testbed_column for b in BENCHMARKS.values() if b.testbed_column}
-COLLECTIONS: dict[str, tuple[str, ...]] = {"natural-shift": NATURAL_SHIFTS, "controls": CONTROLS,
+_COLLECTIONS: dict[str, tuple[str, ...]] = {"natural-shift": NATURAL_SHIFTS, "controls": CONTROLS,
                                            "all": tuple(BENCHMARKS)}
 
 
 def get_benchmark(name: str) -> Benchmark:
     """The evaluation set called ``name``; unknown names raise with close matches."""
     if name not in BENCHMARKS:
-        raise unknown("dataset", name, [*BENCHMARKS, *COLLECTIONS])
+        raise unknown("dataset", name, [*BENCHMARKS, *_COLLECTIONS])
     return BENCHMARKS[name]
 
 
@@ -88,7 +88,7 @@ def expand_names(names: tuple[str, ...] | list[str]) -> tuple[str, ...]:
     """Expand collection names, validate each dataset name, keep order, drop repeats."""
     out: list[str] = []
     for name in names:
-        for item in COLLECTIONS.get(name, (name,)):
+        for item in _COLLECTIONS.get(name, (name,)):
             get_benchmark(item)
             if item not in out:
                 out.append(item)
@@ -97,6 +97,6 @@ def expand_names(names: tuple[str, ...] | list[str]) -> tuple[str, ...]:
 
 def check_variant(variant: str) -> str:
     """Validate an ImageNet-V2 variant name."""
-    if variant not in V2_VARIANTS:
-        raise unknown("ImageNet-V2 variant", variant, V2_VARIANTS)
+    if variant not in _V2_VARIANTS:
+        raise unknown("ImageNet-V2 variant", variant, _V2_VARIANTS)
     return variant

@@ -4,7 +4,7 @@ shards, an eval's results file, an audit's folder, a training run's folder, a sw
 A claim is a lock file that names its owner (host, pid, time). It is created in one atomic step: the owner is
 written to a private temp file, which is then hard-linked to the claim's name (``link`` fails when the name
 exists; atomic on local and NFS filesystems), so no job ever sees an empty or half-written claim. While held, a
-daemon thread touches it every ``HEARTBEAT_S`` seconds. A claim counts as abandoned when it names no owner (left
+daemon thread touches it every ``_HEARTBEAT_S`` seconds. A claim counts as abandoned when it names no owner (left
 by an older version), when its owner is a dead process on this host, or when nobody has touched it for
 ``STALE_S`` seconds (a job killed on another node); an abandoned claim is taken over at once, so a killed or
 preempted job can simply be rerun.
@@ -26,9 +26,9 @@ from pathlib import Path
 
 from imagenet_g.errors import OutputError
 
-HEARTBEAT_S = 10.0
+_HEARTBEAT_S = 10.0
 STALE_S = 120.0  # twelve missed heartbeats: the owner is gone, not slow
-TAKEOVER_STALE_S = 10.0  # a takeover holds its mutex for microseconds; an older one was left by a killed job
+_TAKEOVER_STALE_S = 10.0  # a takeover holds its mutex for microseconds; an older one was left by a killed job
 CLAIM_TEMP_SUFFIX = ".claim-tmp"
 _HOST_TAG = re.sub(r"[^A-Za-z0-9-]", "-", socket.gethostname())  # this host, as it appears in claim temp names
 
@@ -39,7 +39,7 @@ _heartbeat: threading.Thread | None = None
 
 def _beat() -> None:
     while True:
-        time.sleep(HEARTBEAT_S)
+        time.sleep(_HEARTBEAT_S)
         with _held_lock:
             paths = list(_held)
         for path in paths:
@@ -160,7 +160,7 @@ def _take_over(path: Path, seen: bytes | None) -> bool:
     try:
         os.close(os.open(mutex, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644))
     except FileExistsError:
-        if _untouched_for(mutex, TAKEOVER_STALE_S):
+        if _untouched_for(mutex, _TAKEOVER_STALE_S):
             mutex.unlink(missing_ok=True)  # the next attempt proceeds
         return False
     try:

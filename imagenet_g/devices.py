@@ -6,15 +6,15 @@ import re
 
 from imagenet_g.errors import ImagenetGError, unknown
 
-DEVICE_CHOICES = ("auto", "cpu", "cuda", "cuda:N", "mps")
+_DEVICE_CHOICES = ("auto", "cpu", "cuda", "cuda:N", "mps")
 _DEVICE = re.compile(r"auto|cpu|mps|cuda(:\d+)?")
 
 
 def check_device(requested: str | None = "auto") -> str | None:
-    """A device name in one of the forms we take (``DEVICE_CHOICES``), checked without importing torch; whether the
+    """A device name in one of the forms we take (``_DEVICE_CHOICES``), checked without importing torch; whether the
     device exists here is ``pick_device``'s question."""
     if requested is not None and not _DEVICE.fullmatch(requested):
-        raise unknown("device", requested, DEVICE_CHOICES)
+        raise unknown("device", requested, _DEVICE_CHOICES)
     return requested
 
 

@@ -11,16 +11,16 @@ from pathlib import Path
 from typing import Any
 
 
-TEMP_GLOB = ".*.tmp-*"  # every temp file that temp_path names
+TEMP_GLOB = ".*.tmp-*"  # every temp file that _temp_path names
 
 
-def temp_path(path: Path) -> Path:
+def _temp_path(path: Path) -> Path:
     """The temp file a write of ``path`` goes through: hidden, beside it, named after this process."""
     return path.with_name(f".{path.name}.tmp-{os.getpid()}")
 
 
 def temp_target_name(temp: Path) -> str:
-    """The name of the file that a temp file named by ``temp_path`` was being written for."""
+    """The name of the file that a temp file named by ``_temp_path`` was being written for."""
     return temp.name[1:].rsplit(".tmp-", 1)[0]
 
 
@@ -30,7 +30,7 @@ def atomic_path(path: Path) -> Iterator[Path]:
 
     A reader never sees half a file, and a failed write leaves whatever ``path`` held before.
     """
-    tmp = temp_path(path)
+    tmp = _temp_path(path)
     try:
         yield tmp
         os.replace(tmp, path)

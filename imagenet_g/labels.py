@@ -94,7 +94,7 @@ def simple_templates() -> tuple[Template, ...]:
     return _templates("templates_openai_imagenet_simple.txt")
 
 
-def single_template() -> tuple[Template, ...]:
+def _single_template() -> tuple[Template, ...]:
     """One template for every image, 'a photo of a {}': the paper's single-template ablation."""
     return (Template("a photo of a {}"),)
 
@@ -102,7 +102,7 @@ def single_template() -> tuple[Template, ...]:
 TEMPLATE_SETS: dict[str, Callable[[], tuple[Template, ...]]] = {
     "openai_imagenet_80": templates,
     "openai_imagenet_simple": simple_templates,
-    "single_photo": single_template,
+    "single_photo": _single_template,
 }
 
 
@@ -178,7 +178,7 @@ def objectnet_indices() -> tuple[int, ...]:
     return objectnet_mapping().indices
 
 
-SUBSETS: dict[str, Callable[[], tuple[int, ...]]] = {
+_SUBSETS: dict[str, Callable[[], tuple[int, ...]]] = {
     "imagenet-1k": lambda: tuple(range(NUM_CLASSES)),
     "imagenet-100": imagenet100_indices,
     "imagenet-r-200": imagenet_r_indices,
@@ -189,9 +189,9 @@ SUBSETS: dict[str, Callable[[], tuple[int, ...]]] = {
 
 def subset_indices(name: str) -> tuple[int, ...]:
     """Return the ascending ImageNet indices of a named class subset."""
-    if name not in SUBSETS:
-        raise unknown("class subset", name, SUBSETS)
-    return SUBSETS[name]()
+    if name not in _SUBSETS:
+        raise unknown("class subset", name, _SUBSETS)
+    return _SUBSETS[name]()
 
 
 def resolve_classes(selection: str | list[str] | list[int]) -> tuple[int, ...]:

@@ -28,7 +28,7 @@ MANIFEST_FILE = "manifest.json"
 VERSION_START = "<!-- version: {version} -->"  # opens a version's section of the card
 VERSION_END = "<!-- /version -->"  # closes it
 CARD_MARK = "<!-- imagenet-g dataset card -->"  # in every card a build writes: README.md is ours to rewrite
-AUDITS_DIR = "audits"
+_AUDITS_DIR = "audits"
 
 
 def audit_markers(version: str) -> tuple[str, str]:
@@ -45,7 +45,7 @@ def audit_block(text: str, version: str) -> str | None:
     return text[i:j + len(end)] if i >= 0 and j >= 0 else None
 
 
-def is_card(text: str) -> bool:
+def _is_card(text: str) -> bool:
     """Whether a README.md's text is a dataset card imagenet-g wrote (cards written before ``CARD_MARK`` are known
     by their version sections)."""
     return CARD_MARK in text or VERSION_START.partition("{")[0] in text
@@ -58,15 +58,15 @@ def card_problem(path: Path) -> str | None:
         text = Path(path).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):
         text = ""
-    return None if is_card(text) else "is not a dataset card imagenet-g wrote"
+    return None if _is_card(text) else "is not a dataset card imagenet-g wrote"
 
 
 def audit_dir(dataset_dir: Path, version: str) -> Path:
     """``<dataset_dir>/audits/<version>``: where a version's audit goes, beside the release."""
-    return Path(dataset_dir) / AUDITS_DIR / version
+    return Path(dataset_dir) / _AUDITS_DIR / version
 
 
-def manifest_path(dataset_dir: Path, version: str) -> Path:
+def _manifest_path(dataset_dir: Path, version: str) -> Path:
     """``<dataset_dir>/<version>/manifest.json``."""
     return Path(dataset_dir) / version / MANIFEST_FILE
 
@@ -82,7 +82,7 @@ def built_versions(dataset_dir: Path) -> tuple[str, ...]:
 
 def read_spec_hash(dataset_dir: Path, version: str) -> str:
     """The spec hash a built version's manifest records."""
-    path = manifest_path(dataset_dir, version)
+    path = _manifest_path(dataset_dir, version)
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
         spec_hash = data["spec_hash"]

@@ -19,7 +19,7 @@ from pydantic import BeforeValidator, ValidationInfo
 
 from imagenet_g.errors import OutputError
 
-SHOWN = 3  # entries named in a refusal
+_SHOWN = 3  # entries named in a refusal
 
 
 def not_empty(value: Any, param: str) -> Any:
@@ -44,8 +44,8 @@ def visible_entries(folder: Path) -> list[str]:
 
 
 def _named(names: list[str]) -> str:
-    shown = ", ".join(names[:SHOWN])
-    return shown + (f" and {len(names) - SHOWN} more" if len(names) > SHOWN else "")
+    shown = ", ".join(names[:_SHOWN])
+    return shown + (f" and {len(names) - _SHOWN} more" if len(names) > _SHOWN else "")
 
 
 def check_output_file(path: Path, problem: Callable[[Path], str | None], param: str) -> None:

@@ -1,6 +1,6 @@
 """One progress bar for long work (items, rate, ETA), drawn on stderr and quiet when asked or in CI; the
 `datasets` library's own bars are silenced while we load with it, and diffusers'/transformers' while a build runs.
-Where stderr is not a terminal (a log file, a batch job), the bar becomes ``LOG_LINES`` lines, one per 5% of the work."""
+Where stderr is not a terminal (a log file, a batch job), the bar becomes ``_LOG_LINES`` lines, one per 5% of the work."""
 
 from __future__ import annotations
 
@@ -22,10 +22,10 @@ from rich.progress import (
 )
 
 
-LOG_LINES = 20  # where stderr is not a terminal: one progress line per 5% of the work
+_LOG_LINES = 20  # where stderr is not a terminal: one progress line per 5% of the work
 
 
-def progress_enabled(requested: bool = True) -> bool:
+def _progress_enabled(requested: bool = True) -> bool:
     """True when a bar should be drawn: requested, and not running under CI."""
     return requested and not os.environ.get("CI")
 
@@ -86,8 +86,8 @@ def quiet_root_logger() -> Iterator[None]:
 @contextmanager
 def progress_bar(description: str, total: int | None, enabled: bool = True) -> Iterator[Callable[[int], None]]:
     """Yield ``advance(n)``; a rich bar with count, rate and ETA is shown when ``enabled`` and not in CI, or, where
-    stderr is not a terminal, a line each time another 1/``LOG_LINES`` of ``total`` is done."""
-    if not progress_enabled(enabled):
+    stderr is not a terminal, a line each time another 1/``_LOG_LINES`` of ``total`` is done."""
+    if not _progress_enabled(enabled):
         yield lambda n=1: None
         return
     console = Console(stderr=True)
@@ -116,15 +116,15 @@ def progress_bar(description: str, total: int | None, enabled: bool = True) -> I
 
 def _progress_lines(description: str, total: int | None, console: Console) -> Callable[[int], None]:
     """``advance(n)`` that prints "description: done/total (pct), rate, elapsed, ETA" each time the work passes
-    another 1/``LOG_LINES`` of ``total`` (nothing without a total)."""
+    another 1/``_LOG_LINES`` of ``total`` (nothing without a total)."""
     start, done, shown = time.monotonic(), 0, 0
 
     def advance(n: int = 1) -> None:
         nonlocal done, shown
         done += n
-        if not total or (done < total and done * LOG_LINES < (shown + 1) * total):
+        if not total or (done < total and done * _LOG_LINES < (shown + 1) * total):
             return
-        shown = done * LOG_LINES // total
+        shown = done * _LOG_LINES // total
         elapsed = time.monotonic() - start
         rate = done / elapsed if elapsed > 0 else 0.0
         eta = f", ETA {_clock((total - done) / rate)}" if rate and done < total else ""

@@ -3,7 +3,7 @@
 A slug is lowercase ASCII (``a-z 0-9 . _ -``), at most `MAX_LENGTH` characters, and distinct for distinct
 ids, also on case-insensitive file systems: an id that is already such a name is its own slug
 (``resnet50``); any other id (upper case, ``/``, ``:``, non-ASCII, too long) gets a readable prefix plus
-the first `HASH_CHARS` hex digits of the sha256 of the exact id, so ``mypkg.models:build`` and
+the first `_HASH_CHARS` hex digits of the sha256 of the exact id, so ``mypkg.models:build`` and
 ``mypkg.models:Build`` land in different files.
 """
 
@@ -13,7 +13,7 @@ import hashlib
 import re
 
 MAX_LENGTH = 96  # well under the 255-byte file-name limit, with room for suffixes such as '.imagenet-g.parquet'
-HASH_CHARS = 12  # 48 bits: a clash between two ids of one board is not a practical concern
+_HASH_CHARS = 12  # 48 bits: a clash between two ids of one board is not a practical concern
 _PLAIN = re.compile(r"[a-z0-9](?:[a-z0-9._-]*[a-z0-9_-])?")
 _UNSAFE = re.compile(r"[^a-z0-9._-]+")
 # names Windows refuses as files, whatever the extension
@@ -25,6 +25,6 @@ def slug(model_id: str) -> str:
     'open_clip-vit-b-32-openai-<12 hex>'."""
     if _PLAIN.fullmatch(model_id) and len(model_id) <= MAX_LENGTH and model_id.split(".")[0] not in _RESERVED:
         return model_id
-    digest = hashlib.sha256(model_id.encode("utf-8", "surrogatepass")).hexdigest()[:HASH_CHARS]
-    readable = _UNSAFE.sub("-", model_id.lower()).strip("-.")[: MAX_LENGTH - HASH_CHARS - 1].rstrip("-.")
+    digest = hashlib.sha256(model_id.encode("utf-8", "surrogatepass")).hexdigest()[:_HASH_CHARS]
+    readable = _UNSAFE.sub("-", model_id.lower()).strip("-.")[: MAX_LENGTH - _HASH_CHARS - 1].rstrip("-.")
     return f"{readable}-{digest}" if readable else f"model-{digest}"

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 SEED = 0  # fixed init: the tiny models' weights are the same on every run (the smoke lock checks them)
-HIDDEN = 32  # width of every tiny text/image encoder (and the UNets' cross-attention)
+_HIDDEN = 32  # width of every tiny text/image encoder (and the UNets' cross-attention)
 
 
 def _seeded() -> None:
@@ -54,13 +54,13 @@ def _clip_text_config(intermediate: int = 64) -> Any:
         bos_token_id=tokenizer.convert_tokens_to_ids("<|startoftext|>"),
         eos_token_id=eos,
         pad_token_id=eos,
-        hidden_size=HIDDEN,
+        hidden_size=_HIDDEN,
         intermediate_size=intermediate,
         num_attention_heads=4,
         num_hidden_layers=2,
         vocab_size=len(tokenizer),
         max_position_embeddings=77,
-        projection_dim=HIDDEN,
+        projection_dim=_HIDDEN,
     )
 
 
@@ -87,7 +87,7 @@ def t5_encoder() -> Any:
     from transformers import T5Config, T5EncoderModel
 
     config = T5Config(
-        vocab_size=len(t5_tokenizer()), d_model=HIDDEN, d_kv=8, d_ff=37, num_layers=2, num_heads=4,
+        vocab_size=len(t5_tokenizer()), d_model=_HIDDEN, d_kv=8, d_ff=37, num_layers=2, num_heads=4,
         relative_attention_num_buckets=8, decoder_start_token_id=0,
     )
     _seeded()
@@ -98,8 +98,8 @@ def _vision_config() -> Any:
     from transformers import CLIPVisionConfig
 
     return CLIPVisionConfig(
-        hidden_size=HIDDEN, intermediate_size=37, num_attention_heads=4, num_hidden_layers=2, image_size=32,
-        patch_size=4, projection_dim=HIDDEN,
+        hidden_size=_HIDDEN, intermediate_size=37, num_attention_heads=4, num_hidden_layers=2, image_size=32,
+        patch_size=4, projection_dim=_HIDDEN,
     )
 
 
@@ -131,9 +131,9 @@ def safety_checker() -> Any:
     from transformers import CLIPConfig
 
     config = CLIPConfig(
-        text_config={"hidden_size": HIDDEN, "intermediate_size": 37, "num_attention_heads": 4, "num_hidden_layers": 2},
+        text_config={"hidden_size": _HIDDEN, "intermediate_size": 37, "num_attention_heads": 4, "num_hidden_layers": 2},
         vision_config=_vision_config().to_dict(),
-        projection_dim=HIDDEN,
+        projection_dim=_HIDDEN,
     )
     _seeded()
     checker = StableDiffusionSafetyChecker(config).eval()
@@ -161,7 +161,7 @@ def sd_unet() -> Any:
     from diffusers import UNet2DConditionModel
 
     _seeded()
-    return UNet2DConditionModel(**_UNET, cross_attention_dim=HIDDEN, attention_head_dim=4).eval()
+    return UNet2DConditionModel(**_UNET, cross_attention_dim=_HIDDEN, attention_head_dim=4).eval()
 
 
 def sdxl_unet() -> Any:
@@ -175,8 +175,8 @@ def sdxl_unet() -> Any:
         use_linear_projection=True,
         addition_embed_type="text_time",
         addition_time_embed_dim=8,
-        projection_class_embeddings_input_dim=6 * 8 + HIDDEN,  # 6 time ids x 8 + the pooled text embedding
-        cross_attention_dim=2 * HIDDEN,  # both text encoders' hidden states, concatenated
+        projection_class_embeddings_input_dim=6 * 8 + _HIDDEN,  # 6 time ids x 8 + the pooled text embedding
+        cross_attention_dim=2 * _HIDDEN,  # both text encoders' hidden states, concatenated
     ).eval()
 
 
@@ -213,7 +213,7 @@ def sd3_transformer() -> Any:
     _seeded()
     return SD3Transformer2DModel(
         sample_size=32, patch_size=1, in_channels=4, num_layers=1, attention_head_dim=8, num_attention_heads=4,
-        caption_projection_dim=HIDDEN, joint_attention_dim=HIDDEN, pooled_projection_dim=2 * HIDDEN, out_channels=4,
+        caption_projection_dim=_HIDDEN, joint_attention_dim=_HIDDEN, pooled_projection_dim=2 * _HIDDEN, out_channels=4,
     ).eval()
 
 
@@ -224,7 +224,7 @@ def flux_transformer() -> Any:
     _seeded()
     return FluxTransformer2DModel(
         patch_size=1, in_channels=16, num_layers=1, num_single_layers=1, attention_head_dim=16,
-        num_attention_heads=2, joint_attention_dim=HIDDEN, pooled_projection_dim=HIDDEN, axes_dims_rope=[4, 4, 8],
+        num_attention_heads=2, joint_attention_dim=_HIDDEN, pooled_projection_dim=_HIDDEN, axes_dims_rope=[4, 4, 8],
     ).eval()
 
 

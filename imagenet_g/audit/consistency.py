@@ -6,7 +6,7 @@ import numpy as np
 
 from imagenet_g.audit.diversity import unit_rows
 
-CLIP_SCORE_SCALE = 100.0  # CLIPScore = max(100 * cos(E_I, E_C), 0), as torchmetrics defines it
+_CLIP_SCORE_SCALE = 100.0  # CLIPScore = max(100 * cos(E_I, E_C), 0), as torchmetrics defines it
 
 
 def zero_shot_predictions(image_embeddings: np.ndarray, class_weights: np.ndarray) -> np.ndarray:
@@ -21,7 +21,7 @@ def clip_scores(image_embeddings: np.ndarray, text_embeddings: np.ndarray) -> np
     cosines of an image and a caption are positive, so both agree; we clip each pair, as the formula says.
     """
     cos = (unit_rows(image_embeddings) * unit_rows(text_embeddings)).sum(1)
-    return np.maximum(CLIP_SCORE_SCALE * cos, 0.0)
+    return np.maximum(_CLIP_SCORE_SCALE * cos, 0.0)
 
 
 def accuracy_by_group(correct: np.ndarray, groups: np.ndarray) -> dict[int, tuple[float, int]]:

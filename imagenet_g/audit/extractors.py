@@ -35,12 +35,12 @@ from imagenet_g.evaluate import OPEN_CLIP_PREFIX, ModelId, parse_model_id
 from imagenet_g.files import sha256_file, state_dict_sha256
 from imagenet_g.progress import quiet_safety_checker
 
-SAFETY_CHECKER_ID = "CompVis/stable-diffusion-safety-checker"
-OPENAI_CLIP_MEAN = (0.48145466, 0.4578275, 0.40821073)  # CLIPImageProcessor's defaults (the checker's input)
-OPENAI_CLIP_STD = (0.26862954, 0.26130258, 0.27577711)
-RANDOM_SEED = 0
-RANDOM_VERSION = 1  # bump when a built-in random extractor changes: it is part of their weights identity
-SAFETY_WEIGHT_FILES = ("model.safetensors", "pytorch_model.bin")  # what from_pretrained reads, in its order
+_SAFETY_CHECKER_ID = "CompVis/stable-diffusion-safety-checker"
+_OPENAI_CLIP_MEAN = (0.48145466, 0.4578275, 0.40821073)  # CLIPImageProcessor's defaults (the checker's input)
+_OPENAI_CLIP_STD = (0.26862954, 0.26130258, 0.27577711)
+_RANDOM_SEED = 0
+_RANDOM_VERSION = 1  # bump when a built-in random extractor changes: it is part of their weights identity
+_SAFETY_WEIGHT_FILES = ("model.safetensors", "pytorch_model.bin")  # what from_pretrained reads, in its order
 
 
 @dataclass(frozen=True)
@@ -185,14 +185,14 @@ def _random_clip() -> Extractor:
     from open_clip.model import CLIPTextCfg, CLIPVisionCfg
 
     with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(RANDOM_SEED)
+        torch.manual_seed(_RANDOM_SEED)
         model = open_clip.CLIP(
             embed_dim=32,
             vision_cfg=CLIPVisionCfg(layers=1, width=32, head_width=16, patch_size=8, image_size=32),
             text_cfg=CLIPTextCfg(context_length=32, vocab_size=49408, width=32, heads=2, layers=1),
         )
-    open_clip.set_model_preprocess_cfg(model, {"size": 32, "mode": "RGB", "mean": OPENAI_CLIP_MEAN,
-                                               "std": OPENAI_CLIP_STD, "interpolation": "bicubic",
+    open_clip.set_model_preprocess_cfg(model, {"size": 32, "mode": "RGB", "mean": _OPENAI_CLIP_MEAN,
+                                               "std": _OPENAI_CLIP_STD, "interpolation": "bicubic",
                                                "resize_mode": "shortest", "fill_color": 0})
     tokenizer = open_clip.tokenizer.SimpleTokenizer(context_length=32)  # its BPE vocab ships with open_clip
     return _clip_from_model("random-clip", model, tokenizer, True, state_dict_sha256(model))
@@ -203,7 +203,7 @@ def _random_clip() -> Extractor:
 
 def _random_cnn() -> Extractor:
     with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(RANDOM_SEED)
+        torch.manual_seed(_RANDOM_SEED)
         net = torch.nn.Sequential(
             torch.nn.Conv2d(3, 32, 3, stride=2), torch.nn.ReLU(), torch.nn.Conv2d(32, 64, 3, stride=2),
             torch.nn.ReLU(), torch.nn.AdaptiveAvgPool2d(1), torch.nn.Flatten(),
@@ -224,8 +224,8 @@ class _SafetyFlags(torch.nn.Module):
     def __init__(self, checker) -> None:
         super().__init__()
         self.checker = checker
-        self.register_buffer("mean", torch.tensor(OPENAI_CLIP_MEAN).view(1, -1, 1, 1))
-        self.register_buffer("std", torch.tensor(OPENAI_CLIP_STD).view(1, -1, 1, 1))
+        self.register_buffer("mean", torch.tensor(_OPENAI_CLIP_MEAN).view(1, -1, 1, 1))
+        self.register_buffer("std", torch.tensor(_OPENAI_CLIP_STD).view(1, -1, 1, 1))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         clip_input = (x.float() / 255.0 - self.mean) / self.std
@@ -237,34 +237,34 @@ class _SafetyFlags(torch.nn.Module):
 
 def _safety(checker, extractor_id: str, random_weights: bool, weights_sha256: str) -> Extractor:
     size = int(checker.config.vision_config.image_size)
-    preprocess = {"kind": "clip", "size": size, "interpolation": "bicubic", "mean": list(OPENAI_CLIP_MEAN),
-                  "std": list(OPENAI_CLIP_STD)}
+    preprocess = {"kind": "clip", "size": size, "interpolation": "bicubic", "mean": list(_OPENAI_CLIP_MEAN),
+                  "std": list(_OPENAI_CLIP_STD)}
     return Extractor(extractor_id, _SafetyFlags(checker.eval()).eval(), _uint8_transform(size, crop=True), preprocess,
                      weights_sha256, 1, random_weights)
 
 
 def _checker_folder(source: str | None) -> Path:
     """The safety checker's folder: a local one, or its Hub snapshot (fetched when online, else from the cache)."""
-    where = source or SAFETY_CHECKER_ID
+    where = source or _SAFETY_CHECKER_ID
     if Path(where).is_dir():
         folder = Path(where)
     else:
         from huggingface_hub import snapshot_download
 
         try:
-            folder = Path(snapshot_download(where, allow_patterns=["*.json", *SAFETY_WEIGHT_FILES]))
+            folder = Path(snapshot_download(where, allow_patterns=["*.json", *_SAFETY_WEIGHT_FILES]))
         except (OSError, ValueError) as exc:
             raise ModelError(f"cannot load the safety checker from {where} ({type(exc).__name__})",
                              "connect to the Hub once to cache it, or set {safety_weights} to a local folder holding "
                              "its config.json and weights") from None
-    if not any((folder / f).is_file() for f in SAFETY_WEIGHT_FILES) or not (folder / "config.json").is_file():
-        raise ModelError(f"{folder} holds no safety checker (config.json and {' or '.join(SAFETY_WEIGHT_FILES)})",
+    if not any((folder / f).is_file() for f in _SAFETY_WEIGHT_FILES) or not (folder / "config.json").is_file():
+        raise ModelError(f"{folder} holds no safety checker (config.json and {' or '.join(_SAFETY_WEIGHT_FILES)})",
                          "set {safety_weights} to a folder holding its config.json and weights")
     return folder
 
 
 def _checker_weights_file(folder: Path) -> Path:
-    return next(folder / f for f in SAFETY_WEIGHT_FILES if (folder / f).is_file())
+    return next(folder / f for f in _SAFETY_WEIGHT_FILES if (folder / f).is_file())
 
 
 def _sd_safety_checker(folder: Path, weights_sha256: str) -> Extractor:
@@ -289,7 +289,7 @@ def _random_safety_checker() -> Extractor:
 
 def _random_id(extractor_id: str, libraries: tuple[str, ...]) -> str:
     versions = package_versions(("torch", *libraries))
-    return f"{extractor_id} seed {RANDOM_SEED} v{RANDOM_VERSION}; " + ", ".join(f"{k} {v}" for k, v in versions.items())
+    return f"{extractor_id} seed {_RANDOM_SEED} v{_RANDOM_VERSION}; " + ", ".join(f"{k} {v}" for k, v in versions.items())
 
 
 def resolve_extractor(extractor_id: str, weights: Path | str | None = None,

@@ -32,9 +32,9 @@ from imagenet_g.images import FolderImages, ImageSource, LoadedDataset, mapped_b
 from imagenet_g.images import default_cache_dir as images_cache_dir
 from imagenet_g.progress import progress_bar
 
-CACHE_VERSION = 2  # 2: keyed on the weights identity (no network needed); the Inception network's BN folded
+_CACHE_VERSION = 2  # 2: keyed on the weights identity (no network needed); the Inception network's BN folded
 PART_ROWS = 1024  # images per part file: what an interruption can lose at most
-META_FILE = "meta.json"
+_META_FILE = "meta.json"
 
 
 def default_cache_dir() -> Path:
@@ -79,7 +79,7 @@ def dataset_fingerprint(data: LoadedDataset) -> str:
 
 def cache_key(fingerprint: str, extractor: LazyExtractor) -> str:
     """sha256 of everything that decides the features (the extractor's id fixes its preprocessing)."""
-    what = {"cache": CACHE_VERSION, "dataset": fingerprint, "extractor": extractor.id,
+    what = {"cache": _CACHE_VERSION, "dataset": fingerprint, "extractor": extractor.id,
             "weights": extractor.weights_id}
     return hashlib.sha256(json.dumps(what, sort_keys=True).encode()).hexdigest()
 
@@ -131,7 +131,7 @@ def _consolidate(folder: Path, total: int, extractor: Extractor) -> None:
         positions = positions[sort]
     with atomic_path(folder / "positions.npy") as tmp, tmp.open("wb") as fh:
         np.save(fh, positions)
-    atomic_write_text(folder / META_FILE, json.dumps({"images": total, "rows": n_ok, "dim": dim,
+    atomic_write_text(folder / _META_FILE, json.dumps({"images": total, "rows": n_ok, "dim": dim,
                                                       "failed": dict(failed), "extractor": _record(extractor)},
                                                      indent=1))
     for p in parts:
@@ -139,7 +139,7 @@ def _consolidate(folder: Path, total: int, extractor: Extractor) -> None:
 
 
 def _load(folder: Path, targets: np.ndarray, key: str) -> FeatureSet:
-    meta = json.loads((folder / META_FILE).read_text(encoding="utf-8"))
+    meta = json.loads((folder / _META_FILE).read_text(encoding="utf-8"))
     features = np.load(folder / "features.npy", mmap_mode="r")
     positions = np.load(folder / "positions.npy")
     return FeatureSet(features, positions, np.asarray(targets)[positions], dict(meta["failed"]), key,
@@ -175,7 +175,7 @@ def extract(
     """
     key = cache_key(fingerprint, lazy)
     folder = Path(cache_dir or default_cache_dir()) / key
-    if (folder / META_FILE).is_file():
+    if (folder / _META_FILE).is_file():
         return _load(folder, images.targets, key)
     extractor = lazy.get()
     folder.mkdir(parents=True, exist_ok=True)
@@ -212,7 +212,7 @@ def extract(
 
 def text_embeddings(texts: list[str], lazy: LazyExtractor, cache_dir: Path | None = None) -> np.ndarray:
     """A CLIP extractor's text embeddings of ``texts`` (a release's prompts), cached on disk like image features."""
-    what = {"cache": CACHE_VERSION, "extractor": lazy.id, "weights": lazy.weights_id,
+    what = {"cache": _CACHE_VERSION, "extractor": lazy.id, "weights": lazy.weights_id,
             "texts": hashlib.sha256("\0".join(texts).encode()).hexdigest()}
     path = Path(cache_dir or default_cache_dir()) / "text" / (
         hashlib.sha256(json.dumps(what, sort_keys=True).encode()).hexdigest() + ".npy")

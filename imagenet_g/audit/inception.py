@@ -23,7 +23,7 @@ from imagenet_g.errors import ModelError
 
 # torch-fidelity's Inception-v3 weights (converted from the TF FID graph); the file torchmetrics' FID loads too
 INCEPTION_FILE = "weights-inception-2015-12-05-6726825d.pth"
-INPUT_SIZE = 299
+_INPUT_SIZE = 299
 # the order torch-fidelity's forward runs its blocks in, up to the 2048-d pool3 features
 _BLOCKS = ("Conv2d_1a_3x3", "Conv2d_2a_3x3", "Conv2d_2b_3x3", "MaxPool_1", "Conv2d_3b_1x1", "Conv2d_4a_3x3",
            "MaxPool_2", "Mixed_5b", "Mixed_5c", "Mixed_5d", "Mixed_6a", "Mixed_6b", "Mixed_6c", "Mixed_6d",
@@ -69,7 +69,7 @@ class _ConvReLU(torch.nn.Module):
         return torch.nn.functional.relu(self.conv(x), inplace=True)
 
 
-class FidInception(torch.nn.Module):
+class _FidInception(torch.nn.Module):
     """uint8 (B, 3, H, W) -> (B, 2048) pool3 features, as torch-fidelity's ``FeatureExtractorInceptionV3``."""
 
     def __init__(self, net: torch.nn.Module) -> None:
@@ -87,15 +87,15 @@ class FidInception(torch.nn.Module):
         from torch_fidelity.interpolate_compat_tensorflow import interpolate_bilinear_2d_like_tensorflow1x
 
         x = x.to(torch.float32)
-        if tuple(x.shape[-2:]) != (INPUT_SIZE, INPUT_SIZE):
-            x = interpolate_bilinear_2d_like_tensorflow1x(x, size=(INPUT_SIZE, INPUT_SIZE), align_corners=False)
+        if tuple(x.shape[-2:]) != (_INPUT_SIZE, _INPUT_SIZE):
+            x = interpolate_bilinear_2d_like_tensorflow1x(x, size=(_INPUT_SIZE, _INPUT_SIZE), align_corners=False)
         x = (x - 128) / 128
         for block in self.blocks:
             x = block(x)
         return torch.flatten(x, 1)
 
 
-def load_fid_inception(path: Path) -> FidInception:
+def load_fid_inception(path: Path) -> _FidInception:
     """torch-fidelity's Inception-v3 from ``path``, prepared for inference."""
     from torch_fidelity.feature_extractor_inceptionv3 import FeatureExtractorInceptionV3
 
@@ -104,4 +104,4 @@ def load_fid_inception(path: Path) -> FidInception:
     except (RuntimeError, OSError, EOFError, ValueError, pickle.UnpicklingError) as exc:
         raise ModelError(f"{path} is not torch-fidelity's Inception-v3 state dict ({type(exc).__name__})",
                          f"set {{inception_weights}} to {INCEPTION_FILE}") from None
-    return FidInception(net).eval()
+    return _FidInception(net).eval()

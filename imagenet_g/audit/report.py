@@ -9,7 +9,7 @@ from imagenet_g.files import atomic_write_text, turn_to_write
 from imagenet_g.layout import CARD_FILE, VERSION_END, VERSION_START, audit_block, audit_markers
 
 AUDIT_FILE = "audit.json"
-REPORT_FILE = "report.md"
+_REPORT_FILE = "report.md"
 RANDOM_NOTE = ("**These numbers only prove the tooling**: at least one extractor has random weights (built in code "
                "for offline use), so no number here says anything about the images.")
 SINGULAR_NOTE = ("Per-class FID uses fewer images than feature dimensions, so each class's covariance is singular "
@@ -50,7 +50,7 @@ def summary_rows(result: AuditResult) -> list[tuple[str, str]]:
     return rows
 
 
-def report_markdown(result: AuditResult, figures: dict[str, Path], folder: Path) -> str:
+def _report_markdown(result: AuditResult, figures: dict[str, Path], folder: Path) -> str:
     """The report text; figure links are relative to ``folder``."""
     rel = {k: p.relative_to(folder).as_posix() if p.is_relative_to(folder) else str(p) for k, p in figures.items()}
     r = result.release
@@ -161,8 +161,8 @@ def write_outputs(result: AuditResult, folder: Path, card_dir: Path | None) -> d
     folder.mkdir(parents=True, exist_ok=True)
     result.write(folder / AUDIT_FILE)
     figures = write_figures(result, folder / "figures")
-    report = folder / REPORT_FILE
-    atomic_write_text(report, report_markdown(result, figures, folder))
+    report = folder / _REPORT_FILE
+    atomic_write_text(report, _report_markdown(result, figures, folder))
     written = {"json": folder / AUDIT_FILE, "report": report, **figures}
     if card_dir is not None:
         add_card_section(card_dir / CARD_FILE, card_section(result, report, card_dir), result.release.version or "")

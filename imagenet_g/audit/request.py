@@ -28,10 +28,10 @@ EXTRACTORS: dict[str, str] = {
     "random-clip": "tiny random-weight open_clip model (offline tests/demo: proves the tooling only)",
     "random-safety-checker": "tiny random-weight safety checker (offline tests/demo: proves the tooling only)",
 }
-SAFETY_CHECKERS = ("sd-safety-checker", "random-safety-checker")
+_SAFETY_CHECKERS = ("sd-safety-checker", "random-safety-checker")
 KID_SUBSETS = 100  # torchmetrics' default
 KID_SUBSET_SIZE = 1000  # torchmetrics' default; lowered to the smaller set's size when that is smaller
-MAX_KID_SUBSETS = 10_000  # each subset is one MMD estimate; the mean is stable long before this many
+_MAX_KID_SUBSETS = 10_000  # each subset is one MMD estimate; the mean is stable long before this many
 
 
 class AuditRequest(StrictRequest):
@@ -51,7 +51,7 @@ class AuditRequest(StrictRequest):
     consistency_threshold: float = Field(default=50.0, ge=0, le=100, description="per-class zero-shot top-1, %")
     duplicate_threshold: float = Field(default=0.95, ge=-1, le=1, description="cosine similarity")
     memorisation_threshold: float = Field(default=0.95, ge=-1, le=1, description="cosine similarity")
-    kid_subsets: int = Field(default=KID_SUBSETS, ge=1, le=MAX_KID_SUBSETS)
+    kid_subsets: int = Field(default=KID_SUBSETS, ge=1, le=_MAX_KID_SUBSETS)
     kid_subset_size: int = Field(default=KID_SUBSET_SIZE, ge=2)
     seed: int = 0
     batch_size: int = Field(default=64, ge=1, le=MAX_BATCH)
@@ -79,8 +79,8 @@ def check_audit_request(request: AuditRequest) -> AuditRequest:
     if not (request.clip_model.startswith(CLIP_PREFIX) or request.clip_model == "random-clip"):
         raise UnknownNameError(f"{request.clip_model!r} is not a CLIP model",
                                "set {clip_model} to clip:<arch>/<pretrained> or random-clip")
-    if request.safety_checker is not None and request.safety_checker not in SAFETY_CHECKERS:
-        raise unknown("safety checker", request.safety_checker, SAFETY_CHECKERS)
+    if request.safety_checker is not None and request.safety_checker not in _SAFETY_CHECKERS:
+        raise unknown("safety checker", request.safety_checker, _SAFETY_CHECKERS)
     labels.template_set(request.templates)
     for name in (*request.paths, *(request.shift_sets or ()), *([request.reference] if request.reference else [])):
         spec = get_benchmark(name)

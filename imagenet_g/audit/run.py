@@ -34,7 +34,7 @@ from imagenet_g.layout import CARD_FILE, MANIFEST_FILE, audit_dir, built_version
 from imagenet_g.outputs import check_output_folder
 
 RELEASE = "imagenet-g"
-LIST_LIMIT = 200  # images listed per list in the JSON; each list's total is counted beside it
+_LIST_LIMIT = 200  # images listed per list in the JSON; each list's total is counted beside it
 
 
 class _Data:
@@ -190,7 +190,7 @@ def _consistency(images: FeatureSet, clip: LazyExtractor, request: AuditRequest,
         classes_below_threshold=[c.label for c in per_class if c.zero_shot_top1 < request.consistency_threshold],
         per_class=per_class, per_template=per_template,
         off_class=[s.OffClassImage(image=refs(int(images.positions[i])), predicted=int(predicted[i]),
-                                   predicted_name=names[int(predicted[i])]) for i in wrong[:LIST_LIMIT]],
+                                   predicted_name=names[int(predicted[i])]) for i in wrong[:_LIST_LIMIT]],
         off_class_total=len(wrong),
     )
 
@@ -210,7 +210,7 @@ def _diversity(images: FeatureSet, clip: LazyExtractor, request: AuditRequest, c
     feats = np.asarray(images.features)
 
     def pairs(groups: np.ndarray | None) -> tuple[int, list[s.DuplicatePair]]:
-        found = div.near_pairs(feats, request.duplicate_threshold, groups, limit=LIST_LIMIT)
+        found = div.near_pairs(feats, request.duplicate_threshold, groups, limit=_LIST_LIMIT)
         return found.total, [s.DuplicatePair(a=refs(int(images.positions[p.i])), b=refs(int(images.positions[p.j])),
                                              similarity=p.similarity) for p in found.pairs]
 
@@ -268,7 +268,7 @@ def _safety(release: _Data, positions: np.ndarray, columns: dict[str, list], che
     n = len(positions)
     return s.Safety(checker=checker.id, source=source, source_reason=reason, images=n, flagged=len(flagged),
                     flagged_share=float(len(flagged) / n) if n else 0.0,
-                    flagged_images=[refs(int(positions[i])) for i in flagged[:LIST_LIMIT]]), computed
+                    flagged_images=[refs(int(positions[i])) for i in flagged[:_LIST_LIMIT]]), computed
 
 
 def _memorisation(images: FeatureSet, reference: FeatureSet, ref: _Data, clip: LazyExtractor, request: AuditRequest,
@@ -281,7 +281,7 @@ def _memorisation(images: FeatureSet, reference: FeatureSet, ref: _Data, clip: L
         images=len(sims), max_similarity=float(sims.max()), matches_total=len(hits),
         matches=[s.MemorisationMatch(image=refs(int(images.positions[i])),
                                      reference_key=ref.loaded.images.key(int(reference.positions[index[i]])),
-                                     similarity=float(sims[i])) for i in hits[:LIST_LIMIT]],
+                                     similarity=float(sims[i])) for i in hits[:_LIST_LIMIT]],
     )
 
 
@@ -289,11 +289,11 @@ def _extractor_info(role: str, features: FeatureSet) -> s.ExtractorInfo:
     return s.ExtractorInfo(role=role, **features.extractor)
 
 
-AUDIT_PACKAGES = ("torch", "torchvision", "torchmetrics", "torch-fidelity", "open-clip-torch", "diffusers",
+_AUDIT_PACKAGES = ("torch", "torchvision", "torchmetrics", "torch-fidelity", "open-clip-torch", "diffusers",
                   "transformers", "datasets", "numpy", "pillow")
 
 
-def compute_audit(request: AuditRequest, progress: bool = False) -> s.AuditResult:
+def _compute_audit(request: AuditRequest, progress: bool = False) -> s.AuditResult:
     """Run every section the available data allows; writes nothing but the feature cache."""
     check_audit_request(request)
     pick_device(request.device)
@@ -358,7 +358,7 @@ def compute_audit(request: AuditRequest, progress: bool = False) -> s.AuditResul
         extractors=extractors, consistency=consistency, fidelity=fidelity, shift_table=shift_table,
         diversity=diversity, safety=safety, memorisation=memorisation, skipped=skipped,
         random_weights=any(e.random_weights for e in extractors),
-        environment=environment(pick_device(request.device), AUDIT_PACKAGES), created=datetime.now(timezone.utc),
+        environment=environment(pick_device(request.device), _AUDIT_PACKAGES), created=datetime.now(timezone.utc),
     )
     return result
 
@@ -369,7 +369,7 @@ def _release_folder_around(folder: Path) -> Path | None:
     return next((p for p in (here, *here.parents) if (p / MANIFEST_FILE).is_file()), None)
 
 
-def audit_outputs(request: AuditRequest) -> tuple[Path, Path | None]:
+def _audit_outputs(request: AuditRequest) -> tuple[Path, Path | None]:
     """Where an audit writes: its folder (``out``; default ``<release folder>/audits/<version>``, beside the
     release, or ``audits/<version>`` for a Hub release) and the dataset card it adds its section to (None: no card).
 
@@ -399,12 +399,12 @@ def audit_outputs(request: AuditRequest) -> tuple[Path, Path | None]:
 def run_audit(request: AuditRequest, progress: bool = False) -> tuple[s.AuditResult, dict[str, Path]]:
     """Audit a release and write the audit JSON, report, figures and card section; returns the result and paths.
 
-    The outputs are checked (``audit_outputs``) and the audit folder claimed before any work, so a second audit
+    The outputs are checked (``_audit_outputs``) and the audit folder claimed before any work, so a second audit
     into the same folder is refused while this one runs."""
     check_audit_request(request)
-    folder, card = audit_outputs(request)
+    folder, card = _audit_outputs(request)
     with claimed(folder, f"audit folder {folder}"):
-        result = compute_audit(request, progress)
+        result = _compute_audit(request, progress)
         try:
             written = write_outputs(result, folder, card.parent if card is not None else None)
         except OSError as exc:

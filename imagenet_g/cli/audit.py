@@ -22,17 +22,17 @@ from imagenet_g.cli.options import (
 )
 from imagenet_g.layout import DEFAULT_RELEASE
 
-audit_app = typer.Typer(
+_audit_app = typer.Typer(
     help="Audit a release as data (consistency, FID/KID, diversity, safety, memorisation); compare two audits.",
     invoke_without_command=True,
 )
-app.add_typer(audit_app, name="audit")
+app.add_typer(_audit_app, name="audit")
 
-FID_HELP = "features for FID/KID: inception-v3 (the standard), clip:<arch>/<pretrained>, random-cnn (offline test)"
-CLIP_HELP = "open_clip model for consistency, diversity, memorisation: clip:<arch>/<pretrained> or random-clip"
-SAFETY_HELP = "sd-safety-checker, random-safety-checker (offline test) or none"
-REFERENCE_HELP = "real data for FID/KID and memorisation (a dataset name, see `imagenet-g data`), or none"
-SHIFT_HELP = "comma-separated natural-shift sets for the distance table; default: every one found"
+_FID_HELP = "features for FID/KID: inception-v3 (the standard), clip:<arch>/<pretrained>, random-cnn (offline test)"
+_CLIP_HELP = "open_clip model for consistency, diversity, memorisation: clip:<arch>/<pretrained> or random-clip"
+_SAFETY_HELP = "sd-safety-checker, random-safety-checker (offline test) or none"
+_REFERENCE_HELP = "real data for FID/KID and memorisation (a dataset name, see `imagenet-g data`), or none"
+_SHIFT_HELP = "comma-separated natural-shift sets for the distance table; default: every one found"
 OUT_HELP = "report folder (default: <release folder>/audits/<version>, beside the release)"
 
 
@@ -40,21 +40,21 @@ def _none(value: str | None) -> str | None:
     return None if value is None or value.lower() == "none" else value
 
 
-@audit_app.callback()
+@_audit_app.callback()
 def audit(
     ctx: typer.Context,
     release: Release = DEFAULT_RELEASE,
     data_root: DataRoot = Path("."),
     path: DatasetPaths = None,
-    reference: Annotated[str, typer.Option(help=REFERENCE_HELP)] = "imagenet",
-    shift_sets: Annotated[Optional[str], typer.Option(help=SHIFT_HELP)] = None,
-    fid_extractor: Annotated[str, typer.Option(help=FID_HELP)] = "inception-v3",
+    reference: Annotated[str, typer.Option(help=_REFERENCE_HELP)] = "imagenet",
+    shift_sets: Annotated[Optional[str], typer.Option(help=_SHIFT_HELP)] = None,
+    fid_extractor: Annotated[str, typer.Option(help=_FID_HELP)] = "inception-v3",
     inception_weights: Annotated[Optional[Path], typer.Option(parser=as_path,
                                                                help="local Inception-v3 FID weights file")] = None,
-    clip_model: Annotated[str, typer.Option(help=CLIP_HELP)] = "clip:ViT-B-32/openai",
+    clip_model: Annotated[str, typer.Option(help=_CLIP_HELP)] = "clip:ViT-B-32/openai",
     templates: Annotated[str, typer.Option(help="zero-shot templates: openai_imagenet_80, openai_imagenet_simple")]
     = "openai_imagenet_80",
-    safety_checker: Annotated[str, typer.Option(help=SAFETY_HELP)] = "sd-safety-checker",
+    safety_checker: Annotated[str, typer.Option(help=_SAFETY_HELP)] = "sd-safety-checker",
     safety_weights: Annotated[Optional[str], typer.Option(help="the safety checker's local folder or Hub id")] = None,
     consistency_threshold: Annotated[float, typer.Option(help="list classes below this zero-shot top-1 (%)")] = 50.0,
     duplicate_threshold: Annotated[float, typer.Option(help="cosine similarity of a near-duplicate pair")] = 0.95,
@@ -104,7 +104,7 @@ def audit(
     console.print(f"audit JSON: {written['json']}", markup=False)
 
 
-@audit_app.command("compare")
+@_audit_app.command("compare")
 def compare(
     a: Annotated[str, typer.Argument(help="audit JSON, its folder, or a release version with an audit")],
     b: Annotated[str, typer.Argument(help="the same for the second audit; deltas are B - A")],

@@ -28,18 +28,18 @@ def _print_json(value: Any) -> None:
     console.print_json(json.dumps(value, default=_jsonable))
 
 
-releases_app = typer.Typer(
+_releases_app = typer.Typer(
     help="List the releases (no subcommand), or compare two with `diff`.", invoke_without_command=True,
     no_args_is_help=False,
 )
-app.add_typer(releases_app, name="releases")
+app.add_typer(_releases_app, name="releases")
 
 
 def _hours(value: float | None) -> str:
     return f"{value:,.0f}" if value is not None else "-"
 
 
-@releases_app.callback()
+@_releases_app.callback()
 def releases_command(ctx: typer.Context, specs_dir: SpecsDir = None, as_json: Json = False) -> None:
     """List every release: generator, strategy, classes, splits, image counts, estimated A100-hours, lock."""
     if ctx.invoked_subcommand is not None:
@@ -59,7 +59,7 @@ def releases_command(ctx: typer.Context, specs_dir: SpecsDir = None, as_json: Js
     console.print(table)
 
 
-@releases_app.command("diff")
+@_releases_app.command("diff")
 def releases_diff_command(
     a: Annotated[str, typer.Argument(help="first release")],
     b: Annotated[str, typer.Argument(help="second release")],

@@ -25,14 +25,14 @@ from imagenet_g.cli.options import (
 from imagenet_g.errors import RecipeError
 from imagenet_g.layout import DEFAULT_DATASET_DIR, DEFAULT_RELEASE
 
-RECIPE_HELP = ("a shipped recipe (paper = ResNet-18, paper-resnet50, paper-resnext50, paper-resnext101, paper-imagenet100, "
+_RECIPE_HELP = ("a shipped recipe (paper = ResNet-18, paper-resnet50, paper-resnext50, paper-resnext101, paper-imagenet100, "
                "smoke; see `imagenet-g recipes`) or a recipe .yaml file")
-REAL_HELP = "real training set: ImageNet's train folder (<wnid>/ images), a dataset folder of parquet, or ORG/NAME[:split]"
-GENERATED_HELP = "a built ImageNet-G release split, VERSION:SPLIT (e.g. v1:train); repeatable"
-POLICY_HELP = "concat (both whole, the paper), fraction, generated-only, real-only"
-SET_HELP = "KEY=VALUE: override a recipe key (YAML value), e.g. schedule.epochs=16 or data.batch_size=256; repeatable"
-EVAL_HELP = "after training, evaluate on these datasets/collections (e.g. imagenet,natural-shift,imagenet-g)"
-TRAINED = "trained"  # the eval request's model until the run exists: evaluate_run scores the run itself
+_REAL_HELP = "real training set: ImageNet's train folder (<wnid>/ images), a dataset folder of parquet, or ORG/NAME[:split]"
+_GENERATED_HELP = "a built ImageNet-G release split, VERSION:SPLIT (e.g. v1:train); repeatable"
+_POLICY_HELP = "concat (both whole, the paper), fraction, generated-only, real-only"
+_SET_HELP = "KEY=VALUE: override a recipe key (YAML value), e.g. schedule.epochs=16 or data.batch_size=256; repeatable"
+_EVAL_HELP = "after training, evaluate on these datasets/collections (e.g. imagenet,natural-shift,imagenet-g)"
+_TRAINED = "trained"  # the eval request's model until the run exists: evaluate_run scores the run itself
 
 
 def _overrides(items: list[str] | None) -> dict[str, object]:
@@ -71,20 +71,20 @@ def recipes_command(as_json: Json = False) -> None:
 @app.command("train")
 def train_command(
     out: Annotated[Path, typer.Option("--out", parser=as_path, help="run folder: checkpoints, training record, results")],
-    recipe: Annotated[str, typer.Option(help=RECIPE_HELP)] = "paper",
-    real: Annotated[Optional[str], typer.Option(help=REAL_HELP)] = None,
-    generated: Annotated[Optional[list[str]], typer.Option("--generated", help=GENERATED_HELP)] = None,
+    recipe: Annotated[str, typer.Option(help=_RECIPE_HELP)] = "paper",
+    real: Annotated[Optional[str], typer.Option(help=_REAL_HELP)] = None,
+    generated: Annotated[Optional[list[str]], typer.Option("--generated", help=_GENERATED_HELP)] = None,
     dataset_dir: DatasetDir = DEFAULT_DATASET_DIR,
-    policy: Annotated[str, typer.Option(help=POLICY_HELP)] = "concat",
+    policy: Annotated[str, typer.Option(help=_POLICY_HELP)] = "concat",
     generated_fraction: Annotated[Optional[float], typer.Option(help="fraction policy: share of each class's "
                                                                 "generated images used (rounded half up, at least "
                                                                 "1 per class)")] = None,
     real_per_class: Annotated[Optional[int], typer.Option(help="at most N real images per class")] = None,
     generated_per_class: Annotated[Optional[int], typer.Option(help="at most N generated images per class")] = None,
     mix_seed: Annotated[int, typer.Option(help="seed of the per-class sampling")] = 0,
-    set_: Annotated[Optional[list[str]], typer.Option("--set", help=SET_HELP)] = None,
+    set_: Annotated[Optional[list[str]], typer.Option("--set", help=_SET_HELP)] = None,
     device: Device = "auto",
-    eval_datasets: Annotated[Optional[str], typer.Option(help=EVAL_HELP)] = None,
+    eval_datasets: Annotated[Optional[str], typer.Option(help=_EVAL_HELP)] = None,
     data_root: DataRoot = Path("."),
     path: DatasetPaths = None,
     release: Release = DEFAULT_RELEASE,
@@ -112,7 +112,7 @@ def train_command(
     evaluation = None
     if eval_datasets is not None:  # checked now, not after training: its model is the run, so only its data
         evaluation = check_eval_request(EvalRequest(
-            model=TRAINED, datasets=parse_names(eval_datasets, "eval_datasets"), data_root=data_root,
+            model=_TRAINED, datasets=parse_names(eval_datasets, "eval_datasets"), data_root=data_root,
             paths=parse_paths(path), release=release, device=device), models=False)
     from imagenet_g.train import train  # torch: after every argument is checked
 

@@ -15,7 +15,7 @@ from imagenet_g.errors import ImagenetGError, one_line
 from imagenet_g.evaluate.stats import mcnemar_exact
 from imagenet_g.results import EvalResult, read_results
 
-TEMPLATE_DATASET = "imagenet-g"
+_TEMPLATE_DATASET = "imagenet-g"
 
 
 @dataclass(frozen=True)
@@ -44,7 +44,7 @@ class Comparison:
     only_in_b: tuple[str, ...] = ()
 
 
-PREDICTION_COLUMNS = ("key", "correct_top1")  # what the pairing reads of a predictions file
+_PREDICTION_COLUMNS = ("key", "correct_top1")  # what the pairing reads of a predictions file
 
 
 def _predictions(path: Path, result: EvalResult, name: str):
@@ -58,7 +58,7 @@ def _predictions(path: Path, result: EvalResult, name: str):
     except (OSError, ValueError) as exc:  # truncated or foreign: pyarrow's ArrowInvalid is a ValueError
         raise ImagenetGError(f"{path.parent / file}, the predictions of {name}, cannot be read ({one_line(exc)})",
                              "evaluate again to rewrite it") from None
-    missing = [c for c in PREDICTION_COLUMNS if c not in table.columns]
+    missing = [c for c in _PREDICTION_COLUMNS if c not in table.columns]
     if missing:
         raise ImagenetGError(f"{path.parent / file}, the predictions of {name}, has no {', '.join(missing)} column",
                              "evaluate again to rewrite it")
@@ -85,7 +85,7 @@ def compare_results(a: Path, b: Path) -> Comparison:
         top1_a, top1_b = ra.datasets[name].top1, rb.datasets[name].top1
         rows[name] = DatasetComparison(name, top1_a, top1_b, top1_b - top1_a, len(both), only_a, only_b,
                                        mcnemar_exact(only_a, only_b))
-        if name == TEMPLATE_DATASET and "template_id_a" in both:
+        if name == _TEMPLATE_DATASET and "template_id_a" in both:
             grouped = both.groupby("template_id_a")[["correct_top1_a", "correct_top1_b"]]
             for template_id, group in grouped:
                 templates.append({

@@ -21,7 +21,7 @@ import torch
 
 from imagenet_g.files import atomic_write_text
 
-DECISIONS_FILE = "memory-format.json"
+_DECISIONS_FILE = "memory-format.json"
 _log = logging.getLogger(__name__)
 
 
@@ -30,7 +30,7 @@ def _sync(dev: torch.device) -> None:
         torch.cuda.synchronize(dev)
 
 
-def channels_last_is_faster(module, input_size: Sequence[int], dev: torch.device, autocast) -> bool:
+def _channels_last_is_faster(module, input_size: Sequence[int], dev: torch.device, autocast) -> bool:
     """Time a batch of 2 in both layouts (interleaved, best of 3 each): True if channels_last is >10% faster."""
     x = torch.zeros(2, *input_size, device=dev)
     best = {False: float("inf"), True: float("inf")}
@@ -48,7 +48,7 @@ def channels_last_is_faster(module, input_size: Sequence[int], dev: torch.device
     return best[True] < 0.9 * best[False]
 
 
-def decision_key(module, input_size: Sequence[int], dev: torch.device, precision: str) -> str:
+def _decision_key(module, input_size: Sequence[int], dev: torch.device, precision: str) -> str:
     """What the layout decision depends on: architecture (class and parameter shapes), input, device, versions."""
     shapes = hashlib.sha256(repr([(k, tuple(v.shape)) for k, v in module.state_dict().items()]).encode()).hexdigest()
     hardware = torch.cuda.get_device_name(dev) if dev.type == "cuda" else dev.type
@@ -59,14 +59,14 @@ def decision_key(module, input_size: Sequence[int], dev: torch.device, precision
 def choose_channels_last(module, input_size: Sequence[int], dev: torch.device, precision: str, autocast,
                          cache_dir: Path) -> bool:
     """The layout decision for ``module`` on ``dev``: from the decisions file, else measured and stored there."""
-    path = Path(cache_dir) / DECISIONS_FILE
-    key = decision_key(module, input_size, dev, precision)
+    path = Path(cache_dir) / _DECISIONS_FILE
+    key = _decision_key(module, input_size, dev, precision)
     try:
         decisions = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         decisions = {}
     if not isinstance(decisions, dict) or not isinstance(decisions.get(key), bool):
-        faster = channels_last_is_faster(module, input_size, dev, autocast)
+        faster = _channels_last_is_faster(module, input_size, dev, autocast)
         decisions = {**(decisions if isinstance(decisions, dict) else {}), key: faster}
         try:
             atomic_write_text(path, json.dumps(decisions, indent=1, sort_keys=True) + "\n")

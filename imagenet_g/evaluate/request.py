@@ -22,14 +22,14 @@ from imagenet_g.results import TTAS, Tta
 from imagenet_g.robustness import MAX_BOOTSTRAP, BaselinePoints
 from imagenet_g.strict import StrictRequest
 
-PRECISIONS = ("fp32", "amp")
+_PRECISIONS = ("fp32", "amp")
 Precision = Literal["fp32", "amp"]
 
 
 def check_precision(precision: str) -> Precision:
     """Validate a precision name."""
-    if precision not in PRECISIONS:
-        raise unknown("precision", precision, PRECISIONS, fix="choose fp32 (validate.py's default) or amp")
+    if precision not in _PRECISIONS:
+        raise unknown("precision", precision, _PRECISIONS, fix="choose fp32 (validate.py's default) or amp")
     return precision  # type: ignore[return-value]
 
 

@@ -71,7 +71,7 @@ def output_paths(request: EvalRequest) -> tuple[Path, ...]:
     return paths
 
 
-def output_path(request: EvalRequest) -> Path:
+def _output_path(request: EvalRequest) -> Path:
     """The results file of a single-model request."""
     return output_paths(request)[0]
 
@@ -87,12 +87,12 @@ def _check_writable(path: Path) -> None:
         raise OutputError(f"cannot write results to {path}: {exc.strerror or exc}", "choose another {out}") from exc
 
 
-def predictions_path(out: Path, dataset: str) -> Path:
+def _predictions_path(out: Path, dataset: str) -> Path:
     """The per-image predictions of one dataset, beside the results file ``out``."""
     return out.with_name(f"{out.stem}.{dataset}.parquet")
 
 
-def per_class_path(out: Path) -> Path:
+def _per_class_path(out: Path) -> Path:
     """The per-class CSV beside the results file ``out``."""
     return out.with_name(f"{out.stem}.per-class.csv")
 
@@ -123,7 +123,7 @@ def _per_class_problem(path: Path) -> str | None:
             header = fh.readline().strip()
     except (OSError, UnicodeDecodeError):
         header = ""
-    return None if header == ",".join(PER_CLASS_COLUMNS) else "is not an imagenet-g per-class file"
+    return None if header == ",".join(_PER_CLASS_COLUMNS) else "is not an imagenet-g per-class file"
 
 
 def _check_outputs(request: EvalRequest, outs: tuple[Path, ...], names: tuple[str, ...]) -> None:
@@ -134,8 +134,8 @@ def _check_outputs(request: EvalRequest, outs: tuple[Path, ...], names: tuple[st
         check_output_file(out, results_file_problem, param)
         _check_writable(out)
         listed = _listed_by(out)
-        for path, problem in [(predictions_path(out, n), _predictions_problem) for n in names] + [
-                (per_class_path(out), _per_class_problem)]:
+        for path, problem in [(_predictions_path(out, n), _predictions_problem) for n in names] + [
+                (_per_class_path(out), _per_class_problem)]:
             check_output_file(path, lambda p: None if p.name in listed else problem(p), param)
 
 
@@ -184,7 +184,7 @@ def _find(
     return loaded, missing
 
 
-def applied_preprocess(model: LoadedModel, border: int) -> dict[str, object]:
+def _applied_preprocess(model: LoadedModel, border: int) -> dict[str, object]:
     """The model's preprocessing as applied to a dataset that trims ``border`` pixels off each edge."""
     if model.preprocess is not None:
         return model.preprocess.with_border(border).as_dict()
@@ -230,7 +230,7 @@ def _dataset_result(
     )
 
 
-def write_predictions(path: Path, spec: Benchmark, preds: Predictions) -> None:
+def _write_predictions(path: Path, spec: Benchmark, preds: Predictions) -> None:
     """Per-image predictions as parquet (temp file + rename): key, join keys, target, top-5 and scores, hits."""
     import pyarrow as pa
     import pyarrow.parquet as pq
@@ -250,10 +250,10 @@ def write_predictions(path: Path, spec: Benchmark, preds: Predictions) -> None:
         pq.write_table(table, tmp)
 
 
-PER_CLASS_COLUMNS = ("dataset", "class_index", "wnid", "class_name", "images", "top1", "top5")
+_PER_CLASS_COLUMNS = ("dataset", "class_index", "wnid", "class_name", "images", "top1", "top5")
 
 
-def write_per_class(path: Path, result: EvalResult, folder: Path) -> None:
+def _write_per_class(path: Path, result: EvalResult, folder: Path) -> None:
     """Per-class top-1/top-5 of every dataset as CSV, from the predictions files (classes with images only).
 
     ``class_index`` is the image's ImageNet target; on ObjectNet-scored sets the name is the ObjectNet class.
@@ -275,7 +275,7 @@ def write_per_class(path: Path, result: EvalResult, folder: Path) -> None:
     with atomic_path(path) as tmp:
         with tmp.open("w", newline="", encoding="utf-8") as fh:
             writer = csv.writer(fh)
-            writer.writerow(PER_CLASS_COLUMNS)
+            writer.writerow(_PER_CLASS_COLUMNS)
             writer.writerows(rows)
 
 
@@ -353,7 +353,7 @@ class _Run:
         self.channels_last: bool | None = None
 
     def save(self, names, missing, complete: bool, er=None, er_skipped=None) -> EvalResult:
-        per_class = per_class_path(self.out)
+        per_class = _per_class_path(self.out)
         env = {**self.env}
         if self.channels_last is not None:
             env["memory_format"] = "channels_last" if self.channels_last else "contiguous"
@@ -365,7 +365,7 @@ class _Run:
             complete=complete,
         )
         if complete:
-            write_per_class(per_class, result, self.out.parent)
+            _write_per_class(per_class, result, self.out.parent)
         result.write(self.out)
         return result
 
@@ -435,7 +435,7 @@ def _score_source(request: EvalRequest, names, explicit: set[str], missing: dict
     """Score every dataset drawn from one source's images, for the models that do not have them yet."""
     specs = [get_benchmark(n) for n in names if _source_of(n) == source_name]
     border = data.spec.border
-    applied = {id(run): applied_preprocess(run.model, border) for run in runs}
+    applied = {id(run): _applied_preprocess(run.model, border) for run in runs}
     prints = {(id(run), s.name): fingerprint(run.model, s, data, applied[id(run)], request.precision, request.tta)
               for run in runs for s in specs}
     todo = []
@@ -473,8 +473,8 @@ def _score_source(request: EvalRequest, names, explicit: set[str], missing: dict
                     raise DatasetNotFoundError(f"{spec.name}: {note}; check the files in {data.source}")
                 missing[spec.name] = note
                 continue
-            pq_path = predictions_path(run.out, spec.name)
-            write_predictions(pq_path, spec, part)
+            pq_path = _predictions_path(run.out, spec.name)
+            _write_predictions(pq_path, spec, part)
             run.results[spec.name] = _dataset_result(spec, data, part, pq_path.name, applied[id(run)],
                                                      prints[(id(run), spec.name)])
 

@@ -45,7 +45,7 @@ class SourcedModel:
     id: str | None = None  # the one id of what was loaded, whichever way it was named; None: the id as given
 
 
-SourceLoader = Callable[[SourceRequest], SourcedModel]
+_SourceLoader = Callable[[SourceRequest], SourcedModel]
 
 
 def installed_sources() -> dict[str, EntryPoint]:
@@ -62,7 +62,7 @@ def load_with_source(name: str, request: SourceRequest) -> SourcedModel:
     point = installed_sources()[name]
     where = f"{point.value}{_distribution(point)}"
     try:
-        loader: SourceLoader = point.load()
+        loader: _SourceLoader = point.load()
     except Exception as exc:  # the source's package fails to import: its code, any exception type
         raise ModelError(f"model source {name!r} ({where}) cannot be imported: {one_line(exc)}",
                          "reinstall the package that provides it") from exc

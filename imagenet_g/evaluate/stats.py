@@ -15,10 +15,10 @@ from __future__ import annotations
 
 import math
 
-Z_95 = 1.959963984540054  # the 97.5th percentile of the standard normal
+_Z_95 = 1.959963984540054  # the 97.5th percentile of the standard normal
 
 
-def wilson_interval(successes: int, total: int, z: float = Z_95) -> tuple[float, float]:
+def wilson_interval(successes: int, total: int, z: float = _Z_95) -> tuple[float, float]:
     """Wilson score interval of a proportion, in percent; (0, 100) when there are no trials."""
     if total <= 0:
         return 0.0, 100.0

@@ -30,7 +30,7 @@ from imagenet_g.files import atomic_path
 from imagenet_g.progress import progress_bar
 
 TEXTS_PER_BATCH = 1000  # prompts per forward pass building a head (small batches are overhead-bound on CPU)
-CLIP_LOGIT_SCALE = 100.0  # open_clip's zero-shot evaluation scales cosine similarities by 100
+_CLIP_LOGIT_SCALE = 100.0  # open_clip's zero-shot evaluation scales cosine similarities by 100
 _log = logging.getLogger(__name__)
 
 
@@ -154,4 +154,4 @@ class ZeroShotClassifier(torch.nn.Module):
 
     def forward(self, images: torch.Tensor) -> torch.Tensor:
         features = torch.nn.functional.normalize(self.model.encode_image(images), dim=-1)
-        return CLIP_LOGIT_SCALE * features @ self.classifier.to(features.dtype)
+        return _CLIP_LOGIT_SCALE * features @ self.classifier.to(features.dtype)

@@ -24,7 +24,7 @@ from imagenet_g.benchmarks import Benchmark
 from imagenet_g.errors import DatasetNotFoundError
 from imagenet_g.images.decode import decode_rgb
 
-IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".ppm", ".tif", ".tiff")
+_IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".ppm", ".tif", ".tiff")
 
 
 @dataclass(frozen=True)
@@ -68,7 +68,7 @@ class FolderImages:
         return FolderImages(self.root, tuple(self.paths[i] for i in keep), self.targets[keep], dict(self.skipped))
 
 
-def files_by_name(folder: Path, extensions: tuple[str, ...] = IMAGE_EXTENSIONS) -> list[Path]:
+def files_by_name(folder: Path, extensions: tuple[str, ...] = _IMAGE_EXTENSIONS) -> list[Path]:
     """The image files directly in ``folder`` (by extension, in any case), sorted by name (code point order)."""
     return sorted((p for p in folder.glob("*") if p.suffix.lower() in extensions), key=lambda p: p.name)
 
@@ -111,7 +111,7 @@ def _walk_classes(root: Path, target_of: Callable[[str], int | None], layout_hin
                 path = os.path.join(dirpath, f)
                 if target is None:
                     skipped["class outside the dataset's label space"] += 1
-                elif not f.lower().endswith(IMAGE_EXTENSIONS):
+                elif not f.lower().endswith(_IMAGE_EXTENSIONS):
                     skipped["not an image file (extension)"] += 1
                 elif (problem := _unreadable(path)) is not None:
                     skipped[problem] += 1

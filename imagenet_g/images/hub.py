@@ -1,7 +1,7 @@
 """Images in ``datasets`` tables: a Hugging Face dataset id, a local dataset folder or parquet shards.
 
 ``HubImages`` keeps the table's ``image`` column undecoded (bytes, or a path) and its ``label`` column, ImageNet-1k
-indices, as targets; an image is decoded only when read. ``load_split`` is the one ``datasets.load_dataset`` call;
+indices, as targets; an image is decoded only when read. ``_load_split`` is the one ``datasets.load_dataset`` call;
 ``load_rows`` adds what eval needs of a local folder (its parquet shards read as files) and one-line errors.
 """
 
@@ -18,7 +18,7 @@ from imagenet_g.images.decode import decode_rgb
 from imagenet_g.progress import quiet_datasets
 
 # Release columns kept beside each prediction, so per-class and per-template analyses join without guessing.
-RELEASE_JOIN_KEYS = ("image_index", "template_id", "seed", "wnid")
+_RELEASE_JOIN_KEYS = ("image_index", "template_id", "seed", "wnid")
 
 
 @dataclass(frozen=True)
@@ -36,7 +36,7 @@ class HubImages:
 
     def read(self, i: int) -> bytes:
         """The encoded bytes of row ``i``'s image."""
-        return image_bytes(self.dataset[int(i)]["image"])
+        return _image_bytes(self.dataset[int(i)]["image"])
 
     def open(self, i: int):
         """Row ``i``'s image as an RGB PIL image (``decode.UnreadableImage`` if it is none)."""
@@ -59,7 +59,7 @@ class HubImages:
                          {name: values[keep] for name, values in self.columns.items()})
 
 
-def image_bytes(cell: dict) -> bytes:
+def _image_bytes(cell: dict) -> bytes:
     """The encoded bytes of an undecoded ``datasets.Image`` cell: its bytes, else the file at its path (the rule
     of ``datasets.Image.decode_example``)."""
     if cell.get("bytes") is not None:
@@ -75,7 +75,7 @@ def undecoded(ds):
     return ds.select_columns(["image"]).cast_column("image", datasets.Image(decode=False))
 
 
-def load_split(where: str, split: str, config: str | None = None, data_files: list[str] | None = None):
+def _load_split(where: str, split: str, config: str | None = None, data_files: list[str] | None = None):
     """``datasets.load_dataset`` of parquet ``data_files``, else of ``where`` (a Hub id or a dataset folder),
     without ``datasets``' progress bars; its errors pass as they are."""
     import datasets
@@ -116,8 +116,8 @@ def load_rows(where: str, split: str, config: str | None = None, data_files: lis
         if data_files is None and Path(where).is_dir():
             data_files = _local_parquet(Path(where) / config if config else Path(where), split)
         if data_files is not None:
-            check_parquet(data_files)
-        return load_split(where, split, config, data_files)
+            _check_parquet(data_files)
+        return _load_split(where, split, config, data_files)
     except DatasetNotFoundError:
         raise
     except (ValueError, OSError, DatasetsError) as exc:  # unknown split, offline Hub, missing repo, damaged rows
@@ -125,7 +125,7 @@ def load_rows(where: str, split: str, config: str | None = None, data_files: lis
         raise DatasetNotFoundError(f"cannot load {where} (split {split}): {one_line(cause)}", fix) from None
 
 
-def check_parquet(files: list[str]) -> None:
+def _check_parquet(files: list[str]) -> None:
     """Each local parquet file has a readable footer, so that a truncated or foreign file (a text file named
     .parquet) is named in one line instead of failing deep inside ``datasets``."""
     import pyarrow.parquet as pq
@@ -151,5 +151,5 @@ def labelled_images(ds, where: str, what: str | None = None, fix: str | None = N
         raise DatasetNotFoundError(f"{what} has no rows", fix=fix)
     if targets.min() < 0 or targets.max() >= labels.NUM_CLASSES:
         raise DatasetNotFoundError(f"{what}: 'label' must hold ImageNet-1k indices 0..999", fix=fix)
-    columns = {c: np.asarray(ds[c]) for c in RELEASE_JOIN_KEYS if c in ds.column_names}
+    columns = {c: np.asarray(ds[c]) for c in _RELEASE_JOIN_KEYS if c in ds.column_names}
     return HubImages(undecoded(ds), targets, where, columns=columns)

@@ -47,7 +47,7 @@ def default_cache_dir() -> Path:
 
 @functools.lru_cache(maxsize=None)
 def _writable_or_temporary(folder: str) -> Path:
-    problem = cache_problem(Path(folder))
+    problem = _cache_problem(Path(folder))
     if problem is None:
         return Path(folder)
     temporary = Path(tempfile.mkdtemp(prefix="imagenet-g-cache-"))
@@ -56,7 +56,7 @@ def _writable_or_temporary(folder: str) -> Path:
     return temporary
 
 
-def cache_problem(folder: Path) -> str | None:
+def _cache_problem(folder: Path) -> str | None:
     """Why ``folder`` cannot hold a cache (a file, cannot be created or written), or None; creates it."""
     folder = Path(folder)
     if folder.exists() and not folder.is_dir():
@@ -72,7 +72,7 @@ def cache_problem(folder: Path) -> str | None:
 
 def check_cache_dir(folder: Path | None, param: str = "cache_dir") -> None:
     """Refuse (one ``OutputError`` line, before any work) a cache folder a job was given that it cannot use."""
-    problem = None if folder is None else cache_problem(Path(folder))
+    problem = None if folder is None else _cache_problem(Path(folder))
     if problem is not None:
         raise OutputError(f"cache folder {folder} {problem}", f"set {{{param}}} to a writable folder, or leave it out")
 

@@ -12,7 +12,7 @@ from imagenet_g.images.hub import HubImages, labelled_images, load_rows
 from imagenet_g.images.source import Location
 from imagenet_g.layout import built_versions
 
-RELEASE_SPLIT = "test"  # the split a release is evaluated and audited on
+_RELEASE_SPLIT = "test"  # the split a release is evaluated and audited on
 
 
 def release_versions(location: Location) -> tuple[str, ...]:
@@ -29,15 +29,15 @@ def _release_files(location: Location, release: str) -> list[str] | None:
     card's configs under the folder and config name alone, so a rebuilt release would be served stale."""
     if location.kind != "folder":
         return None
-    return sorted(str(p) for p in (Path(location.where) / release).glob(f"{RELEASE_SPLIT}-*.parquet"))
+    return sorted(str(p) for p in (Path(location.where) / release).glob(f"{_RELEASE_SPLIT}-*.parquet"))
 
 
 def release_rows(location: Location, release: str):
     """Every column of a built release's test split (a ``datasets.Dataset``), read as eval reads it."""
-    return load_rows(location.where, RELEASE_SPLIT, release, _release_files(location, release))
+    return load_rows(location.where, _RELEASE_SPLIT, release, _release_files(location, release))
 
 
 def release_images(location: Location, release: str) -> tuple[object, HubImages]:
     """A built release's test split: its rows (every column) and its images with their provenance join keys."""
     rows = release_rows(location, release)
-    return rows, labelled_images(rows, location.where, f"{location.where} (split {RELEASE_SPLIT})")
+    return rows, labelled_images(rows, location.where, f"{location.where} (split {_RELEASE_SPLIT})")

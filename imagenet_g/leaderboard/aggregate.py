@@ -26,7 +26,7 @@ from imagenet_g.leaderboard.validate import IMAGENET_G, LoadedSubmission, Releas
 from imagenet_g.slugs import slug
 
 # display names of the datasets, in table order
-LABELS: dict[str, str] = {
+_LABELS: dict[str, str] = {
     "imagenet": "ImageNet",
     "imagenet-g": "ImageNet-G",
     "imagenet-v2": "ImageNet-V2",
@@ -44,12 +44,12 @@ SUBMISSION = "submission"
 _PRECISION = {"fp32": "fp32", "amp": "float16 autocast (amp)"}
 
 
-def submission_paths(root: Path) -> list[Path]:
+def _submission_paths(root: Path) -> list[Path]:
     """Every ``<root>/submissions/<release>/*.json``, sorted."""
     return sorted(Path(root).glob("submissions/*/*.json"))
 
 
-def release_folders(root: Path) -> list[str]:
+def _release_folders(root: Path) -> list[str]:
     """Releases with a folder under ``<root>/submissions`` (a release may have no entries yet)."""
     return sorted(p.name for p in Path(root).glob("submissions/*") if p.is_dir())
 
@@ -64,8 +64,8 @@ def load_leaderboard(
                               f"point the board root at a folder holding submissions/<release>/, or add a first entry with "
                               f"`imagenet-g leaderboard add`")
     catalog = catalog or ReleaseCatalog.discover()
-    loaded = validate_files(submission_paths(root), catalog)
-    versions = sorted(set(release_folders(root)) | {item.submission.release for item in loaded}, key=_release_key)
+    loaded = validate_files(_submission_paths(root), catalog)
+    versions = sorted(set(_release_folders(root)) | {item.submission.release for item in loaded}, key=_release_key)
     rows = published.published_rows()
     ranks = declared_ranks()
     natural = {shift: er.natural_baseline(shift) for shift in NATURAL_SHIFTS}
@@ -75,7 +75,7 @@ def load_leaderboard(
     }
     return Leaderboard(
         schema_version=LEADERBOARD_SCHEMA_VERSION,
-        labels=LABELS,
+        labels=_LABELS,
         shifts=list(SHIFTS),
         ranks=list(ranks),
         default_rank=ranks[0].key,
@@ -90,7 +90,7 @@ def load_leaderboard(
 @cache
 def declared_ranks() -> tuple[Rank, ...]:
     """The board's ranks, the default first (see `imagenet_g.leaderboard.rank`)."""
-    return tuple(rank.declare_ranks(_common_shifts(published.published_rows()), NATURAL_SHIFTS, SHIFTS, LABELS))
+    return tuple(rank.declare_ranks(_common_shifts(published.published_rows()), NATURAL_SHIFTS, SHIFTS, _LABELS))
 
 
 @cache

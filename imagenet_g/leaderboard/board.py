@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict
 from imagenet_g.results import BaselineFit
 
 LEADERBOARD_SCHEMA_VERSION = 3
-DIGITS = 3  # rounding of every float written: below the 0.01 pp anyone reads, stable across platforms
+_DIGITS = 3  # rounding of every float written: below the 0.01 pp anyone reads, stable across platforms
 
 
 class _Out(BaseModel):
@@ -124,7 +124,7 @@ class Leaderboard(_Out):
 
 def rounded(value: float) -> float:
     """A float as written to the board."""
-    return round(float(value), DIGITS) + 0.0  # + 0.0 turns -0.0 into 0.0
+    return round(float(value), _DIGITS) + 0.0  # + 0.0 turns -0.0 into 0.0
 
 
 def leaderboard_json(board: Leaderboard) -> str:

@@ -59,7 +59,7 @@ class PublishedRow:
 
 
 # our dataset name -> timm results file (pytorch-image-models/results, Apache-2.0)
-TIMM_FILES: dict[str, str] = {
+_TIMM_FILES: dict[str, str] = {
     "imagenet": "results-imagenet.csv",
     "imagenet-v2": "results-imagenetv2-matched-frequency.csv",
     "imagenet-sketch": "results-sketch.csv",
@@ -69,7 +69,7 @@ TIMM_FILES: dict[str, str] = {
     "val-on-imagenet-a-classes": "results-imagenet-a-clean.csv",
 }
 # imagenet-testbed model_type -> training-data category; every type but MORE_DATA trains on ImageNet-1k only
-TESTBED_MORE_DATA = "MORE_DATA"
+_TESTBED_MORE_DATA = "MORE_DATA"
 
 SOURCES: dict[str, PublishedSource] = {
     "timm": PublishedSource(
@@ -77,7 +77,7 @@ SOURCES: dict[str, PublishedSource] = {
         title="timm results tables (pytorch-image-models/results)",
         url="https://github.com/huggingface/pytorch-image-models/tree/main/results",
         license="Apache-2.0",
-        files=tuple(f"timm/{name}" for name in TIMM_FILES.values()),
+        files=tuple(f"timm/{name}" for name in _TIMM_FILES.values()),
         note="ImageNet val, V2 matched-frequency, Sketch, R and A, each model at the test size and crop the table "
              "lists; R and A fitted against timm's 'clean' runs of ImageNet val on the same 200 classes. "
              "Precision not stated by the source. Category from the pretrained tag.",
@@ -100,10 +100,10 @@ def timm_category(model: str) -> str:
     return "more data" if names_more_data(model) else "real"
 
 
-def timm_rows() -> list[PublishedRow]:
+def _timm_rows() -> list[PublishedRow]:
     """One row per (model, test size) of timm's ImageNet table, with every other table's number for it."""
     tables = {dataset: {(r["model"], r["img_size"]): r for r in baseline_table(f"timm/{name}")}
-              for dataset, name in TIMM_FILES.items()}
+              for dataset, name in _TIMM_FILES.items()}
     base = tables["imagenet"]
     sizes = Counter(model for model, _ in base)
     rows = []
@@ -124,7 +124,7 @@ def timm_rows() -> list[PublishedRow]:
     return rows
 
 
-def testbed_rows() -> list[PublishedRow]:
+def _testbed_rows() -> list[PublishedRow]:
     """Every row of the imagenet-testbed table, with the columns it reports."""
     rows = []
     for row in baseline_table(TESTBED_TABLE):
@@ -135,7 +135,7 @@ def testbed_rows() -> list[PublishedRow]:
             key=row["model"],
             name=row["model"],
             model_id=row["model"],
-            category="more data" if model_type == TESTBED_MORE_DATA else "real",
+            category="more data" if model_type == _TESTBED_MORE_DATA else "real",
             model_type=model_type or "unlabelled",
             top1=top1,
         ))
@@ -145,4 +145,4 @@ def testbed_rows() -> list[PublishedRow]:
 @cache
 def published_rows() -> tuple[PublishedRow, ...]:
     """All reference rows, timm's first, each source in its table's order."""
-    return (*timm_rows(), *testbed_rows())
+    return (*_timm_rows(), *_testbed_rows())

@@ -15,7 +15,7 @@ from imagenet_g.leaderboard.board import Entry, ErValue, Leaderboard, Rank
 
 # A linear fit extended far beyond its data says little (a 0-epoch network sits 56 pp left of the
 # ImageNet baselines and would top the board with ER +72); within this many pp ER is ranked and flagged.
-MAX_OUTSIDE = 10.0
+_MAX_OUTSIDE = 10.0
 
 
 def declare_ranks(common: Sequence[str], natural: Sequence[str], shifts: Sequence[str],
@@ -25,7 +25,7 @@ def declare_ranks(common: Sequence[str], natural: Sequence[str], shifts: Sequenc
         return ", ".join(labels[k] for k in keys)
 
     def make(key: str, title: str, keys: Sequence[str]) -> Rank:
-        return Rank(key=key, title=title, shifts=list(keys), max_outside=MAX_OUTSIDE)
+        return Rank(key=key, title=title, shifts=list(keys), max_outside=_MAX_OUTSIDE)
 
     ranks = [make("natural-common", f"Mean ER over {names(common)}", common)]
     if list(natural) != list(common):

@@ -14,7 +14,7 @@ from imagenet_g.leaderboard.board import Entry, Leaderboard, ReleaseBoard
 from imagenet_g.results import BaselineFit
 
 # Okabe-Ito palette, as on the page
-COLORS = {"real": "#0072B2", "generated": "#D55E00", "real+generated": "#009E73", "more data": "#CC79A7",
+_COLORS = {"real": "#0072B2", "generated": "#D55E00", "real+generated": "#009E73", "more data": "#CC79A7",
           "other": "#E69F00"}
 
 
@@ -52,7 +52,7 @@ def _panel(ax, board: Leaderboard, release: ReleaseBoard, shift: str) -> None:
     if ref:
         ax.scatter([p.x for p in ref.points], [p.y for p in ref.points], s=12, facecolors="none",
                    edgecolors="#59606d", linewidths=0.7, label="baseline (testbed STANDARD)")
-    for category, color in COLORS.items():
+    for category, color in _COLORS.items():
         sx, sy = _points([e for e in release.entries if e.category == category], control, shift)
         if len(sx):
             ax.scatter(sx, sy, s=30, c=color, edgecolors="white", linewidths=0.6, zorder=3, label=category)

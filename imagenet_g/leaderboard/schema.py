@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from imagenet_g.results import RESULTS_SCHEMA_VERSION, EvalResult
 from imagenet_g.slugs import slug
 
-SUBMISSION_SCHEMA_VERSION = 1
+_SUBMISSION_SCHEMA_VERSION = 1
 
 Category = Literal["real", "generated", "real+generated", "more data", "other"]
 CATEGORIES: tuple[str, ...] = Category.__args__
@@ -24,10 +24,10 @@ _URL = r"^https?://[^\s<>\"']+$"
 # the text-direction marks, embeddings, overrides and isolates: they can make one text display as another
 _BIDI = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 _RELEASE = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
-MAX_MODEL_ID = 256  # characters; a model id is a name or import path, not a document
+_MAX_MODEL_ID = 256  # characters; a model id is a name or import path, not a document
 
 
-def hidden_character(text: str) -> str | None:
+def _hidden_character(text: str) -> str | None:
     """The first control (C0, DEL, C1) or text-direction character in ``text``, as 'U+202E', or None."""
     for ch in text:
         if ch in _BIDI or unicodedata.category(ch) == "Cc":
@@ -41,7 +41,7 @@ def _strings(value: object, where: str) -> Iterator[tuple[str, str]]:
         yield where, value
     elif isinstance(value, dict):
         for key, item in value.items():
-            inner = f"{where}.{key}" if isinstance(key, str) and not hidden_character(key) else f"{where}.<key>"
+            inner = f"{where}.{key}" if isinstance(key, str) and not _hidden_character(key) else f"{where}.<key>"
             yield from _strings(key, inner)
             yield from _strings(item, inner)
     elif isinstance(value, (list, tuple)):
@@ -56,11 +56,11 @@ def result_problems(result: EvalResult) -> list[str]:
     if result.schema_version != RESULTS_SCHEMA_VERSION:
         problems.append(f"result.schema_version: {result.schema_version} is not a results schema this imagenet-g "
                         f"reads ({RESULTS_SCHEMA_VERSION}); evaluate again with this version of imagenet-g")
-    if len(result.model.id) > MAX_MODEL_ID:
-        problems.append(f"result.model.id: {len(result.model.id)} characters, at most {MAX_MODEL_ID}; "
+    if len(result.model.id) > _MAX_MODEL_ID:
+        problems.append(f"result.model.id: {len(result.model.id)} characters, at most {_MAX_MODEL_ID}; "
                         f"evaluate under a shorter model id")
     for where, text in _strings(result.model_dump(mode="json"), "result"):
-        found = hidden_character(text)
+        found = _hidden_character(text)
         if found:
             problems.append(f"{where}: contains {found}, a control or text-direction character; "
                             f"text fields must be visible text")
@@ -72,7 +72,7 @@ class Submission(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    schema_version: Literal[1] = SUBMISSION_SCHEMA_VERSION
+    schema_version: Literal[1] = _SUBMISSION_SCHEMA_VERSION
     name: str = Field(min_length=1, max_length=120, description="display name, e.g. 'ResNet-50 (timm a1_in1k)'")
     release: str = Field(pattern=_RELEASE, description="the ImageNet-G release evaluated, e.g. 'v1'")
     category: Category = Field(description="what the model was trained on")
@@ -91,7 +91,7 @@ class Submission(BaseModel):
     @field_validator("name", "submitted_by", "paper", "code")
     @classmethod
     def _one_line(cls, value: str | None) -> str | None:
-        if value is not None and (not value.strip() or hidden_character(value)):
+        if value is not None and (not value.strip() or _hidden_character(value)):
             raise ValueError("must be one line of visible text (no control characters, line breaks or "
                              "text-direction overrides)")
         return value

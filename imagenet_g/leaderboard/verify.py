@@ -77,7 +77,7 @@ def show_value(value: float | int | str | None) -> str:
     return str(value)[:16]
 
 
-EvalFn = Callable[..., EvalResult]  # run_eval(request, progress=...) -> EvalResult
+_EvalFn = Callable[..., EvalResult]  # run_eval(request, progress=...) -> EvalResult
 
 
 def find_submission(key: str, root: Path = Path("leaderboard"), release: str | None = None) -> LoadedSubmission:
@@ -107,7 +107,7 @@ def find_submission(key: str, root: Path = Path("leaderboard"), release: str | N
     return LoadedSubmission(path, sub)
 
 
-def recorded_paths(result: EvalResult) -> dict[str, str]:
+def _recorded_paths(result: EvalResult) -> dict[str, str]:
     """Dataset folders recorded in the result that exist on this machine (reused unless overridden).
 
     Controls (``val-on-...-classes``) are scored from their parent's folder and are never located alone.
@@ -127,7 +127,7 @@ def verify_submission(
     workers: int | None = None,
     out: Path | None = None,
     progress: bool = False,
-    run: EvalFn | None = None,
+    run: _EvalFn | None = None,
     checkpoint: Path | None = None,
 ) -> ReproductionReport:
     """Re-evaluate the submission's model on its datasets and compare top-1, top-5, image counts and checksum.
@@ -146,7 +146,7 @@ def verify_submission(
     results_path = out or Path("results") / "verify" / sub.release / f"{sub.slug}.json"
     request = EvalRequest(
         model=rerun_model_id(claimed.model.id, claimed.model.pretrained),
-        checkpoint=checkpoint or recorded_checkpoint(item),
+        checkpoint=checkpoint or _recorded_checkpoint(item),
         pretrained=claimed.model.pretrained is not False,
         preprocess=recorded_overrides(claimed.model.preprocess),
         precision=claimed.precision or "fp32",  # results written before precision was recorded: the default
@@ -155,7 +155,7 @@ def verify_submission(
         datasets=tuple(sorted(claimed.datasets)),
         release=sub.release,
         data_root=Path(data_root),
-        paths={**recorded_paths(claimed), **(paths or {})},
+        paths={**_recorded_paths(claimed), **(paths or {})},
         device=device,
         workers=workers,
         out=results_path,
@@ -168,7 +168,7 @@ def verify_submission(
     return ReproductionReport(item.path, sub, measured, results_path, tolerance, tuple(compare(claimed, measured)))
 
 
-def recorded_checkpoint(item: LoadedSubmission) -> Path | None:
+def _recorded_checkpoint(item: LoadedSubmission) -> Path | None:
     """The weights file the submission's results recorded: results record it as a path from their own folder, and
     the submission says where the results file was (a path from the submission's folder), so it is found from any
     working folder; an entry without that stays as recorded."""

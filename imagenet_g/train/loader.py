@@ -36,7 +36,7 @@ def train_size(config: DataConfig, epoch: int) -> int:
     return int(np.round(between / 32)) * 32
 
 
-def train_transform(config: DataConfig, size: int | None = None):
+def _train_transform(config: DataConfig, size: int | None = None):
     """timm's ImageNet training transform (RandomResizedCrop + flip [+ colour jitter]) -> normalised tensor, cropping
     to ``size`` (default: the recipe's ``size``)."""
     from timm.data import create_transform
@@ -59,7 +59,7 @@ def _splitmix64(x: int) -> int:
     return x ^ (x >> 31)
 
 
-def sample_seed(seed: int, epoch: int, position: int) -> int:
+def _sample_seed(seed: int, epoch: int, position: int) -> int:
     """The seed of one sample's augmentation: a stable hash of the three numbers, below 2**63."""
     return _splitmix64(_splitmix64(_splitmix64(seed) ^ epoch) ^ position) >> 1
 
@@ -103,7 +103,7 @@ class MixedDataset(Dataset):
         image, j = self._readable(i)
         if image is None:
             return None, int(self.target[i]), -1
-        seed = sample_seed(self.seed, epoch, i)
+        seed = _sample_seed(self.seed, epoch, i)
         # timm's transforms draw from python's random and torch's CPU generator; a loader worker owns its state,
         # the main process (no workers) keeps the training's RNG state as it was
         saved = None if get_worker_info() is not None else (torch.default_generator.get_state(), random.getstate())
@@ -118,7 +118,7 @@ class MixedDataset(Dataset):
         return tensor, int(self.target[j]), int(j != i)
 
 
-def collate(batch: list[tuple[torch.Tensor | None, int, int]]) -> tuple[torch.Tensor | None, torch.Tensor, int]:
+def _collate(batch: list[tuple[torch.Tensor | None, int, int]]) -> tuple[torch.Tensor | None, torch.Tensor, int]:
     """Images, targets and how many of the batch's images were unreadable and replaced (-1: an item found none
     readable)."""
     targets = torch.tensor([b[1] for b in batch], dtype=torch.long)
@@ -137,7 +137,7 @@ class _EpochTransforms:
     def __call__(self, epoch: int) -> Callable:
         size = train_size(self.config, epoch)
         if size not in self.built:
-            self.built[size] = train_transform(self.config, size)
+            self.built[size] = _train_transform(self.config, size)
         return self.built[size]
 
 
@@ -170,6 +170,6 @@ def make_loader(
     sampler = ResumableSampler(dataset, num_replicas, rank, seed)
     loader = DataLoader(
         dataset, batch_size=local_batch, sampler=sampler, num_workers=config.workers, pin_memory=pin_memory,
-        drop_last=True, persistent_workers=config.workers > 0, collate_fn=collate, worker_init_fn=worker_init,
+        drop_last=True, persistent_workers=config.workers > 0, collate_fn=_collate, worker_init_fn=worker_init,
     )
     return loader, sampler

@@ -3,7 +3,7 @@
 Policies (``MixPolicy.policy``):
 
 - ``concat`` (the paper): the real set and every generated split, each whole;
-- ``fraction``: the real set whole plus, per class, ``fraction_count(generated_fraction, n)`` of each generated
+- ``fraction``: the real set whole plus, per class, ``_fraction_count(generated_fraction, n)`` of each generated
   split's ``n`` rows of that class (a seeded uniform sample without replacement): ``generated_fraction x n`` rounded
   half up, and at least one row of a class that has any (`FRACTION_RULE`);
 - ``generated-only`` / ``real-only``: one side alone.
@@ -31,14 +31,14 @@ from imagenet_g.strict import StrictModel
 if TYPE_CHECKING:  # sources reads images through evaluation's image lists (torch); the mix needs only their types
     from imagenet_g.train.sources import Source
 
-Policy = Literal["concat", "fraction", "generated-only", "real-only"]
+_Policy = Literal["concat", "fraction", "generated-only", "real-only"]
 FRACTION_RULE = "fraction x rows of the class, rounded half up; at least 1 row of a class that has any"
 
 
 class MixPolicy(StrictModel):
     """How real and generated data are combined."""
 
-    policy: Policy = "concat"
+    policy: _Policy = "concat"
     generated_fraction: float | None = Field(default=None, gt=0, le=1, description="fraction policy only")
     real_per_class: int | None = Field(default=None, ge=1)
     generated_per_class: int | None = Field(default=None, ge=1)
@@ -105,7 +105,7 @@ class Mix:
         return len(self.target)
 
 
-def label_space_name(classes: tuple[int, ...]) -> str:
+def _label_space_name(classes: tuple[int, ...]) -> str:
     """The labels subset name of these classes, or 'custom'."""
     for name in ("imagenet-1k", "imagenet-100"):
         if tuple(labels.subset_indices(name)) == tuple(classes):
@@ -113,7 +113,7 @@ def label_space_name(classes: tuple[int, ...]) -> str:
     return "custom"
 
 
-def fraction_count(fraction: float, rows: int) -> int:
+def _fraction_count(fraction: float, rows: int) -> int:
     """Rows of a class of ``rows`` that the fraction policy keeps (`FRACTION_RULE`): ``fraction x rows`` rounded half
     up, computed on the decimal the fraction is written as (0.5 x 5 = 2.5 -> 3, not float or banker's rounding),
     and at least one when the class has any, so that no class silently gets no generated data."""
@@ -143,7 +143,7 @@ def _select(
         rows = order[bounds[k]:bounds[k + 1]]
         count = len(rows)
         if source.kind == "generated" and policy.policy == "fraction":
-            count = fraction_count(policy.generated_fraction, count)
+            count = _fraction_count(policy.generated_fraction, count)
         if cap is not None:
             count = min(count, cap)
         chosen = _sample(rows, count, rng)
@@ -209,7 +209,7 @@ def plan_mix(real: Source | None, generated: tuple[Source, ...], classes: tuple[
     targets = np.concatenate([position[used_sources[i].table.targets[r]] for i, r in parts])
     record = MixRecord(
         policy=policy, fraction_rule=FRACTION_RULE if policy.policy == "fraction" else None,
-        label_space=label_space_name(classes), classes=tuple(classes), sources=tuple(records),
+        label_space=_label_space_name(classes), classes=tuple(classes), sources=tuple(records),
         total=len(targets),
     )
     return Mix(tuple(used_sources), source_ids, row_ids, targets, record)

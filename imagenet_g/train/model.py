@@ -14,7 +14,7 @@ from imagenet_g import labels
 from imagenet_g.errors import ModelError, unknown
 from imagenet_g.train.recipe import ModelConfig
 
-BLURPOOL_MIN_CHANNELS = 16
+_BLURPOOL_MIN_CHANNELS = 16
 
 
 def apply_blurpool(module: nn.Module) -> int:
@@ -23,7 +23,7 @@ def apply_blurpool(module: nn.Module) -> int:
 
     count = 0
     for name, child in module.named_children():
-        if isinstance(child, nn.Conv2d) and max(child.stride) > 1 and child.in_channels >= BLURPOOL_MIN_CHANNELS:
+        if isinstance(child, nn.Conv2d) and max(child.stride) > 1 and child.in_channels >= _BLURPOOL_MIN_CHANNELS:
             blur = BlurPool2d(child.in_channels, filt_size=3, stride=1, pad_mode="constant")
             setattr(module, name, nn.Sequential(blur, child))
             count += 1

@@ -16,7 +16,7 @@ from imagenet_g.errors import unknown
 from imagenet_g.train.recipe import OptimizerConfig
 
 
-def bn_in_name_groups(model: torch.nn.Module, weight_decay: float) -> list[dict]:
+def _bn_in_name_groups(model: torch.nn.Module, weight_decay: float) -> list[dict]:
     """The paper's code's two parameter groups: names containing 'bn' without weight decay, then the rest with it."""
     named = list(model.named_parameters())
     return [{"params": [p for name, p in named if "bn" in name], "weight_decay": 0.0},
@@ -27,7 +27,7 @@ def build_optimizer(model: torch.nn.Module, config: OptimizerConfig, lr: float) 
     """The recipe's optimizer over ``model``'s parameters at peak learning rate ``lr``."""
     from timm.optim import create_optimizer_v2
 
-    groups = (lambda m: bn_in_name_groups(m, config.weight_decay)) if config.no_decay == "bn-in-name" else None
+    groups = (lambda m: _bn_in_name_groups(m, config.weight_decay)) if config.no_decay == "bn-in-name" else None
     try:
         return create_optimizer_v2(
             model, opt=config.name, lr=lr, weight_decay=config.weight_decay, momentum=config.momentum,

@@ -17,9 +17,9 @@ from imagenet_g.errors import RecipeError, UnknownNameError, unknown
 from imagenet_g.results import Tta
 from imagenet_g.strict import StrictModel, validation_message
 
-RECIPE_SUFFIX = ".yaml"
+_RECIPE_SUFFIX = ".yaml"
 # Which parameters get no weight decay (``imagenet_g.train.optim``): timm's rule, the paper's code's, or none.
-NoDecay = Literal["norm-and-bias", "bn-in-name", "none"]
+_NoDecay = Literal["norm-and-bias", "bn-in-name", "none"]
 
 
 class ModelConfig(StrictModel):
@@ -38,7 +38,7 @@ class OptimizerConfig(StrictModel):
     reference_batch: int = Field(ge=1)
     momentum: float = Field(default=0.9, ge=0, lt=1)
     weight_decay: float = Field(default=0.0, ge=0)
-    no_decay: NoDecay = Field(
+    no_decay: _NoDecay = Field(
         default="norm-and-bias",
         description="parameters without weight decay: norm-and-bias (timm's rule: every 1-D parameter), bn-in-name "
                     "(the paper's code: names containing 'bn'), none (decay every parameter)",
@@ -135,13 +135,13 @@ class Recipe(StrictModel):
 def recipe_names() -> tuple[str, ...]:
     """The recipes shipped with the package."""
     folder = resources.files("imagenet_g").joinpath("recipes")
-    return tuple(sorted(p.name[: -len(RECIPE_SUFFIX)] for p in folder.iterdir() if p.name.endswith(RECIPE_SUFFIX)))
+    return tuple(sorted(p.name[: -len(_RECIPE_SUFFIX)] for p in folder.iterdir() if p.name.endswith(_RECIPE_SUFFIX)))
 
 
 def _recipe_text(name_or_path: str | Path) -> tuple[str, str]:
     """(where it came from, YAML text) of a shipped recipe name or a recipe file."""
     path = Path(name_or_path)
-    if path.suffix in (RECIPE_SUFFIX, ".yml") or path.is_file():
+    if path.suffix in (_RECIPE_SUFFIX, ".yml") or path.is_file():
         if not path.is_file():
             raise UnknownNameError(f"recipe file {str(path)!r} does not exist",
                                    fix="set {recipe} to an existing file or a shipped recipe name")
@@ -149,7 +149,7 @@ def _recipe_text(name_or_path: str | Path) -> tuple[str, str]:
     name = str(name_or_path)
     if name not in recipe_names():
         raise unknown("recipe", name, recipe_names(), param="recipe", otherwise="a recipe .yaml file")
-    text = resources.files("imagenet_g").joinpath("recipes", name + RECIPE_SUFFIX).read_text(encoding="utf-8")
+    text = resources.files("imagenet_g").joinpath("recipes", name + _RECIPE_SUFFIX).read_text(encoding="utf-8")
     return name, text
 
 

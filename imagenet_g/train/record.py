@@ -64,7 +64,7 @@ class TrainingRecord(StrictModel):
 
 # Recipe keys that do not change the trained weights: a resume may change them, and the record keeps the new values
 # (how many processes decode, how often to checkpoint, the text, how the finished model is evaluated).
-OUTSIDE_FINGERPRINT = ("description", "data.workers", "checkpoint_every", "eval")
+_OUTSIDE_FINGERPRINT = ("description", "data.workers", "checkpoint_every", "eval")
 
 
 def _flatten(value: object, prefix: str) -> dict[str, object]:
@@ -76,24 +76,24 @@ def _flatten(value: object, prefix: str) -> dict[str, object]:
     return {prefix: value}
 
 
-def fingerprint_fields(recipe: Recipe, mix: MixRecord) -> dict[str, object]:
+def _fingerprint_fields(recipe: Recipe, mix: MixRecord) -> dict[str, object]:
     """What decides the trained weights, as dotted keys: the recipe's (as ``--set`` names them) less
-    `OUTSIDE_FINGERPRINT`, and the data mix's under ``mix.``."""
+    `_OUTSIDE_FINGERPRINT`, and the data mix's under ``mix.``."""
     fields = _flatten(recipe.model_dump(mode="json"), "")
     fields = {k: v for k, v in fields.items()
-              if not any(k == skip or k.startswith(skip + ".") for skip in OUTSIDE_FINGERPRINT)}
+              if not any(k == skip or k.startswith(skip + ".") for skip in _OUTSIDE_FINGERPRINT)}
     return {**fields, **_flatten(mix.model_dump(mode="json"), "mix")}
 
 
 def fingerprint(recipe: Recipe, mix: MixRecord) -> str:
-    """sha256 of `fingerprint_fields`: what must not change between a run and its resume."""
-    payload = json.dumps(fingerprint_fields(recipe, mix), sort_keys=True)
+    """sha256 of `_fingerprint_fields`: what must not change between a run and its resume."""
+    payload = json.dumps(_fingerprint_fields(recipe, mix), sort_keys=True)
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
 def fingerprint_differences(before: TrainingRecord, recipe: Recipe, mix: MixRecord) -> list[str]:
     """``key: <the run's value> in the run, <this value> now`` for each fingerprinted key that differs."""
-    old, new = fingerprint_fields(before.recipe, before.mix), fingerprint_fields(recipe, mix)
+    old, new = _fingerprint_fields(before.recipe, before.mix), _fingerprint_fields(recipe, mix)
     return [f"{key}: {_show(old.get(key))} in the run, {_show(new.get(key))} now"
             for key in sorted(old.keys() | new.keys()) if old.get(key) != new.get(key)]
 

@@ -28,10 +28,10 @@ def load_source(request: SourceRequest) -> SourcedModel:
     run, _, arch = request.spec.rpartition("/")
     if not run or not arch:
         raise UnknownNameError(f"model id {request.id!r} must look like train:<run folder>/<architecture>")
-    return load_run(request.id, run, arch, request.checkpoint)
+    return _load_run(request.id, run, arch, request.checkpoint)
 
 
-def find_run(model_id: str, run: str, checkpoint: Path | None = None) -> Path:
+def _find_run(model_id: str, run: str, checkpoint: Path | None = None) -> Path:
     """The run folder of the id ``train:<run>/<arch>``: the folder of ``checkpoint`` when one is given (the run's
     weights file, as results record it), else ``run`` as a path from here; one line naming the id when neither
     holds a training record."""
@@ -45,13 +45,13 @@ def find_run(model_id: str, run: str, checkpoint: Path | None = None) -> Path:
     )
 
 
-def load_run(model_id: str, run: str, arch: str, checkpoint: Path | None = None) -> SourcedModel:
+def _load_run(model_id: str, run: str, arch: str, checkpoint: Path | None = None) -> SourcedModel:
     """Build the run's network (random init, then its weights: ``checkpoint``, else the run's final weights)."""
     from timm.models import load_checkpoint
 
     from imagenet_g.train.model import ImageNetLogits, build_model
 
-    run_dir = find_run(model_id, run, checkpoint)
+    run_dir = _find_run(model_id, run, checkpoint)
     record = read_record(run_dir)
     if record is None or not record.complete:
         raise ModelError(f"model {model_id!r}: the training run in {run_dir} is not finished",

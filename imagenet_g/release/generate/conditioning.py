@@ -24,13 +24,13 @@ if TYPE_CHECKING:
     from PIL import Image
 
 # The call arguments a conditioning kind needs from the pipeline class.
-NEEDS: dict[str, tuple[str, ...]] = {
+_NEEDS: dict[str, tuple[str, ...]] = {
     "labels": ("prompt",),
     "images": ("image",),
     "labels+images": ("prompt", "image", "strength"),
     "class": ("class_labels",),
 }
-EXAMPLES = {
+_EXAMPLES = {
     "labels": "StableDiffusionPipeline, StableDiffusionXLPipeline, StableDiffusion3Pipeline, FluxPipeline",
     "images": "StableDiffusionImageVariationPipeline",
     "labels+images": "StableDiffusionImg2ImgPipeline, StableDiffusionXLImg2ImgPipeline",
@@ -50,22 +50,22 @@ def pipeline_class(name: str) -> type:
                   key="generator.pipeline", error=SpecError)
 
 
-def call_parameters(cls: type) -> frozenset[str]:
+def _call_parameters(cls: type) -> frozenset[str]:
     """The argument names of ``cls.__call__``."""
     return frozenset(inspect.signature(cls.__call__).parameters)
 
 
 def check_conditioning(cls: type, kind: str) -> None:
     """Raise unless ``cls`` takes the inputs conditioning ``kind`` gives it."""
-    missing = [name for name in NEEDS[kind] if name not in call_parameters(cls)]
+    missing = [name for name in _NEEDS[kind] if name not in _call_parameters(cls)]
     if missing:
         raise SpecError(
             f"generator.pipeline: {cls.__name__} takes no {', '.join(missing)}, which conditioning {kind} needs",
-            fix=f"use a pipeline class such as {EXAMPLES[kind]}",
+            fix=f"use a pipeline class such as {_EXAMPLES[kind]}",
         )
 
 
-def clip_tensor(images: Sequence[Image.Image], size: int, mean: Sequence[float], std: Sequence[float]) -> Any:
+def _clip_tensor(images: Sequence[Image.Image], size: int, mean: Sequence[float], std: Sequence[float]) -> Any:
     """Images as the CLIP image encoder's input, the way the image-variations model card prescribes: to a tensor,
     bicubic resize to ``size`` without antialiasing (as in its training), CLIP normalisation."""
     import torch
@@ -92,7 +92,7 @@ def pipeline_inputs(
     """The keyword arguments of one pipeline call generating ``len(seeds)`` images."""
     import torch
 
-    accepted = call_parameters(type(pipeline))
+    accepted = _call_parameters(type(pipeline))
     kwargs: dict[str, Any] = {
         "num_inference_steps": spec.steps,
         "guidance_scale": spec.guidance,
@@ -111,7 +111,7 @@ def pipeline_inputs(
     elif kind == "images":
         processor = pipeline.feature_extractor
         size = pipeline.image_encoder.config.image_size
-        kwargs["image"] = clip_tensor(init_images, size, processor.image_mean, processor.image_std)
+        kwargs["image"] = _clip_tensor(init_images, size, processor.image_mean, processor.image_std)
     if "width" in accepted and kind != "labels+images":
         kwargs["width"], kwargs["height"] = spec.width, spec.height
     return kwargs

@@ -30,8 +30,8 @@ from imagenet_g.release.spec import PromptRow, ReleaseSpec
 
 # The files that count as a class's init images. Fixed: which file is a class's i-th image (and so every lock and
 # row of an image-conditioned release) depends on it.
-IMAGE_SUFFIXES = (".jpeg", ".jpg", ".png", ".webp", ".bmp")
-SPLIT_ALIASES = {"val": "validation"}
+_IMAGE_SUFFIXES = (".jpeg", ".jpg", ".png", ".webp", ".bmp")
+_SPLIT_ALIASES = {"val": "validation"}
 
 
 @dataclass(frozen=True)
@@ -66,7 +66,7 @@ class FolderSource:
         key = (split, wnid)
         if key not in self._listings:
             folder = self.root / split / wnid
-            found = [p.relative_to(self.root).as_posix() for p in files_by_name(folder, IMAGE_SUFFIXES)]
+            found = [p.relative_to(self.root).as_posix() for p in files_by_name(folder, _IMAGE_SUFFIXES)]
             if not found:
                 raise DatasetNotFoundError(
                     f"no init images for class {wnid} in {folder}",
@@ -104,7 +104,7 @@ class DatasetSource:
         try:
             with quiet_datasets():
                 names = datasets.get_dataset_split_names(self.name)
-            chosen = split if split in names else SPLIT_ALIASES.get(split)
+            chosen = split if split in names else _SPLIT_ALIASES.get(split)
             if chosen not in names:
                 raise DatasetNotFoundError(
                     f"dataset {self.name} has no split {split} (it has {', '.join(names)})",

@@ -61,7 +61,7 @@ def effective_dtype(spec: GeneratorSpec, device: str) -> str:
     return "float32" if device == "cpu" else spec.dtype
 
 
-def scheduler_class(spec: GeneratorSpec) -> type:
+def _scheduler_class(spec: GeneratorSpec) -> type:
     """The diffusers scheduler class the spec names."""
     import diffusers
 
@@ -91,7 +91,7 @@ def check_scheduler(spec: GeneratorSpec) -> None:
     """
     import inspect
 
-    cls = scheduler_class(spec)
+    cls = _scheduler_class(spec)
     parameters = {
         name: p for name, p in inspect.signature(cls.__init__).parameters.items()
         if name != "self" and p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)
@@ -113,7 +113,7 @@ def check_scheduler(spec: GeneratorSpec) -> None:
 
 
 def _swap_scheduler(pipeline: Any, spec: GeneratorSpec) -> None:
-    cls = scheduler_class(spec)
+    cls = _scheduler_class(spec)
     try:
         pipeline.scheduler = cls.from_config(pipeline.scheduler.config, **spec.scheduler.config)
     except Exception as exc:  # noqa: BLE001 -- as in check_scheduler: one line, whatever the scheduler raised

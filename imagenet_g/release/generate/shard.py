@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     import pyarrow as pa
     from PIL import Image
 
-PNG_COMPRESS_LEVEL = 6  # Pillow's default, fixed here so that identical pixels give identical bytes
+_PNG_COMPRESS_LEVEL = 6  # Pillow's default, fixed here so that identical pixels give identical bytes
 
 
 @dataclass(frozen=True)
@@ -49,13 +49,13 @@ def encode_image(image: Image.Image, output: OutputSpec) -> tuple[bytes, str]:
     """Encode deterministically (fixed options, no timestamps); returns the bytes and the file suffix."""
     buffer = io.BytesIO()
     if output.image_format == "png":
-        image.save(buffer, format="PNG", compress_level=PNG_COMPRESS_LEVEL, optimize=False)
+        image.save(buffer, format="PNG", compress_level=_PNG_COMPRESS_LEVEL, optimize=False)
         return buffer.getvalue(), "png"
     image.save(buffer, format="JPEG", quality=output.jpeg_quality, subsampling=0, optimize=False)
     return buffer.getvalue(), "jpg"
 
 
-def encode_images(images: list[Image.Image], output: OutputSpec) -> list[tuple[bytes, str, int, int]]:
+def _encode_images(images: list[Image.Image], output: OutputSpec) -> list[tuple[bytes, str, int, int]]:
     """``encode_image`` of each image, with its width and height."""
     return [(*encode_image(image, output), image.width, image.height) for image in images]
 
@@ -121,7 +121,7 @@ def generate_shard(
                     [init_pixels(i) for i in inits] if inits else None, [r.class_index for r in rows],
                 )
                 flags = safety_flags(generator, images)
-            current = (rows, inits, flags, encoder.submit(encode_images, images, task.spec.output))
+            current = (rows, inits, flags, encoder.submit(_encode_images, images, task.spec.output))
             if previous is not None:
                 add_rows(*previous)
             previous = current

@@ -29,7 +29,7 @@ _SD = {
     "feature_extractor": parts.clip_feature_extractor,
     "image_encoder": parts.clip_image_encoder,
 }
-TINY_MODELS: dict[str, dict[str, Callable[[], Any]]] = {
+_TINY_MODELS: dict[str, dict[str, Callable[[], Any]]] = {
     "tiny-random-sd": _SD,
     "tiny-random-sdxl": {
         "unet": parts.sdxl_unet,
@@ -63,41 +63,41 @@ TINY_MODELS: dict[str, dict[str, Callable[[], Any]]] = {
     "tiny-random-dit": {"transformer": parts.dit_transformer, "vae": parts.sd_vae, "scheduler": parts.ddim_scheduler},
 }
 SAFETY_COMPONENTS = ("safety_checker", "feature_extractor")  # what running the safety checker adds
-OPTIONAL_EXTRAS = (*SAFETY_COMPONENTS, "image_encoder")
+_OPTIONAL_EXTRAS = (*SAFETY_COMPONENTS, "image_encoder")
 
 
 def check_tiny_model(name: str) -> None:
     """Raise when ``name`` is not a tiny model."""
-    if name not in TINY_MODELS:
-        raise unknown("tiny model", name, TINY_MODELS)
+    if name not in _TINY_MODELS:
+        raise unknown("tiny model", name, _TINY_MODELS)
 
 
-def pipeline_components(name: str, pipeline_class: type, safety_checker: bool) -> tuple[str, ...]:
+def _pipeline_components(name: str, pipeline_class: type, safety_checker: bool) -> tuple[str, ...]:
     """The components of tiny model ``name`` that ``pipeline_class`` loads: those it expects, except the optional
     extras (safety checker, its feature extractor, an IP-adapter image encoder) unless it requires them or the
     safety checker runs."""
     check_tiny_model(name)
     expected, _ = pipeline_class._get_signature_keys(pipeline_class)
     optional = set(getattr(pipeline_class, "_optional_components", ()))
-    lacking = sorted(c for c in expected if c not in optional and c not in TINY_MODELS[name])
+    lacking = sorted(c for c in expected if c not in optional and c not in _TINY_MODELS[name])
     if lacking:
         raise SpecError(
             f"generator.model: tiny model {name} has no {', '.join(lacking)}, which {pipeline_class.__name__} needs",
-            fix=f"choose a tiny model made for it: {', '.join(TINY_MODELS)}",
+            fix=f"choose a tiny model made for it: {', '.join(_TINY_MODELS)}",
         )
-    extras = optional & set(OPTIONAL_EXTRAS) - (set(SAFETY_COMPONENTS) if safety_checker else set())
-    return tuple(c for c in sorted(expected) if c in TINY_MODELS[name] and c not in extras)
+    extras = optional & set(_OPTIONAL_EXTRAS) - (set(SAFETY_COMPONENTS) if safety_checker else set())
+    return tuple(c for c in sorted(expected) if c in _TINY_MODELS[name] and c not in extras)
 
 
-def tiny_components(name: str, components: tuple[str, ...]) -> dict[str, Any]:
+def _tiny_components(name: str, components: tuple[str, ...]) -> dict[str, Any]:
     """The named components of tiny model ``name``, built in code."""
-    return {component: TINY_MODELS[name][component]() for component in components}
+    return {component: _TINY_MODELS[name][component]() for component in components}
 
 
 def tiny_pipeline(name: str, pipeline_class: type, safety_checker: bool = False) -> Any:
     """Tiny model ``name`` as an instance of ``pipeline_class`` (optional components it does not use are None)."""
     expected, _ = pipeline_class._get_signature_keys(pipeline_class)
-    built = tiny_components(name, pipeline_components(name, pipeline_class, safety_checker))
+    built = _tiny_components(name, _pipeline_components(name, pipeline_class, safety_checker))
     kwargs: dict[str, Any] = {c: built.get(c) for c in expected}
     if "requires_safety_checker" in inspect.signature(pipeline_class.__init__).parameters:
         kwargs["requires_safety_checker"] = False  # no warning: the checker runs as a classifier, or not at all
@@ -124,5 +124,5 @@ def _component_hash(component: Any) -> str:
 def tiny_hashes(name: str, pipeline_class: type, safety_checker: bool = False) -> dict[str, str]:
     """The lock's file hashes of a tiny model as ``pipeline_class`` loads it: one per component but the scheduler
     (whose config the spec's scheduler replaces)."""
-    wanted = tuple(c for c in pipeline_components(name, pipeline_class, safety_checker) if c != "scheduler")
-    return {c: _component_hash(v) for c, v in tiny_components(name, wanted).items()}
+    wanted = tuple(c for c in _pipeline_components(name, pipeline_class, safety_checker) if c != "scheduler")
+    return {c: _component_hash(v) for c, v in _tiny_components(name, wanted).items()}

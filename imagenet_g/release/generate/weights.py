@@ -15,7 +15,7 @@ from imagenet_g.release.spec import GeneratorSpec, Lock
 
 WEIGHT_SUFFIXES = (".safetensors", ".bin", ".ckpt", ".pt", ".pth", ".msgpack", ".onnx")
 SAFETY_COMPONENTS = ("safety_checker",)  # not loaded when the spec turns the safety checker off
-LOCKED_LIBRARIES = ("torch", "diffusers", "transformers")
+_LOCKED_LIBRARIES = ("torch", "diffusers", "transformers")
 
 
 @dataclass(frozen=True)
@@ -39,7 +39,7 @@ def _weight_variant(name: str) -> str | None:
     return parts[-2] if len(parts) >= 3 else None
 
 
-def loaded_files(folder: Path, variant: str | None, skipped: tuple[str, ...] = ()) -> list[Path]:
+def _loaded_files(folder: Path, variant: str | None, skipped: tuple[str, ...] = ()) -> list[Path]:
     """The files ``from_pretrained`` reads from a pipeline folder, so that the lock does not depend on what
     else a cache holds: model_index.json, and in each loaded component's folder its configs plus the weights
     of the requested variant (non-variant weights where a component has none), safetensors when present."""
@@ -109,9 +109,9 @@ def resolve_model(spec: GeneratorSpec, spec_dir: Path, locked_commit: str | None
     return ResolvedModel(spec.source, spec.model, spec.revision, commit, path, spec.variant, skipped, **common)
 
 
-def library_versions() -> dict[str, str]:
+def _library_versions() -> dict[str, str]:
     """Versions of the libraries whose numerics the lock pins."""
-    return package_versions(LOCKED_LIBRARIES)
+    return package_versions(_LOCKED_LIBRARIES)
 
 
 def model_lock(model: ResolvedModel) -> Lock:
@@ -121,7 +121,7 @@ def model_lock(model: ResolvedModel) -> Lock:
     else:
         files = {
             p.relative_to(model.path).as_posix(): sha256_file(p)
-            for p in loaded_files(model.path, model.variant, model.skipped)
+            for p in _loaded_files(model.path, model.variant, model.skipped)
         }
     return Lock(
         source=model.source,
@@ -129,5 +129,5 @@ def model_lock(model: ResolvedModel) -> Lock:
         revision=model.revision,
         commit=model.commit,
         files=files,
-        libraries=library_versions(),
+        libraries=_library_versions(),
     )

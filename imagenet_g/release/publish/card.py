@@ -20,11 +20,11 @@ from imagenet_g.release.publish.catalog import ESTIMATE, estimated_a100_hours
 from imagenet_g.release.publish.licenses import generator_license
 from imagenet_g.release.store import Manifest, read_manifest, release_features
 
-SIZE_CATEGORIES = ((1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"), (1_000_000, "100K<n<1M"),
+_SIZE_CATEGORIES = ((1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"), (1_000_000, "100K<n<1M"),
                    (10_000_000, "1M<n<10M"), (100_000_000, "10M<n<100M"))
-BASE_TAGS = ["synthetic", "imagenet", "robustness", "distribution-shift", "diffusion"]
+_BASE_TAGS = ["synthetic", "imagenet", "robustness", "distribution-shift", "diffusion"]
 _SECTION = re.compile(r"<!-- version: (?P<version>[^ ]+) -->\n.*?<!-- /version -->\n", re.S)
-CITATION = """```bibtex
+_CITATION = """```bibtex
 @article{bansal2023leaving,
   title   = {Leaving Reality to Imagination: Robust Classification via Generated Datasets},
   author  = {Bansal, Hritik and Grover, Aditya},
@@ -40,7 +40,7 @@ CITATION = """```bibtex
 ```"""
 
 
-def complete_manifests(dataset_dir: Path) -> list[Manifest]:
+def _complete_manifests(dataset_dir: Path) -> list[Manifest]:
     """Manifests of every completely built version under ``dataset_dir``, by version name.
 
     The card describes a version by its manifest's spec only when that spec hashes to the spec hash the shards
@@ -59,7 +59,7 @@ def complete_manifests(dataset_dir: Path) -> list[Manifest]:
     return complete
 
 
-def nsfw_counts(dataset_dir: Path, manifest: Manifest) -> dict[str, int] | None:
+def _nsfw_counts(dataset_dir: Path, manifest: Manifest) -> dict[str, int] | None:
     """Images the safety checker flagged, per split (None when the version does not run it)."""
     import pyarrow.parquet as pq
 
@@ -74,7 +74,7 @@ def nsfw_counts(dataset_dir: Path, manifest: Manifest) -> dict[str, int] | None:
 
 
 def _size_category(rows: int) -> str:
-    return next((name for limit, name in SIZE_CATEGORIES if rows < limit), "n>1T")
+    return next((name for limit, name in _SIZE_CATEGORIES if rows < limit), "n>1T")
 
 
 def _gpu_time(manifest: Manifest) -> str:
@@ -131,8 +131,8 @@ def _metadata(manifests: list[Manifest], existing: Any | None) -> Any:
     licenses = list((existing.to_dict().get("license") if existing is not None else None) or [])
     licenses = [licenses] if isinstance(licenses, str) else licenses
     sources = {"original"} | set((existing.to_dict().get("source_datasets") if existing is not None else None) or [])
-    tags = list(BASE_TAGS) + [t for t in ((existing.to_dict().get("tags") if existing is not None else None) or [])
-                              if t not in BASE_TAGS]
+    tags = list(_BASE_TAGS) + [t for t in ((existing.to_dict().get("tags") if existing is not None else None) or [])
+                              if t not in _BASE_TAGS]
     for m in manifests:
         splits = SplitDict()
         for name, split in m.splits.items():
@@ -175,7 +175,7 @@ def render_card(dataset_dir: Path, manifests: list[Manifest], existing: str | No
     local_text = local.read_text(encoding="utf-8") if local.is_file() else ""
     for m in manifests:  # a version's audit block (imagenet-g audit) survives the rewrite of its section
         block = audit_block(local_text, m.version) or audit_block(sections.get(m.version, ""), m.version)
-        fresh = _section(m, nsfw_counts(dataset_dir, m))
+        fresh = _section(m, _nsfw_counts(dataset_dir, m))
         sections[m.version] = fresh.replace(VERSION_END, f"{block}\n{VERSION_END}", 1) if block else fresh
     example = manifests[0].version if manifests else next(iter(sorted(sections)), "v1")
     body = [
@@ -203,15 +203,15 @@ def render_card(dataset_dir: Path, manifests: list[Manifest], existing: str | No
         *(sections[v] for v in sorted(sections)),
         "## Citation",
         "",
-        CITATION,
+        _CITATION,
         "",
     ]
     return f"---\n{_metadata(manifests, old.data if old is not None else None).to_yaml()}\n---\n\n" + "\n".join(body)
 
 
-def card_text(dataset_dir: Path) -> str:
+def _card_text(dataset_dir: Path) -> str:
     """The dataset card for every completely built version under ``dataset_dir``."""
-    return render_card(dataset_dir, complete_manifests(dataset_dir))
+    return render_card(dataset_dir, _complete_manifests(dataset_dir))
 
 
 def write_card(dataset_dir: Path) -> Path:
@@ -221,7 +221,7 @@ def write_card(dataset_dir: Path) -> Path:
     try:
         with turn_to_write(path):  # the card is read (for audit blocks) and written in one turn
             check_output_file(path, card_problem, "dataset_dir")
-            atomic_write_text(path, card_text(dataset_dir))
+            atomic_write_text(path, _card_text(dataset_dir))
     except OutputError:
         raise
     except OSError as exc:

@@ -17,11 +17,11 @@ from imagenet_g.checks import check_folder
 from imagenet_g.release.spec import ReleaseDefinition, ReleaseSpec, list_releases, load_release
 from imagenet_g.release.store import Manifest, read_manifest
 
-SD15_STEP_SECONDS = 1.604 / 50  # fal-ai/stable-diffusion-benchmarks, SD1.5 512 px, A100, diffusers SDPA fp16
-ESTIMATE = (f"images x steps x {SD15_STEP_SECONDS * 1000:.1f} ms per SD1.5 step at 512 px with guidance on an A100, "
+_SD15_STEP_SECONDS = 1.604 / 50  # fal-ai/stable-diffusion-benchmarks, SD1.5 512 px, A100, diffusers SDPA fp16
+ESTIMATE = (f"images x steps x {_SD15_STEP_SECONDS * 1000:.1f} ms per SD1.5 step at 512 px with guidance on an A100, "
             "fal-ai stable-diffusion-benchmarks")
-SD15_PIXELS = 512 * 512
-SD15_UNET_PIPELINES = (
+_SD15_PIXELS = 512 * 512
+_SD15_UNET_PIPELINES = (
     "StableDiffusionPipeline",
     "StableDiffusionImg2ImgPipeline",
     "StableDiffusionImageVariationPipeline",
@@ -32,11 +32,11 @@ def estimated_a100_hours(spec: ReleaseSpec, images: int) -> float | None:
     """A100-hours to generate ``images`` images with this spec's settings (see the module docstring), or None
     for a generator without a reference figure."""
     gen = spec.generator
-    if gen.source == "tiny" or gen.pipeline not in SD15_UNET_PIPELINES:
+    if gen.source == "tiny" or gen.pipeline not in _SD15_UNET_PIPELINES:
         return None
     steps = int(gen.steps * gen.strength) if gen.strength is not None else gen.steps
     guided = 1.0 if gen.guidance > 1.0 else 0.5  # without guidance the UNet runs once per step, not twice
-    seconds = images * steps * SD15_STEP_SECONDS * guided * (gen.width * gen.height) / SD15_PIXELS
+    seconds = images * steps * _SD15_STEP_SECONDS * guided * (gen.width * gen.height) / _SD15_PIXELS
     return seconds / 3600
 
 

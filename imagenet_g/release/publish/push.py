@@ -3,7 +3,7 @@ the version.
 
 The card uploaded is the repo's own card with this version's config and section added (or replaced), so pushing
 a version from a folder that holds only that version keeps every other version's config on the Hub. Releases
-larger than ``RESUMABLE_BYTES`` go up with ``upload_large_folder`` (resumable: rerun push after an interruption),
+larger than ``_RESUMABLE_BYTES`` go up with ``upload_large_folder`` (resumable: rerun push after an interruption),
 smaller ones in one commit together with the card.
 """
 
@@ -19,7 +19,7 @@ from imagenet_g.release.publish.card import render_card
 from imagenet_g.release.publish.verify import verify_release
 from imagenet_g.release.store import read_manifest
 
-RESUMABLE_BYTES = 2 * 2**30  # above this, upload resumably (many commits) instead of in one commit
+_RESUMABLE_BYTES = 2 * 2**30  # above this, upload resumably (many commits) instead of in one commit
 
 
 @dataclass(frozen=True)
@@ -31,7 +31,7 @@ class PushRequest:
     dataset_dir: Path = DEFAULT_DATASET_DIR
     private: bool = False
     expected_spec_hash: str | None = None
-    resumable: bool | None = None  # None: resumable upload when the version is larger than RESUMABLE_BYTES
+    resumable: bool | None = None  # None: resumable upload when the version is larger than _RESUMABLE_BYTES
 
 
 @dataclass(frozen=True)
@@ -117,7 +117,7 @@ def push_release(request: PushRequest, api: Any = None) -> PushReport:
         api = HfApi()
     manifest = read_manifest(Path(request.dataset_dir) / request.version)  # verified above: present, complete
     size = sum(s.num_bytes for split in manifest.splits.values() for s in split.shards)
-    resumable = request.resumable if request.resumable is not None else size > RESUMABLE_BYTES
+    resumable = request.resumable if request.resumable is not None else size > _RESUMABLE_BYTES
     message = f"Release {request.version} (spec {checked.spec_hash[:12]})"
     try:
         api.create_repo(request.repo_id, repo_type="dataset", private=request.private, exist_ok=True)

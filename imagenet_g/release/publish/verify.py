@@ -13,7 +13,7 @@ from imagenet_g.release.spec import Lock, plan_shards
 from imagenet_g.release.store import Manifest, read_manifest, shard_problem, unlisted_entries
 
 
-def init_image_problems(version_dir: Path, manifest: Manifest, lock: Lock | None = None) -> list[str]:
+def _init_image_problems(version_dir: Path, manifest: Manifest, lock: Lock | None = None) -> list[str]:
     """The classes whose rows' init images (ids and sha256) do not match the digests of ``lock`` (the release's
     committed lock; by default the lock the manifest recorded). Splits the lock does not cover are skipped."""
     import pyarrow.parquet as pq
@@ -83,7 +83,7 @@ def verify_release(
     unlisted = unlisted_entries(version_dir, listed)
     problems += [f"{name} is not part of the release ({MANIFEST_FILE} does not list it)" for name in unlisted]
     if not problems:
-        problems += init_image_problems(version_dir, manifest, expected_lock)
+        problems += _init_image_problems(version_dir, manifest, expected_lock)
     if not problems and version not in card_configs(dataset_dir):
         problems.append(f"{dataset_dir / CARD_FILE} does not list config {version}")
     if problems:

@@ -13,8 +13,8 @@ from typing import Literal
 from imagenet_g.release.generate import LoadedGenerator, generate_batch
 
 AUTO = "auto"
-CPU_BATCH = 4  # CPU throughput is flat beyond a few images; the builder's default
-PROBE_CAP = 64  # beyond this a GPU is saturated at 512 px; larger batches only add memory
+_CPU_BATCH = 4  # CPU throughput is flat beyond a few images; the builder's default
+_PROBE_CAP = 64  # beyond this a GPU is saturated at 512 px; larger batches only add memory
 
 BatchSize = int | Literal["auto"]
 
@@ -37,7 +37,7 @@ def probe_batch_size(generator: LoadedGenerator, limit: int) -> int:
 
     one_step = dataclasses.replace(generator, spec=generator.spec.model_copy(update={"steps": 1}))
     best, size = 1, 1
-    while size <= min(limit, PROBE_CAP):
+    while size <= min(limit, _PROBE_CAP):
         try:
             generate_batch(one_step, ["probe"] * size, list(range(size)), _probe_images(generator, size), [0] * size)
         except torch.OutOfMemoryError:
@@ -55,4 +55,4 @@ def resolve_batch_size(requested: BatchSize, device: str, recorded: int | None, 
         return int(requested)
     if recorded is not None:
         return recorded
-    return min(CPU_BATCH, limit) if device == "cpu" else None
+    return min(_CPU_BATCH, limit) if device == "cpu" else None

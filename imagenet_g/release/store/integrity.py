@@ -14,7 +14,7 @@ from imagenet_g.release.spec import ShardPlan
 from imagenet_g.release.store.schema import SPEC_HASH_KEY
 
 # The provenance columns that the plan decides (the image bytes are covered by the manifest's sha256).
-PLANNED_COLUMNS = ("label", "wnid", "image_index", "template_id", "prompt", "seed", "spec_hash")
+_PLANNED_COLUMNS = ("label", "wnid", "image_index", "template_id", "prompt", "seed", "spec_hash")
 
 
 def _planned(shard: ShardPlan, spec_hash: str) -> list[tuple]:
@@ -28,7 +28,7 @@ def content_problem(path: Path, shard: ShardPlan, spec_hash: str) -> str | None:
 
     try:
         embedded = (pq.read_schema(path).metadata or {}).get(SPEC_HASH_KEY, b"").decode()
-        table = pq.read_table(path, columns=list(PLANNED_COLUMNS))
+        table = pq.read_table(path, columns=list(_PLANNED_COLUMNS))
     except (OSError, ValueError, KeyError, pa.ArrowException) as exc:
         return f"{path.name} is not a shard of this release ({type(exc).__name__})"
     if embedded != spec_hash:
@@ -36,7 +36,7 @@ def content_problem(path: Path, shard: ShardPlan, spec_hash: str) -> str | None:
     if table.num_rows != len(shard.rows):
         return f"{path.name} has {table.num_rows} rows, the plan has {len(shard.rows)}"
     columns = table.to_pydict()
-    found = list(zip(*(columns[name] for name in PLANNED_COLUMNS)))
+    found = list(zip(*(columns[name] for name in _PLANNED_COLUMNS)))
     for position, (got, want) in enumerate(zip(found, _planned(shard, spec_hash))):
         if got != want:
             return (

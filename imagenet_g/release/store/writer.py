@@ -15,14 +15,14 @@ if TYPE_CHECKING:
     import pyarrow as pa
 
 # 100 images per row group keeps random access cheap (datasets' default for image data).
-ROW_GROUP_SIZE = 100
+_ROW_GROUP_SIZE = 100
 
 
 def write_parquet(table: pa.Table, path: Path) -> None:
     """Write ``table`` with fixed options; pyarrow embeds no time or host, so equal tables give equal bytes."""
     import pyarrow.parquet as pq
 
-    pq.write_table(table, path, row_group_size=ROW_GROUP_SIZE, compression="snappy", store_schema=True)
+    pq.write_table(table, path, row_group_size=_ROW_GROUP_SIZE, compression="snappy", store_schema=True)
 
 
 def write_shard(table: pa.Table, version_dir: Path, shard: ShardPlan) -> ShardRecord:
