@@ -96,6 +96,10 @@ class InsufficientDataError(ImagenetGError, ValueError):
     """Too few images for a metric (FID needs 2 per set, KID a subset of at least 2, Vendi at least 1)."""
 
 
+class ModelSetError(ImagenetGError, ValueError):
+    """A model file or model set is malformed: no model, a model listed twice, an unknown option on a line."""
+
+
 class RecipeError(ImagenetGError, ValueError):
     """A training recipe is malformed: an unknown key, a wrong type or an impossible value."""
 

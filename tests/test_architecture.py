@@ -92,7 +92,7 @@ def test_every_module_imports_in_a_fresh_interpreter():
 
 # The job packages (DESIGN.md): a job imports another only below it, through its public function (leaderboard
 # verify and train call evaluate); the ground floor (the rest of imagenet_g) imports no job.
-JOBS = ("release", "evaluate", "audit", "train", "leaderboard", "cli")
+JOBS = ("release", "evaluate", "audit", "train", "leaderboard", "sweep", "cli")
 
 
 def _job(module: str) -> str:

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from imagenet_g.evaluate.models import (OPEN_CLIP_PREFIX, LoadedModel, LoadOptions, ModelId, check_model_id,
                                             load_model, parse_model_id)
     from imagenet_g.evaluate.predictions import Predictions, predict
-    from imagenet_g.evaluate.preprocess import PreprocessConfig, recorded_overrides, resolve_preprocess
+    from imagenet_g.evaluate.preprocess import PreprocessConfig, check_overrides, recorded_overrides, resolve_preprocess
     from imagenet_g.evaluate.request import (EvalRequest, check_dataset_paths, check_eval_request, check_precision,
                                              check_tta)
     from imagenet_g.evaluate.run import EvalInterrupted, output_paths, run_eval, run_evals
@@ -37,6 +37,7 @@ _HOMES = {
     "Predictions": "predictions",
     "predict": "predictions",
     "PreprocessConfig": "preprocess",
+    "check_overrides": "preprocess",
     "recorded_overrides": "preprocess",
     "resolve_preprocess": "preprocess",
     "EvalRequest": "request",

@@ -1,0 +1,144 @@
+"""Which models a sweep scores: named model sets and the user's model file, both as ``ModelEntry`` tuples.
+
+A model file lists one model id per line, in the spelling ``imagenet-g eval --model`` takes, optionally followed by
+preprocessing overrides and ``--standard`` (the model counts as a standard, real-data classifier: a baseline point
+of the board's ImageNet-G ER fit); ``#`` starts a comment::
+
+    # the baseline models
+    resnet50.tv_in1k --standard
+    vit_base_patch16_224.augreg_in21k_ft_in1k --input-size 288 --crop-pct 1.0
+
+``resolve_models`` turns what ``sweep --models`` was given (a set's name or a file) into the entries.
+"""
+
+from __future__ import annotations
+
+import shlex
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from imagenet_g.errors import ImagenetGError, ModelSetError, UnknownNameError, unknown
+from imagenet_g.evaluate import check_overrides, parse_model_id
+
+
+@dataclass(frozen=True)
+class ModelEntry:
+    """One model of a sweep: its id, the preprocessing overrides it is scored with, and whether it is standard."""
+
+    id: str
+    overrides: Mapping[str, Any] = field(default_factory=dict)  # eval preprocessing overrides, e.g. input_size
+    standard: bool = False  # a standard (real-data, standard-training) model: a baseline point of ER fits
+    available: bool = True  # False: listed in a set but cannot be scored here (``reason`` says why)
+    reason: str = ""
+    source: str = ""  # where the entry came from: a set's reference, or FILE:LINE
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "overrides", MappingProxyType(dict(self.overrides)))
+
+
+def _size(text: str) -> tuple[int, int, int]:
+    return (3, int(text), int(text))
+
+
+def _numbers(text: str) -> tuple[float, ...]:
+    return tuple(float(v) for v in text.split(","))
+
+
+# Model file options that take a value -> (override key, parser); the names `imagenet-g eval` gives them.
+_VALUE_OPTIONS: dict[str, tuple[str, Callable[[str], object]]] = {
+    "--input-size": ("input_size", _size),
+    "--crop-pct": ("crop_pct", float),
+    "--crop-mode": ("crop_mode", str),
+    "--interpolation": ("interpolation", str),
+    "--mean": ("mean", _numbers),
+    "--std": ("std", _numbers),
+}
+_STANDARD = "--standard"
+FILE_OPTIONS = (*_VALUE_OPTIONS, _STANDARD)
+
+
+def _parse_line(tokens: list[str], where: str) -> ModelEntry:
+    model_id, rest = tokens[0], tokens[1:]
+    parse_model_id(model_id)
+    overrides: dict[str, object] = {}
+    standard = False
+    i = 0
+    while i < len(rest):
+        option, _, inline = rest[i].partition("=")
+        if option == _STANDARD and not inline:
+            standard, i = True, i + 1
+            continue
+        if option not in _VALUE_OPTIONS:
+            raise unknown("model file option", rest[i], FILE_OPTIONS, key=where, error=ModelSetError)
+        if not inline and i + 1 >= len(rest):
+            raise ModelSetError(f"{where}: {option} needs a value", f"write it after the option: {option} VALUE")
+        text = inline or rest[i + 1]
+        key, parse = _VALUE_OPTIONS[option]
+        if key in overrides:
+            raise ModelSetError(f"{where}: {option} is given twice", "keep one")
+        try:
+            overrides[key] = parse(text)
+        except ValueError:
+            raise ModelSetError(f"{where}: {option} {text!r} is not a valid value",
+                                "give a whole number of pixels for the input size, numbers for the others") from None
+        i += 1 if inline else 2
+    try:
+        check_overrides(overrides)
+    except ImagenetGError as exc:
+        raise ModelSetError(f"{where}: {exc.problem}", exc.fix) from None
+    return ModelEntry(model_id, overrides, standard, source=where)
+
+
+def read_model_file(path: Path) -> tuple[ModelEntry, ...]:
+    """The models a file lists, in order. An unreadable or empty file, an unknown option, a model listed twice (with
+    the same or with different overrides) are errors naming the file and its line numbers."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else type(exc).__name__
+        raise ModelSetError(f"cannot read model file {path}: {reason}", "give a UTF-8 text file, one model id a line")
+    entries: list[ModelEntry] = []
+    lines: dict[str, list[int]] = {}
+    for number, line in enumerate(text.splitlines(), start=1):
+        try:
+            tokens = shlex.split(line, comments=True)
+        except ValueError as exc:  # an unclosed quote
+            raise ModelSetError(f"{path}:{number}: {exc}", "close the quote") from None
+        if not tokens:
+            continue
+        try:
+            entry = _parse_line(tokens, f"{path}:{number}")
+        except UnknownNameError as exc:  # a malformed model id
+            raise ModelSetError(f"{path}:{number}: {exc.problem}", exc.fix) from None
+        lines.setdefault(entry.id, []).append(number)
+        entries.append(entry)
+    if not entries:
+        raise ModelSetError(f"model file {path} lists no model", "write one model id a line, e.g. resnet50")
+    for model_id, numbers in lines.items():
+        if len(numbers) > 1:
+            same = [e for e in entries if e.id == model_id]
+            how = ("twice with different overrides" if len({tuple(sorted(e.overrides.items())) for e in same}) > 1
+                   else "twice")
+            at = ", ".join(str(n) for n in numbers)
+            raise ModelSetError(f"{path}: model {model_id!r} is listed {how} (lines {at})",
+                                "keep one line per model: each model has one results file")
+    return tuple(entries)
+
+
+# Named model sets: name -> a function listing its entries (called only when the set is asked for).
+MODEL_SETS: dict[str, Callable[[], tuple[ModelEntry, ...]]] = {}
+
+
+def resolve_models(models: str | Path) -> tuple[ModelEntry, ...]:
+    """The entries of a named model set, or of a model file (a path that exists, or that looks like one)."""
+    text = str(models)
+    if text in MODEL_SETS:
+        return MODEL_SETS[text]()
+    path = Path(text)
+    if path.exists() or path.suffix or len(path.parts) > 1:
+        return read_model_file(path)
+    raise unknown("model set", text, MODEL_SETS, param="models", otherwise="give a model file (one model id a line)")
