@@ -188,7 +188,7 @@ def prepare_build(request: BuildRequest, executor: Executor | None = None) -> Pr
     shards = plan_shards(release.spec, request.splits)
     every_split = plan_shards(release.spec) if request.splits else shards
     if request.share is not None:
-        request.share.check(len(shards))
+        request.share.check(len(shards), "shards to build")
     device = pick_device(request.device)
     fast_path = check_fast_path(request.fast_path, device)
     dtype = effective_dtype(release.spec.generator, device)

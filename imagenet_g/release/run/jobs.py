@@ -12,8 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from imagenet_g.errors import ImagenetGError, OutputError, ReleaseIntegrityError
+from imagenet_g.errors import OutputError, ReleaseIntegrityError
 from imagenet_g.files import atomic_write_text
+from imagenet_g.job_array import Share as JobShare
 from imagenet_g.release.publish import write_card
 from imagenet_g.release.spec import SPEC_FILE, ShardPlan, load_release, plan_shards
 from imagenet_g.release.store import Manifest, acquire, read_manifest, release, shard_problem, write_manifest
@@ -21,29 +22,12 @@ from imagenet_g.release.store import Manifest, acquire, read_manifest, release, 
 JOBS_DIR = "jobs"
 
 
-@dataclass(frozen=True)
-class Share:
-    """Job ``index`` of ``count`` in a job array (0-based, like ``$SLURM_ARRAY_TASK_ID``)."""
-
-    index: int
-    count: int
-
-    def check(self, planned: int | None = None) -> None:
-        """Raise when the job numbers cannot split ``planned`` shards (None: not planned yet, the numbers alone)."""
-        if self.count < 1:
-            raise ImagenetGError(f"a job array needs at least 1 job (got {self.count})", "set {num_jobs} to 1 or more")
-        if not 0 <= self.index < self.count:
-            raise ImagenetGError(
-                f"job index {self.index} is out of range for {self.count} jobs", f"set {{job_index}} to 0..{self.count - 1}"
-            )
-        if planned is not None and self.count > planned:
-            raise ImagenetGError(
-                f"{self.count} jobs are more than the {planned} shards to build", f"set {{num_jobs}} to at most {planned}"
-            )
+class Share(JobShare):
+    """Job ``index`` of ``count`` in a build's job array: its shards (``job_array.Share``) and its record file."""
 
     def select(self, planned: list[ShardPlan], todo: list[ShardPlan]) -> list[ShardPlan]:
         """This job's shards among ``todo`` (positions counted in the full plan, so every job agrees)."""
-        mine = {(s.split, s.index) for k, s in enumerate(planned) if k % self.count == self.index}
+        mine = {(s.split, s.index) for s in self.take(planned)}
         return [s for s in todo if (s.split, s.index) in mine]
 
     @property

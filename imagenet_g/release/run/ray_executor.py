@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
-import threading
 import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
@@ -24,14 +22,14 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from imagenet_g.errors import ClusterError, DependencyError, ImagenetGError
+from imagenet_g.errors import ClusterError, ImagenetGError
 from imagenet_g.progress import quiet_model_libraries
+from imagenet_g.ray_cluster import CONNECT_TIMEOUT_S, connect, first_time, require_ray
 from imagenet_g.release.generate import ShardTask, generate_shard
 from imagenet_g.release.run.executor import Advance, WrittenShard, load_task_generator, sized
 from imagenet_g.release.spec import ShardPlan
 from imagenet_g.release.store import write_shard
 
-CONNECT_TIMEOUT_S = 10.0
 PROGRESS_S = 1.0  # how often the driver collects the workers' progress while waiting for a shard
 
 
@@ -52,55 +50,6 @@ class RayOptions:
     gpus_per_worker: float | None = None
     max_restarts: int = 3
     connect_timeout_s: float = CONNECT_TIMEOUT_S
-
-
-def require_ray() -> Any:
-    """Import ray, or explain how to install it."""
-    try:
-        import ray
-        from ray.util import ActorPool  # noqa: F401  (fails on a broken install, not later mid-build)
-    except ImportError:
-        raise DependencyError(
-            "the ray executor needs Ray, which is not installed; install the extra: pip install 'imagenet-g[ray]'"
-        ) from None
-    return ray
-
-
-def _probe(address: str, timeout_s: float) -> None:
-    """Fail fast when HOST:PORT does not accept connections (ray.init would retry for minutes)."""
-    host, _, port = address.removeprefix("ray://").rpartition(":")
-    if not host or not port.isdigit():
-        raise ClusterError(f"Ray address {address!r} is not auto or HOST:PORT", "set {address} to auto or e.g. 10.0.0.1:6379")
-    try:
-        socket.create_connection((host, int(port)), timeout=timeout_s).close()
-    except OSError as exc:
-        raise ClusterError(
-            f"cannot reach a Ray head node at {address} within {timeout_s:.0f}s ({exc.strerror or exc}); "
-            "check the address (`ray status` on the head node prints it) and the firewall"
-        ) from None
-
-
-def connect(options: RayOptions) -> bool:
-    """Join (or start) the Ray runtime; returns True when this call started it (and so must shut it down)."""
-    ray = require_ray()
-    if options.address not in (None, "auto", "local"):
-        _probe(options.address, options.connect_timeout_s)
-    if ray.is_initialized():
-        return False
-    # ray.init replaces the driver's SIGTERM handler with a bare exit; keep the caller's (the CLI stops a build
-    # on SIGTERM like on Ctrl-C: claims released, finished shards kept, one line).
-    on_sigterm = signal.getsignal(signal.SIGTERM)
-    try:
-        ray.init(address=options.address, include_dashboard=False, configure_logging=False, log_to_driver=False)
-    except ConnectionError as exc:
-        raise ClusterError(
-            f"cannot join the Ray cluster at {options.address} ({str(exc).splitlines()[0]})",
-            "start one with `ray start --head`, or leave {address} unset to run a local one",
-        ) from None
-    finally:
-        if threading.current_thread() is threading.main_thread() and on_sigterm is not None:
-            signal.signal(signal.SIGTERM, on_sigterm)
-    return True
 
 
 def plan_workers(
@@ -157,7 +106,7 @@ class ShardWorker:
     def generate(self, shard: ShardPlan, batch_size: int, crash_once: tuple[str, str] | None = None) -> tuple[str, Any]:
         """(shard file name, its rows generated at ``batch_size`` as an arrow table); reports each finished
         batch to the board."""
-        if crash_once is not None and shard.filename == crash_once[0] and _first_time(Path(crash_once[1])):
+        if crash_once is not None and shard.filename == crash_once[0] and first_time(Path(crash_once[1])):
             os.kill(os.getpid(), signal.SIGKILL)  # testing hook: killed mid-shard, exactly once
         done = 0
 
@@ -168,14 +117,6 @@ class ShardWorker:
 
         task = replace(self.task, batch_size=batch_size)
         return shard.filename, generate_shard(task, shard, self.generator, advance)
-
-
-def _first_time(marker: Path) -> bool:
-    try:
-        os.close(os.open(marker, os.O_CREAT | os.O_EXCL | os.O_WRONLY))
-    except FileExistsError:
-        return False
-    return True
 
 
 @cache
@@ -201,7 +142,7 @@ class RayExecutor:
         ray = require_ray()
         from ray.util import ActorPool
 
-        started = connect(self.options)
+        started = connect(self.options.address, self.options.connect_timeout_s)
         actors: list[Any] = []
         try:
             count, gpus = plan_workers(self.options, ray.cluster_resources(), task.device, task.threads, len(shards))

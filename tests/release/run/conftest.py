@@ -1,4 +1,4 @@
-"""Fixtures of the run tests: one Ray runtime per session, a private smoke release, the local build's checksums."""
+"""Fixtures of the run tests: a private smoke release, the local build's checksums (Ray: tests/conftest.py)."""
 
 from __future__ import annotations
 
@@ -34,12 +34,3 @@ def planned(releases) -> list[str]:
 def reference(smoke_build) -> dict[str, str]:
     """Shard checksums of the local executor's build of smoke (the session's, ``tests/release/conftest.py``)."""
     return shard_checksums(smoke_build.version_dir)
-
-
-@pytest.fixture(scope="session")
-def ray_runtime():
-    """One local Ray runtime for the whole session (starting one takes seconds); skipped without ray."""
-    ray = pytest.importorskip("ray")
-    ray.init(num_cpus=2, include_dashboard=False, configure_logging=False, log_to_driver=False)
-    yield ray
-    ray.shutdown()
