@@ -206,10 +206,8 @@ def _check_input_size(module, preprocess: PreprocessConfig, model_id: str) -> No
                              "choose a size the model supports, or leave {input_size} at its default") from exc
 
 
-def _load_timm(mid: ModelId, options: LoadOptions) -> LoadedModel:
+def _check_timm(mid: ModelId) -> None:
     import timm
-
-    checkpoint, overrides = options.checkpoint, dict(options.preprocess_overrides or {})
 
     arch = mid.name.split(".")[0]
     if not timm.is_model(arch):
@@ -218,6 +216,21 @@ def _load_timm(mid: ModelId, options: LoadOptions) -> LoadedModel:
     tags = [m.partition(".")[2] for m in timm.list_pretrained(f"{arch}.*")]
     if tag and tag not in tags:  # timm would raise 'Invalid pretrained tag'
         raise unknown("pretrained tag", tag, tags, where=f"for timm model {arch}")
+
+
+def _check_open_clip(mid: ModelId) -> None:
+    import open_clip
+
+    if mid.name not in open_clip.list_models():
+        raise _unknown_open_clip(mid.name, open_clip.list_models())
+    tags = open_clip.list_pretrained_tags_by_model(mid.name)
+    if mid.tag is not None and mid.tag not in tags:
+        raise unknown("pretrained tag", mid.tag, tags, where=f"for {mid.name}")
+
+
+def _load_timm(mid: ModelId, options: LoadOptions) -> LoadedModel:
+    _check_timm(mid)
+    checkpoint, overrides = options.checkpoint, dict(options.preprocess_overrides or {})
     use_pretrained = options.pretrained and checkpoint is None
     try:
         module = _create_timm(mid, use_pretrained, overrides)
@@ -253,7 +266,9 @@ def _load_open_clip(mid: ModelId, options: LoadOptions) -> LoadedModel:
     pretrained, checkpoint = options.pretrained, options.checkpoint
     if options.preprocess_overrides:
         raise UnknownNameError("preprocessing overrides apply to timm models only; open_clip uses its own transform")
-    if mid.name not in open_clip.list_models():
+    if checkpoint is None:
+        _check_open_clip(mid)
+    elif mid.name not in open_clip.list_models():
         raise _unknown_open_clip(mid.name, open_clip.list_models())
     weights = str(checkpoint) if checkpoint else (mid.tag if pretrained else None)
     if pretrained and weights is None:
@@ -262,9 +277,6 @@ def _load_open_clip(mid: ModelId, options: LoadOptions) -> LoadedModel:
             f"{mid.raw!r} names no pretrained tag",
             f"use open_clip:{mid.name}/<tag> with one of: {', '.join(tags) or 'none'}, or use {{pretrained=False}}",
         )
-    if checkpoint is None and weights and weights not in open_clip.list_pretrained_tags_by_model(mid.name):
-        tags = open_clip.list_pretrained_tags_by_model(mid.name)
-        raise unknown("pretrained tag", weights, tags, where=f"for {mid.name}")
     try:
         with quiet_root_logger():
             model, _, transform = open_clip.create_model_and_transforms(mid.name, pretrained=weights)

@@ -114,9 +114,20 @@ def _score(runners: Sequence[_Runner], inputs: tuple[torch.Tensor, ...],
     """Each model's (top-k indices, scores) in each label space for one decoded batch."""
     out = []
     for run in runners:
-        logits = _as_1000(run(inputs), run.id, spaces)
+        logits = _as_1000(_finite(run(inputs), run), run.id, spaces)
         out.append({name: space.topk(logits, TOP_K) for name, space in spaces.items()})
     return out
+
+
+def _finite(logits: torch.Tensor, run: _Runner) -> torch.Tensor:
+    """The logits, or an error when some are NaN or infinite: a ranking of such scores means nothing."""
+    bad = ~torch.isfinite(logits)
+    if bad.any():
+        images = int(bad.reshape(len(logits), -1).any(dim=1).sum())
+        advice = "score it at {precision=fp32}" if run.precision == "amp" else "check its weights"
+        raise ModelError(f"model {run.id!r} gives non-finite logits (NaN or inf) for {images} of {len(logits)} "
+                         "images in a batch", advice)
+    return logits
 
 
 class _Runner:
@@ -132,7 +143,7 @@ class _Runner:
             channels_last = pipeline.input_size is not None and choose_channels_last(
                 self.module, pipeline.input_size, dev, precision, self.autocast, cache_dir)
         self.module.to(memory_format=torch.channels_last if channels_last else torch.contiguous_format)
-        self.slot, self.dev, self.channels_last = slot, dev, channels_last
+        self.slot, self.dev, self.channels_last, self.precision = slot, dev, channels_last, precision
         self.norm = None
         if pipeline.mean255 is not None:
             # timm PrefetchLoader: (x - 255 * mean) / (255 * std) in float32, computed the same way here
