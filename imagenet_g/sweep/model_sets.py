@@ -38,6 +38,9 @@ class ModelEntry:
     def __post_init__(self) -> None:
         object.__setattr__(self, "overrides", MappingProxyType(dict(self.overrides)))
 
+    def __reduce__(self):  # a read-only mapping does not pickle; entries travel to Ray workers
+        return (type(self), (self.id, dict(self.overrides), self.standard, self.available, self.reason, self.source))
+
 
 def _size(text: str) -> tuple[int, int, int]:
     return (3, int(text), int(text))

@@ -1,0 +1,99 @@
+"""CLI commands of the sweep job: `imagenet-g sweep` and `imagenet-g sweep compare`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from imagenet_g.cli.app import app, console, notes_to_stderr
+from imagenet_g.cli.evaluate import DATASETS_HELP, LAYOUT_HELP, PRECISION_HELP, V2_HELP
+from imagenet_g.cli.options import DATA_ROOT_HELP, PATH_HELP, parse_names, parse_paths
+
+SOME_FAILED_EXIT = 1  # the sweep ran, but some model could not be scored (its reason is in the summary)
+
+sweep_app = typer.Typer(
+    help="Score a model set on a release and the shift sets; compare two releases' sweeps.",
+    invoke_without_command=True,
+)
+app.add_typer(sweep_app, name="sweep")
+
+MODELS_HELP = "a model set (see `imagenet-g models`) or a file: one model id a line, optional per-line overrides"
+
+
+@sweep_app.callback()
+def sweep(
+    ctx: typer.Context,
+    models: Annotated[Optional[str], typer.Option("--models", help=MODELS_HELP)] = None,
+    release: Annotated[str, typer.Option("--release", "-r", help="ImageNet-G release (version) to score")] = "v1",
+    datasets: Annotated[Optional[str], typer.Option(help=DATASETS_HELP)] = None,
+    out_dir: Annotated[Optional[Path], typer.Option(help="the sweep's folder (default sweeps/<release>)")] = None,
+    pretrained: Annotated[bool, typer.Option("--pretrained/--no-pretrained", help="load the library's weights")] = True,
+    data_root: Annotated[Path, typer.Option(help=DATA_ROOT_HELP)] = Path("."),
+    path: Annotated[Optional[list[str]], typer.Option("--path", help=PATH_HELP)] = None,
+    v2_variant: Annotated[str, typer.Option(help=V2_HELP)] = "matched-frequency",
+    device: Annotated[str, typer.Option(help="auto, cpu, cuda, cuda:1, mps")] = "auto",
+    batch_size: Annotated[int, typer.Option(min=1)] = 64,
+    workers: Annotated[Optional[int], typer.Option(
+        min=0, help="worker processes that decode (on CPU they also run the models; default: 1 per core)")] = None,
+    precision: Annotated[str, typer.Option(help=PRECISION_HELP)] = "fp32",
+    channels_last: Annotated[Optional[bool], typer.Option(
+        "--channels-last/--no-channels-last", help=LAYOUT_HELP)] = None,
+    group_size: Annotated[int, typer.Option(min=1, help="models held in memory and scored in one pass")] = 4,
+    cache_dir: Annotated[Optional[Path], typer.Option(
+        help="keep decoded pixels here for later groups and runs")] = None,
+    force: Annotated[bool, typer.Option("--force", help="rescore every model, complete or failed")] = False,
+    retry_failed: Annotated[bool, typer.Option("--retry-failed", help="score again the models that failed")] = False,
+    executor: Annotated[str, typer.Option(help="local (this process) or ray (one task per model group)")] = "local",
+    address: Annotated[Optional[str], typer.Option(
+        help="ray: auto, or HOST:PORT of the head node (default: start Ray on this machine)")] = None,
+    gpus_per_task: Annotated[Optional[float], typer.Option(
+        min=0, help="ray: GPUs per task (default 1 on CUDA, 0 on CPU)")] = None,
+    job_index: Annotated[Optional[int], typer.Option(help="job array: this job's index I (0-based, e.g. "
+                                                          "$SLURM_ARRAY_TASK_ID)")] = None,
+    num_jobs: Annotated[Optional[int], typer.Option(help="job array: the number of jobs N")] = None,
+    bootstrap: Annotated[int, typer.Option(min=0, help="bootstrap resamples for the ER 95% interval")] = 1000,
+    as_json: Annotated[bool, typer.Option("--json", help="print the report as JSON")] = False,
+) -> None:
+    """Score every model of a set on a release and the shift sets: one results file per model, a summary
+    (CSV, parquet, markdown). A rerun resumes; a model that fails is recorded and the sweep goes on (exit 1)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    if models is None:
+        raise typer.BadParameter("give --models SET|FILE (or a subcommand: compare)", param_hint="--models")
+    from imagenet_g.evaluate import check_precision
+    from imagenet_g.sweep import SweepRequest, run_sweep
+    from imagenet_g.sweep.request import EXECUTORS
+
+    if executor not in EXECUTORS:
+        from imagenet_g.errors import unknown
+
+        raise unknown("executor", executor, EXECUTORS, param="executor")
+    request = SweepRequest(
+        models=models, out_dir=out_dir or Path("sweeps") / release, release=release,
+        datasets=parse_names(datasets) if datasets else None, data_root=data_root, paths=parse_paths(path),
+        v2_variant=v2_variant, pretrained=pretrained, device=device, batch_size=batch_size, workers=workers,
+        precision=check_precision(precision), channels_last=channels_last, cache_dir=cache_dir,
+        group_size=group_size, force=force, retry_failed=retry_failed, executor=executor, address=address,
+        gpus_per_task=gpus_per_task, job_index=job_index, num_jobs=num_jobs, bootstrap=bootstrap,
+    )
+    with notes_to_stderr():
+        report = run_sweep(request, progress=not as_json)
+    if as_json:
+        typer.echo(json.dumps({
+            "ok": report.succeeded, "out_dir": str(report.out_dir), "scored": list(report.scored),
+            "kept": list(report.kept), "failed": report.failed, "unavailable": report.unavailable,
+            "pending": list(report.pending),
+        }, indent=2))
+    else:
+        console.print(f"{len(report.scored)} scored, {len(report.kept)} kept from before, {len(report.failed)} failed, "
+                      f"{len(report.unavailable)} unavailable; summary: {report.out_dir / 'summary.md'}")
+        for model_id, reason in report.failed.items():
+            console.print(f"failed: {model_id}: {reason}", style="red")
+        if report.pending:
+            console.print(f"{len(report.pending)} models are other jobs' share and not recorded yet", style="dim")
+    if report.failed:
+        raise typer.Exit(SOME_FAILED_EXIT)
+

@@ -1,0 +1,133 @@
+"""A sweep's folder: its marker, eval's results files (one per model), a record per model, the summary.
+
+::
+
+    DIR/sweep.json                  the marker: this folder holds the sweep of one release
+    DIR/<slug>.json                 eval's results file of each model (+ <slug>.<dataset>.parquet, .per-class.csv)
+    DIR/models/<slug>.json          what the sweep knows of each model: scored or failed (and why), parameters
+    DIR/summary.csv|.parquet|.md    one row per model
+
+A sweep writes only into a folder that is new, empty, or carries its marker for the same release. Records hold no
+timestamps, so two runs of the same sweep (any executor) write the same records.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field, ValidationError
+
+from imagenet_g.errors import OutputError
+from imagenet_g.files import atomic_write_text
+from imagenet_g.slugs import slug
+from imagenet_g.strict import StrictModel, validation_message
+
+MARKER_FILE = "sweep.json"
+RECORDS_DIR = "models"
+SUMMARY_STEM = "summary"
+SWEEP_FORMAT = "imagenet-g sweep"
+
+
+class SweepMarker(StrictModel):
+    """The marker that makes a folder a sweep's own: which release it scores."""
+
+    format: Literal["imagenet-g sweep"] = SWEEP_FORMAT
+    schema_version: Literal[1] = 1
+    release: str
+
+
+Status = Literal["scored", "failed"]
+
+
+class ModelRecord(StrictModel):
+    """The outcome of one model in a sweep, and the request it answers (a rerun of the same request skips it)."""
+
+    id: str
+    status: Status
+    reason: str | None = Field(default=None, description="why it failed, on one line")
+    stage: Literal["load", "score"] | None = Field(default=None, description="where it failed")
+    standard: bool = False
+    parameters: int | None = Field(default=None, description="parameter count of the scored module")
+    input_size: tuple[int, int, int] | None = None
+    asked: dict[str, Any] = Field(description="the model's part of the request: overrides, weights, datasets")
+
+
+def open_folder(out_dir: Path, release: str) -> None:
+    """Make ``out_dir`` this release's sweep folder, or refuse a folder that is someone else's."""
+    out_dir = Path(out_dir)
+    marker = out_dir / MARKER_FILE
+    if out_dir.exists() and not out_dir.is_dir():
+        raise OutputError(f"the sweep folder {out_dir} is a file", "choose a folder for {out_dir}")
+    if marker.is_file():
+        held = read_marker(out_dir)
+        if held.release != release:
+            raise OutputError(f"{out_dir} holds the sweep of release {held.release}, not {release}",
+                              "choose another {out_dir} for this release's sweep")
+        return
+    if out_dir.is_dir() and any(out_dir.iterdir()):
+        raise OutputError(f"{out_dir} holds files that no sweep wrote (no {MARKER_FILE})",
+                          "choose a new or empty {out_dir}")
+    try:
+        atomic_write_text(marker, SweepMarker(release=release).model_dump_json(indent=2) + "\n")
+    except OSError as exc:
+        raise OutputError(f"cannot write the sweep folder {out_dir}: {exc.strerror or exc}",
+                          "choose another {out_dir}") from None
+
+
+def read_marker(out_dir: Path) -> SweepMarker:
+    """The marker of a sweep folder; raises when there is none or it is damaged."""
+    path = Path(out_dir) / MARKER_FILE
+    try:
+        return SweepMarker.model_validate_json(path.read_bytes())
+    except FileNotFoundError:
+        raise OutputError(f"{out_dir} is not a sweep folder (no {MARKER_FILE})",
+                          "give a folder that `imagenet-g sweep` wrote") from None
+    except ValidationError as exc:
+        raise OutputError(f"{path} is not a sweep marker: {validation_message(exc)}",
+                          "give a folder that `imagenet-g sweep` wrote") from None
+
+
+def results_path(out_dir: Path, model_id: str) -> Path:
+    """Eval's results file of a model in the sweep folder (the name ``imagenet-g eval --out-dir`` gives it)."""
+    return Path(out_dir) / f"{slug(model_id)}.json"
+
+
+def record_path(out_dir: Path, model_id: str) -> Path:
+    return Path(out_dir) / RECORDS_DIR / f"{slug(model_id)}.json"
+
+
+def write_record(out_dir: Path, record: ModelRecord) -> None:
+    """Save a model's record atomically (after its results file, so a record never names missing results)."""
+    atomic_write_text(record_path(out_dir, record.id), record.model_dump_json(indent=2) + "\n")
+
+
+def read_records(out_dir: Path, model_ids: list[str]) -> dict[str, ModelRecord]:
+    """The readable records of these models; a damaged record counts as none (the model is scored again)."""
+    found = {}
+    for model_id in model_ids:
+        path = record_path(out_dir, model_id)
+        try:
+            record = ModelRecord.model_validate_json(path.read_bytes())
+        except (OSError, ValueError):
+            continue
+        if record.id == model_id:
+            found[model_id] = record
+    return found
+
+
+def all_records(out_dir: Path) -> list[ModelRecord]:
+    """Every model record of a sweep folder, in file order; a damaged one is an error naming it."""
+    records = []
+    for path in sorted((Path(out_dir) / RECORDS_DIR).glob("*.json")):
+        try:
+            records.append(ModelRecord.model_validate_json(path.read_bytes()))
+        except (OSError, ValueError):
+            raise OutputError(f"{path} is not a model record of a sweep", "rerun the sweep to write it again") from None
+    return records
+
+
+def answers(record: ModelRecord | None, asked: Mapping[str, Any]) -> bool:
+    """Whether ``record`` is the outcome of the same request for its model."""
+    return record is not None and record.asked == dict(asked)
