@@ -97,3 +97,30 @@ def sweep(
     if report.failed:
         raise typer.Exit(SOME_FAILED_EXIT)
 
+
+@sweep_app.command("compare")
+def compare(
+    dir_a: Annotated[Path, typer.Argument(help="the sweep of the earlier release")],
+    dir_b: Annotated[Path, typer.Argument(help="the sweep of the new release (same models)")],
+    dataset: Annotated[str, typer.Option(help="the dataset whose top-1 is compared")] = "imagenet-g",
+    bootstrap: Annotated[int, typer.Option(min=0, help="bootstrap resamples over models for the intervals")] = 1000,
+    out_dir: Annotated[Optional[Path], typer.Option(help="where the markdown and PNG go (default: DIR_B)")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print the comparison as JSON")] = False,
+) -> None:
+    """Does release B measure what release A does? Linear fit of B's top-1 on A's, Spearman and Kendall rank
+    correlation with bootstrap intervals, the models whose rank moves most; markdown + PNG."""
+    from dataclasses import asdict
+
+    from imagenet_g.sweep.compare import compare_sweeps, write_comparison
+
+    report = compare_sweeps(dir_a, dir_b, dataset, bootstrap)
+    md, png = write_comparison(report, out_dir or dir_b)
+    if as_json:
+        typer.echo(json.dumps({**asdict(report), "fit": report.fit.model_dump(), "markdown": str(md),
+                               "png": str(png)}, indent=2))
+        return
+    fit = report.fit
+    console.print(f"{len(report.models)} common models; {report.dataset} on {report.release_b} = {fit.slope:.3f} x "
+                  f"{report.release_a} {fit.intercept:+.2f} (R² {report.r_squared:.3f}); Spearman "
+                  f"{report.spearman.value:.3f}, Kendall {report.kendall.value:.3f}")
+    console.print(f"wrote {md} and {png}")
