@@ -31,6 +31,9 @@ from imagenet_g.errors import ImagenetGError, unknown
 from imagenet_g.results import BaselineFit, ErAxis, FitER, Line
 
 MIN_BASELINES = 3  # fewer points leave no degrees of freedom for a 2-parameter fit and its interval
+# Control accuracies closer than this carry no slope: random-weight models all sit at chance (0.1% on ImageNet,
+# within ~0.1 pp of each other on its 50,000 images), and a line through them is noise extrapolated.
+MIN_CONTROL_SPAN = 1.0
 
 TESTBED_TABLE = "imagenet_testbed_top1.csv"
 TESTBED_SOURCE = "imagenet-testbed (Taori et al. 2020), model_type STANDARD"
@@ -174,6 +177,10 @@ def fit_baseline(shift: str, control: str, points: BaselinePoints) -> BaselineFi
         status = f"not enough baselines ({len(points)} of {MIN_BASELINES} needed)"
     elif len(set(points.x)) == 1:
         status = f"no fit: all {len(points)} baselines share one {control} accuracy"
+    elif x_range[1] - x_range[0] < MIN_CONTROL_SPAN:
+        status = (f"no fit: the {len(points)} baselines span only {x_range[1] - x_range[0]:.2f} pp of {control} "
+                  f"top-1 ({x_range[0]:.2f}-{x_range[1]:.2f}; a line needs {MIN_CONTROL_SPAN:g} pp: models near "
+                  "chance, such as random weights, span none)")
     else:
         lines = {axis: fit(points.x, points.y) for axis, fit in _FITS.items()}
     return BaselineFit(shift=shift, control=control, status=status, n_baselines=len(points),

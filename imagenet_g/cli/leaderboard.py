@@ -89,11 +89,15 @@ def validate(
 
 @leaderboard_app.command("add")
 def add(
-    results: Annotated[Path, typer.Argument(parser=as_path, help="results JSON written by `imagenet-g eval --out`")],
-    name: Annotated[str, typer.Option(help="display name on the board")],
+    results: Annotated[Optional[Path], typer.Argument(
+        parser=as_path, help="results JSON written by `imagenet-g eval --out`")] = None,
+    name: Annotated[Optional[str], typer.Option(help="display name on the board")] = None,
+    from_sweep: Annotated[Optional[Path], typer.Option(
+        parser=as_path, help="a sweep's folder: enter every scored model (its standard models as standard)")] = None,
     category: Annotated[Optional[str], typer.Option(
         help=f"training data of the model: {', '.join(CATEGORIES)}; default: from the training record beside the "
-        "results (models trained with `imagenet-g train`)")] = None,
+        "results (models trained with `imagenet-g train`); with --from-sweep: of the models that are not standard "
+        "(default other)")] = None,
     standard: Annotated[bool, typer.Option(
         "--standard", help="a standard (real-data, standard-training) model: a baseline point")] = False,
     paper: Annotated[Optional[str], typer.Option(help="http(s) link to the paper")] = None,
@@ -106,10 +110,16 @@ def add(
     specs_dir: SpecsDir = None,
     as_json: Json = False,
 ) -> None:
-    """Turn an eval results JSON into leaderboard/submissions/<release>/<slug>.json (the release: the one the
-    ImageNet-G result is from, unless --release says)."""
+    """Turn an eval results JSON (or every model of a sweep) into leaderboard/submissions/<release>/<slug>.json (the
+    release: the one the ImageNet-G result is from, unless --release says)."""
     from imagenet_g.leaderboard import SubmissionInfo, add_submission
 
+    if from_sweep is not None:
+        _add_sweep(results, name, standard, paper, code, submitted_by, release, from_sweep, category, force, root,
+                   _catalog(specs_dir, dataset_dir), as_json)
+        return
+    if results is None or name is None:
+        raise typer.BadParameter("give a results JSON and --name (or --from-sweep DIR)", param_hint="RESULTS")
     info = SubmissionInfo(name, category, standard, paper, code, submitted_by, release)
     with _problems_as_lines(as_json):
         path = add_submission(results, info, root, _catalog(specs_dir, dataset_dir), force=force)
@@ -117,6 +127,29 @@ def add(
         _print_json({"ok": True, "path": str(path), "slug": path.stem, "release": path.parent.name})
         return
     console.print(f"wrote {path} (slug {path.stem})", markup=False)
+
+
+def _add_sweep(results, name, standard, paper, code, submitted_by, release, from_sweep: Path, category: str | None,
+               force: bool, root: Path, catalog, as_json: bool) -> None:
+    from imagenet_g.errors import ImagenetGError
+    from imagenet_g.sweep.submit import submit_sweep
+
+    given = {"RESULTS": results, "--name": name, "--standard": standard or None, "--paper": paper, "--code": code,
+             "--submitted-by": submitted_by, "--release": release}
+    clash = [flag for flag, value in given.items() if value is not None]
+    if clash:
+        raise ImagenetGError(f"{', '.join(clash)} describe one results file; a sweep's models are named by their ids "
+                             "and marked standard by the sweep", "give --from-sweep alone (with --category, --force)")
+    with _problems_as_lines(as_json):
+        done = submit_sweep(from_sweep, root, catalog, category or "other", force)
+    if as_json:
+        _print_json({"ok": True, "release": done.release, "written": [str(p) for p in done.written],
+                     "standard": done.standard, "left_out": done.left_out})
+        return
+    console.print(f"wrote {len(done.written)} entries of release {done.release} ({done.standard} standard) "
+                  f"under {root}", markup=False)
+    for model_id, why in done.left_out.items():
+        console.print(f"left out {model_id}: {why}", markup=False, style="dim")
 
 
 @leaderboard_app.command("build")

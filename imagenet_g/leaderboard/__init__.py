@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from imagenet_g.leaderboard.publish import BuildOutput, build_leaderboard
     from imagenet_g.leaderboard.rank import RankedRow, release_ranking
     from imagenet_g.leaderboard.schema import CATEGORIES, Submission
-    from imagenet_g.leaderboard.submit import SubmissionInfo, add_submission, make_submission
+    from imagenet_g.leaderboard.submit import SubmissionInfo, add_submission, add_submissions, make_submission
     from imagenet_g.leaderboard.validate import ReleaseCatalog, SubmissionProblems, submission_files, validate_files
     from imagenet_g.leaderboard.verify import DEFAULT_TOLERANCE, show_value, verify_submission
 
@@ -31,6 +31,7 @@ _HOMES = {
     "Submission": "schema",
     "SubmissionInfo": "submit",
     "add_submission": "submit",
+    "add_submissions": "submit",
     "make_submission": "submit",
     "ReleaseCatalog": "validate",
     "SubmissionProblems": "validate",

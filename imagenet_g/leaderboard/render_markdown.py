@@ -96,7 +96,9 @@ def _release_section(board: Leaderboard, release: ReleaseBoard, default: Rank) -
     if release.spec_hash:
         lines += [f"Release spec hash: `{release.spec_hash}`", ""]
     g_fit = release.fits["imagenet-g"]
-    lines += [f"ImageNet-G baseline fit on {g_fit.n_baselines} standard entries: {md_text(g_fit.status)}.", ""]
+    span = (f" ({board.labels[g_fit.control]} top-1 {_num(g_fit.x_range[0])}–{_num(g_fit.x_range[1])})"
+            if g_fit.x_range else "")
+    lines += [f"ImageNet-G baseline fit on {g_fit.n_baselines} standard entries{span}: {md_text(g_fit.status)}.", ""]
     if release.plot:
         lines += [f"![Accuracy on each shift set against its control, release {md_text(release.version)}]"
                   f"({quote(release.plot)})", ""]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -110,40 +111,89 @@ def add_submission(
 ) -> Path:
     """Validate and write the submission; refuse to replace an existing entry of the model, or another entry of the
     same weights in the release, unless ``force`` (which replaces them)."""
-    results_path = Path(results_path)
-    sub = make_submission(results_path, info, root)
-    folder = Path(root) / "submissions" / sub.release
-    path = folder / f"{sub.slug}.json"
-    if path.exists():
-        existing, _ = read_submission(path)
-        if existing is not None and existing.model_id != sub.model_id:
-            raise OutputError(f"{results_path}: model {sub.model_id[:80]!r} would replace {path}, the entry of another "
-                              f"model ({existing.model_id[:80]!r}); remove that file first if this is intended")
-        if not force:
-            raise EntryExistsError(f"{results_path}: model {sub.model_id[:80]!r} is already entered as {path}",
-                                   "pass {force} to replace it")
+    return add_submissions([(results_path, info)], root, catalog, force)[0]
+
+
+def add_submissions(
+    items: Sequence[tuple[Path, SubmissionInfo]],
+    root: Path = Path("leaderboard"),
+    catalog: ReleaseCatalog | None = None,
+    force: bool = False,
+) -> list[Path]:
+    """Validate every (results file, info) and write their submissions, or none of them: every problem of every
+    item is raised together (`SubmissionProblems`). An existing entry of a model, or another entry of the same
+    weights in its release, is replaced only with ``force``."""
     catalog = catalog or ReleaseCatalog.discover()
-    problems = list(catalog.problems) + check_submission(sub, path, catalog, source=results_path)
+    problems: list[str] = list(catalog.problems)
+    planned: list[tuple[Path, Path, Submission]] = []
+    for results_path, info in items:
+        results_path = Path(results_path)
+        try:
+            sub = make_submission(results_path, info, root)
+        except SubmissionProblems as exc:
+            problems += exc.problems
+            continue
+        path = Path(root) / "submissions" / sub.release / f"{sub.slug}.json"
+        if path.exists():
+            existing, _ = read_submission(path)
+            if existing is not None and existing.model_id != sub.model_id:
+                raise OutputError(f"{results_path}: model {sub.model_id[:80]!r} would replace {path}, the entry of "
+                                  f"another model ({existing.model_id[:80]!r}); remove that file first if this is "
+                                  "intended")
+            if not force:
+                raise EntryExistsError(f"{results_path}: model {sub.model_id[:80]!r} is already entered as {path}",
+                                       "pass {force} to replace it")
+        problems += check_submission(sub, path, catalog, source=results_path)
+        planned.append((results_path, path, sub))
+    others = _existing(planned)
+    twins = [twin for results_path, path, sub in planned for twin in _twins(results_path, path, sub, others, force)]
+    problems += _duplicates(planned, [o for o in others if o not in twins])
+    if problems:
+        raise SubmissionProblems(problems)
+    for _, path, sub in planned:
+        write_atomic(path, submission_json(sub))
+    for twin in twins:  # replaced by a new entry (force): the same weights are entered once per release
+        twin.path.unlink()
+    return [path for _, path, _ in planned]
+
+
+def _existing(planned: Sequence[tuple[Path, Path, Submission]]) -> list[LoadedSubmission]:
+    """The entries already in the new submissions' release folders, those they replace aside (read once each)."""
+    replaced = {path for _, path, _ in planned}
     others = []
-    for other in sorted(folder.glob("*.json")):
-        existing, _ = read_submission(other)
-        if other != path and existing is not None:
-            others.append(LoadedSubmission(other, existing))
-    twins = _same_weights(sub, others)
+    for folder in sorted({path.parent for path in replaced}):
+        for other in sorted(folder.glob("*.json")):
+            existing, _ = read_submission(other)
+            if other not in replaced and existing is not None:
+                others.append(LoadedSubmission(other, existing))
+    return others
+
+
+def _twins(results_path: Path, path: Path, sub: Submission, others: list[LoadedSubmission],
+           force: bool) -> list[LoadedSubmission]:
+    """The entries of ``sub``'s release that hold its weights; an error unless ``force`` (they are replaced)."""
+    twins = _same_weights(sub, [o for o in others if o.path.parent == path.parent])
     if twins and not force:
         entries = ", ".join(f"{t.path} ({t.submission.model_id[:80]!r})" for t in twins)
         raise EntryExistsError(f"{results_path}: the weights of model {sub.model_id[:80]!r} (sha256 "
                                f"{sub.result.model.weights_sha256[:12]}) are already entered in release "
                                f"{sub.release!r}: {entries}", "pass {force} to replace that entry")
-    others = [o for o in others if o not in twins]
-    problems += [line.replace(f"{path}: ", f"{results_path}: ", 1)
-                 for line in duplicate_problems([*others, LoadedSubmission(path, sub)])]
-    if problems:
-        raise SubmissionProblems(problems)
-    write_atomic(path, submission_json(sub))
-    for twin in twins:  # replaced by this entry (force): the same weights are entered once per release
-        twin.path.unlink()
-    return path
+    return twins
+
+
+def _duplicates(planned: Sequence[tuple[Path, Path, Submission]], others: list[LoadedSubmission]) -> list[str]:
+    """Duplicate entries among the new submissions and the entries they join."""
+    sources = {path: results_path for results_path, path, _ in planned}
+    lines = duplicate_problems([*others, *(LoadedSubmission(path, sub) for _, path, sub in planned)])
+    return [_from_source(line, sources) for line in lines]
+
+
+def _from_source(line: str, sources: dict[Path, Path]) -> str:
+    """A problem line about a submission not yet written, told as one about the results file it comes from."""
+    for path, results_path in sources.items():
+        if line.startswith(f"{path}: "):
+            return line.replace(f"{path}: ", f"{results_path}: ", 1)
+    return line
 
 
 def _same_weights(sub: Submission, others: list[LoadedSubmission]) -> list[LoadedSubmission]:

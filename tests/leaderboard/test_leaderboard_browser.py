@@ -197,7 +197,7 @@ def test_hostile_names_stay_text(driver, built, board_root):
     # release selector: smoke has one submission, which has no ImageNet accuracy and so no point on the plot
     Select(driver.find_element(By.ID, "release")).select_by_value("smoke")
     assert driver.find_element(By.ID, "release-info").text.startswith("1 submission")
-    assert driver.find_element(By.ID, "plot-status").text.startswith("Not enough baselines for the ImageNet-G fit")
+    assert driver.find_element(By.ID, "plot-status").text.startswith("No ImageNet-G fit: not enough baselines")
     assert driver.find_elements(By.CSS_SELECTOR, "#plot circle.pt-entry") == []
     assert driver.execute_script("return window.location.hash").startswith("#release=smoke&rank=")
     assert _errors(driver) == []

@@ -423,8 +423,8 @@
     document.getElementById("plot-caption").textContent = parts.join(" ");
     var status = document.getElementById("plot-status");
     status.hidden = !!fit.lines.linear;
-    status.textContent = fit.lines.linear ? "" : "Not enough baselines for the " + label(shift) + " fit: " + fit.n_baselines + " of " + fit.min_baselines +
-      " standard models needed (" + fit.source + "). Submit standard models with --standard to enable the fit and ER.";
+    status.textContent = fit.lines.linear ? "" : "No " + label(shift) + " fit: " + fit.status + " (" + fit.n_baselines + " standard models, " +
+      fit.source + "). Submit standard models with --standard (or a sweep with --from-sweep) to enable the fit and ER.";
     var legend = document.getElementById("legend");
     clear(legend);
     Object.keys(COLORS).forEach(function (cat) {
