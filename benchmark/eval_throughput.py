@@ -69,20 +69,30 @@ def make_images(root: Path, n: int, seed: int = 0) -> Path:
     return folder
 
 
-def validate_py(model_name: str, folder: str, batch_size: int, workers: int) -> dict:
-    """timm's validate.py ``validate(args)`` for these arguments (CPU, float32, prefetcher on)."""
+def validate_py(model_name: str, folder: str, batch_size: int, workers: int, device: str = "cpu",
+                checkpoint: str | None = None, amp: bool = False) -> dict:
+    """timm's validate.py ``validate(args)`` for these arguments (float32, or ``--amp``: float16 autocast; prefetcher
+    on; ``checkpoint``: validate.py's ``--checkpoint``). Also returns each image's file and top-1 class, in order."""
+    from contextlib import nullcontext
+
     import torch
     from timm import utils
     from timm.data import create_dataset, create_loader, resolve_input_data_config
-    from timm.models import create_model, resolve_model_input_args
+    from timm.models import create_model, load_checkpoint, resolve_model_input_args
     from timm.utils import AverageMeter, accuracy
 
     args = {"model": model_name, "img_size": None, "in_chans": None, "input_size": None, "crop_pct": None,
             "crop_mode": None, "mean": None, "std": None, "interpolation": "", "use_train_size": False}
-    device = torch.device("cpu")
+    device = torch.device(device)
+    if device.type == "cuda":
+        torch.backends.cuda.matmul.allow_tf32 = True  # validate.py sets this at import
+        torch.backends.cudnn.benchmark = True
     utils.random_seed(42)
     model = create_model(**resolve_model_input_args(model_name, args, pretrained=False, num_classes=None,
                                                     global_pool=None, scriptable=False))
+    if checkpoint:
+        load_checkpoint(model, checkpoint, use_ema=False)
+    autocast = torch.autocast(device.type, dtype=torch.float16) if amp else nullcontext()
     data_config = resolve_input_data_config(model, args, use_test_size=True, verbose=False)
     model = model.to(device=device, dtype=None)
     criterion = torch.nn.CrossEntropyLoss().to(device)
@@ -96,17 +106,24 @@ def validate_py(model_name: str, folder: str, batch_size: int, workers: int) -> 
     )
     top1, top5 = AverageMeter(), AverageMeter()
     model.eval()
+    predicted = []
     with torch.inference_mode():
-        model(torch.randn((batch_size,) + tuple(data_config["input_size"])).to(device=device))  # validate.py's warm-up
+        with autocast:
+            model(torch.randn((batch_size,) + tuple(data_config["input_size"])).to(device=device))  # warm-up
         start, count = time.perf_counter(), 0
         for inputs, target in loader:
-            output = model(inputs)
-            criterion(output, target)
+            with autocast:
+                output = model(inputs)
+                criterion(output, target)
             acc1, acc5 = accuracy(output.detach(), target, topk=(1, 5))
             top1.update(acc1.item(), output.shape[0])
             top5.update(acc5.item(), output.shape[0])
             count += output.shape[0]
-    return {"images": count, "loop_seconds": time.perf_counter() - start}
+            predicted += output.argmax(dim=1).tolist()
+        if device.type == "cuda":
+            torch.cuda.synchronize()
+    files = [dataset.filename(i, absolute=True) for i in range(len(dataset))]
+    return {"images": count, "loop_seconds": time.perf_counter() - start, "files": files, "top1": predicted}
 
 
 def _tree_pss_mib(pid: int) -> float:
