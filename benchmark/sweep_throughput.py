@@ -23,7 +23,6 @@ Cases:
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import tempfile
@@ -32,11 +31,14 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from eval_throughput import make_images, run  # noqa: E402  (the same reference, images and process sampling)
 
+from imagenet_g.sweep.folder import run_independent_contents  # noqa: E402  (what two runs of a sweep agree on)
+
 REAL4 = ("resnet18", "mobilenetv3_large_100", "efficientnet_b0", "vit_tiny_patch16_224")
 CASES = ("test8", "real4", "memory", "ray")
 
 
 def test_models(n: int) -> list[str]:
+    """The first ``n`` of timm's test models (tiny architectures for testing, random weights only)."""
     import timm
 
     return timm.list_models("test_*")[:n]
@@ -58,21 +60,6 @@ def reference(models: list[str], folder: Path, args) -> dict:
     return {"wall": sum(r["wall"] for r in runs), "peak_mib": max(r["peak_mib"] for r in runs)}
 
 
-def comparable(folder: Path) -> dict[str, object]:
-    """A sweep folder's files; results JSON without the run's time and environment (as the tests compare them)."""
-    out = {}
-    for path in sorted(folder.rglob("*")):
-        if path.is_file() and not path.name.startswith("."):
-            key = path.relative_to(folder).as_posix()
-            if path.parent == folder and path.suffix == ".json" and path.name != "sweep.json":
-                data = json.loads(path.read_text())
-                data.pop("created"), data.pop("environment")
-                out[key] = data
-            else:
-                out[key] = path.read_bytes()
-    return out
-
-
 def versus(label: str, models: list[str], folder: Path, tmp: Path, args, target: str) -> str:
     best_ref = best_ours = None
     for k in range(args.repeats):
@@ -87,6 +74,7 @@ def versus(label: str, models: list[str], folder: Path, tmp: Path, args, target:
 
 
 def main() -> None:
+
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--images", type=int, default=256)
     parser.add_argument("--threads", type=int, default=len(os.sched_getaffinity(0)))
@@ -121,7 +109,7 @@ def main() -> None:
             one = ("--workers", "1", "--no-channels-last")  # one CPU per task, so two tasks run at once on 2 cores
             local = sweep(models, folder, tmp / "local", args, *one)
             ray = sweep(models, folder, tmp / "ray", args, *one, "--executor", "ray")
-            same = comparable(tmp / "local") == comparable(tmp / "ray")
+            same = run_independent_contents(tmp / "local") == run_independent_contents(tmp / "ray")
             print(f"Ray (local runtime, 2 tasks at once) {ray['wall']:.1f} s vs local {local['wall']:.1f} s: overhead "
                   f"{ray['wall'] / local['wall']:.2f}x; results files identical (time and environment aside): {same}",
                   flush=True)

@@ -13,6 +13,7 @@ timestamps, so two runs of the same sweep (any executor) write the same records.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
@@ -126,6 +127,27 @@ def all_records(out_dir: Path) -> list[ModelRecord]:
         except (OSError, ValueError):
             raise OutputError(f"{path} is not a model record of a sweep", "rerun the sweep to write it again") from None
     return records
+
+
+# what differs between two runs of the same sweep, by design: when it ran and on what (versions, memory layout)
+RUN_FIELDS = ("created", "environment")
+
+
+def run_independent_contents(out_dir: Path) -> dict[str, object]:
+    """Every file of a sweep folder as two runs of the same sweep agree on it, whichever executor ran them: results
+    files without ``RUN_FIELDS``, every other file as bytes (hidden temp and lock files left out)."""
+    out_dir = Path(out_dir)
+    contents: dict[str, object] = {}
+    for path in sorted(out_dir.rglob("*")):
+        if not path.is_file() or path.name.startswith("."):
+            continue
+        key = path.relative_to(out_dir).as_posix()
+        if path.parent == out_dir and path.suffix == ".json" and path.name != MARKER_FILE:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            contents[key] = {k: v for k, v in data.items() if k not in RUN_FIELDS}
+        else:
+            contents[key] = path.read_bytes()
+    return contents
 
 
 def answers(record: ModelRecord | None, asked: Mapping[str, Any]) -> bool:

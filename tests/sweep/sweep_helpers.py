@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
@@ -11,6 +10,7 @@ from PIL import Image
 from tiny_release import build_tiny_release
 
 from imagenet_g import labels
+from imagenet_g.sweep.folder import run_independent_contents
 
 TEST_MODELS = ("test_resnet", "test_efficientnet", "test_vit", "test_convnext")
 VAL_CLASSES = (0, 6, 658, 879)
@@ -36,20 +36,8 @@ def model_file(folder: Path, lines: list[str] | tuple[str, ...], name: str = "mo
 
 
 def comparable(folder: Path) -> dict[str, object]:
-    """Every file of a sweep folder as it would read after any executor: results JSON without the time of the run
-    and the environment (package versions, memory layout), other files as bytes."""
-    out: dict[str, object] = {}
-    for path in sorted(folder.rglob("*")):
-        if not path.is_file() or path.name.startswith("."):
-            continue
-        key = path.relative_to(folder).as_posix()
-        if path.suffix == ".json" and path.parent == folder and path.name != "sweep.json":
-            data = json.loads(path.read_text())
-            data.pop("created"), data.pop("environment")
-            out[key] = data
-        else:
-            out[key] = path.read_bytes()
-    return out
+    """A sweep folder as two runs of the same sweep must agree on it (the run's time and environment aside)."""
+    return run_independent_contents(folder)
 
 
 class NaNModel(torch.nn.Module):
