@@ -156,7 +156,7 @@ def check_audit(folder: Path, tmp: Path, args) -> list[dict]:
 
 def check_build(tmp: Path, args) -> list[dict]:
     from imagenet_g.release import BuildRequest, build_release
-    from imagenet_g.release.manifest import read_manifest
+    from imagenet_g.release.store import read_manifest
 
     shards, seconds = [], []
     for k in range(2):
