@@ -89,6 +89,7 @@ def validate(
 
 @leaderboard_app.command("add")
 def add(
+    ctx: typer.Context,
     results: Annotated[Optional[Path], typer.Argument(
         parser=as_path, help="results JSON written by `imagenet-g eval --out`")] = None,
     name: Annotated[Optional[str], typer.Option(help="display name on the board")] = None,
@@ -118,8 +119,10 @@ def add(
         _add_sweep(results, name, standard, paper, code, submitted_by, release, from_sweep, category, force, root,
                    _catalog(specs_dir, dataset_dir), as_json)
         return
-    if results is None or name is None:
-        raise typer.BadParameter("give a results JSON and --name (or --from-sweep DIR)", param_hint="RESULTS")
+    if results is None:
+        ctx.fail("Missing argument 'RESULTS' (or give --from-sweep DIR)")
+    if name is None:
+        ctx.fail("Missing option '--name'")
     info = SubmissionInfo(name, category, standard, paper, code, submitted_by, release)
     with _problems_as_lines(as_json):
         path = add_submission(results, info, root, _catalog(specs_dir, dataset_dir), force=force)
