@@ -135,7 +135,7 @@ def add(
 def _add_sweep(results, name, standard, paper, code, submitted_by, release, from_sweep: Path, category: str | None,
                force: bool, root: Path, catalog, as_json: bool) -> None:
     from imagenet_g.errors import ImagenetGError
-    from imagenet_g.sweep.submit import submit_sweep
+    from imagenet_g.sweep import submit_sweep
 
     given = {"RESULTS": results, "--name": name, "--standard": standard or None, "--paper": paper, "--code": code,
              "--submitted-by": submitted_by, "--release": release}

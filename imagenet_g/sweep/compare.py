@@ -13,15 +13,23 @@ from pathlib import Path
 
 import numpy as np
 
+from imagenet_g.benchmarks import get_benchmark
+from imagenet_g.checks import check_range
 from imagenet_g.errors import ImagenetGError
 from imagenet_g.files import atomic_path, atomic_write_text
+from imagenet_g.outputs import check_output_file, check_output_folder, visible_entries
 from imagenet_g.results import EvalResult, Line
-from imagenet_g.robustness import MIN_BASELINES, fit_linear
+from imagenet_g.robustness import MAX_BOOTSTRAP, MIN_BASELINES, fit_linear
 from imagenet_g.slugs import slug
 from imagenet_g.sweep.agreement import CONFIDENCE, Interval, bootstrap, kendall_tau_b, places, spearman
-from imagenet_g.sweep.folder import all_records, read_marker, results_path
+from imagenet_g.sweep.folder import MARKER_FILE, all_records, read_marker, results_path
 
 MOVERS = 10
+WRITER = "imagenet-g sweep compare"
+# the marks that make a comparison file ours: a closing comment in the markdown, the PNG's Software text chunk
+MARKDOWN_MARK = f"<!-- written by {WRITER} -->"
+PNG_MARK = b"tEXtSoftware\x00" + WRITER.encode()
+PNG_HEAD = 4096  # the text chunks come before the image data
 
 
 @dataclass(frozen=True)
@@ -76,6 +84,8 @@ def _scored(out_dir: Path, dataset: str) -> dict[str, float]:
 def compare_sweeps(dir_a: Path, dir_b: Path, dataset: str = "imagenet-g", resamples: int = 1000,
                    seed: int = 0) -> SweepComparison:
     """Compare the sweep in ``dir_b`` with the one in ``dir_a`` on their common models (see the module docstring)."""
+    get_benchmark(dataset)
+    check_range(resamples, "bootstrap", 0, MAX_BOOTSTRAP, "resamples")
     release_a, release_b = read_marker(dir_a).release, read_marker(dir_b).release
     a, b = _scored(dir_a, dataset), _scored(dir_b, dataset)
     common = sorted(set(a) & set(b))
@@ -131,7 +141,7 @@ def comparison_markdown(report: SweepComparison, png_name: str | None = None) ->
     for side, names in ((a, report.only_a), (b, report.only_b)):
         if names:
             lines += ["", f"Scored on {side} only ({len(names)}): {', '.join(names)}"]
-    return "\n".join(lines) + "\n"
+    return "\n".join([*lines, "", MARKDOWN_MARK]) + "\n"
 
 
 def comparison_png(report: SweepComparison) -> bytes:
@@ -157,7 +167,7 @@ def comparison_png(report: SweepComparison) -> bytes:
     ax.legend(fontsize=7, loc="upper left", frameon=False)
     fig.tight_layout()
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", metadata={"Software": None})
+    fig.savefig(buffer, format="png", metadata={"Software": WRITER})
     return buffer.getvalue()
 
 
@@ -166,11 +176,39 @@ def comparison_stem(report: SweepComparison) -> str:
     return f"compare-{slug(report.release_a)}-{slug(report.dataset)}"
 
 
-def write_comparison(report: SweepComparison, out_dir: Path) -> tuple[Path, Path]:
-    """Write ``<stem>.md`` and ``<stem>.png`` into ``out_dir`` (B's sweep folder by default), atomically."""
+def _comparison_problem(path: Path) -> str | None:
+    """None for a comparison file this module wrote (its mark); else what the file is instead."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        return f"cannot be read ({exc.strerror or type(exc).__name__})"
+    ours = (data.rstrip().endswith(MARKDOWN_MARK.encode()) if path.suffix == ".md"
+            else path.suffix == ".png" and PNG_MARK in data[:PNG_HEAD])
+    return None if ours else f"was not written by `{WRITER}`"
+
+
+def _holds_ours(folder: Path) -> bool:
+    """A sweep's folder, or one holding nothing but comparisons."""
+    return (folder / MARKER_FILE).is_file() or all(
+        _comparison_problem(folder / name) is None for name in visible_entries(folder))
+
+
+def check_comparison_output(out_dir: Path, report: SweepComparison) -> tuple[Path, Path]:
+    """The markdown and PNG paths of ``report`` in ``out_dir``, refused (``OutputError``) unless the folder is new,
+    empty, a sweep's, or holds only comparisons, and each file is absent or a comparison (the output rule)."""
     out_dir = Path(out_dir)
+    check_output_folder(out_dir, _holds_ours, "a sweep folder or a folder of comparisons", "out_dir")
     stem = comparison_stem(report)
     md, png = out_dir / f"{stem}.md", out_dir / f"{stem}.png"
+    for path in (md, png):
+        check_output_file(path, _comparison_problem, "out_dir")
+    return md, png
+
+
+def write_comparison(report: SweepComparison, out_dir: Path) -> tuple[Path, Path]:
+    """Write ``<stem>.md`` and ``<stem>.png`` into ``out_dir`` (B's sweep folder by default), atomically, where
+    ``check_comparison_output`` allows it."""
+    md, png = check_comparison_output(out_dir, report)
     with atomic_path(png) as tmp:
         tmp.write_bytes(comparison_png(report))
     atomic_write_text(md, comparison_markdown(report, png.name))

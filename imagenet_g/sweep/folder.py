@@ -22,6 +22,8 @@ from pydantic import Field, ValidationError
 
 from imagenet_g.errors import OutputError
 from imagenet_g.files import atomic_write_text
+from imagenet_g.job_array import Share
+from imagenet_g.outputs import check_output_folder
 from imagenet_g.slugs import slug
 from imagenet_g.strict import StrictModel, validation_message
 
@@ -55,26 +57,34 @@ class ModelRecord(StrictModel):
     asked: dict[str, Any] = Field(description="the model's part of the request: overrides, weights, datasets")
 
 
+def check_sweep_folder(out_dir: Path, release: str) -> None:
+    """The sweep folder is new, empty, or holds the sweep of ``release`` (its marker); else ``OutputError`` (the
+    output rule, ``imagenet_g.outputs``)."""
+    if (Path(out_dir) / MARKER_FILE).is_file():
+        held = read_marker(out_dir).release
+        if held != release:
+            raise OutputError(f"{out_dir} holds the sweep of release {held}, not {release}",
+                              "set {out_dir} to another folder for this release's sweep")
+    check_output_folder(out_dir, MARKER_FILE, f"a sweep folder (it has no {MARKER_FILE})", "out_dir")
+
+
 def open_folder(out_dir: Path, release: str) -> None:
-    """Make ``out_dir`` this release's sweep folder, or refuse a folder that is someone else's."""
-    out_dir = Path(out_dir)
-    marker = out_dir / MARKER_FILE
-    if out_dir.exists() and not out_dir.is_dir():
-        raise OutputError(f"the sweep folder {out_dir} is a file", "choose a folder for {out_dir}")
+    """Make ``out_dir`` this release's sweep folder (``check_sweep_folder`` first): write its marker if it has none."""
+    check_sweep_folder(out_dir, release)
+    marker = Path(out_dir) / MARKER_FILE
     if marker.is_file():
-        held = read_marker(out_dir)
-        if held.release != release:
-            raise OutputError(f"{out_dir} holds the sweep of release {held.release}, not {release}",
-                              "choose another {out_dir} for this release's sweep")
         return
-    if out_dir.is_dir() and any(out_dir.iterdir()):
-        raise OutputError(f"{out_dir} holds files that no sweep wrote (no {MARKER_FILE})",
-                          "choose a new or empty {out_dir}")
     try:
         atomic_write_text(marker, SweepMarker(release=release).model_dump_json(indent=2) + "\n")
     except OSError as exc:
         raise OutputError(f"cannot write the sweep folder {out_dir}: {exc.strerror or exc}",
-                          "choose another {out_dir}") from None
+                          "set {out_dir} to another folder") from None
+
+
+def claim_target(out_dir: Path, share: Share | None) -> Path:
+    """What a sweep claims while it runs: its folder, or a job of an array its share of it (the jobs of one array
+    run side by side; each model's results file is claimed by eval as it is written)."""
+    return Path(out_dir) if share is None else Path(out_dir) / f"job-{share.index}-of-{share.count}"
 
 
 def read_marker(out_dir: Path) -> SweepMarker:
@@ -82,7 +92,7 @@ def read_marker(out_dir: Path) -> SweepMarker:
     path = Path(out_dir) / MARKER_FILE
     try:
         return SweepMarker.model_validate_json(path.read_bytes())
-    except FileNotFoundError:
+    except OSError:  # missing, or a file where the folder should be
         raise OutputError(f"{out_dir} is not a sweep folder (no {MARKER_FILE})",
                           "give a folder that `imagenet-g sweep` wrote") from None
     except ValidationError as exc:

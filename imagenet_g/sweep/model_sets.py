@@ -14,14 +14,14 @@ of the board's ImageNet-G ER fit); ``#`` starts a comment::
 from __future__ import annotations
 
 import shlex
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from imagenet_g.errors import ImagenetGError, ModelSetError, UnknownNameError, unknown
-from imagenet_g.evaluate import check_overrides, parse_model_id
+from imagenet_g.errors import ArgumentError, ImagenetGError, ModelSetError, UnknownNameError, unknown
+from imagenet_g.evaluate import check_model_id, check_overrides, parse_model_id
 
 
 @dataclass(frozen=True)
@@ -132,16 +132,44 @@ def read_model_file(path: Path) -> tuple[ModelEntry, ...]:
     return tuple(entries)
 
 
+def check_entries(entries: Sequence[ModelEntry]) -> None:
+    """Refuse a set with a model listed twice, or an available model whose id names nothing, before any work."""
+    seen: dict[str, ModelEntry] = {}
+    for entry in entries:
+        if entry.id in seen:
+            raise ModelSetError(f"model {entry.id!r} is listed twice ({seen[entry.id].source or 'first'} and "
+                                 f"{entry.source or 'again'})", "list each model once")
+        seen[entry.id] = entry
+        if entry.available:
+            try:
+                check_model_id(entry.id)
+            except UnknownNameError as exc:
+                where = f"{entry.source}: " if entry.source else ""
+                raise UnknownNameError(f"{where}{exc.problem}", exc.fix) from None
+
+
 # Named model sets: name -> a function listing its entries (called only when the set is asked for).
 MODEL_SETS: dict[str, Callable[[], tuple[ModelEntry, ...]]] = {}
 
 
-def resolve_models(models: str | Path) -> tuple[ModelEntry, ...]:
-    """The entries of a named model set, or of a model file (a path that exists, or that looks like one)."""
+def model_file(models: str | Path) -> Path:
+    """The model file ``models`` names when it is not a set's name: a path that exists, or that looks like one (a
+    bare word is a misspelt set's name); an empty string, a folder, or neither is an error."""
     text = str(models)
-    if text in MODEL_SETS:
-        return MODEL_SETS[text]()
+    if not text.strip():
+        raise ArgumentError("an empty string names no model set or file",
+                            "set {models} to a model set's name or a model file")
     path = Path(text)
-    if path.exists() or path.suffix or len(path.parts) > 1:
-        return read_model_file(path)
-    raise unknown("model set", text, MODEL_SETS, param="models", otherwise="give a model file (one model id a line)")
+    if not (path.exists() or path.suffix or len(path.parts) > 1):
+        raise unknown("model set", text, MODEL_SETS, param="models", otherwise="give a model file (one model id a line)")
+    if path.is_dir():
+        raise ArgumentError(f"models {text!r} is a folder, not a model file", "set {models} to a model file")
+    return path
+
+
+def resolve_models(models: str | Path) -> tuple[ModelEntry, ...]:
+    """The entries of a named model set, or of a model file (see ``model_file``), each checked (``check_entries``)."""
+    text = str(models)
+    entries = MODEL_SETS[text]() if text in MODEL_SETS else read_model_file(model_file(text))
+    check_entries(entries)
+    return entries

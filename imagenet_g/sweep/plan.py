@@ -15,8 +15,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from imagenet_g.benchmarks import expand_names
-from imagenet_g.errors import ModelSetError, UnknownNameError
-from imagenet_g.evaluate import check_model_id
 from imagenet_g.sweep.model_sets import ModelEntry
 from imagenet_g.sweep.request import SweepRequest
 
@@ -27,22 +25,6 @@ class Group:
 
     index: int
     entries: tuple[ModelEntry, ...]
-
-
-def check_entries(entries: Sequence[ModelEntry]) -> None:
-    """Refuse a set with a model listed twice, or an available model whose id names nothing, before any work."""
-    seen: dict[str, ModelEntry] = {}
-    for entry in entries:
-        if entry.id in seen:
-            raise ModelSetError(f"model {entry.id!r} is listed twice ({seen[entry.id].source or 'first'} and "
-                                 f"{entry.source or 'again'})", "list each model once")
-        seen[entry.id] = entry
-        if entry.available:
-            try:
-                check_model_id(entry.id)
-            except UnknownNameError as exc:
-                where = f"{entry.source}: " if entry.source else ""
-                raise UnknownNameError(f"{where}{exc.problem}", exc.fix) from None
 
 
 def pixel_hint(entry: ModelEntry) -> tuple | None:

@@ -13,14 +13,12 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from imagenet_g.benchmarks import check_variant, expand_names
+from imagenet_g.claims import claimed
 from imagenet_g.devices import pick_device
-from imagenet_g.errors import ImagenetGError
-from imagenet_g.job_array import Share
-from imagenet_g.sweep.folder import ModelRecord, answers, open_folder, read_records, results_path
+from imagenet_g.sweep.folder import ModelRecord, answers, claim_target, open_folder, read_records, results_path
 from imagenet_g.sweep.model_sets import ModelEntry, resolve_models
-from imagenet_g.sweep.plan import Group, asked, check_entries, plan_groups
-from imagenet_g.sweep.request import SweepRequest
+from imagenet_g.sweep.plan import Group, asked, plan_groups
+from imagenet_g.sweep.request import SweepRequest, check_sweep_request
 from imagenet_g.sweep.score import GroupTask, score_group
 from imagenet_g.sweep.summary import Summary, write_summary
 
@@ -46,35 +44,6 @@ class SweepReport:
         return not self.failed and not self.pending
 
 
-def _entries(models: object) -> tuple[ModelEntry, ...]:
-    if isinstance(models, (str, Path)):
-        return resolve_models(models)
-    entries = tuple(models)  # type: ignore[arg-type]
-    if not entries or not all(isinstance(e, ModelEntry) for e in entries):
-        raise ImagenetGError("models must be a model set's name, a model file, or ModelEntry values",
-                             "give {models} as one of these")
-    return entries
-
-
-def _check(request: SweepRequest) -> Share | None:
-    """Refuse option combinations that cannot run, before anything is read or written."""
-    if request.datasets is not None:
-        expand_names(request.datasets)
-    check_variant(request.v2_variant)
-    pick_device(request.device)
-    if request.executor != "ray" and (request.address is not None or request.gpus_per_task is not None):
-        raise ImagenetGError("an address and GPUs per task apply to the ray executor", "set {executor=ray}")
-    if (request.job_index is None) != (request.num_jobs is None):
-        raise ImagenetGError("a job array needs both the job's index and the number of jobs",
-                             "give {job_index} and {num_jobs} together")
-    if request.job_index is None:
-        return None
-    if request.executor == "ray":
-        raise ImagenetGError("a job array runs each job's share locally; Ray schedules the whole sweep itself",
-                             "use {executor=local} with {job_index}, or leave the job array out with Ray")
-    return Share(request.job_index, request.num_jobs)
-
-
 def _todo(request: SweepRequest, group: Group, records: dict[str, ModelRecord]) -> tuple[ModelEntry, ...]:
     """The group's models this run scores."""
     if request.force:
@@ -98,25 +67,28 @@ def _device_threads(request: SweepRequest) -> tuple[str, int]:
 
 
 def run_sweep(request: SweepRequest, progress: bool = False) -> SweepReport:
-    """Score every model of ``request.models`` not already recorded (see the module docstring); write the summary."""
-    share = _check(request)
-    entries = _entries(request.models)
-    check_entries(entries)
+    """Score every model of ``request.models`` not already recorded (see the module docstring); write the summary.
+
+    Every argument is checked first (``check_sweep_request``). While it runs, the sweep holds the claim on its folder
+    (a job of an array, on its share of it), so that the same sweep started twice is refused, not run twice."""
+    entries = check_sweep_request(request) or resolve_models(request.models)
     groups = plan_groups(entries, request.group_size)
+    share = request.share
     if share is not None:
         share.check(len(groups), "model groups")
         groups = share.take(groups)
-    open_folder(request.out_dir, request.release)
-    ids = [e.id for e in entries]
-    before = read_records(request.out_dir, ids)
-    device, threads = _device_threads(request)
-    tasks = [GroupTask(request, todo, device, threads) for g in groups if (todo := _todo(request, g, before))]
-    _log.info("sweep of %d models in %d groups: %d groups to score", sum(len(g.entries) for g in groups),
-              len(groups), len(tasks))
-    scored: list[str] = []
-    for records in _execute(request, tasks, progress):
-        scored += [r.id for r in records if r.status == "scored"]
-    summary = write_summary(request.out_dir, entries, request.release)
+    with claimed(claim_target(request.out_dir, share), f"sweep folder {request.out_dir}"):
+        open_folder(request.out_dir, request.release)
+        ids = [e.id for e in entries]
+        before = read_records(request.out_dir, ids)
+        device, threads = _device_threads(request)
+        tasks = [GroupTask(request, todo, device, threads) for g in groups if (todo := _todo(request, g, before))]
+        _log.info("sweep of %d models in %d groups: %d groups to score", sum(len(g.entries) for g in groups),
+                  len(groups), len(tasks))
+        scored: list[str] = []
+        for records in _execute(request, tasks, progress):
+            scored += [r.id for r in records if r.status == "scored"]
+        summary = write_summary(request.out_dir, entries, request.release)
     return _report(request, entries, groups, scored, summary)
 
 

@@ -15,11 +15,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from imagenet_g.errors import ImagenetGError, ModelError, one_line
-from imagenet_g.evaluate import EvalRequest, LoadedModel, LoadOptions, load_model, run_evals
+from imagenet_g.evaluate import LoadedModel, LoadOptions, load_model, run_evals
 from imagenet_g.sweep.folder import ModelRecord, write_record
 from imagenet_g.sweep.model_sets import ModelEntry
 from imagenet_g.sweep.plan import asked
-from imagenet_g.sweep.request import SweepRequest
+from imagenet_g.sweep.request import SweepRequest, eval_request
 
 _log = logging.getLogger(__name__)
 
@@ -62,16 +62,6 @@ def _failed(entry: ModelEntry, stage: str, exc: BaseException, request: SweepReq
     return ModelRecord(id=entry.id, status="failed", reason=reason, stage=stage, standard=entry.standard,
                        parameters=_parameters(model.module) if model is not None else None, input_size=size,
                        asked=asked(entry, request))
-
-
-def _eval_request(request: SweepRequest, ids: Sequence[str], force: bool) -> EvalRequest:
-    return EvalRequest(
-        model=list(ids) if len(ids) > 1 else ids[0], pretrained=request.pretrained, datasets=request.datasets,
-        release=request.release, data_root=request.data_root, paths=request.paths, v2_variant=request.v2_variant,
-        batch_size=request.batch_size, device=request.device, out_dir=request.out_dir, workers=request.workers,
-        precision=request.precision, channels_last=request.channels_last, cache_dir=request.cache_dir, force=force,
-        bootstrap=request.bootstrap,
-    )
 
 
 def _free(models: Sequence[LoadedModel]) -> None:
@@ -120,7 +110,7 @@ def _score(task: GroupTask, todo: list[ModelEntry], loaded: dict[str, LoadedMode
     request = task.request
     models = [loaded[e.id] for e in todo]
     try:
-        run_evals(_eval_request(request, [e.id for e in todo], request.force), models=models)
+        run_evals(eval_request(request, [e.id for e in todo], request.force), models=models)
     except Exception as exc:
         if not _is_models_fault(exc):
             raise
@@ -132,7 +122,7 @@ def _score(task: GroupTask, todo: list[ModelEntry], loaded: dict[str, LoadedMode
         _free(models)
         for entry, model in zip(todo, models):
             try:
-                run_evals(_eval_request(request, [entry.id], False), models=[model])
+                run_evals(eval_request(request, [entry.id], False), models=[model])
             except Exception as alone:
                 if not _is_models_fault(alone):
                     raise

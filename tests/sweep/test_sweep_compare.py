@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
 
 import numpy as np
 import pytest
 from scipy import stats
+from sweep_fixtures import write_sweep
 
-from imagenet_g.results import DatasetResult, EvalResult, ModelInfo
 from imagenet_g.sweep.agreement import average_ranks, bootstrap, kendall_tau_b, places, spearman
-from imagenet_g.sweep.folder import ModelRecord, open_folder, write_record
 
 
 def _paired(seed: int, n: int = 40, ties: bool = True) -> tuple[np.ndarray, np.ndarray]:
@@ -44,25 +42,11 @@ def test_bootstrap_intervals_equal_a_plain_loop_over_scipy():
     assert bootstrap(x, y, spearman, resamples=0).low is None
 
 
-def _sweep(folder, release: str, top1: dict[str, float]) -> None:
-    open_folder(folder, release)
-    for model_id, acc in top1.items():
-        result = EvalResult(
-            model=ModelInfo(id=model_id, source="timm", pretrained=True, preprocess={}),
-            datasets={"imagenet-g": DatasetResult(name="imagenet-g", version=release, source="/d", checksum="c" * 64,
-                                                  classes="imagenet-1k", top1=acc, top5=min(100.0, acc + 10),
-                                                  images=5000)},
-            environment={}, precision="fp32", created=datetime(2026, 1, 1, tzinfo=timezone.utc), complete=True)
-        result.write(folder / f"{model_id}.json")
-        write_record(folder, ModelRecord(id=model_id, status="scored", asked={}))
-
-
 def test_compare_reports_the_fit_correlations_and_movers(run_cli, tmp_path):
     x, y = _paired(5, n=30)
     names = [f"model-{i:02d}" for i in range(len(x))]
-    _sweep(tmp_path / "v1", "v1", {**dict(zip(names, x)), "only-v1": 50.0})
-    _sweep(tmp_path / "v2", "v2", {**dict(zip(names, y)), "only-v2": 50.0})
-    write_record(tmp_path / "v2", ModelRecord(id="oom", status="failed", reason="out of memory", asked={}))
+    write_sweep(tmp_path / "v1", "v1", {**dict(zip(names, x)), "only-v1": 50.0})
+    write_sweep(tmp_path / "v2", "v2", {**dict(zip(names, y)), "only-v2": 50.0}, failed=("oom",))
     done = run_cli("sweep", "compare", tmp_path / "v1", tmp_path / "v2", "--bootstrap", "200", "--json")
     assert done.exit_code == 0, done.stderr
     report = json.loads(done.stdout)
@@ -88,11 +72,11 @@ def test_compare_reports_the_fit_correlations_and_movers(run_cli, tmp_path):
 
 
 def test_compare_refuses_too_few_common_models_or_no_ranking(run_cli, tmp_path):
-    _sweep(tmp_path / "a", "v1", {"m1": 10.0, "m2": 20.0, "m3": 30.0})
-    _sweep(tmp_path / "b", "v2", {"m1": 10.0, "m2": 20.0, "other": 30.0})
+    write_sweep(tmp_path / "a", "v1", {"m1": 10.0, "m2": 20.0, "m3": 30.0})
+    write_sweep(tmp_path / "b", "v2", {"m1": 10.0, "m2": 20.0, "other": 30.0})
     few = run_cli("sweep", "compare", tmp_path / "a", tmp_path / "b")
     assert few.exit_code == 2 and "share 2 models scored on imagenet-g; a comparison needs at least 3" in few.stderr
-    _sweep(tmp_path / "c", "v3", {"m1": 0.0, "m2": 0.0, "m3": 0.0})
+    write_sweep(tmp_path / "c", "v3", {"m1": 0.0, "m2": 0.0, "m3": 0.0})
     flat = run_cli("sweep", "compare", tmp_path / "a", tmp_path / "c")
     assert flat.exit_code == 2 and "same imagenet-g top-1 on v3" in flat.stderr
     missing = run_cli("sweep", "compare", tmp_path / "a", tmp_path / "nowhere")

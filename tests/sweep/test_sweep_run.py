@@ -1,4 +1,5 @@
-"""`imagenet-g sweep`: one results file per model (eval's own), a summary, resume, failures recorded, bad input."""
+"""`imagenet-g sweep`: one results file per model (eval's own), a summary, resume, failures recorded, its folder
+(the output rule and its claim). Bad command lines: tests/cli/test_inputs_sweep.py."""
 
 from __future__ import annotations
 
@@ -7,10 +8,13 @@ import json
 
 import pyarrow.parquet as pq
 import pytest
+from output_helpers import assert_refused, held_elsewhere
 from sweep_helpers import TEST_MODELS, comparable, model_file
 
+from imagenet_g.errors import OutputError
 from imagenet_g.results import EvalResult
 from imagenet_g.sweep import ModelEntry, SweepRequest, run_sweep
+from imagenet_g.sweep.folder import claim_target
 
 
 def _sweep(run_cli, root, models, out, *extra):
@@ -111,28 +115,6 @@ def test_models_sharing_pixels_share_groups_of_bounded_size():
     assert ids[2][-1] == "sweep_helpers:nan_model"
 
 
-@pytest.mark.parametrize("args, message", [
-    (("--models", "no-such-set"), "unknown model set 'no-such-set'"),
-    (("--models", "{file:test_resnt}"), "unknown timm model 'test_resnt' (did you mean: test_resnet"),
-    (("--models", "{file:}"), "lists no model"),
-    (("--models", "{file:test_vit\ntest_vit --input-size 192}"), "listed twice with different overrides (lines 1, 2)"),
-    (("--models", "{file:test_vit}", "--executor", "slurm"), "unknown executor 'slurm'"),
-    (("--models", "{file:test_vit}", "--address", "auto"), "apply to the ray executor; set --executor ray"),
-    (("--models", "{file:test_vit}", "--job-index", "0"), "give --job-index and --num-jobs together"),
-    (("--models", "{file:test_vit}", "--job-index", "2", "--num-jobs", "2"), "job index 2 is out of range"),
-    (("--models", "{file:test_vit}", "--datasets", "imagenet-x"), "unknown dataset 'imagenet-x'"),
-])
-def test_bad_input_is_one_line_and_exit_2_before_any_work(run_cli, tmp_path, args, message):
-    args = [a if not a.startswith("{file:") else str(model_file(tmp_path, a[6:-1].split("\n") if a[6:-1] else []))
-            for a in args]
-    out = tmp_path / "sweep"
-    done = run_cli("sweep", *args, "--release", "smoke", "--out-dir", out)
-    assert done.exit_code == 2, done.stderr
-    assert message in done.stderr
-    assert done.stderr.count("imagenet-g: error:") == 1 and "Traceback" not in done.stderr
-    assert not out.exists()
-
-
 def test_a_folder_of_another_release_or_of_the_user_is_refused(run_cli, sweep_root, tmp_path):
     models = model_file(tmp_path, ["test_vit"])
     out = tmp_path / "sweep"
@@ -145,8 +127,22 @@ def test_a_folder_of_another_release_or_of_the_user_is_refused(run_cli, sweep_ro
     mine.mkdir()
     (mine / "notes.txt").write_text("mine")
     refused = _sweep(run_cli, sweep_root, models, mine)
-    assert refused.exit_code == 2 and "holds files that no sweep wrote" in refused.stderr
+    assert_refused(refused, "holds notes.txt and is not a sweep folder")
     assert sorted(p.name for p in mine.iterdir()) == ["notes.txt"]
+
+
+@pytest.mark.parametrize("job", [None, (1, 2)], ids=["whole sweep", "job 1 of 2"])
+def test_a_sweep_another_live_run_holds_is_refused_and_a_dead_ones_taken_over(sweep_root, tmp_path, job):
+    request = SweepRequest(models=[ModelEntry("test_vit"), ModelEntry("test_resnet")], out_dir=tmp_path / "s",
+                           release="smoke", datasets=("imagenet-g",), data_root=sweep_root, pretrained=False, workers=0,
+                           channels_last=False, group_size=1, job_index=job and job[0], num_jobs=job and job[1])
+    target = claim_target(request.out_dir, request.share)
+    with held_elsewhere(target, f"sweep folder {request.out_dir}"):
+        with pytest.raises(OutputError, match="is being written by another job"):
+            run_sweep(request)
+        assert not (tmp_path / "s" / "summary.csv").exists()
+    report = run_sweep(request)  # the holder was killed: its claim is taken over
+    assert len(report.scored) == (2 if job is None else 1) and not any(tmp_path.glob("**/.*.lock"))
 
 
 def test_the_library_takes_entries_and_reports_what_it_did(sweep_root, tmp_path):
