@@ -28,7 +28,7 @@ ERROR_PREFIX = "imagenet-g: error: "
 EMPTY_PATH = "an empty string is not a path"  # what a path option says of 
 REPO = Path(__file__).resolve().parents[2]
 # command groups whose second word names the command (`leaderboard add`, `audit compare`, `releases diff`)
-GROUPS = ("leaderboard", "audit", "releases")
+GROUPS = ("leaderboard", "audit", "releases", "sweep")
 
 
 @dataclass(frozen=True)
@@ -75,6 +75,18 @@ USER_FILES = {
     "results/package.json": b'{"name": "not a results file"}\n',
     "recipe.yaml": b"model:\n  arch: resnet18\nschedule: [not, a, mapping]\n",
     "bad.json": b'{"truncated": ',
+    "models/ok.txt": b"test_vit\n",
+    "models/typo.txt": b"# a misspelt timm name\ntest_resnt\n",
+    "models/empty.txt": b"# no model yet\n",
+    "models/dup.txt": b"test_vit\ntest_vit --input-size 192\n",
+    "models/bad-option.txt": b"test_vit --crop 0.9\n",
+    "reports/compare-smoke-imagenet-g.md": b"# my own comparison\n",
+}
+# sweeps/<name>: sweep folders written from chosen ImageNet-G top-1 values (release, models' top-1, failed models)
+SWEEPS = {
+    "smoke": ("smoke", {"m1": 10.0, "m2": 20.0, "m3": 30.0}, ()),
+    "v1": ("v1", {"m1": 15.0, "m2": 25.0, "m3": 20.0}, ()),
+    "failed": ("v1", {}, ("m1",)),
 }
 
 
@@ -83,8 +95,10 @@ def build_workspace(root: Path) -> Path:
     evaluation set in its publisher's layout and a built tiny release (``data/imagenet-g/smoke``, its spec in
     ``data/specs``); ``leaderboard/submissions`` (a copy of the committed ones); ``results/resnet18.json`` (the
     results file inside the smoke submission); ``badspecs/bidi/spec.yaml`` (the smoke spec with a bidi override in
-    its description)."""
+    its description); the sweep folders of ``SWEEPS`` under ``sweeps/``, ``sweeps/v1`` with a user's file where
+    ``sweep compare`` would write."""
     from data_fixtures import build_data_root
+    from sweep_fixtures import write_sweep
 
     from imagenet_g.release import load_release
 
@@ -94,6 +108,10 @@ def build_workspace(root: Path) -> Path:
         path.write_bytes(content)
     (root / "empty").mkdir()
     build_data_root(root / "data")
+    for name, (release, top1, failed) in SWEEPS.items():
+        write_sweep(root / "sweeps" / name, release, top1, failed)
+    # a file of the user's where a comparison would go, in a sweep's folder
+    (root / "sweeps" / "v1" / "compare-smoke-imagenet-g.md").write_bytes(USER_FILES["reports/compare-smoke-imagenet-g.md"])
     shutil.copytree(REPO / "leaderboard" / "submissions", root / "leaderboard" / "submissions")
     submission = json.loads((root / "leaderboard" / "submissions" / "smoke" / "resnet18.json").read_text())
     (root / "results" / "resnet18.json").write_text(json.dumps(submission["result"]))
