@@ -50,7 +50,8 @@ def build_model(config: ModelConfig, num_classes: int) -> nn.Module:
 
 class ImageNetLogits(nn.Module):
     """A model over a label space seen as an ImageNet-1k classifier: output ``k`` goes to ImageNet index
-    ``classes[k]``; the other indices get the lowest finite logit, so they are never predicted."""
+    ``classes[k]``; the other indices get half the lowest finite logit, so they are never predicted and the sum of
+    two views' logits (flip test-time augmentation) is still finite, as eval requires."""
 
     def __init__(self, model: nn.Module, classes: tuple[int, ...]) -> None:
         super().__init__()
@@ -62,6 +63,6 @@ class ImageNetLogits(nn.Module):
         logits = self.model(images)
         if logits.shape[1] == labels.NUM_CLASSES:
             return logits
-        out = logits.new_full((logits.shape[0], labels.NUM_CLASSES), torch.finfo(logits.dtype).min)
+        out = logits.new_full((logits.shape[0], labels.NUM_CLASSES), torch.finfo(logits.dtype).min / 2)
         out[:, self.classes] = logits
         return out

@@ -98,6 +98,8 @@ def test_eval_at_the_end_and_the_category_for_the_leaderboard(tmp_path, squares)
     # the 4-class model is an ImageNet classifier that only ever predicts its 4 classes
     model = ImageNetLogits(torch.nn.Linear(3, 4), (0, 100, 200, 300))
     assert set(model(torch.randn(50, 3)).argmax(1).tolist()) <= {0, 100, 200, 300}
+    x = torch.randn(50, 3)
+    assert torch.isfinite(model(x) + model(-x)).all()  # two views summed (flip TTA) stay finite
 
 
 def test_out_of_memory_is_one_clear_error(tmp_path, squares, monkeypatch, run_cli):
