@@ -4,7 +4,7 @@ Each module below registers its commands on the root app; heavy libraries (torch
 are imported inside the commands so that ``--help`` stays fast.
 """
 
-from imagenet_g.cli import audit, build, evaluate, leaderboard, sweep, train  # noqa: F401  (registers commands)
+from imagenet_g.cli import audit, build, evaluate, leaderboard, models, sweep, train  # noqa: F401  (registers commands)
 from imagenet_g.cli.app import app, main
 
 __all__ = ["app", "main"]

@@ -13,9 +13,12 @@ from imagenet_g.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from imagenet_g.sweep.compare import SweepComparison, check_comparison_output, compare_sweeps, write_comparison
-    from imagenet_g.sweep.model_sets import MODEL_SETS, ModelEntry, read_model_file, resolve_models
+    from imagenet_g.sweep.model_sets import (BASELINE_SET, MODEL_SETS, ModelEntry, model_set_summaries, read_model_file,
+                                             resolve_models)
+    from imagenet_g.sweep.params import ParamCount, count_params
     from imagenet_g.sweep.request import DEFAULT_GROUP_SIZE, EXECUTORS, SweepRequest, check_sweep_request
     from imagenet_g.sweep.run import SweepReport, run_sweep
+    from imagenet_g.sweep.selection import ModelListing, ModelRow, filter_models, list_models
     from imagenet_g.sweep.submit import SweepSubmission, submit_sweep
 
 _HOMES = {
@@ -23,16 +26,24 @@ _HOMES = {
     "check_comparison_output": "compare",
     "compare_sweeps": "compare",
     "write_comparison": "compare",
+    "BASELINE_SET": "model_sets",
     "MODEL_SETS": "model_sets",
     "ModelEntry": "model_sets",
+    "model_set_summaries": "model_sets",
     "read_model_file": "model_sets",
     "resolve_models": "model_sets",
+    "ParamCount": "params",
+    "count_params": "params",
     "DEFAULT_GROUP_SIZE": "request",
     "EXECUTORS": "request",
     "SweepRequest": "request",
     "check_sweep_request": "request",
     "SweepReport": "run",
     "run_sweep": "run",
+    "ModelListing": "selection",
+    "ModelRow": "selection",
+    "filter_models": "selection",
+    "list_models": "selection",
     "SweepSubmission": "submit",
     "submit_sweep": "submit",
 }

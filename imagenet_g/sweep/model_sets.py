@@ -13,15 +13,18 @@ of the board's ImageNet-G ER fit); ``#`` starts a comment::
 
 from __future__ import annotations
 
+import csv
 import shlex
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
 from imagenet_g.errors import ArgumentError, ImagenetGError, ModelSetError, UnknownNameError, unknown
-from imagenet_g.evaluate import check_model_id, check_overrides, parse_model_id
+from imagenet_g.evaluate import OPEN_CLIP_PREFIX, check_model_id, check_overrides, parse_model_id
+from imagenet_g.timm_tags import names_more_data
 
 
 @dataclass(frozen=True)
@@ -148,8 +151,68 @@ def check_entries(entries: Sequence[ModelEntry]) -> None:
                 raise UnknownNameError(f"{where}{exc.problem}", exc.fix) from None
 
 
+TESTBED_SET = "imagenet_testbed_standard.csv"  # under imagenet_g/data/model_sets
+TESTBED_PREFIX = "imagenet-testbed:"  # the id of a testbed model with no timm equivalent, and every entry's source
+
+
+def imagenet_testbed_standard() -> tuple[ModelEntry, ...]:
+    """imagenet-testbed's STANDARD models as the timm ids of the same weights: the default baseline set.
+
+    They are the baseline points of the testbed's natural-shift fits. A pair is available when both sources publish
+    its ImageNet top-1 within 0.1 pp (a test checks every pair against both tables); the others are listed
+    unavailable with the reason, under the timm id of the same origin where there is one, else as
+    ``imagenet-testbed:<name>``.
+    """
+    text = resources.files("imagenet_g").joinpath("data", "model_sets", TESTBED_SET).read_text(encoding="utf-8")
+    return tuple(
+        ModelEntry(row["timm_id"] or TESTBED_PREFIX + row["testbed_model"], standard=True,
+                   available=not row["unavailable"], reason=row["unavailable"],
+                   source=TESTBED_PREFIX + row["testbed_model"])
+        for row in csv.DictReader(text.splitlines())
+    )
+
+
+def timm_in1k() -> tuple[ModelEntry, ...]:
+    """timm's pretrained weights trained on ImageNet-1k only.
+
+    The rule: a 1000-class head (the pretrained config's ``num_classes``) and a pretrained tag that names no other
+    data (``timm_tags.names_more_data``).
+    """
+    import timm
+    from timm.models import get_pretrained_cfg
+
+    return tuple(ModelEntry(name, source="timm-in1k") for name in timm.list_models(pretrained=True)
+                 if get_pretrained_cfg(name).num_classes == 1000 and not names_more_data(name))
+
+
+def timm_pretrained() -> tuple[ModelEntry, ...]:
+    """Every timm model with pretrained weights, one entry per tag."""
+    import timm
+
+    return tuple(ModelEntry(name, source="timm") for name in timm.list_models(pretrained=True))
+
+
+def open_clip_pretrained() -> tuple[ModelEntry, ...]:
+    """Every open_clip pretrained (architecture, tag), as zero-shot classifiers: open_clip:<arch>/<tag>."""
+    import open_clip
+
+    return tuple(ModelEntry(f"{OPEN_CLIP_PREFIX}{arch}/{tag}", source="open_clip")
+                 for arch, tag in open_clip.list_pretrained())
+
+
 # Named model sets: name -> a function listing its entries (called only when the set is asked for).
-MODEL_SETS: dict[str, Callable[[], tuple[ModelEntry, ...]]] = {}
+MODEL_SETS: dict[str, Callable[[], tuple[ModelEntry, ...]]] = {
+    "testbed-standard": imagenet_testbed_standard,
+    "timm-in1k": timm_in1k,
+    "timm": timm_pretrained,
+    "open_clip": open_clip_pretrained,
+}
+BASELINE_SET = "testbed-standard"  # the standard models ImageNet-G ER is fitted on, as the natural shifts' are
+
+
+def model_set_summaries() -> dict[str, str]:
+    """Each named set with what it holds (the first paragraph of its function's docstring)."""
+    return {name: " ".join((entries.__doc__ or "").split("\n\n")[0].split()) for name, entries in MODEL_SETS.items()}
 
 
 def model_file(models: str | Path) -> Path:
