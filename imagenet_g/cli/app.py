@@ -54,7 +54,8 @@ STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
 _stopped_by: list[signal.Signals] = []
 
 # Library parameter names whose flag is not simply --parameter-name.
-FLAG_NAMES = {"version": "--release", "overrides": "--set", "paths": "--path", "is_standard": "--standard"}
+FLAG_NAMES = {"version": "--release", "overrides": "--set", "paths": "--path", "is_standard": "--standard",
+              "include": "--filter"}
 
 
 def flag_name(parameter: str) -> str:

@@ -9,20 +9,15 @@ import typer
 from rich.table import Column, Table
 
 from imagenet_g.cli.app import app, console
-from imagenet_g.cli.options import Json
-
-SET_HELP = "a model set's name (see `imagenet-g models`) or a model file (one model id a line)"
-FILTER_HELP = "keep only model ids matching this fnmatch pattern, e.g. 'convnext*'; repeatable (any matches)"
-EXCLUDE_HELP = "leave out model ids matching this fnmatch pattern; repeatable"
-MAX_PARAMS_HELP = "keep only models with at most this many million parameters (counted without weights)"
+from imagenet_g.cli.options import MODELS_HELP, Json, MaxParams, ModelExcludes, ModelFilters
 
 
 @app.command("models")
 def models_command(
-    models: Annotated[Optional[str], typer.Option("--set", "--models", help=SET_HELP)] = None,
-    include: Annotated[Optional[list[str]], typer.Option("--filter", help=FILTER_HELP)] = None,
-    exclude: Annotated[Optional[list[str]], typer.Option("--exclude", help=EXCLUDE_HELP)] = None,
-    max_params: Annotated[Optional[float], typer.Option(help=MAX_PARAMS_HELP)] = None,
+    models: Annotated[Optional[str], typer.Option("--set", "--models", help=MODELS_HELP)] = None,
+    include: ModelFilters = None,
+    exclude: ModelExcludes = None,
+    max_params: MaxParams = None,
     as_json: Json = False,
 ) -> None:
     """List the named model sets, or the models of one set or file: id, availability (or why not), parameters.
@@ -33,6 +28,8 @@ def models_command(
     from imagenet_g.sweep import list_models, model_set_summaries
 
     if models is None:
+        if include or exclude or max_params is not None:
+            raise typer.BadParameter("--filter, --exclude and --max-params select models of a set: give --set")
         sets = model_set_summaries()
         if as_json:
             console.print_json(json.dumps(sets))

@@ -47,6 +47,15 @@ Checkpoint = Annotated[Optional[Path], typer.Option(
 Bootstrap = Annotated[int, typer.Option("--bootstrap", min=0, help="bootstrap resamples for the ER 95% intervals "
                                         "(0: none)")]
 Json = Annotated[bool, typer.Option("--json", help="print JSON instead of tables")]
+# the models of a sweep and of `imagenet-g models`, selected as timm's bulk runner selects them
+MODELS_HELP = "a model set's name (see `imagenet-g models`) or a model file: one model id a line, optional overrides"
+ModelFilters = Annotated[Optional[list[str]], typer.Option(
+    "--filter", help="keep only model ids matching this fnmatch pattern, e.g. 'convnext*'; repeatable (any matches)")]
+ModelExcludes = Annotated[Optional[list[str]], typer.Option(
+    "--exclude", help="leave out model ids matching this fnmatch pattern; repeatable")]
+MaxParams = Annotated[Optional[float], typer.Option(
+    "--max-params", help="keep only models of at most this many million parameters (counted without weights; a "
+    "model whose count is unknown is left out)")]
 
 
 def parse_names(text: str, param: str) -> tuple[str, ...]:

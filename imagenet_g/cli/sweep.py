@@ -12,11 +12,15 @@ from imagenet_g.benchmarks import V2_DEFAULT
 from imagenet_g.cli.app import app, console, notes_to_stderr
 from imagenet_g.cli.evaluate import CACHE_HELP, DATASETS_HELP, LAYOUT_HELP, PRECISION_HELP
 from imagenet_g.cli.options import (
+    MODELS_HELP,
     Bootstrap,
     DataRoot,
     DatasetPaths,
     Device,
     Json,
+    MaxParams,
+    ModelExcludes,
+    ModelFilters,
     Release,
     V2Variant,
     Workers,
@@ -34,7 +38,6 @@ sweep_app = typer.Typer(
 )
 app.add_typer(sweep_app, name="sweep")
 
-MODELS_HELP = "a model set (see `imagenet-g models`) or a file: one model id a line, optional per-line overrides"
 SWEEP_DIR = Path("sweeps")  # the sweeps' folder: sweeps/<release> unless --out-dir says
 
 
@@ -42,6 +45,9 @@ SWEEP_DIR = Path("sweeps")  # the sweeps' folder: sweeps/<release> unless --out-
 def sweep(
     ctx: typer.Context,
     models: Annotated[Optional[str], typer.Option("--models", help=MODELS_HELP)] = None,
+    include: ModelFilters = None,
+    exclude: ModelExcludes = None,
+    max_params: MaxParams = None,
     release: Release = DEFAULT_RELEASE,
     datasets: Annotated[Optional[str], typer.Option(help=DATASETS_HELP)] = None,
     out_dir: Annotated[Optional[Path], typer.Option(
@@ -80,7 +86,8 @@ def sweep(
     from imagenet_g.sweep import SweepRequest, check_sweep_request
 
     request = SweepRequest(
-        models=models, out_dir=out_dir if out_dir is not None else SWEEP_DIR / release, release=release,
+        models=models, include=tuple(include or ()), exclude=tuple(exclude or ()), max_params=max_params,
+        out_dir=out_dir if out_dir is not None else SWEEP_DIR / release, release=release,
         datasets=parse_names(datasets, "datasets") if datasets is not None else None, data_root=data_root,
         paths=parse_paths(path), v2_variant=v2_variant, pretrained=pretrained, device=device, batch_size=batch_size,
         workers=workers, precision=precision, channels_last=channels_last, cache_dir=cache_dir,

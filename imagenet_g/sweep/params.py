@@ -3,13 +3,12 @@ else by building the network on the meta device (shapes only: no memory, no weig
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 
 from imagenet_g.evaluate import parse_model_id
+from imagenet_g.progress import quiet_root_logger
 from imagenet_g.robustness import baseline_table
 
 TIMM_TABLE = "timm/results-imagenet.csv"  # timm's published results: param_count in millions per model
@@ -62,7 +61,7 @@ def _built(build: Callable[[], object]) -> ParamCount | None:
     import torch
 
     try:
-        with torch.device("meta"), _skip_fills_mode(), _quiet_root_logger():
+        with torch.device("meta"), _skip_fills_mode(), quiet_root_logger():
             module = build()
     except (OSError, RuntimeError, ValueError, KeyError):  # a config the Hub must serve; a model meta cannot build
         return None
@@ -90,19 +89,3 @@ def _skip_fills_mode():
             return func(*args, **(kwargs or {}))
 
     return SkipFills()
-
-
-@contextmanager
-def _quiet_root_logger() -> Iterator[None]:
-    """open_clip warns "No pretrained weights loaded" through the root logger for every model built without
-    weights; that call would also give the root logger a stderr handler (``logging.basicConfig``). A null handler
-    keeps both from happening where the root logger has no handler of its own."""
-    root = logging.getLogger()
-    null = logging.NullHandler() if not root.handlers else None
-    if null:
-        root.addHandler(null)
-    try:
-        yield
-    finally:
-        if null:
-            root.removeHandler(null)

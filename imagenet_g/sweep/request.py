@@ -20,6 +20,7 @@ from imagenet_g.robustness import MAX_BOOTSTRAP
 from imagenet_g.strict import StrictRequest
 from imagenet_g.sweep.folder import check_sweep_folder
 from imagenet_g.sweep.model_sets import MODEL_SETS, ModelEntry, check_entries, model_file, read_model_file
+from imagenet_g.sweep.selection import check_selection, filter_models, keep_some
 
 Executor = Literal["local", "ray"]
 EXECUTORS: tuple[str, ...] = Executor.__args__
@@ -52,6 +53,9 @@ class SweepRequest(StrictRequest):
     precision: Literal["fp32", "amp"] = "fp32"
     channels_last: bool | None = Field(default=None, description="None: timed per model on the device, faster wins")
     cache_dir: RequestPath | None = Field(default=None, description="persistent pixel cache shared by every group")
+    include: tuple[str, ...] = Field(default=(), description="fnmatch patterns: only the model ids matching one")
+    exclude: tuple[str, ...] = Field(default=(), description="fnmatch patterns: the model ids to leave out")
+    max_params: float | None = Field(default=None, description="only models of at most this many million parameters")
     group_size: int = Field(default=DEFAULT_GROUP_SIZE, ge=1, le=MAX_GROUP_SIZE,
                             description="models in memory (and one pass) at once")
     force: bool = Field(default=False, description="rescore every model, complete or failed")
@@ -83,17 +87,16 @@ class SweepRequest(StrictRequest):
 
 
 def check_sweep_request(request: SweepRequest) -> tuple[ModelEntry, ...] | None:
-    """Every argument of ``request`` that can be checked without torch or reading an image: the models (a set's name,
-    or a model file read and each of its ids checked against timm's and open_clip's names), what eval is asked
-    (``check_eval_request``: dataset names and paths, the data root, the device's name, worker count, the cache
-    folder), the executor's options, the job array's numbers, and the sweep folder (new, empty, or this release's).
-    Returns the entries when they are known without a model library (a model file, or entries given), else None (a
-    named set, listed when the sweep runs)."""
-    entries = check_models(request.models)
+    """Every argument of ``request`` that can be checked without torch or reading an image: the models (see
+    ``check_models``), what eval is asked (``check_eval_request``: dataset names and paths, the data root, the
+    device's name, worker count, the cache folder), the executor's options, the job array's numbers, and the sweep
+    folder (new, empty, or this release's). Returns the models when they are known without a model library (a model
+    file, or entries given; after the id filters), else None (a named set, listed when the sweep runs)."""
+    entries = check_models(request.models, request.include, request.exclude, request.max_params)
     ids = [e.id for e in entries] if entries is not None else [str(request.models)]
     check_eval_request(eval_request(request, ids, request.force), models=False)  # the models are checked above
     _check_executor(request)
-    if entries is not None and request.share is not None:
+    if entries is not None and request.share is not None and request.max_params is None:  # a budget counts later
         request.share.check(planned_groups(entries, request.group_size), "model groups")
     check_sweep_folder(request.out_dir, request.release)
     return entries
@@ -110,9 +113,12 @@ def eval_request(request: SweepRequest, ids: Sequence[str], force: bool) -> Eval
     )
 
 
-def check_models(models: object) -> tuple[ModelEntry, ...] | None:
-    """A set's name (None: its models are listed when the sweep runs), else the entries of a model file or the
-    entries given, each id checked (see ``check_entries``)."""
+def check_models(models: object, include: Sequence[str] = (), exclude: Sequence[str] = (),
+                 max_params: float | None = None) -> tuple[ModelEntry, ...] | None:
+    """The filters (``selection.check_selection``) and the models: a set's name (None: its models are listed when
+    the sweep runs), else the entries of a model file or the entries given, each id checked (``check_entries``),
+    those the id patterns keep (at least one; a parameter budget is applied when the sweep runs)."""
+    check_selection(include, exclude, max_params)
     if isinstance(models, (str, Path)):
         if str(models) in MODEL_SETS:
             return None
@@ -123,7 +129,7 @@ def check_models(models: object) -> tuple[ModelEntry, ...] | None:
             raise ArgumentError("models must be a model set's name, a model file, or ModelEntry values",
                                 "give {models} as one of these")
     check_entries(entries)
-    return entries
+    return keep_some(filter_models(entries, include, exclude), models)
 
 
 def planned_groups(entries: tuple[ModelEntry, ...], group_size: int) -> int:

@@ -16,10 +16,11 @@ from pathlib import Path
 from imagenet_g.claims import claimed
 from imagenet_g.devices import pick_device
 from imagenet_g.sweep.folder import ModelRecord, answers, claim_target, open_folder, read_records, results_path
-from imagenet_g.sweep.model_sets import ModelEntry, resolve_models
+from imagenet_g.sweep.model_sets import ModelEntry
 from imagenet_g.sweep.plan import Group, asked, plan_groups
 from imagenet_g.sweep.request import SweepRequest, check_sweep_request
 from imagenet_g.sweep.score import GroupTask, score_group
+from imagenet_g.sweep.selection import sweep_models
 from imagenet_g.sweep.summary import Summary, write_summary
 
 _log = logging.getLogger(__name__)
@@ -71,7 +72,8 @@ def run_sweep(request: SweepRequest, progress: bool = False) -> SweepReport:
 
     Every argument is checked first (``check_sweep_request``). While it runs, the sweep holds the claim on its folder
     (a job of an array, on its share of it), so that the same sweep started twice is refused, not run twice."""
-    entries = check_sweep_request(request) or resolve_models(request.models)
+    entries = sweep_models(request.models, request.include, request.exclude, request.max_params,
+                           check_sweep_request(request))
     groups = plan_groups(entries, request.group_size)
     share = request.share
     if share is not None:

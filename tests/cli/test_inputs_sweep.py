@@ -1,4 +1,4 @@
-"""Bad input to the sweep commands: sweep, sweep compare, and leaderboard add --from-sweep."""
+"""Bad input to the sweep commands: sweep, sweep compare, models, and leaderboard add --from-sweep."""
 
 from __future__ import annotations
 
@@ -22,6 +22,11 @@ CASES = [
     case("sweep --models models/empty.txt", says="model file models/empty.txt lists no model"),
     case("sweep --models models/dup.txt", says="'test_vit' is listed twice with different overrides (lines 1, 2)"),
     case("sweep --models models/bad-option.txt", says="models/bad-option.txt:1: unknown model file option '--crop'"),
+    case("sweep --models models/ok.txt --filter 'x*'", says="the filters keep no model of models/ok.txt"),
+    case("sweep --models models/ok.txt --filter ''", says="an empty pattern matches no model id; set --filter"),
+    case("sweep --models testbed-standard --exclude ''", says="an empty pattern matches no model id; set --exclude"),
+    case("sweep --models models/ok.txt --max-params 0", says="a parameter budget of 0.0 million keeps no model"),
+    case("sweep --models models/ok.txt --max-params nan", says="set --max-params to a positive number"),
     # sweep: executors and job arrays
     case(f"{SWEEP} --executor slurm", says="unknown executor 'slurm'; set --executor to one of: local, ray"),
     case(f"{SWEEP} --executor rya", says="did you mean: ray"),
@@ -80,6 +85,21 @@ CASES = [
     case(f"{COMPARE} --out-dir results", says="results holds package.json, resnet18.json and is not a sweep folder"),
     case(f"{COMPARE} --out-dir reports", says="reports holds compare-smoke-imagenet-g.md and is not a sweep folder"),
     case(COMPARE, says="compare-smoke-imagenet-g.md was not written by `imagenet-g sweep compare`"),
+    # models
+    case("models --bogus", says="No such option: --bogus"),
+    case("models --set ''", says="an empty string names no model set or file"),
+    case("models --set no-such-set", says="unknown model set 'no-such-set'; set --models to one of: testbed-standard"),
+    case("models --set timm_in1k", says="unknown model set 'timm_in1k' (did you mean: timm-in1k"),
+    case("models --set nowhere.txt", says="cannot read model file nowhere.txt"),
+    case("models --set empty", says="models 'empty' is a folder, not a model file"),
+    case("models --set models/typo.txt", says="unknown timm model 'test_resnt'"),
+    case("models --set models/empty.txt", says="lists no model"),
+    case("models --set models/dup.txt", says="listed twice with different overrides"),
+    case("models --set testbed-standard --max-params 0", says="keeps no model; set --max-params"),
+    case("models --set testbed-standard --max-params 0.001", says="the filters keep no model of testbed-standard"),
+    case("models --set testbed-standard --filter ''", says="an empty pattern matches no model id; set --filter"),
+    case("models --set testbed-standard --filter 'nothing*'", says="the filters keep no model of testbed-standard"),
+    case("models --filter 'resnet*'", says="--filter, --exclude and --max-params select models of a set: give --set"),
     # leaderboard add --from-sweep
     case("leaderboard add", says="Missing argument 'RESULTS' (or give --from-sweep DIR)"),
     case(f"{FROM_SWEEP} ''", says=EMPTY_PATH),

@@ -10,10 +10,10 @@ from importlib import resources
 
 import pytest
 
-from imagenet_g.errors import ModelSetError, UnknownNameError
+from imagenet_g.errors import ArgumentError, ModelSetError, UnknownNameError
 from imagenet_g.sweep.model_sets import BASELINE_SET, MODEL_SETS, TESTBED_PREFIX, imagenet_testbed_standard
 from imagenet_g.sweep.params import BUILT, PUBLISHED, count_params
-from imagenet_g.sweep.selection import filter_models, list_models
+from imagenet_g.sweep.selection import filter_models, list_models, sweep_models
 
 TOLERANCE_PP = 0.1
 
@@ -114,13 +114,29 @@ def test_filters_patterns_and_a_parameter_budget(tmp_path):
     assert max(r.params.millions for r in small.rows) <= 12 and len(small.rows) == 8
     assert small.uncounted == ()  # every available model of the set has a published count
     path = tmp_path / "models.txt"
-    path.write_text("resnet18.tv_in1k\nmy_models:build\n")
+    path.write_text("resnet18.tv_in1k\nsweep_helpers:nan_model\n")
     listing = list_models(path, max_params=100)
-    assert [r.entry.id for r in listing.rows] == ["resnet18.tv_in1k"] and listing.uncounted == ("my_models:build",)
-    with pytest.raises(ModelSetError, match="keeps no model"):
+    assert [r.entry.id for r in listing.rows] == ["resnet18.tv_in1k"]
+    assert listing.uncounted == ("sweep_helpers:nan_model",)  # user code is not run to count it
+    with pytest.raises(ArgumentError, match="keeps no model"):
         list_models(BASELINE_SET, max_params=0)
+    with pytest.raises(ModelSetError, match="the filters keep no model of testbed-standard"):
+        list_models(BASELINE_SET, ["nothing*"])
+    with pytest.raises(ArgumentError, match="an empty pattern"):
+        list_models(BASELINE_SET, exclude=[""])
     with pytest.raises(UnknownNameError, match="did you mean: testbed-standard"):
         list_models("testbed-standrd")
+
+
+def test_a_sweep_takes_the_models_its_filters_and_budget_keep(tmp_path, caplog):
+    path = tmp_path / "models.txt"
+    path.write_text("test_vit\ntest_resnet\nresnet50.tv_in1k\nsweep_helpers:nan_model\n")
+    assert [e.id for e in sweep_models(path, ["test_*", "resnet*"], ["*_resnet"])] == ["test_vit", "resnet50.tv_in1k"]
+    with caplog.at_level("WARNING", logger="imagenet_g"):
+        budget = sweep_models(path, max_params=30)
+    assert [e.id for e in budget] == ["test_vit", "test_resnet", "resnet50.tv_in1k"]
+    assert "left out, parameter count unknown: sweep_helpers:nan_model" in caplog.text
+    assert [e.id for e in sweep_models(BASELINE_SET, ["resnet50.*"])] == ["resnet50.tv_in1k"]
 
 
 def test_models_command_lists_the_mapping_and_one_line_for_an_unknown_set(run_cli):

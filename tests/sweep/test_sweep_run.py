@@ -148,11 +148,13 @@ def test_a_sweep_another_live_run_holds_is_refused_and_a_dead_ones_taken_over(sw
 def test_the_library_takes_entries_and_reports_what_it_did(sweep_root, tmp_path):
     request = SweepRequest(models=[ModelEntry("test_vit", {"input_size": (3, 128, 128)}, True),
                                    ModelEntry("resnet50.tv_in1k", {}, True, available=False,
-                                              reason="no weights offline")],
-                           out_dir=tmp_path / "s", release="smoke", datasets=("imagenet-g",), data_root=sweep_root,
-                           pretrained=False, workers=0, channels_last=False)
+                                              reason="no weights offline"),
+                                   ModelEntry("test_resnet")],
+                           exclude=("test_res*",), out_dir=tmp_path / "s", release="smoke", datasets=("imagenet-g",),
+                           data_root=sweep_root, pretrained=False, workers=0, channels_last=False)
     report = run_sweep(request)
     assert report.scored == ("test_vit",) and report.succeeded
+    assert [e.id for e in report.entries] == ["test_vit", "resnet50.tv_in1k"]  # test_resnet: excluded
     assert report.unavailable == {"resnet50.tv_in1k": "no weights offline"}
     result = EvalResult.read(tmp_path / "s" / "test_vit.json")
     assert result.model.preprocess["input_size"] == [3, 128, 128]
