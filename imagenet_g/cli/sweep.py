@@ -30,7 +30,7 @@ from imagenet_g.cli.options import (
 )
 from imagenet_g.layout import DEFAULT_RELEASE
 
-SOME_FAILED_EXIT = 1  # the sweep ran, but some model could not be scored (its reason is in the summary)
+_SOME_FAILED_EXIT = 1  # the sweep ran, but some model could not be scored (its reason is in the summary)
 
 sweep_app = typer.Typer(
     help="Score a model set on a release and the shift sets; compare two releases' sweeps.",
@@ -38,7 +38,7 @@ sweep_app = typer.Typer(
 )
 app.add_typer(sweep_app, name="sweep")
 
-SWEEP_DIR = Path("sweeps")  # the sweeps' folder: sweeps/<release> unless --out-dir says
+_SWEEP_DIR = Path("sweeps")  # the sweeps' folder: sweeps/<release> unless --out-dir says
 
 
 @sweep_app.callback()
@@ -51,7 +51,7 @@ def sweep(
     release: Release = DEFAULT_RELEASE,
     datasets: Annotated[Optional[str], typer.Option(help=DATASETS_HELP)] = None,
     out_dir: Annotated[Optional[Path], typer.Option(
-        parser=as_path, help=f"the sweep's folder (default {SWEEP_DIR}/<release>)")] = None,
+        parser=as_path, help=f"the sweep's folder (default {_SWEEP_DIR}/<release>)")] = None,
     pretrained: Annotated[bool, typer.Option("--pretrained/--no-pretrained", help="load the library's weights")] = True,
     data_root: DataRoot = Path("."),
     path: DatasetPaths = None,
@@ -87,7 +87,7 @@ def sweep(
 
     request = SweepRequest(
         models=models, include=tuple(include or ()), exclude=tuple(exclude or ()), max_params=max_params,
-        out_dir=out_dir if out_dir is not None else SWEEP_DIR / release, release=release,
+        out_dir=out_dir if out_dir is not None else _SWEEP_DIR / release, release=release,
         datasets=parse_names(datasets, "datasets") if datasets is not None else None, data_root=data_root,
         paths=parse_paths(path), v2_variant=v2_variant, pretrained=pretrained, device=device, batch_size=batch_size,
         workers=workers, precision=precision, channels_last=channels_last, cache_dir=cache_dir,
@@ -113,7 +113,7 @@ def sweep(
         if report.pending:
             console.print(f"{len(report.pending)} models are other jobs' share and not recorded yet", style="dim")
     if report.failed:
-        raise typer.Exit(SOME_FAILED_EXIT)
+        raise typer.Exit(_SOME_FAILED_EXIT)
 
 
 @sweep_app.command("compare")

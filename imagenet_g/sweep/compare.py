@@ -24,12 +24,12 @@ from imagenet_g.slugs import slug
 from imagenet_g.sweep.agreement import CONFIDENCE, Interval, bootstrap, kendall_tau_b, places, spearman
 from imagenet_g.sweep.folder import MARKER_FILE, all_records, read_marker, results_path
 
-MOVERS = 10
-WRITER = "imagenet-g sweep compare"
+_MOVERS = 10
+_WRITER = "imagenet-g sweep compare"
 # the marks that make a comparison file ours: a closing comment in the markdown, the PNG's Software text chunk
-MARKDOWN_MARK = f"<!-- written by {WRITER} -->"
-PNG_MARK = b"tEXtSoftware\x00" + WRITER.encode()
-PNG_HEAD = 4096  # the text chunks come before the image data
+_MARKDOWN_MARK = f"<!-- written by {_WRITER} -->"
+_PNG_MARK = b"tEXtSoftware\x00" + _WRITER.encode()
+_PNG_HEAD = 4096  # the text chunks come before the image data
 
 
 @dataclass(frozen=True)
@@ -101,7 +101,7 @@ def compare_sweeps(dir_a: Path, dir_b: Path, dataset: str = "imagenet-g", resamp
     residual = y - (fit.slope * x + fit.intercept)
     r_squared = float(1.0 - (residual ** 2).sum() / ((y - y.mean()) ** 2).sum())
     place_a, place_b = places(x), places(y)
-    order = sorted(range(len(common)), key=lambda i: (-abs(place_a[i] - place_b[i]), common[i]))[:MOVERS]
+    order = sorted(range(len(common)), key=lambda i: (-abs(place_a[i] - place_b[i]), common[i]))[:_MOVERS]
     movers = tuple(Mover(common[i], float(x[i]), float(y[i]), float(place_a[i]), float(place_b[i])) for i in order)
     return SweepComparison(
         release_a=release_a, release_b=release_b, dataset=dataset, models=tuple(common),
@@ -118,7 +118,7 @@ def _interval(value: Interval) -> str:
     return f"{value.value:.3f} [{value.low:.3f}, {value.high:.3f}]"
 
 
-def comparison_markdown(report: SweepComparison, png_name: str | None = None) -> str:
+def _comparison_markdown(report: SweepComparison, png_name: str | None = None) -> str:
     """The comparison as markdown: the fit, the rank correlations with their intervals, the movers."""
     a, b, name = report.release_a, report.release_b, report.dataset
     fit = report.fit
@@ -141,10 +141,10 @@ def comparison_markdown(report: SweepComparison, png_name: str | None = None) ->
     for side, names in ((a, report.only_a), (b, report.only_b)):
         if names:
             lines += ["", f"Scored on {side} only ({len(names)}): {', '.join(names)}"]
-    return "\n".join([*lines, "", MARKDOWN_MARK]) + "\n"
+    return "\n".join([*lines, "", _MARKDOWN_MARK]) + "\n"
 
 
-def comparison_png(report: SweepComparison) -> bytes:
+def _comparison_png(report: SweepComparison) -> bytes:
     """A scatter of B's top-1 against A's with the fitted line and y = x (matplotlib Agg, stable bytes)."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
@@ -167,11 +167,11 @@ def comparison_png(report: SweepComparison) -> bytes:
     ax.legend(fontsize=7, loc="upper left", frameon=False)
     fig.tight_layout()
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", metadata={"Software": WRITER})
+    fig.savefig(buffer, format="png", metadata={"Software": _WRITER})
     return buffer.getvalue()
 
 
-def comparison_stem(report: SweepComparison) -> str:
+def _comparison_stem(report: SweepComparison) -> str:
     """The file stem of a comparison: compare-<A>-<dataset>."""
     return f"compare-{slug(report.release_a)}-{slug(report.dataset)}"
 
@@ -182,9 +182,9 @@ def _comparison_problem(path: Path) -> str | None:
         data = path.read_bytes()
     except OSError as exc:
         return f"cannot be read ({exc.strerror or type(exc).__name__})"
-    ours = (data.rstrip().endswith(MARKDOWN_MARK.encode()) if path.suffix == ".md"
-            else path.suffix == ".png" and PNG_MARK in data[:PNG_HEAD])
-    return None if ours else f"was not written by `{WRITER}`"
+    ours = (data.rstrip().endswith(_MARKDOWN_MARK.encode()) if path.suffix == ".md"
+            else path.suffix == ".png" and _PNG_MARK in data[:_PNG_HEAD])
+    return None if ours else f"was not written by `{_WRITER}`"
 
 
 def _holds_ours(folder: Path) -> bool:
@@ -198,7 +198,7 @@ def check_comparison_output(out_dir: Path, report: SweepComparison) -> tuple[Pat
     empty, a sweep's, or holds only comparisons, and each file is absent or a comparison (the output rule)."""
     out_dir = Path(out_dir)
     check_output_folder(out_dir, _holds_ours, "a sweep folder or a folder of comparisons", "out_dir")
-    stem = comparison_stem(report)
+    stem = _comparison_stem(report)
     md, png = out_dir / f"{stem}.md", out_dir / f"{stem}.png"
     for path in (md, png):
         check_output_file(path, _comparison_problem, "out_dir")
@@ -210,6 +210,6 @@ def write_comparison(report: SweepComparison, out_dir: Path) -> tuple[Path, Path
     ``check_comparison_output`` allows it."""
     md, png = check_comparison_output(out_dir, report)
     with atomic_path(png) as tmp:
-        tmp.write_bytes(comparison_png(report))
-    atomic_write_text(md, comparison_markdown(report, png.name))
+        tmp.write_bytes(_comparison_png(report))
+    atomic_write_text(md, _comparison_markdown(report, png.name))
     return md, png

@@ -28,15 +28,15 @@ from imagenet_g.slugs import slug
 from imagenet_g.strict import StrictModel, validation_message
 
 MARKER_FILE = "sweep.json"
-RECORDS_DIR = "models"
+_RECORDS_DIR = "models"
 SUMMARY_STEM = "summary"
-SWEEP_FORMAT = "imagenet-g sweep"
+_SWEEP_FORMAT = "imagenet-g sweep"
 
 
 class SweepMarker(StrictModel):
     """The marker that makes a folder a sweep's own: which release it scores."""
 
-    format: Literal["imagenet-g sweep"] = SWEEP_FORMAT
+    format: Literal["imagenet-g sweep"] = _SWEEP_FORMAT
     schema_version: Literal[1] = 1
     release: str
 
@@ -105,20 +105,20 @@ def results_path(out_dir: Path, model_id: str) -> Path:
     return Path(out_dir) / f"{slug(model_id)}.json"
 
 
-def record_path(out_dir: Path, model_id: str) -> Path:
-    return Path(out_dir) / RECORDS_DIR / f"{slug(model_id)}.json"
+def _record_path(out_dir: Path, model_id: str) -> Path:
+    return Path(out_dir) / _RECORDS_DIR / f"{slug(model_id)}.json"
 
 
 def write_record(out_dir: Path, record: ModelRecord) -> None:
     """Save a model's record atomically (after its results file, so a record never names missing results)."""
-    atomic_write_text(record_path(out_dir, record.id), record.model_dump_json(indent=2) + "\n")
+    atomic_write_text(_record_path(out_dir, record.id), record.model_dump_json(indent=2) + "\n")
 
 
 def read_records(out_dir: Path, model_ids: list[str]) -> dict[str, ModelRecord]:
     """The readable records of these models; a damaged record counts as none (the model is scored again)."""
     found = {}
     for model_id in model_ids:
-        path = record_path(out_dir, model_id)
+        path = _record_path(out_dir, model_id)
         try:
             record = ModelRecord.model_validate_json(path.read_bytes())
         except (OSError, ValueError):
@@ -131,7 +131,7 @@ def read_records(out_dir: Path, model_ids: list[str]) -> dict[str, ModelRecord]:
 def all_records(out_dir: Path) -> list[ModelRecord]:
     """Every model record of a sweep folder, in file order; a damaged one is an error naming it."""
     records = []
-    for path in sorted((Path(out_dir) / RECORDS_DIR).glob("*.json")):
+    for path in sorted((Path(out_dir) / _RECORDS_DIR).glob("*.json")):
         try:
             records.append(ModelRecord.model_validate_json(path.read_bytes()))
         except (OSError, ValueError):
@@ -140,12 +140,12 @@ def all_records(out_dir: Path) -> list[ModelRecord]:
 
 
 # what differs between two runs of the same sweep, by design: when it ran and on what (versions, memory layout)
-RUN_FIELDS = ("created", "environment")
+_RUN_FIELDS = ("created", "environment")
 
 
 def run_independent_contents(out_dir: Path) -> dict[str, object]:
     """Every file of a sweep folder as two runs of the same sweep agree on it, whichever executor ran them: results
-    files without ``RUN_FIELDS``, every other file as bytes (hidden temp and lock files left out)."""
+    files without ``_RUN_FIELDS``, every other file as bytes (hidden temp and lock files left out)."""
     out_dir = Path(out_dir)
     contents: dict[str, object] = {}
     for path in sorted(out_dir.rglob("*")):
@@ -154,7 +154,7 @@ def run_independent_contents(out_dir: Path) -> dict[str, object]:
         key = path.relative_to(out_dir).as_posix()
         if path.parent == out_dir and path.suffix == ".json" and path.name != MARKER_FILE:
             data = json.loads(path.read_text(encoding="utf-8"))
-            contents[key] = {k: v for k, v in data.items() if k not in RUN_FIELDS}
+            contents[key] = {k: v for k, v in data.items() if k not in _RUN_FIELDS}
         else:
             contents[key] = path.read_bytes()
     return contents

@@ -63,7 +63,7 @@ _VALUE_OPTIONS: dict[str, tuple[str, Callable[[str], object]]] = {
     "--std": ("std", _numbers),
 }
 _STANDARD = "--standard"
-FILE_OPTIONS = (*_VALUE_OPTIONS, _STANDARD)
+_FILE_OPTIONS = (*_VALUE_OPTIONS, _STANDARD)
 
 
 def _parse_line(tokens: list[str], where: str) -> ModelEntry:
@@ -78,7 +78,7 @@ def _parse_line(tokens: list[str], where: str) -> ModelEntry:
             standard, i = True, i + 1
             continue
         if option not in _VALUE_OPTIONS:
-            raise unknown("model file option", rest[i], FILE_OPTIONS, key=where, error=ModelSetError)
+            raise unknown("model file option", rest[i], _FILE_OPTIONS, key=where, error=ModelSetError)
         if not inline and i + 1 >= len(rest):
             raise ModelSetError(f"{where}: {option} needs a value", f"write it after the option: {option} VALUE")
         text = inline or rest[i + 1]
@@ -151,7 +151,7 @@ def check_entries(entries: Sequence[ModelEntry]) -> None:
                 raise UnknownNameError(f"{where}{exc.problem}", exc.fix) from None
 
 
-TESTBED_SET = "imagenet_testbed_standard.csv"  # under imagenet_g/data/model_sets
+_TESTBED_SET = "imagenet_testbed_standard.csv"  # under imagenet_g/data/model_sets
 TESTBED_PREFIX = "imagenet-testbed:"  # the id of a testbed model with no timm equivalent, and every entry's source
 
 
@@ -163,7 +163,7 @@ def imagenet_testbed_standard() -> tuple[ModelEntry, ...]:
     unavailable with the reason, under the timm id of the same origin where there is one, else as
     ``imagenet-testbed:<name>``.
     """
-    text = resources.files("imagenet_g").joinpath("data", "model_sets", TESTBED_SET).read_text(encoding="utf-8")
+    text = resources.files("imagenet_g").joinpath("data", "model_sets", _TESTBED_SET).read_text(encoding="utf-8")
     return tuple(
         ModelEntry(row["timm_id"] or TESTBED_PREFIX + row["testbed_model"], standard=True,
                    available=not row["unavailable"], reason=row["unavailable"],
@@ -185,14 +185,14 @@ def timm_in1k() -> tuple[ModelEntry, ...]:
                  if get_pretrained_cfg(name).num_classes == 1000 and not names_more_data(name))
 
 
-def timm_pretrained() -> tuple[ModelEntry, ...]:
+def _timm_pretrained() -> tuple[ModelEntry, ...]:
     """Every timm model with pretrained weights, one entry per tag."""
     import timm
 
     return tuple(ModelEntry(name, source="timm") for name in timm.list_models(pretrained=True))
 
 
-def open_clip_pretrained() -> tuple[ModelEntry, ...]:
+def _open_clip_pretrained() -> tuple[ModelEntry, ...]:
     """Every open_clip pretrained (architecture, tag), as zero-shot classifiers: open_clip:<arch>/<tag>."""
     import open_clip
 
@@ -204,8 +204,8 @@ def open_clip_pretrained() -> tuple[ModelEntry, ...]:
 MODEL_SETS: dict[str, Callable[[], tuple[ModelEntry, ...]]] = {
     "testbed-standard": imagenet_testbed_standard,
     "timm-in1k": timm_in1k,
-    "timm": timm_pretrained,
-    "open_clip": open_clip_pretrained,
+    "timm": _timm_pretrained,
+    "open_clip": _open_clip_pretrained,
 }
 BASELINE_SET = "testbed-standard"  # the standard models ImageNet-G ER is fitted on, as the natural shifts' are
 

@@ -11,7 +11,7 @@ from imagenet_g.evaluate import parse_model_id
 from imagenet_g.progress import quiet_root_logger
 from imagenet_g.robustness import baseline_table
 
-TIMM_TABLE = "timm/results-imagenet.csv"  # timm's published results: param_count in millions per model
+_TIMM_TABLE = "timm/results-imagenet.csv"  # timm's published results: param_count in millions per model
 PUBLISHED, BUILT = "timm results table", "built on the meta device"
 
 
@@ -26,7 +26,7 @@ class ParamCount:
 @cache
 def _published() -> dict[str, float]:
     # the table writes thousands with a comma: "1,014.45"
-    return {row["model"]: float(row["param_count"].replace(",", "")) for row in baseline_table(TIMM_TABLE)
+    return {row["model"]: float(row["param_count"].replace(",", "")) for row in baseline_table(_TIMM_TABLE)
             if row["param_count"]}
 
 

@@ -27,7 +27,7 @@ class Group:
     entries: tuple[ModelEntry, ...]
 
 
-def pixel_hint(entry: ModelEntry) -> tuple | None:
+def _pixel_hint(entry: ModelEntry) -> tuple | None:
     """(input size, crop pct, crop mode, interpolation) from timm's pretrained config and the entry's overrides;
     None for ids of other sources."""
     from timm.data import resolve_data_config
@@ -46,7 +46,7 @@ def pixel_hint(entry: ModelEntry) -> tuple | None:
 def plan_groups(entries: Sequence[ModelEntry], group_size: int) -> list[Group]:
     """The available entries in groups of at most ``group_size``, models of one pixel configuration together."""
     available = [e for e in entries if e.available]
-    hints = [pixel_hint(e) for e in available]
+    hints = [_pixel_hint(e) for e in available]
     order = sorted(range(len(available)), key=lambda i: (hints[i] is None, repr(hints[i]), i))
     ordered = [available[i] for i in order]
     return [Group(k, tuple(ordered[start:start + group_size]))

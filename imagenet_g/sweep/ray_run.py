@@ -18,8 +18,8 @@ from imagenet_g.ray_cluster import connect, first_time, require_ray
 from imagenet_g.sweep.folder import ModelRecord
 from imagenet_g.sweep.score import GroupTask, score_group
 
-MAX_RETRIES = 3  # a group whose worker dies is run again this many times before the sweep gives up
-WAIT_S = 1.0
+_MAX_RETRIES = 3  # a group whose worker dies is run again this many times before the sweep gives up
+_WAIT_S = 1.0
 
 
 def _score_on_worker(task: GroupTask, crash_once: tuple[str, str] | None) -> list[ModelRecord]:
@@ -54,13 +54,13 @@ def run_on_ray(tasks: Sequence[GroupTask], address: str | None, gpus_per_task: f
             raise ClusterError(f"the Ray cluster has {have:g} GPUs, a task needs {gpus:g}",
                                "add GPU nodes, or set {gpus_per_task} lower")
         cpus = max(1, tasks[0].request.workers or 1)
-        remote = ray.remote(_score_on_worker).options(num_cpus=cpus, num_gpus=gpus, max_retries=MAX_RETRIES,
+        remote = ray.remote(_score_on_worker).options(num_cpus=cpus, num_gpus=gpus, max_retries=_MAX_RETRIES,
                                                       retry_exceptions=False)
         hook = (crash_once[0], str(crash_once[1])) if crash_once else None
         refs = [remote.remote(task, hook) for task in tasks]
         pending = list(refs)
         while pending:
-            done, pending = ray.wait(pending, num_returns=1, timeout=WAIT_S)
+            done, pending = ray.wait(pending, num_returns=1, timeout=_WAIT_S)
             for ref in done:
                 yield _get(ray, ref)
     finally:
@@ -80,6 +80,6 @@ def _get(ray, ref) -> list[ModelRecord]:
         raise
     except ray.exceptions.WorkerCrashedError:
         raise ClusterError(
-            f"a Ray worker died and {MAX_RETRIES} retries did not finish its model group; the models already "
+            f"a Ray worker died and {_MAX_RETRIES} retries did not finish its model group; the models already "
             "recorded are kept: fix the cause (worker logs: /tmp/ray/session_latest/logs) and rerun to resume"
         ) from None

@@ -28,9 +28,9 @@ EXECUTORS: tuple[str, ...] = Executor.__args__
 DEFAULT_GROUP_SIZE = 4
 # A group's models are in memory together and its pass decodes each image once for all of them: past a few dozen the
 # pass saves nothing more, while memory keeps growing with every model.
-MAX_GROUP_SIZE = 256
+_MAX_GROUP_SIZE = 256
 # A task scores on one device (eval runs a group on one), so a task reserving more than one GPU leaves the rest idle.
-MAX_GPUS_PER_TASK = 1.0
+_MAX_GPUS_PER_TASK = 1.0
 
 
 class SweepRequest(StrictRequest):
@@ -56,13 +56,13 @@ class SweepRequest(StrictRequest):
     include: tuple[str, ...] = Field(default=(), description="fnmatch patterns: only the model ids matching one")
     exclude: tuple[str, ...] = Field(default=(), description="fnmatch patterns: the model ids to leave out")
     max_params: float | None = Field(default=None, description="only models of at most this many million parameters")
-    group_size: int = Field(default=DEFAULT_GROUP_SIZE, ge=1, le=MAX_GROUP_SIZE,
+    group_size: int = Field(default=DEFAULT_GROUP_SIZE, ge=1, le=_MAX_GROUP_SIZE,
                             description="models in memory (and one pass) at once")
     force: bool = Field(default=False, description="rescore every model, complete or failed")
     retry_failed: bool = Field(default=False, description="score the models an earlier run recorded as failed")
     executor: Executor = "local"
     address: str | None = Field(default=None, description="ray: auto, HOST:PORT, or None to start Ray here")
-    gpus_per_task: float | None = Field(default=None, ge=0, le=MAX_GPUS_PER_TASK,
+    gpus_per_task: float | None = Field(default=None, ge=0, le=_MAX_GPUS_PER_TASK,
                                         description="ray: GPUs per task; None: 1 on CUDA")
     job_index: int | None = Field(default=None, description="job array: this job's index (0-based)")
     num_jobs: int | None = Field(default=None, description="job array: the number of jobs")
@@ -88,16 +88,16 @@ class SweepRequest(StrictRequest):
 
 def check_sweep_request(request: SweepRequest) -> tuple[ModelEntry, ...] | None:
     """Every argument of ``request`` that can be checked without torch or reading an image: the models (see
-    ``check_models``), what eval is asked (``check_eval_request``: dataset names and paths, the data root, the
+    ``_check_models``), what eval is asked (``check_eval_request``: dataset names and paths, the data root, the
     device's name, worker count, the cache folder), the executor's options, the job array's numbers, and the sweep
     folder (new, empty, or this release's). Returns the models when they are known without a model library (a model
     file, or entries given; after the id filters), else None (a named set, listed when the sweep runs)."""
-    entries = check_models(request.models, request.include, request.exclude, request.max_params)
+    entries = _check_models(request.models, request.include, request.exclude, request.max_params)
     ids = [e.id for e in entries] if entries is not None else [str(request.models)]
     check_eval_request(eval_request(request, ids, request.force), models=False)  # the models are checked above
     _check_executor(request)
     if entries is not None and request.share is not None and request.max_params is None:  # a budget counts later
-        request.share.check(planned_groups(entries, request.group_size), "model groups")
+        request.share.check(_planned_groups(entries, request.group_size), "model groups")
     check_sweep_folder(request.out_dir, request.release)
     return entries
 
@@ -113,7 +113,7 @@ def eval_request(request: SweepRequest, ids: Sequence[str], force: bool) -> Eval
     )
 
 
-def check_models(models: object, include: Sequence[str] = (), exclude: Sequence[str] = (),
+def _check_models(models: object, include: Sequence[str] = (), exclude: Sequence[str] = (),
                  max_params: float | None = None) -> tuple[ModelEntry, ...] | None:
     """The filters (``selection.check_selection``) and the models: a set's name (None: its models are listed when
     the sweep runs), else the entries of a model file or the entries given, each id checked (``check_entries``),
@@ -132,7 +132,7 @@ def check_models(models: object, include: Sequence[str] = (), exclude: Sequence[
     return keep_some(filter_models(entries, include, exclude), models)
 
 
-def planned_groups(entries: tuple[ModelEntry, ...], group_size: int) -> int:
+def _planned_groups(entries: tuple[ModelEntry, ...], group_size: int) -> int:
     """How many groups the sweep of ``entries`` is cut into (``plan.plan_groups`` cuts them)."""
     available = sum(e.available for e in entries)
     return -(-available // group_size)

@@ -14,7 +14,7 @@ from imagenet_g.errors import SubmissionError, unknown
 from imagenet_g.leaderboard import CATEGORIES, ReleaseCatalog, SubmissionInfo, add_submissions
 from imagenet_g.sweep.folder import all_records, read_marker, results_path
 
-STANDARD_CATEGORY = "real"  # a standard model is trained on ImageNet's real images with a standard recipe
+_STANDARD_CATEGORY = "real"  # a standard model is trained on ImageNet's real images with a standard recipe
 
 
 @dataclass(frozen=True)
@@ -38,7 +38,7 @@ def submit_sweep(out_dir: Path, root: Path = Path("leaderboard"), catalog: Relea
     if not scored:
         raise SubmissionError(f"the sweep in {out_dir} has no scored model", "run the sweep first")
     items = [(results_path(out_dir, r.id),
-              SubmissionInfo(name=r.id, category=STANDARD_CATEGORY if r.standard else category,
+              SubmissionInfo(name=r.id, category=_STANDARD_CATEGORY if r.standard else category,
                              is_standard=r.standard, release=marker.release))
              for r in scored]
     written = add_submissions(items, root, catalog, force)

@@ -20,9 +20,9 @@ from imagenet_g.results import EvalResult
 from imagenet_g.sweep.folder import SUMMARY_STEM, ModelRecord, read_records, results_path
 from imagenet_g.sweep.model_sets import ModelEntry
 
-FIXED_COLUMNS = ("model", "status", "standard", "param_count", "img_size", "crop_pct", "interpolation")
-TAIL_COLUMNS = ("reason", "results_file")
-SUMMARY_FILES = tuple(f"{SUMMARY_STEM}.{ext}" for ext in ("csv", "parquet", "md"))
+_FIXED_COLUMNS = ("model", "status", "standard", "param_count", "img_size", "crop_pct", "interpolation")
+_TAIL_COLUMNS = ("reason", "results_file")
+_SUMMARY_FILES = tuple(f"{SUMMARY_STEM}.{ext}" for ext in ("csv", "parquet", "md"))
 
 
 @dataclass(frozen=True)
@@ -52,7 +52,7 @@ def _read(out_dir: Path, model_id: str) -> EvalResult | None:
         return None
 
 
-def build_summary(out_dir: Path, entries: Sequence[ModelEntry], records: dict[str, ModelRecord]) -> Summary:
+def _build_summary(out_dir: Path, entries: Sequence[ModelEntry], records: dict[str, ModelRecord]) -> Summary:
     """The summary of ``entries`` from their records and the results files in ``out_dir``."""
     results = {e.id: _read(out_dir, e.id) for e in entries if e.available and e.id in records}
     order = list(BENCHMARKS)
@@ -60,8 +60,8 @@ def build_summary(out_dir: Path, entries: Sequence[ModelEntry], records: dict[st
     datasets = tuple(sorted(present, key=lambda n: (order.index(n) if n in order else len(order), n)))
     shift_names = {s for r in results.values() if r for s in r.effective_robustness}
     shifts = tuple(d for d in datasets if d in shift_names)
-    columns = (*FIXED_COLUMNS, *(f"{d}_{k}" for d in datasets for k in ("top1", "top5")),
-               *(f"{s}_er" for s in shifts), *TAIL_COLUMNS)
+    columns = (*_FIXED_COLUMNS, *(f"{d}_{k}" for d in datasets for k in ("top1", "top5")),
+               *(f"{s}_er" for s in shifts), *_TAIL_COLUMNS)
     rows = []
     for entry in entries:
         record, result = records.get(entry.id), results.get(entry.id)
@@ -97,7 +97,7 @@ def _cell(column: str, value: object) -> object:
     return value
 
 
-def summary_csv(summary: Summary) -> str:
+def _summary_csv(summary: Summary) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(summary.columns)
@@ -110,7 +110,7 @@ def _md(text: object) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
 
 
-def summary_markdown(summary: Summary, release: str) -> str:
+def _summary_markdown(summary: Summary, release: str) -> str:
     """A markdown view: one row per model, top-1 per dataset and ER per shift set; the reasons below."""
     head = ["Model", "Status", "Params (M)", "Size", *(f"{d} top-1" for d in summary.datasets),
             *(f"{s} ER" for s in summary.shifts)]
@@ -139,10 +139,10 @@ def write_summary(out_dir: Path, entries: Sequence[ModelEntry], release: str) ->
     import pyarrow.parquet as pq
 
     out_dir = Path(out_dir)
-    paths = tuple(out_dir / name for name in SUMMARY_FILES)
+    paths = tuple(out_dir / name for name in _SUMMARY_FILES)
     with turn_to_write(paths[0]):
-        summary = build_summary(out_dir, entries, read_records(out_dir, [e.id for e in entries]))
-        atomic_write_text(paths[0], summary_csv(summary))
+        summary = _build_summary(out_dir, entries, read_records(out_dir, [e.id for e in entries]))
+        atomic_write_text(paths[0], _summary_csv(summary))
         columns = {c: [row[c] for row in summary.rows] for c in summary.columns}
         types = {c: pa.int64() if c in ("param_count", "img_size") else pa.bool_() if c == "standard"
                  else pa.float64() if c.endswith(("_top1", "_top5", "_er")) or c == "crop_pct" else pa.string()
@@ -150,5 +150,5 @@ def write_summary(out_dir: Path, entries: Sequence[ModelEntry], release: str) ->
         table = pa.table({c: pa.array(values, types[c]) for c, values in columns.items()})
         with atomic_path(paths[1]) as tmp:
             pq.write_table(table, tmp)
-        atomic_write_text(paths[2], summary_markdown(summary, release))
+        atomic_write_text(paths[2], _summary_markdown(summary, release))
     return summary
