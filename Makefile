@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 TORCH := torch==2.14.1 torchvision==0.29.1
 export HF_HUB_OFFLINE ?= 1
 
-.PHONY: demo test install install-test browser clean-demo
+.PHONY: demo test docs install install-test install-docs browser clean-demo
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -19,11 +19,16 @@ $(VENV)/.installed: $(BIN)/python pyproject.toml constraints.txt
 	touch $@
 
 $(VENV)/.installed-test: $(VENV)/.installed
-	$(BIN)/pip install --quiet -c constraints.txt -e '.[test,ray]'
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[test,ray,docs]'
+	touch $@
+
+$(VENV)/.installed-docs: $(VENV)/.installed
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[docs]'
 	touch $@
 
 install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
+install-docs: $(VENV)/.installed-docs
 
 # Debian's chromium + chromedriver for the leaderboard page test; skipped cleanly where apt is unavailable.
 browser:
@@ -49,3 +54,8 @@ demo: install
 
 test: install-test browser
 	$(BIN)/python -m pytest
+
+# The documentation site, offline and strict (a broken link or a missing reference fails), into build/site/.
+docs: install-docs
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet
+	@echo "Site: ./build/site/index.html"

@@ -1,6 +1,6 @@
 """The package's shape: every module imports on its own, no import cycles (deferred imports count), dependencies
 between the job packages point down (evaluate imports nothing of train), and only ``imagenet_g.cli`` knows about the
-command line."""
+command line. docs/architecture.md describes these rules ("What the tests enforce")."""
 
 from __future__ import annotations
 
@@ -90,8 +90,8 @@ def test_every_module_imports_in_a_fresh_interpreter():
     assert done.returncode == 0, done.stderr[-2000:]
 
 
-# The job packages (DESIGN.md): a job imports another only below it, through its public function (leaderboard
-# verify and train call evaluate); the ground floor (the rest of imagenet_g) imports no job.
+# The job packages (docs/architecture.md, "The layers"): a job imports another only below it, through its public
+# function (leaderboard verify and train call evaluate); the ground floor (the rest of imagenet_g) imports no job.
 JOBS = ("release", "evaluate", "audit", "train", "leaderboard", "sweep", "cli")
 
 
