@@ -47,9 +47,14 @@ def _context(command: Any, name: str, parent: Any = None) -> Any:
     return command.context_class(command, info_name=name, parent=parent)
 
 
+def _prose(text: str) -> str:
+    """Help text as markdown prose: one line, and ``<release>`` shown as written, not read as an HTML tag."""
+    return " ".join(text.split()).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def _cell(text: str) -> str:
-    """Text in a markdown table cell: one line, pipes escaped, code spans kept."""
-    return " ".join(text.split()).replace("|", "\\|")
+    """Help text in a markdown table cell: prose with its pipes escaped (code spans kept)."""
+    return _prose(text).replace("|", "\\|")
 
 
 def _help_and_extra(param: Any, ctx: Any) -> tuple[str, str, str]:
@@ -68,7 +73,7 @@ def _help_and_extra(param: Any, ctx: Any) -> tuple[str, str, str]:
 def _command_markdown(command: Any, path: list[str], ctx: Any, level: int) -> list[str]:
     lines = [f"{'#' * level} `{' '.join(path)}`", ""]
     if command.help:
-        lines += [command.help.strip(), ""]
+        lines += [_prose(command.help), ""]
     usage = " ".join(command.collect_usage_pieces(ctx))
     lines += ["```", f"{' '.join(path)} {usage}".rstrip(), "```", ""]
     rows = []

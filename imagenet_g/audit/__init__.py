@@ -5,6 +5,8 @@ safety and memorisation; compare two audits (see ``run_audit`` and ``compare_aud
 ``check_audit_request``) and reading and comparing audit JSONs never import torch.
 """
 
+from typing import TYPE_CHECKING
+
 from imagenet_g.audit.compare import Comparison, compare_audits, find_audit
 from imagenet_g.audit.report import summary_rows
 from imagenet_g.audit.request import AuditRequest, check_audit_request
@@ -20,3 +22,7 @@ def __getattr__(name: str):
 
         return run.run_audit
     raise AttributeError(f"module 'imagenet_g.audit' has no attribute {name!r}")
+
+
+if TYPE_CHECKING:  # for type checkers and the API reference, which read the names above without importing them
+    from imagenet_g.audit.run import run_audit
