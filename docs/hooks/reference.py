@@ -1,8 +1,8 @@
 """mkdocs hook: the CLI and Python reference pages, generated from the code at every build.
 
 - ``reference/cli.md``: every command and subcommand of the typer app behind ``imagenet-g`` (walked as the click
-  command tree typer builds), with its usage line, help text and one row per argument and option: the option as
-  ``--help`` shows it, its default and range, its help text. Nothing is written by hand, so the page cannot fall
+  command tree typer builds), with its usage line, help text and one entry per argument and option: the option as
+  ``--help`` shows it, its default and range, its help text (a definition list: readable at phone width). Nothing is written by hand, so the page cannot fall
   behind the code; ``tests/test_docs.py`` walks the same tree independently and checks every option is on the page.
 - ``reference/python/<package>.md``: one page per public face (``FACES``), rendered by mkdocstrings from the
   docstrings of the names the package exports (its ``__all__``, read at build time: the faces load their names
@@ -52,11 +52,6 @@ def _prose(text: str) -> str:
     return " ".join(text.split()).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def _cell(text: str) -> str:
-    """Help text in a markdown table cell: prose with its pipes escaped (code spans kept)."""
-    return _prose(text).replace("|", "\\|")
-
-
 def _help_and_extra(param: Any, ctx: Any) -> tuple[str, str, str]:
     """(option as --help shows it, help text, what --help adds in brackets: default, range, required)."""
     record = param.get_help_record(ctx)
@@ -76,15 +71,18 @@ def _command_markdown(command: Any, path: list[str], ctx: Any, level: int) -> li
         lines += [_prose(command.help), ""]
     usage = " ".join(command.collect_usage_pieces(ctx))
     lines += ["```", f"{' '.join(path)} {usage}".rstrip(), "```", ""]
-    rows = []
+    entries = []
     for param in command.get_params(ctx):
         if param.hidden or param.name == "help":
             continue
         shown, own, extra = _help_and_extra(param, ctx)
-        kind = "argument" if param.param_type_name == "argument" else "option"
-        rows.append(f"| `{_cell(shown)}` | {kind} | {_cell(extra) or ' '} | {_cell(own)} |")
-    if rows:
-        lines += ["| name | kind | default, range | help |", "|---|---|---|---|", *rows, ""]
+        notes = [*(["argument"] if param.param_type_name == "argument" else []), *([_prose(extra)] if extra else [])]
+        if own:  # the flags with their notes, the help under them
+            entries += [f"`{shown}`" + (f" &nbsp; *{'; '.join(notes)}*" if notes else ""), f":   {_prose(own)}", ""]
+        else:  # no help text: the notes go under the flags
+            entries += [f"`{shown}`", f":   *{'; '.join(notes)}*" if notes else ":   &nbsp;", ""]
+    if entries:
+        lines += entries
     subcommands = getattr(command, "commands", {})
     for name in sorted(subcommands) if level > 2 else _ordered(subcommands):
         sub = subcommands[name]
@@ -112,7 +110,9 @@ def cli_reference() -> str:
         "Commands: " + ", ".join(f"[`{name}`](#{_anchor([PROGRAM, name])})" for name in _ordered(root.commands)),
         "",
     ]
+    lines += ['<div class="cli-reference" markdown>', ""]
     lines += _command_markdown(root, [PROGRAM], ctx, 2)
+    lines += ["</div>"]
     return "\n".join(lines) + "\n"
 
 
