@@ -116,6 +116,14 @@ def resolve_preprocess(model, overrides: Mapping[str, object] | None = None) -> 
 
     Called as timm's validate.py calls it (``use_test_size=True``: models with a separate test resolution use
     it); a size a fixed-size model was not built for is refused, as validate.py refuses it.
+
+    Example:
+        >>> import timm
+        >>> from imagenet_g.evaluate import resolve_preprocess
+        >>> model = timm.create_model("resnet18", pretrained=False)  # resnet18.a1_in1k's config: tested at 288 px
+        >>> config = resolve_preprocess(model, {"interpolation": "bilinear"})
+        >>> config.input_size, config.crop_pct, config.interpolation
+        ((3, 288, 288), 1.0, 'bilinear')
     """
     from timm.data import resolve_input_data_config
 

@@ -71,7 +71,14 @@ def iter_split(plan: PlanSpec, split: str, prompts: bool = True) -> Iterator[Pro
 
 
 def iter_prompts(spec: ReleaseSpec, splits: tuple[str, ...] | None = None) -> Iterator[PromptRow]:
-    """The prompt plan of the chosen splits (all by default), lazily, in release order."""
+    """The prompt plan of the chosen splits (all by default), lazily, in release order.
+
+    Example:
+        >>> from itertools import islice
+        >>> from imagenet_g.release import iter_prompts, load_release
+        >>> [row.prompt for row in islice(iter_prompts(load_release("v1").spec), 3)]
+        ['a bad photo of a tench.', 'a photo of many tench.', 'a sculpture of a tench.']
+    """
     for split in splits if splits is not None else tuple(spec.plan.splits):
         yield from iter_split(spec.plan, split, spec.conditioning.uses_prompts)
 
@@ -82,7 +89,17 @@ def plan_split(plan: PlanSpec, split: str, prompts: bool = True) -> tuple[Prompt
 
 
 def plan_prompts(spec: ReleaseSpec, splits: tuple[str, ...] | None = None) -> dict[str, tuple[PromptRow, ...]]:
-    """The full prompt plan of a release: split -> rows. Seeds are checked unique across the release."""
+    """The full prompt plan of a release: split -> rows. Seeds are checked unique across the release.
+
+    Example:
+        >>> from imagenet_g.release import load_release, plan_prompts
+        >>> plan = plan_prompts(load_release("smoke").spec)
+        >>> len(plan["test"])
+        20
+        >>> row = plan["test"][1]
+        >>> row.class_name, row.image_index, row.template_id, row.prompt
+        ('tench', 1, 1, 'a photo of many tench.')
+    """
     chosen = splits if splits is not None else tuple(spec.plan.splits)
     plan = {split: plan_split(spec.plan, split, spec.conditioning.uses_prompts) for split in chosen}
     seeds = [row.seed for rows in plan.values() for row in rows]
