@@ -170,7 +170,15 @@ _FITS: dict[ErAxis, Callable[..., Line]] = {"linear": fit_linear, "logit": fit_l
 
 
 def fit_baseline(shift: str, control: str, points: BaselinePoints) -> BaselineFit:
-    """The baseline lines of ``shift`` on ``control`` through ``points`` on both axes, or none and why not."""
+    """The baseline lines of ``shift`` on ``control`` through ``points`` on both axes, or none and why not.
+
+    Example:
+        >>> from imagenet_g.robustness import fit_baseline, load_baselines
+        >>> points = load_baselines("imagenet-r", "val-on-imagenet-r-classes")  # imagenet-testbed's STANDARD models
+        >>> fit = fit_baseline("imagenet-r", "val-on-imagenet-r-classes", points)
+        >>> fit.status, fit.n_baselines, round(fit.lines["linear"].slope, 3)
+        ('ok', 82, 1.548)
+    """
     x_range = (min(points.x), max(points.x)) if len(points) else None
     status, lines = "ok", {}
     if len(points) < MIN_BASELINES:
@@ -255,6 +263,14 @@ def effective_robustness(
     """ER in percentage points of a model against ``baselines`` on one axis, with a bootstrap 95% interval.
 
     ``bootstrap=0`` skips the interval. The same computation as `effective_robustness_batch` for one model.
+
+    Example:
+        >>> from imagenet_g.robustness import BaselinePoints, effective_robustness
+        >>> baselines = BaselinePoints(names=("a", "b", "c"), x=(60.0, 70.0, 80.0), y=(30.0, 40.0, 50.0),
+        ...                            source="three models on the line y = x - 30")
+        >>> er = effective_robustness(75.0, 50.0, baselines, "linear", bootstrap=0)
+        >>> er.slope, er.intercept, er.er  # 50 on the shift set, where the line expects 45
+        (1.0, -30.0, 5.0)
     """
     batch = effective_robustness_batch([control_top1], [shift_top1], baselines, axis, bootstrap, seed)
     interval = batch.interval()

@@ -72,7 +72,15 @@ class LoadedModel:
 
 
 def parse_model_id(model_id: str) -> ModelId:
-    """Split a model id into source, name and tag; no imports, no loading."""
+    """Split a model id into source, name and tag; no imports, no loading.
+
+    Example:
+        >>> from imagenet_g.evaluate import parse_model_id
+        >>> parse_model_id("timm/convnext_tiny.fb_in1k")
+        ModelId(raw='timm/convnext_tiny.fb_in1k', source='timm', name='convnext_tiny.fb_in1k', tag='fb_in1k')
+        >>> parse_model_id("open_clip:ViT-B-32/openai")
+        ModelId(raw='open_clip:ViT-B-32/openai', source='open_clip', name='ViT-B-32', tag='openai')
+    """
     text = model_id.strip()
     if not text:
         raise UnknownNameError("empty model id; give a timm name (resnet50), open_clip:<arch>/<tag> or pkg.module:fn")

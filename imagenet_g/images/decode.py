@@ -21,7 +21,21 @@ class UnreadableImage(Exception):
 
 
 def decode_rgb(data: bytes):
-    """Decode image bytes to an RGB PIL image; raise ``UnreadableImage`` for anything that is not one."""
+    """Decode image bytes to an RGB PIL image; raise ``UnreadableImage`` for anything that is not one.
+
+    Example:
+        >>> import io
+        >>> from PIL import Image
+        >>> from imagenet_g.images import decode_rgb
+        >>> png = io.BytesIO()
+        >>> Image.new("L", (4, 3)).save(png, "PNG")
+        >>> decode_rgb(png.getvalue()).mode
+        'RGB'
+        >>> decode_rgb(b"not an image")
+        Traceback (most recent call last):
+        ...
+        imagenet_g.images.decode.UnreadableImage: unreadable image (UnidentifiedImageError)
+    """
     from PIL import Image
 
     errors = (OSError, ValueError, SyntaxError, EOFError, struct.error, Image.DecompressionBombError)

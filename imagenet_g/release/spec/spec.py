@@ -320,7 +320,14 @@ class ReleaseDefinition:
 
 
 def load_release(version: str, folder: Path | None = None) -> ReleaseDefinition:
-    """Load and validate ``<specs dir>/<version>/spec.yaml``; unknown versions raise with close matches."""
+    """Load and validate ``<specs dir>/<version>/spec.yaml``; unknown versions raise with close matches.
+
+    Example:
+        >>> from imagenet_g.release import load_release
+        >>> release = load_release("v1")
+        >>> release.spec.generator.model, release.spec.plan.splits
+        ('stable-diffusion-v1-5/stable-diffusion-v1-5', {'test': 50, 'train': 1300})
+    """
     root = specs_dir(folder)
     versions = list_versions(root)
     if version not in versions:
