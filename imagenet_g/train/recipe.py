@@ -165,7 +165,14 @@ def _set_dotted(data: dict, key: str, value: Any) -> None:
 
 
 def load_recipe(name_or_path: str | Path, overrides: dict[str, Any] | None = None) -> Recipe:
-    """Load a shipped recipe by name, or a recipe file; ``overrides`` set dotted keys (``schedule.epochs``)."""
+    """Load a shipped recipe by name, or a recipe file; ``overrides`` set dotted keys (``schedule.epochs``).
+
+    Example:
+        >>> from imagenet_g.train import load_recipe
+        >>> recipe = load_recipe("paper", {"schedule.epochs": 16})
+        >>> recipe.model.arch, recipe.schedule.epochs, recipe.data.batch_size, recipe.optimizer.lr
+        ('resnet18', 16, 640, 0.5)
+    """
     source, text = _recipe_text(name_or_path)
     try:
         data = yaml.safe_load(text) or {}
