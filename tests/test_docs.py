@@ -106,7 +106,7 @@ def test_the_cli_check_finds_a_missing_option_and_a_missing_command(site):
 
 
 # The faces with a Python reference page (docs/hooks/reference.py): each exported name must be rendered there.
-FACES = ("release", "evaluate", "leaderboard", "audit", "train", "images")
+FACES = ("release", "evaluate", "leaderboard", "audit", "train", "sweep", "images")
 
 
 @pytest.mark.parametrize("face", FACES)

@@ -25,6 +25,7 @@ FACES = (
     ("imagenet_g.leaderboard", "Submissions and the board"),
     ("imagenet_g.audit", "Audit a release as data"),
     ("imagenet_g.train", "Train on real + generated data"),
+    ("imagenet_g.sweep", "Sweeps of model sets"),
     ("imagenet_g.images", "Reading images (the image layer)"),
     ("imagenet_g.robustness", "Effective Robustness math"),
     ("imagenet_g.results", "The results JSON"),
