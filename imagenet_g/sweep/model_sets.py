@@ -100,7 +100,17 @@ def _parse_line(tokens: list[str], where: str) -> ModelEntry:
 
 def read_model_file(path: Path) -> tuple[ModelEntry, ...]:
     """The models a file lists, in order. An unreadable or empty file, an unknown option, a model listed twice (with
-    the same or with different overrides) are errors naming the file and its line numbers."""
+    the same or with different overrides) are errors naming the file and its line numbers.
+
+    Example:
+        >>> from pathlib import Path
+        >>> from imagenet_g.sweep import read_model_file
+        >>> _ = Path("models.txt").write_text("resnet50.tv_in1k --standard\\n# a comment\\n"
+        ...                                   "vit_base_patch16_224.augreg_in21k_ft_in1k --input-size 288\\n")
+        >>> [(m.id, m.standard, dict(m.overrides), m.source) for m in read_model_file(Path("models.txt"))]
+        [('resnet50.tv_in1k', True, {}, 'models.txt:1'),
+         ('vit_base_patch16_224.augreg_in21k_ft_in1k', False, {'input_size': (3, 288, 288)}, 'models.txt:3')]
+    """
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
