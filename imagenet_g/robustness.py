@@ -36,7 +36,7 @@ MIN_BASELINES = 3  # fewer points leave no degrees of freedom for a 2-parameter 
 MIN_CONTROL_SPAN = 1.0
 
 TESTBED_TABLE = "imagenet_testbed_top1.csv"
-TESTBED_SOURCE = "imagenet-testbed (Taori et al. 2020), model_type STANDARD"
+_TESTBED_SOURCE = "imagenet-testbed (Taori et al. 2020), model_type STANDARD"
 
 # Fractions are clipped away from 0 and 1 before the logit, so 0% or 100% stay finite.
 _LOGIT_EPS = 1e-6
@@ -103,7 +103,7 @@ def load_baselines(shift: str, control: str) -> BaselinePoints:
         names.append(row["model"])
         xs.append(float(row[x_col]))
         ys.append(float(row[y_col]))
-    return BaselinePoints(names=tuple(names), x=tuple(xs), y=tuple(ys), source=f"{TESTBED_SOURCE}: {y_col} vs {x_col}")
+    return BaselinePoints(names=tuple(names), x=tuple(xs), y=tuple(ys), source=f"{_TESTBED_SOURCE}: {y_col} vs {x_col}")
 
 
 def _lstsq(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -133,7 +133,7 @@ def logit(percent: np.ndarray) -> np.ndarray:
     return np.log(p) - np.log1p(-p)
 
 
-def inverse_logit(z: np.ndarray) -> np.ndarray:
+def _inverse_logit(z: np.ndarray) -> np.ndarray:
     """Back from logit space to percent."""
     return 100.0 / (1.0 + np.exp(-np.asarray(z, dtype=float)))
 
@@ -157,7 +157,7 @@ def _line(slope, intercept, control_top1, axis: str) -> np.ndarray:
     """The fitted line(s) evaluated at ``control_top1``, in percent; broadcasts over arrays of fits."""
     if axis == "linear":
         return slope * np.asarray(control_top1, dtype=float) + intercept
-    return inverse_logit(slope * logit(control_top1) + intercept)
+    return _inverse_logit(slope * logit(control_top1) + intercept)
 
 
 def expected_shift_top1(fit: Line, control_top1, axis: ErAxis) -> np.ndarray:

@@ -25,20 +25,20 @@ app = typer.Typer(
 )
 # Where output goes to a pipe, a file or a CI log, rich would cut tables and wrap lines at 80 columns ("datas…
 # versi…"): there lines are as long as they need (tables never expand to the width), unless COLUMNS says otherwise.
-PIPE_WIDTH = 10_000
+_PIPE_WIDTH = 10_000
 # typer's help is drawn in panels as wide as the console, so piped help gets a fixed width at which no flag name or
 # help word is cut (tests/cli checks every command's help at it); TERMINAL_WIDTH, typer's own setting, wins.
-HELP_WIDTH = 160
+_HELP_WIDTH = 160
 
 
 def _width(stream: object) -> int | None:
-    """The console width for ``stream``: rich's own on a terminal or where COLUMNS is set, else ``PIPE_WIDTH``."""
+    """The console width for ``stream``: rich's own on a terminal or where COLUMNS is set, else ``_PIPE_WIDTH``."""
     terminal = getattr(stream, "isatty", lambda: False)()
-    return None if terminal or os.environ.get("COLUMNS") else PIPE_WIDTH
+    return None if terminal or os.environ.get("COLUMNS") else _PIPE_WIDTH
 
 
 if not sys.stdout.isatty():  # typer reads it when it first draws help (its rich_utils, imported only then)
-    os.environ.setdefault("TERMINAL_WIDTH", str(HELP_WIDTH))
+    os.environ.setdefault("TERMINAL_WIDTH", str(_HELP_WIDTH))
 
 # No markup or emoji codes in what we print: paths, names and prompts come from the user and are printed as
 # they are (``--dataset-dir 'o/x[/bold]'`` must not be read as a style). Styling is passed as rich Text/style.
@@ -47,22 +47,22 @@ err_console = Console(stderr=True, markup=False, emoji=False, width=_width(sys.s
 
 USER_ERROR_EXIT = 2
 INTERRUPTED_EXIT = 130  # 128 + SIGINT, the shell's convention for Ctrl-C
-INTERRUPTED = "interrupted (Ctrl-C); files are written whole or not at all, rerun the same command to continue"
+_INTERRUPTED = "interrupted (Ctrl-C); files are written whole or not at all, rerun the same command to continue"
 # What schedulers send to end a job (Slurm at preemption or time limit: SIGTERM; a closed terminal: SIGHUP).
 # A command stops on them as on Ctrl-C and exits with 128 + the signal's number.
-STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
+_STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
 _stopped_by: list[signal.Signals] = []
 
 # Library parameter names whose flag is not simply --parameter-name.
-FLAG_NAMES = {"version": "--release", "overrides": "--set", "paths": "--path", "is_standard": "--standard",
+_FLAG_NAMES = {"version": "--release", "overrides": "--set", "paths": "--path", "is_standard": "--standard",
               "include": "--filter"}
 
 
-def flag_name(parameter: str) -> str:
+def _flag_name(parameter: str) -> str:
     """The command-line form of a library parameter named in an error's fix: ``device`` -> ``--device``,
     ``device=cpu`` -> ``--device cpu``, ``pretrained=False`` -> ``--no-pretrained``."""
     name, has_value, value = parameter.partition("=")
-    flag = FLAG_NAMES.get(name, "--" + name.replace("_", "-"))
+    flag = _FLAG_NAMES.get(name, "--" + name.replace("_", "-"))
     if not has_value or value == "True":
         return flag
     if value == "False":
@@ -128,7 +128,7 @@ def _stop(signum: int, frame: object) -> None:
     """Turn SIGTERM/SIGHUP into the KeyboardInterrupt of Ctrl-C, so the same cleanup runs (claims released,
     finished work kept); later ones are ignored so that the cleanup itself is not cut short."""
     _stopped_by.append(signal.Signals(signum))
-    for stop in STOP_SIGNALS:
+    for stop in _STOP_SIGNALS:
         signal.signal(stop, signal.SIG_IGN)
     raise KeyboardInterrupt
 
@@ -139,8 +139,8 @@ def _stop_signals_interrupt() -> Iterator[None]:
     if threading.current_thread() is not threading.main_thread():  # handlers can only be set there
         yield
         return
-    previous = {stop: signal.getsignal(stop) for stop in STOP_SIGNALS}
-    for stop in STOP_SIGNALS:
+    previous = {stop: signal.getsignal(stop) for stop in _STOP_SIGNALS}
+    for stop in _STOP_SIGNALS:
         signal.signal(stop, _stop)
     try:
         yield
@@ -152,7 +152,7 @@ def _stop_signals_interrupt() -> Iterator[None]:
 def _exit_stopped() -> None:
     """Exit after an interruption: 130 for Ctrl-C, 128 + N for signal N (and say which)."""
     if not _stopped_by:
-        fail(INTERRUPTED)
+        fail(_INTERRUPTED)
         sys.exit(INTERRUPTED_EXIT)
     stop = _stopped_by[0]
     fail(f"stopped by {stop.name}; files are written whole or not at all, rerun the same command to continue")
@@ -167,7 +167,7 @@ def main(argv: list[str] | None = None) -> None:
     except ImagenetGError as exc:
         if _stopped_by:  # e.g. Ray workers killed by the same SIGTERM surface as a cluster error first
             _exit_stopped()
-        fail(exc.render(flag_name))
+        fail(exc.render(_flag_name))
         sys.exit(USER_ERROR_EXIT)
     except (KeyboardInterrupt, typer.Abort):
         _exit_stopped()

@@ -35,15 +35,15 @@ def _fmt(value: float | None) -> str:
     return "-" if value is None else f"{value:+.2f}"
 
 
-MODEL_HELP = "timm name, timm/<name>.<tag>, open_clip:<arch>/<tag>, or package.module:callable; repeat for several"
+_MODEL_HELP = "timm name, timm/<name>.<tag>, open_clip:<arch>/<tag>, or package.module:callable; repeat for several"
 DATASETS_HELP = "comma-separated names or collections (natural-shift, controls, all); default: all that are found"
 OUT_HELP = "results JSON of a single model (default OUT_DIR/<model>.json); predictions parquet go beside it"
-OUT_DIR_HELP = "folder of the results files, one per model"
-TTA_HELP = "test-time augmentation: none, or flip (logits of each image and its horizontal flip summed, the paper's)"
+_OUT_DIR_HELP = "folder of the results files, one per model"
+_TTA_HELP = "test-time augmentation: none, or flip (logits of each image and its horizontal flip summed, the paper's)"
 PRECISION_HELP = "fp32 (timm validate.py's default: equal results on any device) or amp (float16 autocast)"
 CACHE_HELP = "keep decoded, resized pixels here (keyed by file content + preprocessing) so later runs skip decoding"
 LAYOUT_HELP = "channels_last memory layout; default: timed per model on the device, the faster is used"
-PIXEL_HELP = "overrides the model's preprocessing (timm configs and your own modules)"
+_PIXEL_HELP = "overrides the model's preprocessing (timm configs and your own modules)"
 
 
 def _floats(text: str | None, flag: str) -> tuple[float, ...] | None:
@@ -72,7 +72,7 @@ def _interrupted(exc) -> None:
 
 @app.command("eval")
 def eval_command(
-    model: Annotated[list[str], typer.Option("--model", "-m", help=MODEL_HELP)],
+    model: Annotated[list[str], typer.Option("--model", "-m", help=_MODEL_HELP)],
     checkpoint: Checkpoint = None,
     pretrained: Annotated[bool, typer.Option("--pretrained/--no-pretrained", help="load the library's weights")] = True,
     datasets: Annotated[Optional[str], typer.Option(help=DATASETS_HELP)] = None,
@@ -83,19 +83,19 @@ def eval_command(
     batch_size: Annotated[int, typer.Option(min=1)] = 64,
     device: Device = "auto",
     precision: Annotated[str, typer.Option(help=PRECISION_HELP)] = "fp32",
-    tta: Annotated[str, typer.Option(help=TTA_HELP)] = "none",
+    tta: Annotated[str, typer.Option(help=_TTA_HELP)] = "none",
     workers: Workers = None,
     out: Annotated[Optional[Path], typer.Option(parser=as_path, help=OUT_HELP)] = None,
-    out_dir: Annotated[Path, typer.Option(parser=as_path, help=OUT_DIR_HELP)] = Path("results"),
+    out_dir: Annotated[Path, typer.Option(parser=as_path, help=_OUT_DIR_HELP)] = Path("results"),
     force: Annotated[bool, typer.Option("--force", help="rescore datasets a previous run completed")] = False,
     cache_dir: Annotated[Optional[Path], typer.Option(parser=as_path, help=CACHE_HELP)] = None,
     channels_last: Annotated[Optional[bool], typer.Option("--channels-last/--no-channels-last", help=LAYOUT_HELP)] = None,
-    input_size: Annotated[Optional[int], typer.Option(help=f"square input size in pixels; {PIXEL_HELP}")] = None,
-    crop_pct: Annotated[Optional[float], typer.Option(help=f"crop share of the resized image; {PIXEL_HELP}")] = None,
-    crop_mode: Annotated[Optional[str], typer.Option(help=f"center, squash or border; {PIXEL_HELP}")] = None,
-    interpolation: Annotated[Optional[str], typer.Option(help=f"bicubic, bilinear, ...; {PIXEL_HELP}")] = None,
-    mean: Annotated[Optional[str], typer.Option(help=f"R,G,B mean in [0, 1]; {PIXEL_HELP}")] = None,
-    std: Annotated[Optional[str], typer.Option(help=f"R,G,B std; {PIXEL_HELP}")] = None,
+    input_size: Annotated[Optional[int], typer.Option(help=f"square input size in pixels; {_PIXEL_HELP}")] = None,
+    crop_pct: Annotated[Optional[float], typer.Option(help=f"crop share of the resized image; {_PIXEL_HELP}")] = None,
+    crop_mode: Annotated[Optional[str], typer.Option(help=f"center, squash or border; {_PIXEL_HELP}")] = None,
+    interpolation: Annotated[Optional[str], typer.Option(help=f"bicubic, bilinear, ...; {_PIXEL_HELP}")] = None,
+    mean: Annotated[Optional[str], typer.Option(help=f"R,G,B mean in [0, 1]; {_PIXEL_HELP}")] = None,
+    std: Annotated[Optional[str], typer.Option(help=f"R,G,B std; {_PIXEL_HELP}")] = None,
     bootstrap: Bootstrap = 1000,
     as_json: Json = False,
 ) -> None:

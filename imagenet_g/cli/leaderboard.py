@@ -31,13 +31,13 @@ from imagenet_g.cli.options import (
 from imagenet_g.layout import DEFAULT_DATASET_DIR
 from imagenet_g.leaderboard import CATEGORIES, DEFAULT_TOLERANCE
 
-leaderboard_app = typer.Typer(help="Validate submissions and build the leaderboard.", no_args_is_help=True)
-app.add_typer(leaderboard_app, name="leaderboard")
+_leaderboard_app = typer.Typer(help="Validate submissions and build the leaderboard.", no_args_is_help=True)
+app.add_typer(_leaderboard_app, name="leaderboard")
 
-Root = Annotated[Path, typer.Option("--root", parser=as_path, help="leaderboard folder holding submissions/<release>/")]
-DEFAULT_ROOT = Path("leaderboard")
+_Root = Annotated[Path, typer.Option("--root", parser=as_path, help="leaderboard folder holding submissions/<release>/")]
+_DEFAULT_ROOT = Path("leaderboard")
 # column titles for terminals narrower than 120 characters
-SHORT_LABELS = {"imagenet": "IN", "imagenet-g": "IN-G", "imagenet-v2": "V2", "imagenet-sketch": "Sketch",
+_SHORT_LABELS = {"imagenet": "IN", "imagenet-g": "IN-G", "imagenet-v2": "V2", "imagenet-sketch": "Sketch",
                 "imagenet-r": "R", "imagenet-a": "A", "objectnet": "ObjNet"}
 
 
@@ -66,7 +66,7 @@ def _catalog(specs_dir: Path | None, dataset_dir: Path):
     return ReleaseCatalog.discover(specs_dir, dataset_dir)
 
 
-@leaderboard_app.command("validate")
+@_leaderboard_app.command("validate")
 def validate(
     files: Annotated[list[Path], typer.Argument(
         parser=as_path, help="submission JSON files, folders of them, or glob patterns")],
@@ -87,7 +87,7 @@ def validate(
     console.print(f"{len(loaded)} submission(s) valid")
 
 
-@leaderboard_app.command("add")
+@_leaderboard_app.command("add")
 def add(
     ctx: typer.Context,
     results: Annotated[Optional[Path], typer.Argument(
@@ -106,7 +106,7 @@ def add(
     submitted_by: Annotated[Optional[str], typer.Option(help="who submitted it")] = None,
     release: Release = None,
     force: Annotated[bool, typer.Option("--force", help="replace an existing entry for the same model")] = False,
-    root: Root = DEFAULT_ROOT,
+    root: _Root = _DEFAULT_ROOT,
     dataset_dir: DatasetDir = DEFAULT_DATASET_DIR,
     specs_dir: SpecsDir = None,
     as_json: Json = False,
@@ -155,9 +155,9 @@ def _add_sweep(results, name, standard, paper, code, submitted_by, release, from
         console.print(f"left out {model_id}: {why}", markup=False, style="dim")
 
 
-@leaderboard_app.command("build")
+@_leaderboard_app.command("build")
 def build(
-    root: Root = DEFAULT_ROOT,
+    root: _Root = _DEFAULT_ROOT,
     bootstrap: Bootstrap = 1000,
     plots: Annotated[bool, typer.Option(
         "--plots/--no-plots", help="render the PNG plot of each release (matplotlib)")] = True,
@@ -185,11 +185,11 @@ def build(
         console.print(f"wrote {path}", markup=False)
 
 
-@leaderboard_app.command("show")
+@_leaderboard_app.command("show")
 def show(
     release: Release = None,
     limit: Annotated[int, typer.Option(min=0, help="published rows to show per release (0: all)")] = 20,
-    root: Root = DEFAULT_ROOT,
+    root: _Root = _DEFAULT_ROOT,
     dataset_dir: DatasetDir = DEFAULT_DATASET_DIR,
     specs_dir: SpecsDir = None,
     as_json: Json = False,
@@ -231,7 +231,7 @@ def _release_table(board, version: str, limit: int) -> Table:
                   box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True,
                   caption=f"top-1 % and, below it, ER in pp (linear fit); † extrapolated. "
                           f"{hidden} more rows: --limit 0, or the page")
-    labels = board.labels if console.width >= 120 else SHORT_LABELS
+    labels = board.labels if console.width >= 120 else _SHORT_LABELS
     table.add_column("#", justify="right")
     table.add_column("Model (slug)", min_width=14, overflow="fold")
     table.add_column("Rank ER", justify="right", no_wrap=True)
@@ -260,7 +260,7 @@ def _fmt(value: float | None, signed: bool = False) -> str:
     return f"{value:+.1f}" if signed else f"{value:.1f}"
 
 
-@leaderboard_app.command("verify")
+@_leaderboard_app.command("verify")
 def verify(
     key: Annotated[str, typer.Argument(help="the submission's slug (as `show` prints it), model id or display name")],
     release: Release = None,
@@ -273,7 +273,7 @@ def verify(
     out: Annotated[Optional[Path], typer.Option(
         parser=as_path, help="results JSON of the re-run (default results/verify/<release>/<slug>.json)")] = None,
     checkpoint: Checkpoint = None,
-    root: Root = DEFAULT_ROOT,
+    root: _Root = _DEFAULT_ROOT,
     as_json: Json = False,
 ) -> None:
     """Re-run the eval of a submission (its weights, preprocessing and precision; every dataset scored again) and

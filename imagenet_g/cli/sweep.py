@@ -32,16 +32,16 @@ from imagenet_g.layout import DEFAULT_RELEASE
 
 _SOME_FAILED_EXIT = 1  # the sweep ran, but some model could not be scored (its reason is in the summary)
 
-sweep_app = typer.Typer(
+_sweep_app = typer.Typer(
     help="Score a model set on a release and the shift sets; compare two releases' sweeps.",
     invoke_without_command=True,
 )
-app.add_typer(sweep_app, name="sweep")
+app.add_typer(_sweep_app, name="sweep")
 
 _SWEEP_DIR = Path("sweeps")  # the sweeps' folder: sweeps/<release> unless --out-dir says
 
 
-@sweep_app.callback()
+@_sweep_app.callback()
 def sweep(
     ctx: typer.Context,
     models: Annotated[Optional[str], typer.Option("--models", help=MODELS_HELP)] = None,
@@ -116,7 +116,7 @@ def sweep(
         raise typer.Exit(_SOME_FAILED_EXIT)
 
 
-@sweep_app.command("compare")
+@_sweep_app.command("compare")
 def compare(
     dir_a: Annotated[Path, typer.Argument(parser=as_path, help="the sweep of the earlier release")],
     dir_b: Annotated[Path, typer.Argument(parser=as_path, help="the sweep of the new release (same models)")],

@@ -37,7 +37,7 @@ from imagenet_g.progress import quiet_root_logger
 from imagenet_g.results import ModelSource
 
 OPEN_CLIP_PREFIX = "open_clip:"
-HF_HUB_PREFIX = "hf-hub:"  # timm loads these itself
+_HF_HUB_PREFIX = "hf-hub:"  # timm loads these itself
 _log = logging.getLogger(__name__)
 
 
@@ -92,7 +92,7 @@ def parse_model_id(model_id: str) -> ModelId:
             )
         return ModelId(text, "open_clip", arch, tag or None)
     prefix, colon, spec = text.partition(":")
-    if colon and not text.startswith(HF_HUB_PREFIX):
+    if colon and not text.startswith(_HF_HUB_PREFIX):
         if prefix in _installed_names():
             return ModelId(text, prefix, spec)
         module, attr = prefix, spec
@@ -109,11 +109,11 @@ def check_model_id(model_id: str) -> ModelId:
     architecture against ``timm.list_models()``, an open_clip one against ``open_clip.list_models()`` (both read from
     the installed files), a module's package against the installed ones. Pretrained tags are checked on loading."""
     mid = parse_model_id(model_id)
-    if mid.source == "timm" and not mid.name.startswith(HF_HUB_PREFIX):
+    if mid.source == "timm" and not mid.name.startswith(_HF_HUB_PREFIX):
         arch = mid.name.split(".")[0]
         if (known := timm_names()) is not None and arch not in known:
             raise _unknown_timm(arch, known)
-    elif mid.source == "open_clip" and not mid.name.startswith(HF_HUB_PREFIX):
+    elif mid.source == "open_clip" and not mid.name.startswith(_HF_HUB_PREFIX):
         if (known := open_clip_archs()) is not None and mid.name not in known:
             raise _unknown_open_clip(mid.name, known)
     elif mid.source == "custom":
@@ -134,18 +134,18 @@ def _unknown_open_clip(arch: str, known) -> UnknownNameError:
 def _not_importable(mid: ModelId, module_name: str, why: str) -> UnknownNameError:
     """A custom id whose module cannot be imported; 'name:...' with no dot may have meant a model source."""
     if "." not in module_name:
-        return unknown("model source", module_name, source_names(), otherwise="give package.module:callable")
+        return unknown("model source", module_name, _source_names(), otherwise="give package.module:callable")
     return UnknownNameError(f"cannot import {module_name!r} for model {mid.raw!r}: {why}")
 
 
-def source_names() -> list[str]:
+def _source_names() -> list[str]:
     """The prefixes a model id may start with: the built-in ones, then those installed packages declare."""
-    return [OPEN_CLIP_PREFIX[:-1], HF_HUB_PREFIX[:-1], *_installed_names()]
+    return [OPEN_CLIP_PREFIX[:-1], _HF_HUB_PREFIX[:-1], *_installed_names()]
 
 
 def _installed_names() -> list[str]:
     """The installed sources' names, less any that would shadow a built-in source."""
-    return sorted(set(installed_sources()) - set(LOADERS) - {OPEN_CLIP_PREFIX[:-1], HF_HUB_PREFIX[:-1]})
+    return sorted(set(installed_sources()) - set(LOADERS) - {OPEN_CLIP_PREFIX[:-1], _HF_HUB_PREFIX[:-1]})
 
 
 def _check_checkpoint(checkpoint: Path | None) -> Path | None:

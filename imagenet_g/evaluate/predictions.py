@@ -36,7 +36,7 @@ from imagenet_g.images import ImageSource, PixelCache, default_cache_dir, mapped
 from imagenet_g.progress import progress_bar
 from imagenet_g.results import Tta
 
-TOP_K = 5
+_TOP_K = 5
 _log = logging.getLogger(__name__)
 
 
@@ -52,7 +52,7 @@ class InputPipeline:
     input_size: tuple[int, ...] | None = None
 
 
-def input_pipeline(model: LoadedModel, border: int = 0) -> InputPipeline:
+def _input_pipeline(model: LoadedModel, border: int = 0) -> InputPipeline:
     """The model's input pipeline for a dataset that trims ``border`` pixels off each edge."""
     if model.preprocess is not None:
         cfg = model.preprocess.with_border(border)
@@ -115,7 +115,7 @@ def _score(runners: Sequence[_Runner], inputs: tuple[torch.Tensor, ...],
     out = []
     for run in runners:
         logits = _as_1000(_finite(run(inputs), run), run.id, spaces)
-        out.append({name: space.topk(logits, TOP_K) for name, space in spaces.items()})
+        out.append({name: space.topk(logits, _TOP_K) for name, space in spaces.items()})
     return out
 
 
@@ -219,7 +219,7 @@ def predict(
     dev = torch.device(pick_device(device))
     check_precision(precision)
     check_tta(tta)
-    pipelines = [input_pipeline(m, border) for m in models]
+    pipelines = [_input_pipeline(m, border) for m in models]
     keys = list(dict.fromkeys(p.key for p in pipelines))  # one decoded tensor per distinct pixel config
     firsts = [next(p for p in pipelines if p.key == k) for k in keys]
     caches = [PixelCache.open(cache_dir, p.key) if cache_dir and p.cacheable else None for p in firsts]
@@ -255,7 +255,7 @@ def predict(
     failed = tuple((int(images.targets[i]), reason) for i, reason in failures)
     out_keys = tuple(images.key(int(i)) for i in order)
     columns = images.join_keys(order)
-    width = {s: min(TOP_K, len(space.groups) if space.groups else space.classes) for s, space in spaces.items()}
+    width = {s: min(_TOP_K, len(space.groups) if space.groups else space.classes) for s, space in spaces.items()}
     return [
         Predictions(
             out_keys, images.targets[order],

@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from imagenet_g.errors import ModelError, unknown
 
 # The keys timm's resolve_data_config reads from its ``args`` (overrides beat the model's pretrained_cfg).
-OVERRIDE_KEYS = ("input_size", "img_size", "crop_pct", "crop_mode", "interpolation", "mean", "std")
+_OVERRIDE_KEYS = ("input_size", "img_size", "crop_pct", "crop_mode", "interpolation", "mean", "std")
 # timm's str_to_interp_mode names and its eval crop modes (timm/data/transforms.py, transforms_factory.py)
-INTERPOLATIONS = ("nearest", "bilinear", "bicubic", "box", "hamming", "lanczos")
-CROP_MODES = ("center", "squash", "border")
+_INTERPOLATIONS = ("nearest", "bilinear", "bicubic", "box", "hamming", "lanczos")
+_CROP_MODES = ("center", "squash", "border")
 
 
 @dataclass(frozen=True)
@@ -76,19 +76,19 @@ def recorded_overrides(recorded: Mapping[str, object]) -> dict[str, object]:
     if recorded.get("kind") != "timm":
         return {}
     return {key: tuple(value) if isinstance(value, list) else value
-            for key, value in recorded.items() if key in OVERRIDE_KEYS}
+            for key, value in recorded.items() if key in _OVERRIDE_KEYS}
 
 
 def check_overrides(overrides: Mapping[str, object]) -> dict[str, object]:
     """Validate preprocessing overrides (names and values) before any model is built."""
     out = dict(overrides)
     for key, value in out.items():
-        if key not in OVERRIDE_KEYS:
-            raise unknown("preprocessing override", key, OVERRIDE_KEYS)
-        if key == "interpolation" and value not in INTERPOLATIONS:
-            raise unknown("interpolation", value, INTERPOLATIONS)
-        if key == "crop_mode" and value not in CROP_MODES:
-            raise unknown("crop mode", value, CROP_MODES)
+        if key not in _OVERRIDE_KEYS:
+            raise unknown("preprocessing override", key, _OVERRIDE_KEYS)
+        if key == "interpolation" and value not in _INTERPOLATIONS:
+            raise unknown("interpolation", value, _INTERPOLATIONS)
+        if key == "crop_mode" and value not in _CROP_MODES:
+            raise unknown("crop mode", value, _CROP_MODES)
         if key == "crop_pct" and not (isinstance(value, (int, float)) and 0 < value <= 1):
             raise ModelError(f"crop_pct {value!r} must lie in (0, 1]: the share of the resized image kept")
         if key in ("input_size", "img_size"):

@@ -15,7 +15,7 @@ from imagenet_g.leaderboard import rank
 from imagenet_g.leaderboard.board import Entry, ErValue, Leaderboard, Rank, ReleaseBoard
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]|~])")  # the characters that act inside a table cell
-TOP = 25  # published rows shown per release; all of them are on the page and in leaderboard.json
+_TOP = 25  # published rows shown per release; all of them are on the page and in leaderboard.json
 
 
 def md_text(text: str) -> str:
@@ -35,7 +35,7 @@ def _num(value: float | None, signed: bool = False) -> str:
     return (f"{value:+.2f}" if signed else f"{value:.2f}").replace("-", "−")
 
 
-def er_text(value: ErValue | None, outside: float = 0.0) -> str:
+def _er_text(value: ErValue | None, outside: float = 0.0) -> str:
     """'+1.23 [+0.40, +2.05]', with † when extrapolated beyond the baseline range."""
     if value is None:
         return "–"
@@ -84,7 +84,7 @@ def _header(board: Leaderboard, default: Rank) -> list[str]:
 def _row(board: Leaderboard, place: str, entry: Entry, default: Rank) -> str:
     score = rank.rank_value(entry, default)
     mean_outside = max((entry.er[s].outside for s in default.shifts if s in entry.er), default=0.0)
-    cells = [place, _model_cell(entry), er_text(score, mean_outside) if score else "–",
+    cells = [place, _model_cell(entry), _er_text(score, mean_outside) if score else "–",
              _num(entry.top1.get("imagenet"))]
     cells += [_shift_cell(entry, shift) for shift in board.shifts]
     cells += [md_text(entry.category), _source_cell(entry)]
@@ -103,11 +103,11 @@ def _release_section(board: Leaderboard, release: ReleaseBoard, default: Rank) -
         lines += [f"![Accuracy on each shift set against its control, release {md_text(release.version)}]"
                   f"({quote(release.plot)})", ""]
     ranked, unranked = rank.order([*release.entries, *board.published], default)
-    lines += [f"{len(release.entries)} submission(s); {len(ranked)} ranked rows in all. Top {TOP} of the ranking"
+    lines += [f"{len(release.entries)} submission(s); {len(ranked)} ranked rows in all. Top {_TOP} of the ranking"
               + (", and every submission:" if release.entries else ":"), ""]
     lines += _header(board, default)
     for place, entry in enumerate(ranked, start=1):
-        if place <= TOP or entry.origin == "submission":
+        if place <= _TOP or entry.origin == "submission":
             lines.append(_row(board, str(place), entry, default))
     for entry in unranked:
         if entry.origin == "submission":
@@ -146,7 +146,7 @@ def _shift_cell(entry: Entry, shift: str) -> str:
     if top1 is None:
         return "–"
     er = entry.er.get(shift)
-    return _num(top1) + (f" · {er_text(er.linear, er.outside)}" if er else "")
+    return _num(top1) + (f" · {_er_text(er.linear, er.outside)}" if er else "")
 
 
 def _sources_section(board: Leaderboard) -> list[str]:

@@ -87,7 +87,7 @@ class FinalizeReport:
     jobs: int
 
 
-def merged_manifest(version_dir: Path, version: str, specs_dir: Path | None = None) -> tuple[Manifest, list[str], int]:
+def _merged_manifest(version_dir: Path, version: str, specs_dir: Path | None = None) -> tuple[Manifest, list[str], int]:
     """The manifest of everything recorded so far, the problems that keep it from completion, and the job count."""
     release = load_release(version, specs_dir)
     planned = plan_shards(release.spec)
@@ -130,7 +130,7 @@ def finalize_release(version: str, dataset_dir: Path, specs_dir: Path | None = N
     lock = version_dir / ".finalize.lock"
     acquire(lock, f"finalizing {version}")
     try:
-        manifest, problems, jobs = merged_manifest(version_dir, version, specs_dir)
+        manifest, problems, jobs = _merged_manifest(version_dir, version, specs_dir)
         if problems:
             shown = "; ".join(problems[:10]) + (f"; and {len(problems) - 10} more" if len(problems) > 10 else "")
             raise ReleaseIntegrityError(
@@ -153,7 +153,7 @@ def finalize_release(version: str, dataset_dir: Path, specs_dir: Path | None = N
 def finalize_if_complete(version: str, dataset_dir: Path, specs_dir: Path | None = None) -> bool:
     """Run by each job at its end: finalize when every shard is there; False while some are not (or another
     job is finalizing right now)."""
-    _, problems, _ = merged_manifest(Path(dataset_dir) / version, version, specs_dir)
+    _, problems, _ = _merged_manifest(Path(dataset_dir) / version, version, specs_dir)
     if problems:
         return False
     try:

@@ -30,7 +30,7 @@ from imagenet_g.release.run.executor import Advance, WrittenShard, load_task_gen
 from imagenet_g.release.spec import ShardPlan
 from imagenet_g.release.store import write_shard
 
-PROGRESS_S = 1.0  # how often the driver collects the workers' progress while waiting for a shard
+_PROGRESS_S = 1.0  # how often the driver collects the workers' progress while waiting for a shard
 
 
 @dataclass(frozen=True)
@@ -52,7 +52,7 @@ class RayOptions:
     connect_timeout_s: float = CONNECT_TIMEOUT_S
 
 
-def plan_workers(
+def _plan_workers(
     options: RayOptions, resources: dict[str, float], device: str, threads: int, shards: int
 ) -> tuple[int, float]:
     """(workers, GPUs per worker) for this cluster; raises when it cannot host even what was asked for."""
@@ -73,7 +73,7 @@ def plan_workers(
     return max(1, min(workers, shards)), gpus
 
 
-class ProgressBoard:
+class _ProgressBoard:
     """A small Ray actor counting the images each shard has finished, whichever worker (or retry) did them."""
 
     def __init__(self) -> None:
@@ -86,7 +86,7 @@ class ProgressBoard:
         return sum(self.done.values())
 
 
-class ShardWorker:
+class _ShardWorker:
     """One Ray actor: loads the pipeline once, then generates whole shards (returned as arrow tables)."""
 
     def __init__(self, task: ShardTask, board: str) -> None:
@@ -122,7 +122,7 @@ class ShardWorker:
 @cache
 def _remote_classes() -> tuple[Any, Any]:
     ray = require_ray()
-    return ray.remote(ShardWorker), ray.remote(num_cpus=0)(ProgressBoard)
+    return ray.remote(_ShardWorker), ray.remote(num_cpus=0)(_ProgressBoard)
 
 
 class RayExecutor:
@@ -145,7 +145,7 @@ class RayExecutor:
         started = connect(self.options.address, self.options.connect_timeout_s)
         actors: list[Any] = []
         try:
-            count, gpus = plan_workers(self.options, ray.cluster_resources(), task.device, task.threads, len(shards))
+            count, gpus = _plan_workers(self.options, ray.cluster_resources(), task.device, task.threads, len(shards))
             restarts = self.options.max_restarts
             worker_class, board_class = _remote_classes()
             board_name = f"imagenet-g-progress-{uuid.uuid4().hex}"
@@ -181,12 +181,12 @@ class RayExecutor:
 
 
 def _result(ray: Any, pool: Any, restarts: int) -> Any:
-    """The next finished shard, or None after ``PROGRESS_S`` without one (time to redraw the progress bar).
+    """The next finished shard, or None after ``_PROGRESS_S`` without one (time to redraw the progress bar).
 
     Worker errors of ours surface as themselves, dead workers as ClusterError.
     """
     try:
-        return pool.get_next_unordered(timeout=PROGRESS_S)
+        return pool.get_next_unordered(timeout=_PROGRESS_S)
     except TimeoutError:
         return None
     except ray.exceptions.RayTaskError as exc:

@@ -42,12 +42,12 @@ def seed_for(base: int, split: str, class_index: int, image_index: int) -> int:
     return int.from_bytes(hashlib.sha256(key).digest()[:8], "big") >> 1
 
 
-def template_id_for(class_position: int, images_per_class: int, image_index: int, num_templates: int) -> int:
+def _template_id_for(class_position: int, images_per_class: int, image_index: int, num_templates: int) -> int:
     """The round-robin template of one image (see module docstring)."""
     return (class_position * images_per_class + image_index) % num_templates
 
 
-def iter_split(plan: PlanSpec, split: str, prompts: bool = True) -> Iterator[PromptRow]:
+def _iter_split(plan: PlanSpec, split: str, prompts: bool = True) -> Iterator[PromptRow]:
     """Every planned image of one split, in release order, one at a time (a preview of a huge plan is instant);
     without templates and prompts when ``prompts`` is false (conditioning on images or class indices alone)."""
     if split not in plan.splits:
@@ -57,7 +57,7 @@ def iter_split(plan: PlanSpec, split: str, prompts: bool = True) -> Iterator[Pro
     names, ids = class_names(), wnids()
     for position, index in enumerate(plan.class_indices()):
         for image_index in range(per_class):
-            template_id = template_id_for(position, per_class, image_index, len(templates))
+            template_id = _template_id_for(position, per_class, image_index, len(templates))
             yield PromptRow(
                 split=split,
                 class_index=index,
@@ -80,12 +80,12 @@ def iter_prompts(spec: ReleaseSpec, splits: tuple[str, ...] | None = None) -> It
         ['a bad photo of a tench.', 'a photo of many tench.', 'a sculpture of a tench.']
     """
     for split in splits if splits is not None else tuple(spec.plan.splits):
-        yield from iter_split(spec.plan, split, spec.conditioning.uses_prompts)
+        yield from _iter_split(spec.plan, split, spec.conditioning.uses_prompts)
 
 
-def plan_split(plan: PlanSpec, split: str, prompts: bool = True) -> tuple[PromptRow, ...]:
-    """Every planned image of one split, in release order (see ``iter_split``)."""
-    return tuple(iter_split(plan, split, prompts))
+def _plan_split(plan: PlanSpec, split: str, prompts: bool = True) -> tuple[PromptRow, ...]:
+    """Every planned image of one split, in release order (see ``_iter_split``)."""
+    return tuple(_iter_split(plan, split, prompts))
 
 
 def plan_prompts(spec: ReleaseSpec, splits: tuple[str, ...] | None = None) -> dict[str, tuple[PromptRow, ...]]:
@@ -101,7 +101,7 @@ def plan_prompts(spec: ReleaseSpec, splits: tuple[str, ...] | None = None) -> di
         ('tench', 1, 1, 'a photo of many tench.')
     """
     chosen = splits if splits is not None else tuple(spec.plan.splits)
-    plan = {split: plan_split(spec.plan, split, spec.conditioning.uses_prompts) for split in chosen}
+    plan = {split: _plan_split(spec.plan, split, spec.conditioning.uses_prompts) for split in chosen}
     seeds = [row.seed for rows in plan.values() for row in rows]
     if len(set(seeds)) != len(seeds):  # 63-bit hashes: practically impossible, but uniqueness is promised
         raise SpecError("plan.base_seed: gives a repeated image seed; choose another base_seed")

@@ -25,8 +25,8 @@ from imagenet_g.release.spec.lock import LOCK_FILE
 from imagenet_g.strict import StrictModel, validation_message
 
 SPEC_FILE = "spec.yaml"
-SPECS_ENV = "IMAGENET_G_SPECS"
-MAX_SEED = 2**63  # pyarrow's int64 rejects larger seeds
+_SPECS_ENV = "IMAGENET_G_SPECS"
+_MAX_SEED = 2**63  # pyarrow's int64 rejects larger seeds
 # Bounds that keep a plan what one build can hold: ImageNet-1k's training set has at most 1,300 images per class,
 # so these leave ample room for a full-size generated training set while refusing a typo (10**12) at once.
 MAX_IMAGES_PER_CLASS = 100_000
@@ -41,7 +41,7 @@ class SchedulerSpec(StrictModel):
     config: dict[str, bool | int | float | str] = Field(default_factory=dict, description="overrides of its config")
 
 
-CONDITIONING = ("labels", "images", "labels+images", "class")
+_CONDITIONING = ("labels", "images", "labels+images", "class")
 _PIPELINE_CLASS = r"^[A-Z][A-Za-z0-9]*Pipeline$"
 
 
@@ -140,7 +140,7 @@ class PlanSpec(StrictModel):
         default="round_robin",
         description="template_id = (class position * images per class + image index) mod number of templates",
     )
-    base_seed: int = Field(ge=0, lt=MAX_SEED)
+    base_seed: int = Field(ge=0, lt=_MAX_SEED)
 
     @field_validator("classes")
     @classmethod
@@ -280,7 +280,7 @@ def load_spec(path: Path) -> ReleaseSpec:
     return parse_spec(data, origin=str(path))
 
 
-def packaged_specs_dir() -> Path:
+def _packaged_specs_dir() -> Path:
     """The release specs shipped inside the package (``imagenet_g/releases``)."""
     return Path(str(resources.files("imagenet_g").joinpath("releases")))
 
@@ -289,10 +289,10 @@ def specs_dir(explicit: Path | None = None) -> Path:
     """The folder of release specs: ``explicit`` > ``$IMAGENET_G_SPECS`` > the specs shipped in the package."""
     if explicit is not None:
         folder, origin = Path(explicit), "the given specs folder"
-    elif os.environ.get(SPECS_ENV):
-        folder, origin = Path(os.environ[SPECS_ENV]), f"${SPECS_ENV}"
+    elif os.environ.get(_SPECS_ENV):
+        folder, origin = Path(os.environ[_SPECS_ENV]), f"${_SPECS_ENV}"
     else:
-        folder, origin = packaged_specs_dir(), "the package's specs folder"
+        folder, origin = _packaged_specs_dir(), "the package's specs folder"
     if not folder.is_dir():
         raise SpecError(f"{origin} {folder} is not a folder", fix="set {specs_dir} to a folder of <version>/spec.yaml")
     if not list_versions(folder):  # an empty table or 'choose one of: none' would hide the mistake
