@@ -10,6 +10,7 @@ from rich.table import Table
 
 from imagenet_g.cli.app import app, console
 from imagenet_g.cli.options import (
+    BatchSize,
     DataRoot,
     DatasetPaths,
     Device,
@@ -59,9 +60,10 @@ def audit(
     consistency_threshold: Annotated[float, typer.Option(help="list classes below this zero-shot top-1 (%)")] = 50.0,
     duplicate_threshold: Annotated[float, typer.Option(help="cosine similarity of a near-duplicate pair")] = 0.95,
     memorisation_threshold: Annotated[float, typer.Option(help="cosine similarity to a reference image")] = 0.95,
-    kid_subsets: Annotated[int, typer.Option(min=1)] = 100,
+    kid_subsets: Annotated[int, typer.Option(
+        min=1, help="KID estimates averaged (torchmetrics' default; one when a subset is all of both sets)")] = 100,
     kid_subset_size: Annotated[int, typer.Option(min=2, help="lowered to the smaller set's size")] = 1000,
-    batch_size: Annotated[int, typer.Option(min=1)] = 64,
+    batch_size: BatchSize = 64,
     workers: Workers = None,
     device: Device = "auto",
     cache_dir: Annotated[Optional[Path], typer.Option(

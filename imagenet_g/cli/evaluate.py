@@ -14,6 +14,7 @@ from rich.text import Text
 from imagenet_g.benchmarks import V2_DEFAULT
 from imagenet_g.cli.app import INTERRUPTED_EXIT, app, console, notes_to_stderr
 from imagenet_g.cli.options import (
+    BatchSize,
     Bootstrap,
     Checkpoint,
     DataRoot,
@@ -80,7 +81,7 @@ def eval_command(
     data_root: DataRoot = Path("."),
     path: DatasetPaths = None,
     v2_variant: V2Variant = V2_DEFAULT,
-    batch_size: Annotated[int, typer.Option(min=1)] = 64,
+    batch_size: BatchSize = 64,
     device: Device = "auto",
     precision: Annotated[str, typer.Option(help=PRECISION_HELP)] = "fp32",
     tta: Annotated[str, typer.Option(help=_TTA_HELP)] = "none",

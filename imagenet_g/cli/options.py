@@ -47,6 +47,7 @@ Checkpoint = Annotated[Optional[Path], typer.Option(
 Bootstrap = Annotated[int, typer.Option("--bootstrap", min=0, help="bootstrap resamples for the ER 95% intervals "
                                         "(0: none)")]
 Json = Annotated[bool, typer.Option("--json", help="print JSON instead of tables")]
+BatchSize = Annotated[int, typer.Option("--batch-size", min=1, help="images per forward pass")]
 # the models of a sweep and of `imagenet-g models`, selected as timm's bulk runner selects them
 MODELS_HELP = "a model set's name (see `imagenet-g models`) or a model file: one model id a line, optional overrides"
 ModelFilters = Annotated[Optional[list[str]], typer.Option(

@@ -13,6 +13,7 @@ from imagenet_g.cli.app import app, console, notes_to_stderr
 from imagenet_g.cli.evaluate import CACHE_HELP, DATASETS_HELP, LAYOUT_HELP, PRECISION_HELP
 from imagenet_g.cli.options import (
     MODELS_HELP,
+    BatchSize,
     Bootstrap,
     DataRoot,
     DatasetPaths,
@@ -57,7 +58,7 @@ def sweep(
     path: DatasetPaths = None,
     v2_variant: V2Variant = V2_DEFAULT,
     device: Device = "auto",
-    batch_size: Annotated[int, typer.Option(min=1)] = 64,
+    batch_size: BatchSize = 64,
     workers: Workers = None,
     precision: Annotated[str, typer.Option(help=PRECISION_HELP)] = "fp32",
     channels_last: Annotated[Optional[bool], typer.Option(
