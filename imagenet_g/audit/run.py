@@ -294,8 +294,8 @@ _AUDIT_PACKAGES = ("torch", "torchvision", "torchmetrics", "torch-fidelity", "op
 
 
 def _compute_audit(request: AuditRequest, progress: bool = False) -> s.AuditResult:
-    """Run every section the available data allows; writes nothing but the feature cache."""
-    check_audit_request(request)
+    """Run every section the available data allows (``request`` already checked); writes nothing but the feature
+    cache."""
     pick_device(request.device)
     skipped: dict[str, str] = {}
     release = _Data(_load_release(request), request, progress)
