@@ -13,6 +13,7 @@ import importlib.util
 import json
 import re
 import sys
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 
@@ -27,11 +28,17 @@ def _package_folder(name: str) -> Path | None:
     return Path(spec.submodule_search_locations[0]) if spec and spec.submodule_search_locations else None
 
 
+def _listed(library: str, installed: Callable[[], frozenset[str] | None]) -> frozenset[str] | None:
+    """``library.list_models()`` once the library is imported (it then knows models registered at run time), else
+    what its installed files list."""
+    if library in sys.modules:
+        return frozenset(sys.modules[library].list_models())
+    return installed()
+
+
 def timm_names() -> frozenset[str] | None:
     """``timm.list_models()`` (architectures, without pretrained tags); None when timm is not installed."""
-    if "timm" in sys.modules:
-        return frozenset(sys.modules["timm"].list_models())
-    return installed_timm_names()
+    return _listed("timm", installed_timm_names)
 
 
 @lru_cache(maxsize=1)
@@ -48,9 +55,7 @@ def installed_timm_names() -> frozenset[str] | None:
 
 def open_clip_archs() -> frozenset[str] | None:
     """``open_clip.list_models()``; None when open_clip is not installed."""
-    if "open_clip" in sys.modules:
-        return frozenset(sys.modules["open_clip"].list_models())
-    return installed_open_clip_archs()
+    return _listed("open_clip", installed_open_clip_archs)
 
 
 @lru_cache(maxsize=1)
