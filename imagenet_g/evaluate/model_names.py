@@ -41,6 +41,15 @@ def timm_names() -> frozenset[str] | None:
     return _listed("timm", installed_timm_names)
 
 
+def is_timm_model(arch: str) -> bool | None:
+    """Whether timm knows the architecture ``arch`` (``timm.is_model`` once timm is imported: a lookup, where
+    ``timm.list_models()`` builds the whole list, 5 ms, per model id of a sweep); None when timm is not installed."""
+    if "timm" in sys.modules:
+        return sys.modules["timm"].is_model(arch)
+    names = installed_timm_names()
+    return None if names is None else arch in names
+
+
 @lru_cache(maxsize=1)
 def installed_timm_names() -> frozenset[str] | None:
     """The architectures timm's installed files register, read without importing timm."""

@@ -29,7 +29,7 @@ from typing import Any
 
 from imagenet_g import labels
 from imagenet_g.errors import ModelError, UnknownNameError, one_line, unknown
-from imagenet_g.evaluate.model_names import open_clip_archs, timm_names
+from imagenet_g.evaluate.model_names import is_timm_model, open_clip_archs, timm_names
 from imagenet_g.evaluate.preprocess import PreprocessConfig, check_overrides, requests_size, resolve_preprocess
 from imagenet_g.evaluate.sources import SourceRequest, installed_sources, load_with_source
 from imagenet_g.files import sha256_file, state_dict_sha256
@@ -111,8 +111,8 @@ def check_model_id(model_id: str) -> ModelId:
     mid = parse_model_id(model_id)
     if mid.source == "timm" and not mid.name.startswith(_HF_HUB_PREFIX):
         arch = mid.name.split(".")[0]
-        if (known := timm_names()) is not None and arch not in known:
-            raise _unknown_timm(arch, known)
+        if is_timm_model(arch) is False:
+            raise _unknown_timm(arch, timm_names())
     elif mid.source == "open_clip" and not mid.name.startswith(_HF_HUB_PREFIX):
         if (known := open_clip_archs()) is not None and mid.name not in known:
             raise _unknown_open_clip(mid.name, known)
