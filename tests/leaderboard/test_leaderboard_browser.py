@@ -100,16 +100,26 @@ def test_page_ranks_published_rows_and_submissions_by_the_declared_rank(driver, 
     _wait_rows(driver, 1)
     assert _cells(driver, "place") == [str(place)]
     assert _rows(driver)[0].find_element(By.CSS_SELECTOR, ".badge.rerun").text == "re-run"
-    details = _rows(driver)[0].find_element(By.CSS_SELECTOR, "details.more")
-    details.find_element(By.TAG_NAME, "summary").click()
-    assert "Preprocessing\ncrop_pct: 0.875" in details.text and "Source\nsubmission file submissions/v1/robust.json" in details.text
-    assert "Precision\nfp32" in details.text
+    text = _details_text(driver, _rows(driver)[0])
+    assert "Preprocessing\ncrop_pct: 0.875" in text and "Source\nsubmission file submissions/v1/robust.json" in text
+    assert "Precision\nfp32" in text
     # another declared rank re-orders the table and is written to the fragment
     Select(driver.find_element(By.ID, "rank")).select_by_value("er-objectnet")
     assert driver.execute_script("return window.location.hash") == "#release=v1&rank=er-objectnet"
     by_objectnet = [e for e in rank.order([*release.entries, *board.published], board.ranks[6])[0] if e.slug == "robust"]
     assert by_objectnet and _cells(driver, "score")[0].startswith(f"{by_objectnet[0].er['objectnet'].linear.er:+.2f}")
     assert _errors(driver) == []
+
+
+def _details_text(driver, row):
+    """Open a row's details and return their text once the page has filled them (it does so on the async toggle event)."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    details = row.find_element(By.CSS_SELECTOR, "details.more")
+    details.find_element(By.TAG_NAME, "summary").click()
+    WebDriverWait(driver, 5).until(lambda d: details.find_elements(By.TAG_NAME, "dl"))
+    return details.text
 
 
 def _wait_rows(driver, n):
@@ -135,9 +145,7 @@ def test_filters_and_paging(driver, built):
     assert len(_rows(driver)) == 50 and set(_cells(driver, "source")) == {"imagenet-testbed"}
     driver.find_element(By.ID, "filter").send_keys("resnet50_swav")
     _wait_rows(driver, 1)
-    details = _rows(driver)[0].find_element(By.CSS_SELECTOR, "details.more")
-    details.find_element(By.TAG_NAME, "summary").click()
-    text = details.text
+    text = _details_text(driver, _rows(driver)[0])
     assert "Type in the source table\nSTANDARD" in text and "Precision\nnot stated by the source" in text
     assert _errors(driver) == []
 
