@@ -59,7 +59,7 @@ def check_output_file(path: Path, problem: Callable[[Path], str | None], param: 
     reason = problem(path)
     if reason is not None:
         raise OutputError(f"{path} {reason}; imagenet-g replaces only files it wrote",
-                          f"move it away, or set {{{param}}} to another file")
+                          f"move it away, or set {{{param}}} to another path")
 
 
 def check_output_folder(folder: Path, marker: str | Callable[[Path], bool], what: str, param: str) -> None:

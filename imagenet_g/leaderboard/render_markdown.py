@@ -98,7 +98,13 @@ def _release_section(board: Leaderboard, release: ReleaseBoard, default: Rank) -
     g_fit = release.fits["imagenet-g"]
     span = (f" ({board.labels[g_fit.control]} top-1 {_num(g_fit.x_range[0])}–{_num(g_fit.x_range[1])})"
             if g_fit.x_range else "")
-    lines += [f"ImageNet-G baseline fit on {g_fit.n_baselines} standard entries{span}: {md_text(g_fit.status)}.", ""]
+    if g_fit.n_baselines >= g_fit.min_baselines:
+        lines += [f"ImageNet-G baseline fit on {g_fit.n_baselines} standard entries{span}: {md_text(g_fit.status)}.", ""]
+    else:
+        lines += [f"No ImageNet-G baseline fit yet: {md_text(g_fit.status)}. The points are standard entries scored on "
+                  f"{board.labels[g_fit.control]} and ImageNet-G: score the standard models with "
+                  f"`imagenet-g sweep --release {release.version}` and enter them with "
+                  f"`imagenet-g leaderboard add --from-sweep sweeps/{release.version}`.", ""]
     if release.plot:
         lines += [f"![Accuracy on each shift set against its control, release {md_text(release.version)}]"
                   f"({quote(release.plot)})", ""]

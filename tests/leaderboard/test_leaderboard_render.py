@@ -60,6 +60,11 @@ def test_markdown_ranks_published_rows_and_submissions_together(board_root, cata
     assert gen.startswith("| – | **Generated model** | – | 70.00 |")  # unranked: no R or A
     assert "- **Generated model**: no ER on ImageNet-R, ImageNet-A" in v1
     assert "## Published sources (not re-run by imagenet-g)" in text and "Apache-2.0" in text and "sha256:" in text
+    # a release without enough standard entries says how to get them
+    smoke = text.split("## Release smoke")[1]
+    assert ("No ImageNet-G baseline fit yet: not enough baselines (0 of 3 needed). The points are standard entries "
+            "scored on ImageNet and ImageNet-G: score the standard models with `imagenet-g sweep --release smoke` and "
+            "enter them with `imagenet-g leaderboard add --from-sweep sweeps/smoke`.") in smoke
 
 
 def test_a_flip_tta_entry_says_so_in_the_table_the_json_and_the_page(board_root, catalog):
