@@ -13,12 +13,13 @@ from imagenet_g.lazy import lazy_exports
 if TYPE_CHECKING:
     from imagenet_g.leaderboard.aggregate import load_leaderboard
     from imagenet_g.leaderboard.board import Leaderboard
+    from imagenet_g.leaderboard.constants import CATEGORIES, DEFAULT_TOLERANCE
     from imagenet_g.leaderboard.publish import BuildOutput, build_leaderboard
     from imagenet_g.leaderboard.rank import RankedRow, release_ranking
-    from imagenet_g.leaderboard.schema import CATEGORIES, Submission
+    from imagenet_g.leaderboard.schema import Submission
     from imagenet_g.leaderboard.submit import SubmissionInfo, add_submission, add_submissions, make_submission
     from imagenet_g.leaderboard.validate import ReleaseCatalog, SubmissionProblems, submission_files, validate_files
-    from imagenet_g.leaderboard.verify import DEFAULT_TOLERANCE, show_value, verify_submission
+    from imagenet_g.leaderboard.verify import show_value, verify_submission
 
 _HOMES = {
     "load_leaderboard": "aggregate",
@@ -27,7 +28,7 @@ _HOMES = {
     "build_leaderboard": "publish",
     "RankedRow": "rank",
     "release_ranking": "rank",
-    "CATEGORIES": "schema",
+    "CATEGORIES": "constants",
     "Submission": "schema",
     "SubmissionInfo": "submit",
     "add_submission": "submit",
@@ -37,7 +38,7 @@ _HOMES = {
     "SubmissionProblems": "validate",
     "submission_files": "validate",
     "validate_files": "validate",
-    "DEFAULT_TOLERANCE": "verify",
+    "DEFAULT_TOLERANCE": "constants",
     "show_value": "verify",
     "verify_submission": "verify",
 }

@@ -12,13 +12,11 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from imagenet_g.leaderboard.constants import Category
 from imagenet_g.results import RESULTS_SCHEMA_VERSION, EvalResult
 from imagenet_g.slugs import slug
 
 _SUBMISSION_SCHEMA_VERSION = 1
-
-Category = Literal["real", "generated", "real+generated", "more data", "other"]
-CATEGORIES: tuple[str, ...] = Category.__args__
 
 _URL = r"^https?://[^\s<>\"']+$"
 # the text-direction marks, embeddings, overrides and isolates: they can make one text display as another

@@ -11,8 +11,9 @@ from pydantic import ValidationError
 
 from imagenet_g.errors import OutputError, SubmissionError
 from imagenet_g.files import relative_path
+from imagenet_g.leaderboard.constants import Category
 from imagenet_g.leaderboard.files import write_atomic
-from imagenet_g.leaderboard.schema import Category, Submission, result_problems
+from imagenet_g.leaderboard.schema import Submission, result_problems
 from imagenet_g.leaderboard.validate import (
     IMAGENET_G,
     LoadedSubmission,

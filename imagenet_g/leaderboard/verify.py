@@ -11,11 +11,11 @@ from pathlib import Path
 
 from imagenet_g.benchmarks import get_benchmark
 from imagenet_g.errors import UnknownNameError, unknown
+from imagenet_g.leaderboard.constants import DEFAULT_TOLERANCE
 from imagenet_g.leaderboard.schema import Submission
 from imagenet_g.leaderboard.validate import LoadedSubmission, SubmissionProblems, read_submission
 from imagenet_g.results import EvalResult
 
-DEFAULT_TOLERANCE = 0.1  # percentage points: decode and kernel differences across machines stay well below this
 
 
 @dataclass(frozen=True)
