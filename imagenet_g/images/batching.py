@@ -19,6 +19,7 @@ from typing import Any
 
 import torch
 
+from imagenet_g.checks import usable_cores
 from imagenet_g.images import decode
 from imagenet_g.images.pixel_cache import PixelCache, file_digest
 from imagenet_g.images.source import ImageSource
@@ -70,19 +71,15 @@ def _collate(batch):
     return index, inputs, failed
 
 
-def _cores() -> int:
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-
-
 def default_workers() -> int:
     """Worker processes: one per core (up to 8)."""
-    return max(1, min(8, _cores()))
+    return max(1, min(8, usable_cores()))
 
 
 def runs_in_workers(dev: torch.device, workers: int) -> bool:
     """Whether each worker runs the caller's function on the batches it decoded (a CPU with a worker per core;
     see the module docstring)."""
-    return dev.type == "cpu" and workers >= _cores()
+    return dev.type == "cpu" and workers >= usable_cores()
 
 
 def _unbatched(item):
