@@ -21,6 +21,9 @@ RESULTS_SCHEMA_VERSION = 1
 # code scores: ``output += model(ch.flip(images, dims=[3]))`` in generative-robustness train/train_imagenet.py)
 Tta = Literal["none", "flip"]
 TTAS: tuple[Tta, ...] = get_args(Tta)
+# fp32 (timm validate.py's default) or amp (float16 autocast)
+Precision = Literal["fp32", "amp"]
+PRECISIONS: tuple[Precision, ...] = get_args(Precision)
 # which loader built the model (``imagenet_g.evaluate.models``): timm, open_clip, custom, or the name of a model
 # source an installed package declares (``imagenet_g.evaluate.sources``; 'train': a run of `imagenet-g train`)
 ModelSource = str
@@ -131,7 +134,7 @@ class EvalResult(StrictModel):
     effective_robustness_skipped: dict[str, str] = Field(
         default_factory=dict, description="shift sets with no ER (no control, no baselines) and why"
     )
-    precision: Literal["fp32", "amp"] | None = Field(
+    precision: Precision | None = Field(
         default=None, description="fp32 (validate.py's default) or amp (float16 autocast); None in older files"
     )
     tta: Tta = Field(default="none", description="test-time augmentation: none, or flip (the logits of each image "

@@ -31,10 +31,10 @@ from imagenet_g.errors import ModelError
 from imagenet_g.evaluate.metrics import LabelSpace
 from imagenet_g.evaluate.memory_format import choose_channels_last
 from imagenet_g.evaluate.models import LoadedModel
-from imagenet_g.evaluate.request import Precision, check_precision, check_tta
+from imagenet_g.evaluate.request import check_precision, check_tta
 from imagenet_g.images import ImageSource, PixelCache, default_cache_dir, mapped_batches
 from imagenet_g.progress import progress_bar
-from imagenet_g.results import Tta
+from imagenet_g.results import Precision, Tta
 
 _TOP_K = 5
 _log = logging.getLogger(__name__)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import ConfigDict, Field, field_validator
 
@@ -18,18 +18,15 @@ from imagenet_g.evaluate.preprocess import check_overrides
 from imagenet_g.images import check_cache_dir, is_hub_id
 from imagenet_g.layout import DEFAULT_RELEASE
 from imagenet_g.outputs import RequestPath
-from imagenet_g.results import TTAS, Tta
+from imagenet_g.results import PRECISIONS, TTAS, Precision, Tta
 from imagenet_g.robustness import MAX_BOOTSTRAP, BaselinePoints
 from imagenet_g.strict import StrictRequest
-
-_PRECISIONS = ("fp32", "amp")
-Precision = Literal["fp32", "amp"]
 
 
 def check_precision(precision: str) -> Precision:
     """Validate a precision name."""
-    if precision not in _PRECISIONS:
-        raise unknown("precision", precision, _PRECISIONS, fix="choose fp32 (validate.py's default) or amp")
+    if precision not in PRECISIONS:
+        raise unknown("precision", precision, PRECISIONS, fix="choose fp32 (validate.py's default) or amp")
     return precision  # type: ignore[return-value]
 
 

@@ -16,6 +16,7 @@ from imagenet_g.evaluate import EvalRequest, check_eval_request, check_precision
 from imagenet_g.job_array import Share
 from imagenet_g.layout import DEFAULT_RELEASE
 from imagenet_g.outputs import RequestPath
+from imagenet_g.results import Precision
 from imagenet_g.robustness import MAX_BOOTSTRAP
 from imagenet_g.strict import StrictRequest
 from imagenet_g.sweep.folder import check_sweep_folder
@@ -50,7 +51,7 @@ class SweepRequest(StrictRequest):
     device: str = "auto"
     batch_size: int = Field(default=64, ge=1, le=MAX_BATCH)
     workers: int | None = Field(default=None, ge=0, description="decoding worker processes; default one per core")
-    precision: Literal["fp32", "amp"] = "fp32"
+    precision: Precision = "fp32"
     channels_last: bool | None = Field(default=None, description="None: timed per model on the device, faster wins")
     cache_dir: RequestPath | None = Field(default=None, description="persistent pixel cache shared by every group")
     include: tuple[str, ...] = Field(default=(), description="fnmatch patterns: only the model ids matching one")
