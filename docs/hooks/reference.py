@@ -63,7 +63,7 @@ def _help_and_extra(param: Any, ctx: Any) -> tuple[str, str, str]:
     extra = described[len(own):].strip() if described.startswith(own) else ""
     if extra.startswith("[") and extra.endswith("]"):
         extra = extra[1:-1]
-    return shown, own if extra or described.startswith(own) else described, extra
+    return shown, own if described.startswith(own) else described, extra
 
 
 def _command_markdown(command: Any, path: list[str], ctx: Any, level: int) -> list[str]:
@@ -82,19 +82,14 @@ def _command_markdown(command: Any, path: list[str], ctx: Any, level: int) -> li
             entries += [f"`{shown}`" + (f" &nbsp; *{'; '.join(notes)}*" if notes else ""), f":   {_prose(own)}", ""]
         else:  # no help text: the notes go under the flags
             entries += [f"`{shown}`", f":   *{'; '.join(notes)}*" if notes else ":   &nbsp;", ""]
-    if entries:
-        lines += entries
+    lines += entries
     subcommands = getattr(command, "commands", {})
-    for name in sorted(subcommands) if level > 2 else _ordered(subcommands):
+    # top-level commands in the order the CLI registers them (the jobs' order, as --help lists them); below, sorted
+    for name in sorted(subcommands) if level > 2 else subcommands:
         sub = subcommands[name]
         if not sub.hidden:
             lines += _command_markdown(sub, [*path, name], _context(sub, name, ctx), level + 1)
     return lines
-
-
-def _ordered(commands: dict[str, Any]) -> list[str]:
-    """Top-level commands in the order the CLI registers them (the jobs' order), as ``--help`` lists them."""
-    return list(commands)
 
 
 def cli_reference() -> str:
@@ -108,7 +103,7 @@ def cli_reference() -> str:
         "prints them. Every command exits 0 on success, 2 with one line on a user error, 130 on Ctrl-C, 143 on",
         "SIGTERM and 129 on SIGHUP ([How commands behave](../behaviour.md)).",
         "",
-        "Commands: " + ", ".join(f"[`{name}`](#{_anchor([PROGRAM, name])})" for name in _ordered(root.commands)),
+        "Commands: " + ", ".join(f"[`{name}`](#{_anchor([PROGRAM, name])})" for name in root.commands),
         "",
     ]
     lines += ['<div class="cli-reference" markdown>', ""]
