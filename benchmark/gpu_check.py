@@ -26,6 +26,8 @@ import os
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -60,7 +62,9 @@ def _rate(log: list[str]) -> float:
     return sum(n for n, _ in done) / sum(s for _, s in done)
 
 
-def _log_lines() -> list[str]:
+@contextmanager
+def _log_lines() -> Iterator[list[str]]:
+    """The package's log messages while the block runs (the handler goes when it ends)."""
     import logging
 
     lines: list[str] = []
@@ -69,10 +73,13 @@ def _log_lines() -> list[str]:
         def emit(self, record: logging.LogRecord) -> None:
             lines.append(record.getMessage())
 
-    logger = logging.getLogger("imagenet_g")
-    logger.addHandler(Keep())
+    logger, keep = logging.getLogger("imagenet_g"), Keep()
+    logger.addHandler(keep)
     logger.setLevel(logging.INFO)
-    return lines
+    try:
+        yield lines
+    finally:
+        logger.removeHandler(keep)
 
 
 def check_eval(folder: Path, tmp: Path, args) -> list[dict]:
@@ -88,11 +95,11 @@ def check_eval(folder: Path, tmp: Path, args) -> list[dict]:
     for precision in ("fp32", "amp"):
         ref = validate_py(model, str(folder), args.batch_size, args.workers, args.device, str(checkpoint),
                           amp=precision == "amp")
-        log = _log_lines()
         out = tmp / f"eval-{precision}"
-        cli("eval", "-m", model, "--checkpoint", checkpoint, "--datasets", "imagenet", "--path",
-            f"imagenet={folder}", "--device", args.device, "--precision", precision, "--batch-size", args.batch_size,
-            "--workers", args.workers, "--bootstrap", "0", "--force", "--out-dir", out)
+        with _log_lines() as log:
+            cli("eval", "-m", model, "--checkpoint", checkpoint, "--datasets", "imagenet", "--path",
+                f"imagenet={folder}", "--device", args.device, "--precision", precision, "--batch-size",
+                args.batch_size, "--workers", args.workers, "--bootstrap", "0", "--force", "--out-dir", out)
         table = pq.read_table(out / f"{model}.imagenet.parquet", columns=["key", "topk"]).to_pylist()
         ours = {Path(r["key"]).name: r["topk"][0] for r in table}
         theirs = {Path(f).name: c for f, c in zip(ref["files"], ref["top1"])}
