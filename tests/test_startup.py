@@ -48,3 +48,12 @@ def test_no_model_commands_import_no_model_library(args, tmp_path):
     assert last.startswith("EXIT") and last.endswith("HEAVY []"), (last, done.stderr[-1000:])
     expected = 2 if args[0] == "verify" or "timm_in1k" in args else 0  # one-line errors
     assert last.split()[1] in (str(expected), "None" if expected == 0 else str(expected)), done.stderr[-1000:]
+
+
+def test_build_refuses_a_users_folder_before_importing_a_model_library(tmp_path):
+    (tmp_path / "notes.txt").write_text("my notes\n")
+    done = subprocess.run([sys.executable, "-c", PROBE.format(heavy=HEAVY), "build", "--release", "smoke",
+                           "--dataset-dir", str(tmp_path)], capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert done.stdout.strip().splitlines()[-1] == "EXIT 2 HEAVY []", done.stderr[-1000:]
+    assert "holds notes.txt and is not a release folder" in done.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]

@@ -156,7 +156,8 @@ class PreparedBuild:
 def check_build_request(request: BuildRequest) -> ReleaseDefinition:
     """Every argument of ``request`` that can be checked without torch, diffusers or planning a shard: batch size and
     threads, the executor's and the device's names, the fast-path settings, the release and its splits, the job's
-    place in a job array, where the init images are, the output folder's kind. Returns the release."""
+    place in a job array, where the init images are, the output folder (new, empty or a release folder, and its
+    README.md a card of ours). Returns the release."""
     not_empty(request.dataset_dir, "dataset_dir")
     numeric = isinstance(request.batch_size, int) and 1 <= request.batch_size <= MAX_BATCH
     if not (numeric or request.batch_size == AUTO):
@@ -175,13 +176,33 @@ def check_build_request(request: BuildRequest) -> ReleaseDefinition:
                              "real images", "leave {init_images} out")
     open_init_images(release.spec, request.init_images)
     check_folder(request.dataset_dir, "dataset_dir", must_exist=False)
+    _check_dataset_dir(Path(request.dataset_dir), release.version)
     return release
+
+
+def _holds_releases(version: str) -> Callable[[Path], bool]:
+    """Whether a folder is a release folder a build of ``version`` may write into: it holds the card, a version
+    (a manifest, or a job array's records), or this version's folder alone (a first build killed early)."""
+
+    def holds(folder: Path) -> bool:
+        versions = (d for d in folder.iterdir() if d.is_dir() and not d.name.startswith("."))
+        return ((folder / CARD_FILE).is_file() or visible_entries(folder) == [version]
+                or any((d / MANIFEST_FILE).is_file() or (d / JOBS_DIR).is_dir() for d in versions))
+
+    return holds
+
+
+def _check_dataset_dir(dataset_dir: Path, version: str) -> None:
+    """The release folder is new, empty or a release folder, and its README.md (if any) a card of ours: a build
+    writes the card there, and never over a user's own README.md."""
+    check_output_folder(dataset_dir, _holds_releases(version), "a release folder", "dataset_dir")
+    check_output_file(dataset_dir / CARD_FILE, card_problem, "dataset_dir")
 
 
 def prepare_build(request: BuildRequest, executor: Executor | None = None) -> PreparedBuild:
     """Phase 1: check the request, load the spec, plan the shards, pick the device, dtype and executor.
 
-    Reads nothing in the output folder and loads no weights, so a wrong request fails at once.
+    Loads no weights and reads of the output folder only its listing and card, so a wrong request fails at once.
     """
     release = check_build_request(request)
     check_scheduler(release.spec.generator)
@@ -216,26 +237,6 @@ class ResumePoint:
     task: ShardTask
     checked: CheckedLock
     repaired: tuple[str, ...]
-
-
-def _holds_releases(version: str) -> Callable[[Path], bool]:
-    """Whether a folder is a release folder a build of ``version`` may write into: it holds the card, a version
-    (a manifest, or a job array's records), or this version's folder alone (a first build killed early)."""
-
-    def holds(folder: Path) -> bool:
-        versions = (d for d in folder.iterdir() if d.is_dir() and not d.name.startswith("."))
-        return ((folder / CARD_FILE).is_file() or visible_entries(folder) == [version]
-                or any((d / MANIFEST_FILE).is_file() or (d / JOBS_DIR).is_dir() for d in versions))
-
-    return holds
-
-
-def _check_dataset_dir(prepared: PreparedBuild) -> None:
-    """The release folder is new, empty or a release folder, and its README.md (if any) a card of ours: a build
-    writes the card there, and never over a user's own README.md."""
-    dataset_dir = Path(prepared.request.dataset_dir)
-    check_output_folder(dataset_dir, _holds_releases(prepared.release.version), "a release folder", "dataset_dir")
-    check_output_file(dataset_dir / CARD_FILE, card_problem, "dataset_dir")
 
 
 def check_resume(prepared: PreparedBuild) -> ResumePoint:
@@ -286,7 +287,6 @@ def _read_record(prepared: PreparedBuild) -> tuple[Manifest | None, Manifest | N
     spec; with no record, refuse shards of another spec. Returns the record with its spec restored, the record as
     read, and what was repaired."""
     request, release, version_dir = prepared.request, prepared.release, prepared.version_dir
-    _check_dataset_dir(prepared)
     existing = read_manifest(version_dir)
     if existing is None and request.share is not None:
         existing = read_job_record(version_dir, request.share)
