@@ -32,6 +32,7 @@ from imagenet_g.release.spec import PromptRow, ReleaseSpec
 # row of an image-conditioned release) depends on it.
 _IMAGE_SUFFIXES = (".jpeg", ".jpg", ".png", ".webp", ".bmp")
 _SPLIT_ALIASES = {"val": "validation"}
+_LOAD_FIX = "check {init_images}, the network and HF_HUB_OFFLINE, and `hf auth login` for gated datasets"
 
 
 @dataclass(frozen=True)
@@ -110,8 +111,7 @@ class DatasetSource:
                     f"dataset {self.name} has no split {split} (it has {', '.join(names)})",
                     fix="set {init_images} to a dataset with that split",
                 )
-            loaded = load_rows(self.name, chosen, fix="check {init_images}, the network and HF_HUB_OFFLINE, and "
-                               "`hf auth login` for gated datasets")
+            loaded = load_rows(self.name, chosen, fix=_LOAD_FIX)
             if not {"image", "label"} <= set(loaded.column_names):
                 raise DatasetNotFoundError(
                     f"dataset {self.name} has no image and label columns (it has {', '.join(loaded.column_names)})",
@@ -123,7 +123,7 @@ class DatasetSource:
         except (OSError, ValueError) as exc:  # datasets' not-found, offline and format errors
             raise DatasetNotFoundError(
                 f"cannot load dataset {self.name} ({one_line(exc)})",
-                fix="check {init_images}, the network and HF_HUB_OFFLINE, and `hf auth login` for gated datasets",
+                fix=_LOAD_FIX,
             ) from None
 
     def ids(self, split: str, wnid: str) -> list[str]:
