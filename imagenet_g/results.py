@@ -155,10 +155,12 @@ class EvalResult(StrictModel):
         return cls.model_validate_json(Path(path).read_text(encoding="utf-8"), strict=True)
 
 
-def _results_problem(path: Path) -> str | None:
-    """What keeps ``path`` from being a results file this imagenet-g reads, or None."""
+def _parse_results(path: Path) -> EvalResult | str:
+    """The results file at ``path``, read and validated once; else what keeps it from being one this imagenet-g
+    reads."""
     try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        text = Path(path).read_text(encoding="utf-8")
+        data = json.loads(text)
     except (OSError, UnicodeDecodeError) as exc:
         return f"cannot be read ({getattr(exc, 'strerror', None) or type(exc).__name__})"
     except ValueError:
@@ -170,10 +172,9 @@ def _results_problem(path: Path) -> str | None:
         return (f"has results schema_version {version!r}, which this imagenet-g does not read (it reads "
                 f"{RESULTS_SCHEMA_VERSION})")
     try:
-        EvalResult.read(path)
+        return EvalResult.model_validate_json(text, strict=True)
     except ValueError as exc:  # pydantic's ValidationError
         return f"is not an imagenet-g results file ({validation_message(exc)[:200]})"
-    return None
 
 
 def read_results(path: Path) -> EvalResult:
@@ -184,19 +185,16 @@ def read_results(path: Path) -> EvalResult:
         raise DatasetNotFoundError(f"results file {path} does not exist", "evaluate the model first")
     if path.is_dir():
         raise DatasetNotFoundError(f"{path} is a folder, not a results file", "give the results JSON inside it")
-    problem = _results_problem(path)
-    if problem is not None:
-        raise ImagenetGError(f"{path} {problem}", "give the results JSON that `imagenet-g eval` wrote")
-    return EvalResult.read(path)
+    parsed = _parse_results(path)
+    if isinstance(parsed, str):
+        raise ImagenetGError(f"{path} {parsed}", "give the results JSON that `imagenet-g eval` wrote")
+    return parsed
 
 
-def results_file_problem(path: Path, model_id: str | None = None) -> str | None:
-    """None when ``path`` is a results file an eval may rewrite (of model ``model_id`` when given); else what it
-    is instead (``imagenet_g.outputs.check_output_file``)."""
-    problem = _results_problem(path)
-    if problem is not None:
-        return problem
-    earlier = EvalResult.read(path)
-    if model_id is not None and earlier.model.id != model_id:
-        return f"holds the results of another model ({earlier.model.id})"
-    return None
+def rewritable_results(path: Path, model_id: str | None = None) -> EvalResult | str:
+    """The results file at ``path``, read once, when an eval may rewrite it (of model ``model_id`` when given); else
+    what it is instead (``imagenet_g.outputs.check_output_file``)."""
+    parsed = _parse_results(path)
+    if isinstance(parsed, EvalResult) and model_id is not None and parsed.model.id != model_id:
+        return f"holds the results of another model ({parsed.model.id})"
+    return parsed

@@ -34,7 +34,7 @@ from imagenet_g.evaluate.stats import wilson_interval
 from imagenet_g.files import atomic_path, relative_path
 from imagenet_g.images import LoadedDataset, candidate_folders, load, locate
 from imagenet_g.outputs import check_output_file
-from imagenet_g.results import ER_AXES, DatasetResult, EffectiveRobustness, EvalResult, ModelInfo, Tta, results_file_problem
+from imagenet_g.results import ER_AXES, DatasetResult, EffectiveRobustness, EvalResult, ModelInfo, Tta, rewritable_results
 from imagenet_g.robustness import effective_robustness, fit_baseline, load_baselines
 from imagenet_g.slugs import slug
 
@@ -97,11 +97,27 @@ def _per_class_path(out: Path) -> Path:
     return out.with_name(f"{out.stem}.per-class.csv")
 
 
-def _listed_by(out: Path) -> set[str]:
-    """The files beside ``out`` that its results file names (none when it is not one)."""
-    if results_file_problem(out) is not None:
+def _earlier(out: Path, param: str, model_id: str | None = None) -> EvalResult | None:
+    """The results file at ``out``, read once; None where there is none. Anything else there, or the results of
+    another model than ``model_id`` (when given), is refused (``imagenet_g.outputs``)."""
+    earlier = None
+
+    def problem(path: Path) -> str | None:
+        nonlocal earlier
+        found = rewritable_results(path, model_id)
+        if isinstance(found, str):
+            return found
+        earlier = found
+        return None
+
+    check_output_file(out, problem, param)
+    return earlier
+
+
+def _listed_by(earlier: EvalResult | None) -> set[str]:
+    """The files beside a results file that it names (none without one)."""
+    if earlier is None:
         return set()
-    earlier = EvalResult.read(out)
     return {d.predictions_file for d in earlier.datasets.values() if d.predictions_file} | (
         {earlier.per_class_file} if earlier.per_class_file else set())
 
@@ -131,17 +147,18 @@ def _check_outputs(request: EvalRequest, outs: tuple[Path, ...], names: tuple[st
     predictions and per-class files beside it; else refused before any work."""
     param = "out" if request.out is not None else "out_dir"
     for out in outs:
-        check_output_file(out, results_file_problem, param)
+        earlier = _earlier(out, param)
         _check_writable(out)
-        listed = _listed_by(out)
+        listed = _listed_by(earlier)
         for path, problem in [(_predictions_path(out, n), _predictions_problem) for n in names] + [
                 (_per_class_path(out), _per_class_problem)]:
             check_output_file(path, lambda p: None if p.name in listed else problem(p), param)
 
 
-def _check_model(out: Path, model: LoadedModel, request: EvalRequest) -> None:
-    """A results file is rewritten by its own model only."""
-    check_output_file(out, lambda p: results_file_problem(p, model.id), "out" if request.out is not None else "out_dir")
+def _check_model(out: Path, model: LoadedModel, request: EvalRequest) -> EvalResult | None:
+    """A results file is rewritten by its own model only; returns it (None where there is none). Read again now
+    that the run holds its claim: a run that held it until then may have added datasets since ``_check_outputs``."""
+    return _earlier(out, "out" if request.out is not None else "out_dir", model.id)
 
 
 def _plan(request: EvalRequest) -> tuple[tuple[str, ...], set[str]]:
@@ -325,12 +342,11 @@ def _model_info(model: LoadedModel, out: Path) -> ModelInfo:
     )
 
 
-def _previous(path: Path, force: bool) -> dict[str, DatasetResult]:
-    """Datasets of an earlier run's results file that a rerun may keep (their predictions still beside it); the
-    file was checked to be one of this model's (``_check_model``)."""
-    if force or not path.is_file():
+def _previous(path: Path, earlier: EvalResult | None, force: bool) -> dict[str, DatasetResult]:
+    """Datasets of an earlier run's results file at ``path`` that a rerun may keep (their predictions still beside
+    it); ``earlier`` is that file, checked to be one of this model's (``_check_model``)."""
+    if force or earlier is None:
         return {}
-    earlier = EvalResult.read(path)
     return {n: d for n, d in earlier.datasets.items()
             if d.fingerprint and d.predictions_file and (path.parent / d.predictions_file).is_file()}
 
@@ -398,14 +414,13 @@ def _run_evals(request: EvalRequest, progress: bool, models: Sequence[LoadedMode
         models = [load_model(m, options) for m in request.models]
     elif len(models) != len(outs):
         raise ModelError(f"{len(models)} loaded models given for a request naming {len(outs)}; give one per model")
-    for model, out in zip(models, outs):
-        _check_model(out, model, request)
+    earlier = [_check_model(out, model, request) for model, out in zip(models, outs)]
     loaded, missing = _find(request, names, explicit)
     for model in models:
         _log.info("preprocessing %s", _describe(model, request, device))
     env = environment(device, ENVIRONMENT_PACKAGES)
-    runs = [_Run(m, out, _previous(out, request.force), env, request.precision, request.tta)
-            for m, out in zip(models, outs)]
+    runs = [_Run(m, out, _previous(out, e, request.force), env, request.precision, request.tta)
+            for m, out, e in zip(models, outs, earlier)]
     try:
         for source_name, data in loaded.items():
             _score_source(request, names, explicit, missing, runs, source_name, data, progress)
