@@ -8,6 +8,7 @@ a line, and a ranking that is kept. Pure functions of arrays; ties are ranked by
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -40,13 +41,20 @@ def spearman(x, y) -> float:
     return float(_pearson(average_ranks(x), average_ranks(y)))
 
 
+@lru_cache(maxsize=4)
+def _pairs(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """The index pairs i < j of n items, row by row; cached because a bootstrap asks for the same n per resample."""
+    i, j = np.triu_indices(n, k=1)
+    i.setflags(write=False)
+    j.setflags(write=False)
+    return i, j
+
+
 def kendall_tau_b(x, y) -> float:
     """Kendall's tau-b: (concordant - discordant) / sqrt((pairs - ties in x) (pairs - ties in y))."""
     x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
-    dx = np.sign(x[:, None] - x[None, :])
-    dy = np.sign(y[:, None] - y[None, :])
-    upper = np.triu_indices(len(x), k=1)
-    dx, dy = dx[upper], dy[upper]
+    i, j = _pairs(len(x))
+    dx, dy = np.sign(x[i] - x[j]), np.sign(y[i] - y[j])
     s = float((dx * dy).sum())
     with np.errstate(divide="ignore", invalid="ignore"):
         return float(s / np.sqrt(float((dx != 0).sum()) * float((dy != 0).sum())))
