@@ -28,6 +28,7 @@ from imagenet_g.cli.options import (
     as_path,
     parse_paths,
 )
+from imagenet_g.errors import ImagenetGError
 from imagenet_g.layout import DEFAULT_DATASET_DIR
 from imagenet_g.leaderboard import CATEGORIES, DEFAULT_TOLERANCE
 
@@ -116,8 +117,14 @@ def add(
     from imagenet_g.leaderboard import SubmissionInfo, add_submission
 
     if from_sweep is not None:
-        _add_sweep(results, name, standard, paper, code, submitted_by, release, from_sweep, category, force, root,
-                   _catalog(specs_dir, dataset_dir), as_json)
+        given = {"RESULTS": results, "--name": name, "--standard": standard or None, "--paper": paper, "--code": code,
+                 "--submitted-by": submitted_by, "--release": release}
+        clash = [flag for flag, value in given.items() if value is not None]
+        if clash:
+            raise ImagenetGError(f"{', '.join(clash)} describe one results file; a sweep's models are named by their "
+                                 "ids and marked standard by the sweep",
+                                 "give --from-sweep alone (with --category, --force)")
+        _add_sweep(from_sweep, category or "other", force, root, _catalog(specs_dir, dataset_dir), as_json)
         return
     if results is None:
         ctx.fail("Missing argument 'RESULTS' (or give --from-sweep DIR)")
@@ -132,19 +139,11 @@ def add(
     console.print(f"wrote {path} (slug {path.stem})", markup=False)
 
 
-def _add_sweep(results, name, standard, paper, code, submitted_by, release, from_sweep: Path, category: str | None,
-               force: bool, root: Path, catalog, as_json: bool) -> None:
-    from imagenet_g.errors import ImagenetGError
+def _add_sweep(from_sweep: Path, category: str, force: bool, root: Path, catalog, as_json: bool) -> None:
     from imagenet_g.sweep import submit_sweep
 
-    given = {"RESULTS": results, "--name": name, "--standard": standard or None, "--paper": paper, "--code": code,
-             "--submitted-by": submitted_by, "--release": release}
-    clash = [flag for flag, value in given.items() if value is not None]
-    if clash:
-        raise ImagenetGError(f"{', '.join(clash)} describe one results file; a sweep's models are named by their ids "
-                             "and marked standard by the sweep", "give --from-sweep alone (with --category, --force)")
     with _problems_as_lines(as_json):
-        done = submit_sweep(from_sweep, root, catalog, category or "other", force)
+        done = submit_sweep(from_sweep, root, catalog, category, force)
     if as_json:
         _print_json({"ok": True, "release": done.release, "written": [str(p) for p in done.written],
                      "standard": done.standard, "left_out": done.left_out})
