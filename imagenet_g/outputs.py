@@ -48,6 +48,16 @@ def _named(names: list[str]) -> str:
     return shown + (f" and {len(names) - _SHOWN} more" if len(names) > _SHOWN else "")
 
 
+def written_by(path: Path, ours: Callable[[Path, bytes], bool], writer: str) -> str | None:
+    """None for a file ``writer`` wrote (``ours(path, its bytes)`` finds its mark); else what it is instead, for
+    ``check_output_file``: unreadable, or not ``writer``'s."""
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        return f"cannot be read ({exc.strerror or type(exc).__name__})"
+    return None if ours(path, data) else f"was not written by `{writer}`"
+
+
 def check_output_file(path: Path, problem: Callable[[Path], str | None], param: str) -> None:
     """A file a job is about to (re)write: absent, or one of the job's own (``problem(path)`` is None; else it says
     what the file is instead). Anything else is refused, naming the file."""

@@ -11,7 +11,7 @@ from pydantic import BaseModel
 
 from imagenet_g.claims import claim_path, claimed, holds
 from imagenet_g.errors import OutputError
-from imagenet_g.outputs import RequestPath, check_output_file, check_output_folder, not_empty
+from imagenet_g.outputs import RequestPath, check_output_file, check_output_folder, not_empty, written_by
 
 
 def _ours(path: Path) -> str | None:
@@ -30,6 +30,17 @@ def test_a_file_is_written_only_when_absent_or_ours(tmp_path):
     with pytest.raises(OutputError, match="is a folder"):
         check_output_file(tmp_path, _ours, "out")
     assert (tmp_path / "theirs.json").read_text() == "theirs"
+
+
+def test_written_by_finds_the_writers_mark_or_says_why_not(tmp_path):
+    def marked(path: Path, data: bytes) -> bool:
+        return data.startswith(b"MARK")
+
+    (tmp_path / "ours.md").write_bytes(b"MARK and more")
+    (tmp_path / "theirs.md").write_bytes(b"notes")
+    assert written_by(tmp_path / "ours.md", marked, "imagenet-g x") is None
+    assert written_by(tmp_path / "theirs.md", marked, "imagenet-g x") == "was not written by `imagenet-g x`"
+    assert written_by(tmp_path, marked, "imagenet-g x").startswith("cannot be read (")
 
 
 def test_a_folder_is_written_only_when_new_empty_or_marked(tmp_path):

@@ -12,19 +12,20 @@ from imagenet_g.leaderboard.files import write_atomic
 from imagenet_g.leaderboard.render_html import HTML_TITLE, render_html
 from imagenet_g.leaderboard.render_markdown import GENERATED_BY, render_markdown
 from imagenet_g.leaderboard.validate import ReleaseCatalog
-from imagenet_g.outputs import check_output_file
+from imagenet_g.outputs import check_output_file, written_by
 from imagenet_g.robustness import MAX_BOOTSTRAP
+
+
+def _has_build_mark(path: Path, data: bytes) -> bool:
+    """Whether the head of ``data`` (of ``path``) carries the mark a leaderboard build puts in files of its kind."""
+    marks = {".md": GENERATED_BY.encode(), ".html": HTML_TITLE.encode(), ".json": b'"schema_version"',
+             ".png": b"\x89PNG\r\n\x1a\n"}
+    return marks.get(path.suffix, b"\0") in data[:1 << 16]
 
 
 def _ours(path: Path) -> str | None:
     """None for a file a leaderboard build wrote (``imagenet_g.outputs``); else what it is instead."""
-    try:
-        head = path.read_bytes()[:1 << 16]
-    except OSError as exc:
-        return f"cannot be read ({exc.strerror or type(exc).__name__})"
-    marks = {".md": GENERATED_BY.encode(), ".html": HTML_TITLE.encode(), ".json": b'"schema_version"',
-             ".png": b"\x89PNG\r\n\x1a\n"}
-    return None if marks.get(path.suffix, b"\0") in head else "was not written by `imagenet-g leaderboard build`"
+    return written_by(path, _has_build_mark, "imagenet-g leaderboard build")
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from imagenet_g.benchmarks import get_benchmark
 from imagenet_g.checks import check_range
 from imagenet_g.errors import ImagenetGError
 from imagenet_g.files import atomic_path, atomic_write_text
-from imagenet_g.outputs import check_output_file, check_output_folder, visible_entries
+from imagenet_g.outputs import check_output_file, check_output_folder, visible_entries, written_by
 from imagenet_g.results import EvalResult, Line
 from imagenet_g.robustness import MAX_BOOTSTRAP, MIN_BASELINES, fit_linear
 from imagenet_g.slugs import slug
@@ -176,15 +176,16 @@ def _comparison_stem(report: SweepComparison) -> str:
     return f"compare-{slug(report.release_a)}-{slug(report.dataset)}"
 
 
+def _has_comparison_mark(path: Path, data: bytes) -> bool:
+    """Whether ``data`` (of ``path``) is a comparison file this module wrote: its markdown or PNG mark."""
+    if path.suffix == ".md":
+        return data.rstrip().endswith(_MARKDOWN_MARK.encode())
+    return path.suffix == ".png" and _PNG_MARK in data[:_PNG_HEAD]
+
+
 def _comparison_problem(path: Path) -> str | None:
-    """None for a comparison file this module wrote (its mark); else what the file is instead."""
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        return f"cannot be read ({exc.strerror or type(exc).__name__})"
-    ours = (data.rstrip().endswith(_MARKDOWN_MARK.encode()) if path.suffix == ".md"
-            else path.suffix == ".png" and _PNG_MARK in data[:_PNG_HEAD])
-    return None if ours else f"was not written by `{_WRITER}`"
+    """None for a comparison file this module wrote; else what the file is instead."""
+    return written_by(path, _has_comparison_mark, _WRITER)
 
 
 def _holds_ours(folder: Path) -> bool:
