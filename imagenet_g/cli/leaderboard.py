@@ -219,17 +219,17 @@ def _release_rows(board, version: str, limit: int) -> list[dict]:
         "origin": row.entry.origin, "source": row.entry.source, "category": row.entry.category,
         "score": row.score.model_dump() if row.score else None, "unranked": row.unranked,
         "top1": row.entry.top1, "er": {s: v.linear.er for s, v in row.entry.er.items()},
-    } for row in release_ranking(board, version, limit)[1]]
+    } for row in release_ranking(board, version, limit).rows]
 
 
 def _release_table(board, version: str, limit: int) -> Table:
     from imagenet_g.leaderboard import release_ranking
 
-    default, rows, hidden = release_ranking(board, version, limit)
-    table = Table(title=f"ImageNet-G leaderboard, release {version}: {default.title}",
+    ranking = release_ranking(board, version, limit)
+    table = Table(title=f"ImageNet-G leaderboard, release {version}: {ranking.rank.title}",
                   box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True,
                   caption=f"top-1 % and, below it, ER in pp (linear fit); † extrapolated. "
-                          f"{hidden} more rows: --limit 0, or the page")
+                          f"{ranking.hidden} more rows: --limit 0, or the page")
     labels = board.labels if console.width >= 120 else _SHORT_LABELS
     table.add_column("#", justify="right")
     table.add_column("Model (slug)", min_width=14, overflow="fold")
@@ -237,7 +237,7 @@ def _release_table(board, version: str, limit: int) -> Table:
     for header in [labels["imagenet"], *(labels[s] for s in board.shifts)]:
         table.add_column(header, justify="right", no_wrap=True)
     table.add_column("Source", overflow="fold")
-    for row in rows:
+    for row in ranking.rows:
         entry = row.entry
         name = Text(entry.name)
         if entry.origin == "submission":

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from imagenet_g.leaderboard.board import Leaderboard
     from imagenet_g.leaderboard.constants import CATEGORIES, DEFAULT_TOLERANCE
     from imagenet_g.leaderboard.publish import BuildOutput, build_leaderboard
-    from imagenet_g.leaderboard.rank import RankedRow, release_ranking
+    from imagenet_g.leaderboard.rank import RankedRow, ReleaseRanking, release_ranking
     from imagenet_g.leaderboard.schema import Submission
     from imagenet_g.leaderboard.submit import SubmissionInfo, add_submission, add_submissions, make_submission
     from imagenet_g.leaderboard.validate import ReleaseCatalog, SubmissionProblems, submission_files, validate_files
@@ -27,6 +27,7 @@ _HOMES = {
     "BuildOutput": "publish",
     "build_leaderboard": "publish",
     "RankedRow": "rank",
+    "ReleaseRanking": "rank",
     "release_ranking": "rank",
     "CATEGORIES": "constants",
     "Submission": "schema",

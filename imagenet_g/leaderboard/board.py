@@ -121,6 +121,11 @@ class Leaderboard(_Out):
     published: list[Entry]  # the same in every release, in default-rank order
     releases: dict[str, ReleaseBoard]
 
+    @property
+    def ranked_by(self) -> Rank:
+        """The rank ``default_rank`` names: the order of the README, `show` and the page's first view."""
+        return next(r for r in self.ranks if r.key == self.default_rank)
+
 
 def rounded(value: float) -> float:
     """A float as written to the board."""

@@ -85,13 +85,23 @@ class RankedRow:
     unranked: str | None  # why the row has no place
 
 
-def release_ranking(board: Leaderboard, version: str, limit: int = 0) -> tuple[Rank, list[RankedRow], int]:
-    """A release's rows under the board's default ranking: the top ``limit`` ranked rows (0: all) and every
-    submission, ranked first; then the ranking used and how many rows were left out."""
-    default = next(r for r in board.ranks if r.key == board.default_rank)
+@dataclass(frozen=True)
+class ReleaseRanking:
+    """A release's rows under the board's default rank, as ``leaderboard show`` and the README list them."""
+
+    rank: Rank  # the ranking used
+    rows: list[RankedRow]  # ranked rows first, then unranked ones
+    ranked: int  # rows with a place, shown or not
+    hidden: int  # rows left out by the limit
+
+
+def release_ranking(board: Leaderboard, version: str, limit: int = 0) -> ReleaseRanking:
+    """A release's rows under the board's default rank: the top ``limit`` ranked rows (0: all) and every
+    submission, ranked first."""
+    default = board.ranked_by
     ranked, unranked = order([*board.releases[version].entries, *board.published], default)
     places = [(i, e) for i, e in enumerate(ranked, 1) if e.origin == "submission" or not limit or i <= limit]
     places += [(None, e) for e in unranked if e.origin == "submission" or not limit]
     rows = [RankedRow(place, e, rank_value(e, default), unranked_reason(e, default, board.labels))
             for place, e in places]
-    return default, rows, len(ranked) + len(unranked) - len(rows)
+    return ReleaseRanking(default, rows, len(ranked), len(ranked) + len(unranked) - len(rows))
