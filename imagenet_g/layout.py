@@ -22,6 +22,7 @@ from pathlib import Path
 from imagenet_g.errors import ReleaseIntegrityError
 
 DEFAULT_DATASET_DIR = Path("imagenet-g")
+DEFAULT_SWEEP_DIR = Path("sweeps")  # `imagenet-g sweep` writes sweeps/<release> unless told where
 DEFAULT_RELEASE = "v1"  # the release evaluated, audited and counted when none is named
 CARD_FILE = "README.md"
 MANIFEST_FILE = "manifest.json"

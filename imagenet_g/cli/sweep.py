@@ -29,7 +29,7 @@ from imagenet_g.cli.options import (
     parse_names,
     parse_paths,
 )
-from imagenet_g.layout import DEFAULT_RELEASE
+from imagenet_g.layout import DEFAULT_RELEASE, DEFAULT_SWEEP_DIR
 
 _SOME_FAILED_EXIT = 1  # the sweep ran, but some model could not be scored (its reason is in the summary)
 
@@ -38,8 +38,6 @@ _sweep_app = typer.Typer(
     invoke_without_command=True,
 )
 app.add_typer(_sweep_app, name="sweep")
-
-_SWEEP_DIR = Path("sweeps")  # the sweeps' folder: sweeps/<release> unless --out-dir says
 
 
 @_sweep_app.callback()
@@ -52,7 +50,7 @@ def sweep(
     release: Release = DEFAULT_RELEASE,
     datasets: Annotated[Optional[str], typer.Option(help=DATASETS_HELP)] = None,
     out_dir: Annotated[Optional[Path], typer.Option(
-        parser=as_path, help=f"the sweep's folder (default {_SWEEP_DIR}/<release>)")] = None,
+        parser=as_path, help=f"the sweep's folder (default {DEFAULT_SWEEP_DIR}/<release>)")] = None,
     pretrained: Annotated[bool, typer.Option("--pretrained/--no-pretrained", help="load the library's weights")] = True,
     data_root: DataRoot = Path("."),
     path: DatasetPaths = None,
@@ -88,7 +86,7 @@ def sweep(
 
     request = SweepRequest(
         models=models, include=tuple(include or ()), exclude=tuple(exclude or ()), max_params=max_params,
-        out_dir=out_dir if out_dir is not None else _SWEEP_DIR / release, release=release,
+        out_dir=out_dir if out_dir is not None else DEFAULT_SWEEP_DIR / release, release=release,
         datasets=parse_names(datasets, "datasets") if datasets is not None else None, data_root=data_root,
         paths=parse_paths(path), v2_variant=v2_variant, pretrained=pretrained, device=device, batch_size=batch_size,
         workers=workers, precision=precision, channels_last=channels_last, cache_dir=cache_dir,

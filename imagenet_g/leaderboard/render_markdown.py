@@ -11,6 +11,7 @@ import html
 import re
 from urllib.parse import quote
 
+from imagenet_g.layout import DEFAULT_SWEEP_DIR
 from imagenet_g.leaderboard.board import Entry, ErValue, Leaderboard, Rank, ReleaseBoard
 from imagenet_g.leaderboard.rank import RankedRow, release_ranking
 
@@ -103,7 +104,7 @@ def _release_section(board: Leaderboard, release: ReleaseBoard) -> list[str]:
         lines += [f"No ImageNet-G baseline fit yet: {md_text(g_fit.status)}. The points are standard entries scored on "
                   f"{board.labels[g_fit.control]} and ImageNet-G: score the standard models with "
                   f"`imagenet-g sweep --release {release.version}` and enter them with "
-                  f"`imagenet-g leaderboard add --from-sweep sweeps/{release.version}`.", ""]
+                  f"`imagenet-g leaderboard add --from-sweep {DEFAULT_SWEEP_DIR}/{release.version}`.", ""]
     if release.plot:
         lines += [f"![Accuracy on each shift set against its control, release {md_text(release.version)}]"
                   f"({quote(release.plot)})", ""]
