@@ -6,6 +6,7 @@ All use cosine similarity of L2-normalised embeddings. Search runs in row chunks
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -69,35 +70,59 @@ def _rows_per_block(n: int) -> int:
     return max(1, min(_CHUNK, _BLOCK_VALUES // max(1, n)))
 
 
+class _Best:
+    """The exact count of the pairs offered and the ``limit`` most similar of them, ties by (i, j): at most
+    ``limit`` candidates kept between blocks."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit, self.total = limit, 0
+        self.best = np.empty(0), np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)  # similarity, i, j
+
+    def add(self, values: np.ndarray, i: np.ndarray, j: np.ndarray) -> None:
+        self.total += len(values)
+        if len(values) > self.limit:  # the block's best ``limit``, before merging (ties settled in the merge)
+            cut = np.partition(values, len(values) - self.limit)[len(values) - self.limit]
+            chosen = values >= cut
+            values, i, j = values[chosen], i[chosen], j[chosen]
+        merged = (np.concatenate([self.best[0], values]), np.concatenate([self.best[1], i]),
+                  np.concatenate([self.best[2], j]))
+        order = np.lexsort((merged[2], merged[1], -merged[0]))[:self.limit]
+        self.best = tuple(m[order] for m in merged)
+
+    def result(self) -> NearPairs:
+        return NearPairs(self.total, [Pair(int(i), int(j), float(s)) for s, i, j in zip(*self.best)])
+
+
+def near_pairs_each(x: np.ndarray, threshold: float, groupings: Sequence[np.ndarray | None],
+                    limit: int = 1000) -> list[NearPairs]:
+    """``near_pairs(x, threshold, groups, limit)`` for each ``groups`` of ``groupings`` (None: all pairs), from one
+    pass over the similarities: an audit's within-class pairs are its across-release pairs in the same class."""
+    u = unit_rows(x)
+    n = len(u)
+    kept = [_Best(limit) for _ in groupings]
+    step = _rows_per_block(n)
+    for start in range(0, n, step):
+        sims = u[start:start + step] @ u[start:].T  # rows start.., columns start..: the upper triangle lies here
+        rows, cols = np.nonzero(sims >= threshold)
+        upper = cols > rows  # column index relative to start: j > i
+        rows, cols = rows[upper], cols[upper]
+        values, i, j = sims[rows, cols], rows + start, cols + start
+        for groups, best in zip(groupings, kept):
+            if groups is None:
+                best.add(values, i, j)
+            else:
+                same = groups[i] == groups[j]
+                best.add(values[same], i[same], j[same])
+    return [best.result() for best in kept]
+
+
 def near_pairs(x: np.ndarray, threshold: float, groups: np.ndarray | None = None, limit: int = 1000) -> NearPairs:
     """Pairs i < j with cosine similarity >= ``threshold`` (within the same group when ``groups`` is given): their
     exact count, and the ``limit`` most similar, ties by (i, j).
 
     Memory is bounded whatever the count: one block of rows against the rows after it at a time, and at most
     ``limit`` candidate pairs kept between blocks (a release of near-copies has ~n^2/2 pairs)."""
-    u = unit_rows(x)
-    n = len(u)
-    total = 0
-    best = np.empty(0), np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)  # similarity, i, j
-    step = _rows_per_block(n)
-    for start in range(0, n, step):
-        sims = u[start:start + step] @ u[start:].T  # rows start.., columns start..: the upper triangle lies here
-        rows, cols = np.nonzero(sims >= threshold)
-        keep = cols > rows  # column index relative to start: j > i
-        if groups is not None:
-            keep &= groups[rows + start] == groups[cols + start]
-        rows, cols = rows[keep], cols[keep]
-        total += len(rows)
-        values = sims[rows, cols]
-        if len(values) > limit:  # the block's best ``limit``, before merging (ties settled in the merge)
-            cut = np.partition(values, len(values) - limit)[len(values) - limit]
-            chosen = values >= cut
-            rows, cols, values = rows[chosen], cols[chosen], values[chosen]
-        merged = (np.concatenate([best[0], values]), np.concatenate([best[1], rows + start]),
-                  np.concatenate([best[2], cols + start]))
-        order = np.lexsort((merged[2], merged[1], -merged[0]))[:limit]
-        best = tuple(m[order] for m in merged)
-    return NearPairs(total, [Pair(int(i), int(j), float(s)) for s, i, j in zip(*best)])
+    return near_pairs_each(x, threshold, [groups], limit)[0]
 
 
 def nearest_neighbours(query: np.ndarray, reference: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -209,23 +209,22 @@ def _diversity(images: FeatureSet, clip: LazyExtractor, request: AuditRequest, c
     names = labels.class_names()
     feats = np.asarray(images.features)
 
-    def pairs(groups: np.ndarray | None) -> tuple[int, list[s.DuplicatePair]]:
-        found = div.near_pairs(feats, request.duplicate_threshold, groups, limit=_LIST_LIMIT)
-        return found.total, [s.DuplicatePair(a=refs(int(images.positions[p.i])), b=refs(int(images.positions[p.j])),
-                                             similarity=p.similarity) for p in found.pairs]
+    def listed(found: div.NearPairs) -> list[s.DuplicatePair]:
+        return [s.DuplicatePair(a=refs(int(images.positions[p.i])), b=refs(int(images.positions[p.j])),
+                                similarity=p.similarity) for p in found.pairs]
 
     per_template = []
     if "template_id" in columns:
         templates = np.asarray([columns["template_id"][p] for p in images.positions])
         per_template = _group_diversity(feats, templates, lambda t: f"template {t}")
-    within, across = pairs(images.targets), pairs(None)
+    within, across = div.near_pairs_each(feats, request.duplicate_threshold, [images.targets, None], _LIST_LIMIT)
     return s.Diversity(
         extractor=clip.id, vendi=div.vendi_score(feats),
         mean_pairwise_distance=div.mean_pairwise_distance(feats) if len(feats) > 1 else None,
         per_class=_group_diversity(feats, images.targets, lambda c: names[c]), per_template=per_template,
         duplicate_threshold=request.duplicate_threshold,
-        duplicates_within_class_total=within[0], duplicates_within_class=within[1],
-        duplicates_across_release_total=across[0], duplicates_across_release=across[1],
+        duplicates_within_class_total=within.total, duplicates_within_class=listed(within),
+        duplicates_across_release_total=across.total, duplicates_across_release=listed(across),
     )
 
 

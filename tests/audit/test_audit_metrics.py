@@ -180,6 +180,22 @@ def test_near_pair_totals_past_the_list_limit_equal_a_brute_force_count(monkeypa
         assert [(p.i, p.j) for p in found.pairs] == order[:200]
 
 
+@pytest.mark.parametrize("block_values", [1 << 22, 1000])
+def test_one_pass_within_and_across_equal_two_brute_force_searches(monkeypatch, block_values):
+    monkeypatch.setattr(diversity, "_BLOCK_VALUES", block_values)
+    rng = np.random.default_rng(8)
+    x = np.repeat(rng.normal(size=(4, 6)), 60, axis=0) + rng.normal(scale=0.05, size=(240, 6))
+    x[[11, 50, 130]] = x[2]  # ties at similarity 1, within and across groups
+    x[200] = 2.0 * x[201]  # a tie by rescaling
+    groups = rng.integers(0, 3, size=240)
+    within, across = diversity.near_pairs_each(x, 0.97, [groups, None], limit=150)
+    for found, g in ((within, groups), (across, None)):
+        total, order = _brute_pairs(x, 0.97, g)
+        assert total > 150 and found.total == total
+        assert [(p.i, p.j) for p in found.pairs] == order[:150]
+        assert found == diversity.near_pairs(x, 0.97, g, limit=150)
+
+
 def test_the_near_pair_search_keeps_memory_bounded_however_many_pairs(monkeypatch):
     import tracemalloc
 
