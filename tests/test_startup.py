@@ -57,3 +57,12 @@ def test_build_refuses_a_users_folder_before_importing_a_model_library(tmp_path)
     assert done.stdout.strip().splitlines()[-1] == "EXIT 2 HEAVY []", done.stderr[-1000:]
     assert "holds notes.txt and is not a release folder" in done.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]
+
+
+def test_audit_compare_imports_no_numpy(tmp_path):
+    """Reading and comparing audit JSONs takes only the audit's schema (the package face loads names on use)."""
+    argv = ["audit", "compare", str(tmp_path / "a"), str(tmp_path / "b")]
+    done = subprocess.run([sys.executable, "-c", PROBE.format(heavy=(*HEAVY, "numpy")), *argv],
+                          capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert done.stdout.strip().splitlines()[-1] == "EXIT 2 HEAVY []", done.stderr[-1000:]
+    assert "does not exist" in done.stderr
