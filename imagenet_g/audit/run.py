@@ -295,7 +295,7 @@ _AUDIT_PACKAGES = ("torch", "torchvision", "torchmetrics", "torch-fidelity", "op
 def _compute_audit(request: AuditRequest, progress: bool = False) -> s.AuditResult:
     """Run every section the available data allows (``request`` already checked); writes nothing but the feature
     cache."""
-    pick_device(request.device)
+    device = pick_device(request.device)  # before any work: an unavailable device is an error at once
     skipped: dict[str, str] = {}
     release = _Data(_load_release(request), request, progress)
     columns = _release_columns(release.loaded)
@@ -357,7 +357,7 @@ def _compute_audit(request: AuditRequest, progress: bool = False) -> s.AuditResu
         extractors=extractors, consistency=consistency, fidelity=fidelity, shift_table=shift_table,
         diversity=diversity, safety=safety, memorisation=memorisation, skipped=skipped,
         random_weights=any(e.random_weights for e in extractors),
-        environment=environment(pick_device(request.device), _AUDIT_PACKAGES), created=datetime.now(timezone.utc),
+        environment=environment(device, _AUDIT_PACKAGES), created=datetime.now(timezone.utc),
     )
     return result
 
