@@ -14,6 +14,7 @@ from typing import Literal
 
 from pydantic import Field, ValidationError
 
+from imagenet_g.dotted import differences, flatten
 from imagenet_g.errors import OutputError
 from imagenet_g.files import atomic_write_text
 from imagenet_g.strict import StrictModel
@@ -67,22 +68,13 @@ class TrainingRecord(StrictModel):
 _OUTSIDE_FINGERPRINT = ("description", "data.workers", "checkpoint_every", "eval")
 
 
-def _flatten(value: object, prefix: str) -> dict[str, object]:
-    if isinstance(value, dict):
-        out: dict[str, object] = {}
-        for key, item in value.items():
-            out.update(_flatten(item, f"{prefix}.{key}" if prefix else str(key)))
-        return out
-    return {prefix: value}
-
-
 def _fingerprint_fields(recipe: Recipe, mix: MixRecord) -> dict[str, object]:
     """What decides the trained weights, as dotted keys: the recipe's (as ``--set`` names them) less
     `_OUTSIDE_FINGERPRINT`, and the data mix's under ``mix.``."""
-    fields = _flatten(recipe.model_dump(mode="json"), "")
+    fields = flatten(recipe.model_dump(mode="json"))
     fields = {k: v for k, v in fields.items()
               if not any(k == skip or k.startswith(skip + ".") for skip in _OUTSIDE_FINGERPRINT)}
-    return {**fields, **_flatten(mix.model_dump(mode="json"), "mix")}
+    return {**fields, **flatten(mix.model_dump(mode="json"), "mix")}
 
 
 def fingerprint(recipe: Recipe, mix: MixRecord) -> str:
@@ -93,9 +85,8 @@ def fingerprint(recipe: Recipe, mix: MixRecord) -> str:
 
 def fingerprint_differences(before: TrainingRecord, recipe: Recipe, mix: MixRecord) -> list[str]:
     """``key: <the run's value> in the run, <this value> now`` for each fingerprinted key that differs."""
-    old, new = _fingerprint_fields(before.recipe, before.mix), _fingerprint_fields(recipe, mix)
-    return [f"{key}: {_show(old.get(key))} in the run, {_show(new.get(key))} now"
-            for key in sorted(old.keys() | new.keys()) if old.get(key) != new.get(key)]
+    changed = differences(_fingerprint_fields(before.recipe, before.mix), _fingerprint_fields(recipe, mix))
+    return [f"{key}: {_show(old)} in the run, {_show(new)} now" for key, (old, new) in changed.items()]
 
 
 def _show(value: object) -> str:

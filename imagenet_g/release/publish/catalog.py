@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from imagenet_g.checks import check_folder
+from imagenet_g.dotted import differences, flatten
 from imagenet_g.release.spec import ReleaseDefinition, ReleaseSpec, list_releases, load_release
 from imagenet_g.release.store import Manifest, read_manifest
 
@@ -84,15 +85,6 @@ def release_summaries(specs_dir: Path | None = None) -> list[ReleaseSummary]:
     return [summarize(release) for release in list_releases(specs_dir)]
 
 
-def _flatten(value: object, prefix: str = "") -> dict[str, object]:
-    if isinstance(value, dict):
-        flat: dict[str, object] = {}
-        for key, item in value.items():
-            flat.update(_flatten(item, f"{prefix}{key}."))
-        return flat
-    return {prefix.rstrip("."): value}
-
-
 @dataclass(frozen=True)
 class BuiltSplit:
     """A built split: its image count and a digest of its shards' sha256s (equal digests, equal bytes)."""
@@ -132,9 +124,7 @@ def diff_releases(a: str, b: str, specs_dir: Path | None = None, dataset_dir: Pa
     if dataset_dir is not None:
         check_folder(dataset_dir, "dataset_dir")
     left, right = load_release(a, specs_dir), load_release(b, specs_dir)
-    flat_a, flat_b = (_flatten(r.spec.model_dump(mode="json")) for r in (left, right))
-    keys = sorted(set(flat_a) | set(flat_b))
-    spec = {k: (flat_a.get(k), flat_b.get(k)) for k in keys if flat_a.get(k) != flat_b.get(k)}
+    spec = differences(*(flatten(r.spec.model_dump(mode="json")) for r in (left, right)))
     counts = summarize(left).images, summarize(right).images
     images = {s: (counts[0].get(s), counts[1].get(s)) for s in sorted(set(counts[0]) | set(counts[1]))}
     built = None
