@@ -7,11 +7,11 @@ model has one entry per release.
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Iterator
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from imagenet_g.dotted import strings
 from imagenet_g.leaderboard.constants import Category
 from imagenet_g.results import RESULTS_SCHEMA_VERSION, EvalResult
 from imagenet_g.slugs import slug
@@ -33,18 +33,9 @@ def _hidden_character(text: str) -> str | None:
     return None
 
 
-def _strings(value: object, where: str) -> Iterator[tuple[str, str]]:
-    """Every string (dict keys included) inside parsed JSON, with its dotted location."""
-    if isinstance(value, str):
-        yield where, value
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            inner = f"{where}.{key}" if isinstance(key, str) and not _hidden_character(key) else f"{where}.<key>"
-            yield from _strings(key, inner)
-            yield from _strings(item, inner)
-    elif isinstance(value, (list, tuple)):
-        for i, item in enumerate(value):
-            yield from _strings(item, f"{where}.{i}")
+def _shown(key: object) -> str:
+    """A dict key as a location names it: ``<key>`` for one that is not visible text."""
+    return key if isinstance(key, str) and not _hidden_character(key) else "<key>"
 
 
 def result_problems(result: EvalResult) -> list[str]:
@@ -57,7 +48,7 @@ def result_problems(result: EvalResult) -> list[str]:
     if len(result.model.id) > _MAX_MODEL_ID:
         problems.append(f"result.model.id: {len(result.model.id)} characters, at most {_MAX_MODEL_ID}; "
                         f"evaluate under a shorter model id")
-    for where, text in _strings(result.model_dump(mode="json"), "result"):
+    for where, text in strings(result.model_dump(mode="json"), "result", _shown):
         found = _hidden_character(text)
         if found:
             problems.append(f"{where}: contains {found}, a control or text-direction character; "

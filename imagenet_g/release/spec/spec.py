@@ -19,6 +19,7 @@ from typing import Literal
 import yaml
 from pydantic import Field, ValidationError, field_validator, model_validator
 
+from imagenet_g.dotted import strings
 from imagenet_g.errors import SpecError, UnknownNameError, unknown
 from imagenet_g.labels import TEMPLATE_SETS, resolve_classes
 from imagenet_g.release.spec.lock import LOCK_FILE
@@ -233,23 +234,13 @@ class ReleaseSpec(StrictModel):
         return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
-def _hidden_character(data: object, key: str = "") -> tuple[str, str] | None:
+def _hidden_character(data: object) -> tuple[str, str] | None:
     """The first key whose text holds a character a reader would not see but a terminal or an editor acts on
     (controls, bidi overrides, zero-width marks; line breaks and tabs are text), and that character escaped."""
-    if isinstance(data, dict):
-        items = data.items()
-    elif isinstance(data, list):
-        items = ((str(i), v) for i, v in enumerate(data))
-    else:
-        if isinstance(data, str):
-            for char in data:
-                if char not in "\n\t" and unicodedata.category(char) in ("Cc", "Cf", "Zl", "Zp", "Co", "Cs"):
-                    return key or "(top level)", char.encode("unicode_escape").decode("ascii")
-        return None
-    for name, value in items:
-        path = f"{key}.{name}" if key else str(name)
-        if found := _hidden_character(name, path) or _hidden_character(value, path):
-            return found
+    for where, text in strings(data):
+        for char in text:
+            if char not in "\n\t" and unicodedata.category(char) in ("Cc", "Cf", "Zl", "Zp", "Co", "Cs"):
+                return where or "(top level)", char.encode("unicode_escape").decode("ascii")
     return None
 
 
