@@ -97,9 +97,12 @@ def _check_run_dir(out: Path, recipe: Recipe, mix: Mix) -> TrainingRecord | None
     return existing
 
 
-def _base_record(request: TrainRequest, recipe: Recipe, mix: Mix, world: World, device, steps: int, fp: str):
+def _base_record(request: TrainRequest, recipe: Recipe, mix: Mix, world: World, device, steps: int):
+    """A new run's record. Its fingerprint is taken here only: a resume keeps it, `_check_run_dir` having found what
+    it covers unchanged."""
     return TrainingRecord(
-        recipe_source=request.recipe, recipe=recipe, mix=mix.record, category=mix.record.category, fingerprint=fp,
+        recipe_source=request.recipe, recipe=recipe, mix=mix.record, category=mix.record.category,
+        fingerprint=fingerprint(recipe, mix.record),
         world_size=world.size, global_batch=recipe.data.batch_size, lr=recipe.lr_for(recipe.data.batch_size),
         steps_per_epoch=steps, device=device.type,
         environment=environment(str(device), ENVIRONMENT_PACKAGES), created=datetime.now(timezone.utc),
@@ -256,10 +259,9 @@ def _run(request: TrainRequest, recipe: Recipe, mix: Mix, world: World, progress
     device = _device(request.device, world)
     local_batch, steps = _plan(recipe, mix, world)
     out = Path(request.out)
-    fp = fingerprint(recipe, mix.record)
     existing = _check_run_dir(out, recipe, mix)
     if existing is not None:  # the same run: the settings outside the fingerprint are this command's
-        updated = existing.model_copy(update={"recipe": recipe, "recipe_source": request.recipe, "fingerprint": fp})
+        updated = existing.model_copy(update={"recipe": recipe, "recipe_source": request.recipe})
         if updated != existing and existing.complete and world.is_main:
             write_record(out, updated)
         existing = updated
@@ -282,10 +284,10 @@ def _run(request: TrainRequest, recipe: Recipe, mix: Mix, world: World, progress
     resumed_from = position.step
     loader, sampler = make_loader(mix, recipe.data, local_batch, world.size, world.rank, recipe.seed,
                                   pin_memory=device.type == "cuda")
-    record = existing or _base_record(request, recipe, mix, world, device, steps, fp)
+    record = existing or _base_record(request, recipe, mix, world, device, steps)
     record = record.model_copy(update={"epochs": tuple(EpochMetrics(**h) for h in position.history)})
     if world.is_main:
-        write_record(out, record)  # before the first checkpoint: a resume checks the fingerprint against it
+        write_record(out, record)  # before the first checkpoint: a resume compares its recipe and mix with this one's
     while position.epoch < recipe.schedule.epochs:
         sampler.set_position(position.epoch, position.batch * local_batch)
         metrics = _epoch(parts, loader, position, recipe, world, steps, out, progress)
@@ -301,7 +303,7 @@ def _run(request: TrainRequest, recipe: Recipe, mix: Mix, world: World, progress
         if world.is_main:
             write_record(out, record)
     if world.is_main:
-        save_weights(parts.final_weights(), out / FINAL, {"fingerprint": fp})
+        save_weights(parts.final_weights(), out / FINAL, {"fingerprint": record.fingerprint})
         record = record.model_copy(update={
             "weights_file": FINAL, "weights_sha256": sha256_file(out / FINAL), "complete": True,
         })

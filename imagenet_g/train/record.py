@@ -48,7 +48,7 @@ class TrainingRecord(StrictModel):
     mix: MixRecord
     category: Category
     fingerprint: str = Field(description="sha256 of what decides the weights (recipe less its workers, checkpoint "
-                                         "interval, text and eval; the mix): a resume must match it")
+                                         "interval, text and eval; the mix): a resume must match what it covers")
     world_size: int
     global_batch: int
     lr: float = Field(description="peak learning rate after linear scaling")

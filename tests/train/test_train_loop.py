@@ -14,6 +14,7 @@ from imagenet_g.evaluate import EvalRequest
 from imagenet_g.train import MixPolicy, TrainRequest, evaluate_run, load_recipe, read_record, train
 from imagenet_g.train import loop as loop_module
 from imagenet_g.train.model import ImageNetLogits, apply_blurpool, build_model
+from imagenet_g.train.record import fingerprint
 
 FAST = {"data.batch_size": 8, "schedule.epochs": 2, "schedule.warmup_epochs": 1}
 
@@ -61,6 +62,8 @@ def test_a_rerun_may_change_what_does_not_decide_the_weights(tmp_path, squares):
     again = train(request.model_copy(update={"overrides": harmless}), progress=False).record
     assert again.epochs == first.epochs and again.weights_sha256 == first.weights_sha256
     assert (again.recipe.eval.batch_size, read_record(tmp_path / "run").recipe.description) == (7, "again")
+    # the fingerprint taken when the run started still covers the changed recipe
+    assert again.fingerprint == first.fingerprint == fingerprint(again.recipe, again.mix)
     changed = {**FAST, "optimizer.lr": 0.2, "data.size": 24}
     with pytest.raises(OutputError) as refused:
         train(request.model_copy(update={"overrides": changed}), progress=False)
