@@ -62,7 +62,7 @@ def _load_run(model_id: str, run: str, arch: str, checkpoint: Path | None = None
     weights = Path(checkpoint) if checkpoint is not None else run_dir / (record.weights_file or FINAL)
     if not weights.is_file():
         raise ModelError(f"model {model_id!r}: the run in {run_dir} has no weights file {weights.name}",
-                         f"give the run's weights file as {{checkpoint}}")
+                         "give the run's weights file as {checkpoint}")
     network = build_model(record.recipe.model, len(record.mix.classes))
     try:
         load_checkpoint(network, str(weights), strict=True)
