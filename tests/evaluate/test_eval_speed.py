@@ -82,7 +82,7 @@ def two_cores(monkeypatch):
     """Two workers are a worker per core, whatever this machine has: the CPU scoring-worker path runs."""
     from imagenet_g.images import batching
 
-    monkeypatch.setattr(batching, "_cores", lambda: 2)
+    monkeypatch.setattr(batching, "usable_cores", lambda: 2)
     calls = []
     real = batching._Mapped.__init__
     monkeypatch.setattr(batching._Mapped, "__init__", lambda self, *a: calls.append(1) or real(self, *a))

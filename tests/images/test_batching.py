@@ -54,7 +54,7 @@ def test_batches_keep_order_map_each_batch_and_report_what_cannot_be_read(images
 def test_workers_that_map_their_own_batches_give_what_this_process_gives(images, monkeypatch):
     from imagenet_g.images import batching
 
-    monkeypatch.setattr(batching, "_cores", lambda: 2)  # two workers are a worker per core: fn runs in the workers
+    monkeypatch.setattr(batching, "usable_cores", lambda: 2)  # two workers are a worker per core: fn runs in the workers
     assert batching.runs_in_workers(torch.device("cpu"), 2)
     here = _collected(mapped_batches(images, [TRANSFORM], _pixel_sums, batch_size=2, workers=0))
     assert _collected(mapped_batches(images, [TRANSFORM], _pixel_sums, batch_size=2, workers=2)) == here
