@@ -11,8 +11,9 @@ import numpy as np
 from imagenet_g import labels
 from imagenet_g.benchmarks import BENCHMARKS, V2_DEFAULT, check_variant, get_benchmark
 from imagenet_g.checks import check_folder
-from imagenet_g.errors import DatasetNotFoundError, UnknownNameError
-from imagenet_g.images import LoadedDataset, candidate_folders, load, locate
+from imagenet_g.errors import ArgumentError, DatasetNotFoundError, UnknownNameError
+from imagenet_g.evaluate.request import check_dataset_paths
+from imagenet_g.images import LoadedDataset, candidate_folders, check_release_built, load, locate
 from imagenet_g.layout import DEFAULT_RELEASE
 
 
@@ -35,9 +36,9 @@ def inventory(
     """Find every registered dataset and count its images against the published count (no decoding)."""
     check_folder(data_root, "data_root")
     paths = dict(paths or {})
-    for name in paths:
-        get_benchmark(name)
+    check_dataset_paths(paths)  # as eval: a path given is a folder here or a Hub id, never only a table note
     check_variant(variant)
+    _check_release(release, data_root, paths.get("imagenet-g"), variant)
     scanned: dict[str, LoadedDataset] = {}
     out: list[DatasetStatus] = []
     for spec in BENCHMARKS.values():
@@ -65,3 +66,14 @@ def inventory(
             note = f"version {data.version}" + (f"; {note}" if note else "")
         out.append(DatasetStatus(spec.name, True, data.source, count, spec.expected_images, skipped, note))
     return out
+
+
+def _check_release(release: str, data_root: Path, path: str | None, variant: str) -> None:
+    """The release to count is built where ImageNet-G is found (as eval reads it). Where it is not found there is
+    nothing to count, and a release of the user's own specs cannot be told from a misspelt one: only a blank name
+    is refused."""
+    if not release.strip():
+        raise ArgumentError(f"{release!r} names no release", "set {release} to a release's version, e.g. v1 or smoke")
+    location = locate(get_benchmark("imagenet-g"), data_root, path, variant)
+    if location is not None:
+        check_release_built(location, release)

@@ -21,7 +21,7 @@ from imagenet_g.lazy import lazy_exports
 if TYPE_CHECKING:
     from imagenet_g.images.batching import interruptible, mapped_batches, runs_in_workers, worker_init
     from imagenet_g.images.decode import UnreadableImage, decode_rgb
-    from imagenet_g.images.find import LoadedDataset, candidate_folders, load, locate
+    from imagenet_g.images.find import LoadedDataset, candidate_folders, check_release_built, load, locate
     from imagenet_g.images.folder import LAYOUTS, FolderImages, files_by_name
     from imagenet_g.images.hub import HubImages, labelled_images, load_rows, undecoded
     from imagenet_g.images.pixel_cache import CacheSize, PixelCache, cache_size, check_cache_dir, default_cache_dir
@@ -37,6 +37,7 @@ _HOMES = {
     "decode_rgb": "decode",
     "LoadedDataset": "find",
     "candidate_folders": "find",
+    "check_release_built": "find",
     "load": "find",
     "locate": "find",
     "LAYOUTS": "folder",

@@ -72,11 +72,16 @@ def locate(
     return None
 
 
-def _load_release(spec: Benchmark, location: Location, release: str) -> LoadedDataset:
+def check_release_built(location: Location, release: str) -> None:
+    """``release`` is built at the ImageNet-G ``location``, else an unknown release naming the ones that are."""
     versions = release_versions(location)
     if release not in versions:
         raise unknown("release", release, versions, where=f"(not built at {location.where})",
                       otherwise=f"build release {release} first")
+
+
+def _load_release(spec: Benchmark, location: Location, release: str) -> LoadedDataset:
+    check_release_built(location, release)
     rows, images = release_images(location, release)
     checksum = None
     if location.kind == "folder":

@@ -70,6 +70,11 @@ CASES = [
     case("data --path bogus=data", says="unknown dataset 'bogus'"),
     case("data --path imagenet=data/imagenet/val --path imagenet=data/sketch", says="imagenet is given twice"),
     case("data --v2-variant bogus", says="unknown ImageNet-V2 variant 'bogus'"),
+    case("data --path imagenet-r=nowhere", says="imagenet-r path 'nowhere' does not exist"),
+    case("data --path imagenet-r=notes.txt", says="imagenet-r path 'notes.txt' is a file, not a folder"),
+    case("data --path val-on-imagenet-r-classes=data", says="scored from imagenet's images"),
+    case("data --release v99 --data-root data", says="unknown release 'v99' (not built at data/imagenet-g)"),
+    case("data --release ''", says="'' names no release; set --release to"),
     # compare
     case("compare", says="Missing argument 'a'"),
     case("compare results/resnet18.json", says="Missing argument 'b'"),
