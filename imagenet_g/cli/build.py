@@ -64,11 +64,13 @@ def releases_diff_command(
     a: Annotated[str, typer.Argument(help="first release")],
     b: Annotated[str, typer.Argument(help="second release")],
     dataset_dir: Annotated[Optional[Path], typer.Option(
-        parser=as_path, help="also compare the built releases in this folder (image counts, checksums)")] = None,
+        parser=as_path,
+        help="also compare the built releases in this folder (image counts, checksums); both must be built there",
+    )] = None,
     specs_dir: SpecsDir = None,
     as_json: Json = False,
 ) -> None:
-    """What differs between two releases: spec keys, image counts, and (once both are built) shard checksums."""
+    """What differs between two releases: spec keys, image counts, and (with --dataset-dir) shard checksums."""
     from imagenet_g.release import diff_releases
 
     diff = diff_releases(a, b, specs_dir, dataset_dir)
@@ -83,8 +85,6 @@ def releases_diff_command(
             table.add_row(f"images ({split})", str(left or "-"), str(right or "-"))
     console.print(table if table.row_count else f"{a} and {b} have the same spec")
     if diff.built is None:
-        if dataset_dir is not None:
-            console.print(f"not both built completely in {dataset_dir}: no image checksums compared")
         return
     for split, (left, right) in diff.built.items():
         same = left is not None and right is not None and left.digest == right.digest

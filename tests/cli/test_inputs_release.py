@@ -22,6 +22,8 @@ CASES = [
     case("releases diff v1 smoke --dataset-dir notes.txt", says="dataset_dir 'notes.txt' is a file, not a folder"),
     case("releases diff v1 smoke --dataset-dir nowhere", says="dataset_dir 'nowhere' does not exist"),
     case("releases diff v1 smoke --dataset-dir ''", says=EMPTY_PATH),
+    case("releases diff smoke v1 --dataset-dir empty", says="smoke and v1 are not built completely in empty"),
+    case("releases diff smoke v1 --dataset-dir data/imagenet-g", says="v1 is not built completely in data/imagenet-g"),
     # prompts
     case("prompts", says="Missing option '--release'"),
     case("prompts --release v99", says="unknown release 'v99'"),

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from imagenet_g.checks import check_folder
 from imagenet_g.dotted import differences, flatten
+from imagenet_g.errors import DatasetNotFoundError
 from imagenet_g.release.spec import ReleaseDefinition, ReleaseSpec, list_releases, load_release
 from imagenet_g.release.store import Manifest, read_manifest
 
@@ -119,8 +120,9 @@ def _built(manifest: Manifest | None) -> dict[str, BuiltSplit] | None:
 
 
 def diff_releases(a: str, b: str, specs_dir: Path | None = None, dataset_dir: Path | None = None) -> ReleaseDiff:
-    """Spec differences of two releases (generator, sampling, conditioning, classes, counts) and, when both are
-    built completely under ``dataset_dir``, their image counts and shard checksums."""
+    """Spec differences of two releases (generator, sampling, conditioning, classes, counts) and, given
+    ``dataset_dir``, their built image counts and shard checksums there: both must be built completely in it (a
+    folder that lacks either is a mistake, not a comparison)."""
     if dataset_dir is not None:
         check_folder(dataset_dir, "dataset_dir")
     left, right = load_release(a, specs_dir), load_release(b, specs_dir)
@@ -130,7 +132,13 @@ def diff_releases(a: str, b: str, specs_dir: Path | None = None, dataset_dir: Pa
     built = None
     if dataset_dir is not None:
         manifests = [_built(read_manifest(Path(dataset_dir) / version)) for version in (a, b)]
-        if manifests[0] is not None and manifests[1] is not None:
-            splits = sorted(set(manifests[0]) | set(manifests[1]))
-            built = {s: (manifests[0].get(s), manifests[1].get(s)) for s in splits}
+        missing = list(dict.fromkeys(version for version, m in zip((a, b), manifests) if m is None))
+        if missing:
+            one = len(missing) == 1
+            raise DatasetNotFoundError(
+                f"{' and '.join(missing)} {'is' if one else 'are'} not built completely in {dataset_dir} "
+                f"(no complete <release>/manifest.json)",
+                f"build {'it' if one else 'them'} there first, or leave {{dataset_dir}} out to compare the specs only")
+        splits = sorted(set(manifests[0]) | set(manifests[1]))
+        built = {s: (manifests[0].get(s), manifests[1].get(s)) for s in splits}
     return ReleaseDiff(a=a, b=b, spec=spec, images=images, built=built)
