@@ -77,6 +77,9 @@ CASES = [
     case("push --release smoke --repo-id org/x", says="no manifest.json in imagenet-g/smoke"),
     case("push --release smoke --repo-id org/x --dataset-dir ''", says=EMPTY_PATH),
     case("push --release smoke --repo-id org/x --dataset-dir empty", says="no manifest.json in empty/smoke"),
+    case("push --release smoke --repo-id '' --dataset-dir data/imagenet-g", says="'' is not a Hub repo id"),
+    case("push --release smoke --repo-id 'my org/bad id' --dataset-dir data/imagenet-g",
+         says="'my org/bad id' is not a Hub repo id; set --repo-id to NAME or ORG/NAME"),
 ]
 
 

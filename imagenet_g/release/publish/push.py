@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from imagenet_g.errors import ImagenetGError, ReleaseIntegrityError
+from imagenet_g.errors import ArgumentError, ImagenetGError, ReleaseIntegrityError
 from imagenet_g.layout import CARD_FILE, DEFAULT_DATASET_DIR, audit_dir
 from imagenet_g.release.publish.card import render_card
 from imagenet_g.release.publish.verify import verify_release
@@ -100,11 +100,27 @@ def _hub_failure(request: PushRequest, exc: Exception) -> ImagenetGError:
     )
 
 
+def check_push_request(request: PushRequest) -> PushRequest:
+    """What can be checked before reading a shard: the repo id, by the Hub client's own rule (its message is
+    written for its API, so the line says the rule). Returns the request."""
+    from huggingface_hub.utils import HFValidationError, validate_repo_id
+
+    try:
+        validate_repo_id(request.repo_id)
+    except HFValidationError:
+        raise ArgumentError(
+            f"{request.repo_id!r} is not a Hub repo id",
+            "set {repo_id} to NAME or ORG/NAME of letters, digits, '-', '_' and '.' (at most 96, not starting or "
+            "ending with '-' or '.'), e.g. my-org/imagenet-g") from None
+    return request
+
+
 def push_release(request: PushRequest, api: Any = None) -> PushReport:
     """Verify, then upload the card and the version folder to a Hub dataset repo and tag the commit.
 
     ``api`` is a ``huggingface_hub.HfApi`` (injectable for tests); the default uses the saved token.
     """
+    check_push_request(request)
     try:
         checked = verify_release(request.dataset_dir, request.version, request.expected_spec_hash)
     except ReleaseIntegrityError as exc:
