@@ -15,6 +15,9 @@ MAX_THREADS = 1024
 # Images per batch: a batch lives in memory as decoded pixels (65,536 RGB images at 224 px are 10 GB); larger
 # batches only move the limit from the device to the host.
 MAX_BATCH = 65_536
+# Ray workers of a build: far more than any cluster hosts (each worker holds a pipeline), few enough that a mistyped
+# count is refused before Ray starts, not after it has started and been measured.
+MAX_RAY_WORKERS = 10_000
 
 
 def usable_cores() -> int:

@@ -14,7 +14,7 @@ from rich.text import Text
 
 from imagenet_g.cli.app import app, console, err_console
 from imagenet_g.cli.options import DatasetDir, Device, Json, Release, Splits, SpecsDir, as_path
-from imagenet_g.checks import MAX_THREADS, check_range
+from imagenet_g.checks import MAX_RAY_WORKERS, MAX_THREADS, check_range
 from imagenet_g.errors import ImagenetGError
 from imagenet_g.layout import DEFAULT_DATASET_DIR
 from imagenet_g.progress import quiet_model_libraries
@@ -159,7 +159,8 @@ def build_command(
     address: Annotated[Optional[str], typer.Option(
         help="ray: auto, or HOST:PORT of the head node (default: start Ray on this machine)")] = None,
     workers: Annotated[Optional[int], typer.Option(
-        "--ray-workers", min=1, help="ray: workers (default: one per GPU; on CPU one per --threads CPUs)")] = None,
+        "--ray-workers", min=1, help=f"ray: workers, at most {MAX_RAY_WORKERS:,} (default: one per GPU; on CPU one "
+        "per --threads CPUs)")] = None,
     gpus_per_worker: Annotated[Optional[float], typer.Option(
         min=0, help="ray: GPUs per worker (default 1 on CUDA, 0 on CPU)")] = None,
     job_index: Annotated[Optional[int], typer.Option(

@@ -56,6 +56,7 @@ CASES = [
     case("build --release smoke --job-index -1 --num-jobs 2", says="set --job-index to 0..1"),
     case("build --release smoke --job-index 0 --num-jobs 0", says="set --num-jobs to 1 or more"),
     case("build --release smoke --ray-workers 2", says="add --executor ray"),
+    case("build --release smoke --executor ray --ray-workers 1000000000", says="set --ray-workers to 1..10,000"),
     case("build --release smoke --address auto", says="add --executor ray"),
     case("build --release smoke --dataset-dir ''", says=EMPTY_PATH),
     case("build --release smoke --dataset-dir notes.txt", says="dataset_dir 'notes.txt' is a file, not a folder"),

@@ -22,6 +22,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from imagenet_g.checks import MAX_RAY_WORKERS, check_range
 from imagenet_g.errors import ClusterError, ImagenetGError
 from imagenet_g.progress import quiet_model_libraries
 from imagenet_g.ray_cluster import CONNECT_TIMEOUT_S, connect, first_time, require_ray
@@ -39,7 +40,8 @@ class RayOptions:
 
     ``address``: None starts a local Ray runtime (or joins ``$RAY_ADDRESS``); ``auto`` joins the cluster started
     on this node with ``ray start``; ``HOST:PORT`` (or ``ray://HOST:PORT``) joins that head node.
-    ``workers``: None uses every GPU (``gpus_per_worker`` each) or, on CPU, every CPU (``threads`` each).
+    ``workers``: None uses every GPU (``gpus_per_worker`` each) or, on CPU, every CPU (``threads`` each); at most
+    ``MAX_RAY_WORKERS`` (checked here, before Ray starts), and never more than the shards to build.
     ``gpus_per_worker``: None means 1 when building on CUDA, else 0. Each worker also reserves the build's
     ``threads`` CPUs.
     ``max_restarts``: how often a dead worker is replaced (and its shard retried) before the build gives up.
@@ -50,6 +52,10 @@ class RayOptions:
     gpus_per_worker: float | None = None
     max_restarts: int = 3
     connect_timeout_s: float = CONNECT_TIMEOUT_S
+
+    def __post_init__(self) -> None:
+        if self.workers is not None:
+            check_range(self.workers, "ray_workers", 1, MAX_RAY_WORKERS, "Ray workers, each loading a pipeline")
 
 
 def _plan_workers(
