@@ -18,7 +18,6 @@ from imagenet_g.cli.options import (
     Bootstrap,
     Checkpoint,
     DataRoot,
-    DatasetDir,
     DatasetPaths,
     Device,
     Json,
@@ -37,6 +36,11 @@ app.add_typer(_leaderboard_app, name="leaderboard")
 
 _Root = Annotated[Path, typer.Option("--root", parser=as_path, help="leaderboard folder holding submissions/<release>/")]
 _DEFAULT_ROOT = Path("leaderboard")
+# the built releases whose spec hashes a submission is checked against: a folder named must exist; the default,
+# ./imagenet-g, may be absent (None)
+_BuiltReleases = Annotated[Optional[Path], typer.Option(
+    "--dataset-dir", parser=as_path,
+    help=f"folder holding the built releases (<release>/manifest.json); default: {DEFAULT_DATASET_DIR}, if there")]
 # column titles for terminals narrower than 120 characters
 _SHORT_LABELS = {"imagenet": "IN", "imagenet-g": "IN-G", "imagenet-v2": "V2", "imagenet-sketch": "Sketch",
                 "imagenet-r": "R", "imagenet-a": "A", "objectnet": "ObjNet"}
@@ -61,7 +65,7 @@ def _problems_as_lines(as_json: bool = False) -> Iterator[None]:
         raise typer.Exit(USER_ERROR_EXIT) from None
 
 
-def _catalog(specs_dir: Path | None, dataset_dir: Path):
+def _catalog(specs_dir: Path | None, dataset_dir: Path | None):
     from imagenet_g.leaderboard import ReleaseCatalog
 
     return ReleaseCatalog.discover(specs_dir, dataset_dir)
@@ -71,7 +75,7 @@ def _catalog(specs_dir: Path | None, dataset_dir: Path):
 def validate(
     files: Annotated[list[Path], typer.Argument(
         parser=as_path, help="submission JSON files, folders of them, or glob patterns")],
-    dataset_dir: DatasetDir = DEFAULT_DATASET_DIR,
+    dataset_dir: _BuiltReleases = None,
     specs_dir: SpecsDir = None,
     as_json: Json = False,
 ) -> None:
@@ -108,7 +112,7 @@ def add(
     release: Release = None,
     force: Annotated[bool, typer.Option("--force", help="replace an existing entry for the same model")] = False,
     root: _Root = _DEFAULT_ROOT,
-    dataset_dir: DatasetDir = DEFAULT_DATASET_DIR,
+    dataset_dir: _BuiltReleases = None,
     specs_dir: SpecsDir = None,
     as_json: Json = False,
 ) -> None:
@@ -160,7 +164,7 @@ def build(
     bootstrap: Bootstrap = 1000,
     plots: Annotated[bool, typer.Option(
         "--plots/--no-plots", help="render the PNG plot of each release (matplotlib)")] = True,
-    dataset_dir: DatasetDir = DEFAULT_DATASET_DIR,
+    dataset_dir: _BuiltReleases = None,
     specs_dir: SpecsDir = None,
     as_json: Json = False,
 ) -> None:
@@ -189,7 +193,7 @@ def show(
     release: Release = None,
     limit: Annotated[int, typer.Option(min=0, help="published rows to show per release (0: all)")] = 20,
     root: _Root = _DEFAULT_ROOT,
-    dataset_dir: DatasetDir = DEFAULT_DATASET_DIR,
+    dataset_dir: _BuiltReleases = None,
     specs_dir: SpecsDir = None,
     as_json: Json = False,
 ) -> None:

@@ -45,12 +45,16 @@ class ReleaseCatalog:
     problems: tuple[str, ...] = ()
 
     @classmethod
-    def discover(cls, specs_dir: Path | None = None, dataset_dir: Path = DEFAULT_DATASET_DIR) -> ReleaseCatalog:
+    def discover(cls, specs_dir: Path | None = None, dataset_dir: Path | None = None) -> ReleaseCatalog:
         """Releases with a spec (in ``specs_dir``, default: the specs shipped in the package), plus those built
-        in ``dataset_dir`` (``<dataset_dir>/<v>/manifest.json``)."""
+        in ``dataset_dir`` (``<dataset_dir>/<v>/manifest.json``): a folder given must exist (a mistyped one would
+        silently hide every build); the default, ``imagenet-g``, may be absent (nothing built here)."""
         from imagenet_g.release import list_versions, load_release, specs_dir as find_specs_dir
 
-        check_folder(dataset_dir, "dataset_dir", must_exist=False)
+        if dataset_dir is None:
+            dataset_dir = check_folder(DEFAULT_DATASET_DIR, "dataset_dir", must_exist=False)
+        else:
+            check_folder(dataset_dir, "dataset_dir")
         problems: list[str] = []
         specs: dict[str, str] = {}
         folder = find_specs_dir(specs_dir)
@@ -131,9 +135,10 @@ def check_submission(sub: Submission, path: Path, catalog: ReleaseCatalog, sourc
         )
     for key, ds in sorted(result.datasets.items()):
         problems.extend(_check_dataset(key, ds))
-    if sub.release not in catalog.known:
+    if sub.release not in catalog.known:  # the one cause: the ImageNet-G result cannot match a release not known
         problems.append(str(unknown("release", sub.release, sorted(catalog.known), key="release")))
-    problems.extend(_check_imagenet_g(sub, catalog))
+    else:
+        problems.extend(_check_imagenet_g(sub, catalog))
     folder = path.parent
     if folder.parent.name == "submissions" and folder.name != sub.release:
         problems.append(f"release: {sub.release!r} but the file is under submissions/{folder.name}/; "

@@ -18,6 +18,7 @@ CASES = [
     case("leaderboard validate ''", says=EMPTY_PATH),
     case("leaderboard validate empty", says="no submission files"),
     case("leaderboard validate leaderboard/submissions --dataset-dir notes.txt", says="is a file, not a folder"),
+    case("leaderboard validate leaderboard/submissions --dataset-dir nowhere", says="dataset_dir 'nowhere' does not exist"),
     case("leaderboard validate leaderboard/submissions --specs-dir empty", says="empty holds no release spec"),
     # add
     case("leaderboard add nowhere.json --name x", says="nowhere.json: no such results file"),
@@ -28,6 +29,8 @@ CASES = [
     case(f"{ADD} --category real --paper notalink", says="paper"),
     case(f"{ADD} --category real --root ''", says=EMPTY_PATH),
     case(f"{ADD} --category real --dataset-dir notes.txt", says="dataset_dir 'notes.txt' is a file, not a folder"),
+    case(f"{ADD} --category real --dataset-dir nowhere", says="dataset_dir 'nowhere' does not exist"),
+    case(f"{ADD} --category real --release v99", says="release: unknown release 'v99'"),
     # build
     case("leaderboard build --root nowhere", says="no leaderboard at nowhere"),
     case("leaderboard build --root notes.txt", says="no leaderboard at notes.txt"),
@@ -35,6 +38,7 @@ CASES = [
     case("leaderboard build --root leaderboard --bootstrap -1", says="'--bootstrap'"),
     case("leaderboard build --root leaderboard --bootstrap 1000000000000", says="set --bootstrap to 0..100,000"),
     case("leaderboard build --root leaderboard --dataset-dir notes.txt", says="is a file, not a folder"),
+    case("leaderboard build --root leaderboard --dataset-dir nowhere", says="dataset_dir 'nowhere' does not exist"),
     case("leaderboard build --root leaderboard --specs-dir empty", says="empty holds no release spec"),
     # show
     case("leaderboard show --root nowhere", says="no leaderboard at nowhere"),
@@ -42,6 +46,7 @@ CASES = [
     case("leaderboard show --root leaderboard --release v99", says="unknown release 'v99'"),
     case("leaderboard show --root leaderboard --limit -1", says="'--limit'"),
     case("leaderboard show --root leaderboard --dataset-dir notes.txt", says="is a file, not a folder"),
+    case("leaderboard show --root leaderboard --dataset-dir nowhere", says="dataset_dir 'nowhere' does not exist"),
     case("leaderboard show --root leaderboard --specs-dir empty", says="empty holds no release spec"),
     # verify
     case("leaderboard verify", says="Missing argument 'key'"),

@@ -95,6 +95,7 @@ def test_committed_board_is_up_to_date(tmp_path):
     committed = Path(__file__).resolve().parents[2] / "leaderboard"
     root = tmp_path / "leaderboard"
     shutil.copytree(committed / "submissions", root / "submissions")
+    (tmp_path / "no-builds").mkdir()  # a dataset_dir given must exist
     out = build_leaderboard(root, ReleaseCatalog.discover(dataset_dir=tmp_path / "no-builds"))
     for built in (out.json_path, out.markdown_path, out.html_path, *out.plot_paths):
         stale = built.read_bytes() != (committed / built.relative_to(root)).read_bytes()
