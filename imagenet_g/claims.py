@@ -220,12 +220,12 @@ def claim_path(target: Path) -> Path:
 def claimed(target: Path, what: str, doing: str = "written") -> Iterator[None]:
     """Hold the claim on the output ``target`` while the block writes it: ``OutputError`` naming the owner when a
     live job holds it, a dead job's claim is taken over. Re-entrant within a process (a job calling another on the
-    same output holds it once). A folder made for the claim alone is removed with it when left empty."""
+    same output holds it once). The folders made for the claim alone are removed with it when left empty."""
     path = claim_path(target)
     if holds(path):
         yield
         return
-    made = not path.parent.exists()
+    made = [folder for folder in path.parents if not folder.exists()]  # deepest first
     try:
         acquire(path, what, doing)
     except OSError as exc:
@@ -236,8 +236,8 @@ def claimed(target: Path, what: str, doing: str = "written") -> Iterator[None]:
         yield
     finally:
         release(path)
-        if made:
+        for folder in made:
             try:
-                path.parent.rmdir()
+                folder.rmdir()
             except OSError:
-                pass  # the job wrote there: not empty
+                break  # the job wrote there: not empty

@@ -19,8 +19,8 @@ if TYPE_CHECKING:
     from imagenet_g.evaluate.predictions import Predictions, predict
     from imagenet_g.evaluate.preprocess import PreprocessConfig, check_overrides, recorded_overrides, resolve_preprocess
     from imagenet_g.evaluate.request import (EvalRequest, check_dataset_paths, check_eval_request, check_precision,
-                                             check_tta)
-    from imagenet_g.evaluate.run import EvalInterrupted, output_paths, run_eval, run_evals
+                                             check_tta, output_paths)
+    from imagenet_g.evaluate.run import EvalInterrupted, run_eval, run_evals
     from imagenet_g.evaluate.sources import SourcedModel, SourceRequest
     from imagenet_g.evaluate.zeroshot import build_head, cached_head, head_key
 
@@ -46,7 +46,7 @@ _HOMES = {
     "check_precision": "request",
     "check_tta": "request",
     "EvalInterrupted": "run",
-    "output_paths": "run",
+    "output_paths": "request",
     "run_eval": "run",
     "run_evals": "run",
     "SourcedModel": "sources",

@@ -21,22 +21,22 @@ from pathlib import Path
 import numpy as np
 
 from imagenet_g import labels
-from imagenet_g.benchmarks import SHIFT_CONTROLS, V2_DEFAULT, Benchmark, expand_names, get_benchmark
+from imagenet_g.benchmarks import SHIFT_CONTROLS, V2_DEFAULT, Benchmark, get_benchmark
 from imagenet_g.claims import claimed
 from imagenet_g.devices import pick_device
 from imagenet_g.environment import environment
-from imagenet_g.errors import DatasetNotFoundError, ModelError, OutputError
+from imagenet_g.errors import DatasetNotFoundError, ModelError
 from imagenet_g.evaluate.metrics import accuracy_from_topk, label_map, label_space_for, topk_hits
 from imagenet_g.evaluate.models import LoadedModel, LoadOptions, load_model
 from imagenet_g.evaluate.predictions import Predictions, predict
-from imagenet_g.evaluate.request import EvalRequest, check_eval_request
+from imagenet_g.evaluate.request import (EvalRequest, check_eval_outputs, check_eval_request, locate_source,
+                                         output_paths, planned_datasets, source_of)
+from imagenet_g.evaluate.results_files import PER_CLASS_COLUMNS, earlier_results, per_class_path, predictions_path
 from imagenet_g.evaluate.stats import wilson_interval
 from imagenet_g.files import atomic_path, relative_path
-from imagenet_g.images import LoadedDataset, candidate_folders, load, locate
-from imagenet_g.outputs import check_output_file
-from imagenet_g.results import ER_AXES, DatasetResult, EffectiveRobustness, EvalResult, ModelInfo, Tta, rewritable_results
+from imagenet_g.images import LoadedDataset, load, not_found
+from imagenet_g.results import ER_AXES, DatasetResult, EffectiveRobustness, EvalResult, ModelInfo, Tta
 from imagenet_g.robustness import effective_robustness, fit_baseline, load_baselines
-from imagenet_g.slugs import slug
 
 # What decides the numbers, recorded in every results file.
 ENVIRONMENT_PACKAGES = ("torch", "torchvision", "timm", "open-clip-torch", "datasets", "numpy", "pillow")
@@ -51,130 +51,10 @@ class EvalInterrupted(KeyboardInterrupt):
         self.kept, self.remaining = kept, remaining
 
 
-def _model_name(model) -> str:
-    return model if isinstance(model, str) else type(model).__name__
-
-
-def output_paths(request: EvalRequest) -> tuple[Path, ...]:
-    """The results file of each model of the request, in order."""
-    models = request.models
-    if request.out is not None:
-        if len(models) > 1:
-            raise OutputError(f"out names one results file, but {len(models)} models were given; "
-                              "give a folder (out_dir) instead, one file per model is written there")
-        return (request.out,)
-    names = [request.name if request.name and not isinstance(m, str) else _model_name(m) for m in models]
-    paths = tuple(request.out_dir / f"{slug(n)}.json" for n in names)
-    if len(set(paths)) != len(paths):
-        raise OutputError(f"two models would write the same results file in {request.out_dir}: "
-                          f"{', '.join(names)}; give each model once")
-    return paths
-
-
-def _output_path(request: EvalRequest) -> Path:
-    """The results file of a single-model request."""
-    return output_paths(request)[0]
-
-
-def _check_writable(path: Path) -> None:
-    """Fail before any work if the results file cannot be written."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        probe = path.with_name(f".{path.name}.probe")
-        probe.write_bytes(b"")
-        probe.unlink()
-    except OSError as exc:
-        raise OutputError(f"cannot write results to {path}: {exc.strerror or exc}", "choose another {out}") from exc
-
-
-def _predictions_path(out: Path, dataset: str) -> Path:
-    """The per-image predictions of one dataset, beside the results file ``out``."""
-    return out.with_name(f"{out.stem}.{dataset}.parquet")
-
-
-def _per_class_path(out: Path) -> Path:
-    """The per-class CSV beside the results file ``out``."""
-    return out.with_name(f"{out.stem}.per-class.csv")
-
-
-def _earlier(out: Path, param: str, model_id: str | None = None) -> EvalResult | None:
-    """The results file at ``out``, read once; None where there is none. Anything else there, or the results of
-    another model than ``model_id`` (when given), is refused (``imagenet_g.outputs``)."""
-    earlier = None
-
-    def problem(path: Path) -> str | None:
-        nonlocal earlier
-        found = rewritable_results(path, model_id)
-        if isinstance(found, str):
-            return found
-        earlier = found
-        return None
-
-    check_output_file(out, problem, param)
-    return earlier
-
-
-def _listed_by(earlier: EvalResult | None) -> set[str]:
-    """The files beside a results file that it names (none without one)."""
-    if earlier is None:
-        return set()
-    return {d.predictions_file for d in earlier.datasets.values() if d.predictions_file} | (
-        {earlier.per_class_file} if earlier.per_class_file else set())
-
-
-def _predictions_problem(path: Path) -> str | None:
-    """None for a predictions file of ours (a kill between it and its results file leaves one unlisted)."""
-    import pyarrow.parquet as pq
-
-    try:
-        names = set(pq.read_schema(path).names)
-    except (OSError, ValueError):
-        return "is not an imagenet-g predictions file"
-    return None if {"key", "target", "topk", "correct_top1"} <= names else "is not an imagenet-g predictions file"
-
-
-def _per_class_problem(path: Path) -> str | None:
-    try:
-        with path.open(encoding="utf-8") as fh:
-            header = fh.readline().strip()
-    except (OSError, UnicodeDecodeError):
-        header = ""
-    return None if header == ",".join(_PER_CLASS_COLUMNS) else "is not an imagenet-g per-class file"
-
-
-def _check_outputs(request: EvalRequest, outs: tuple[Path, ...], names: tuple[str, ...]) -> None:
-    """Every file the run would write is absent or one of ours (``imagenet_g.outputs``): a results file, and the
-    predictions and per-class files beside it; else refused before any work."""
-    param = "out" if request.out is not None else "out_dir"
-    for out in outs:
-        earlier = _earlier(out, param)
-        _check_writable(out)
-        listed = _listed_by(earlier)
-        for path, problem in [(_predictions_path(out, n), _predictions_problem) for n in names] + [
-                (_per_class_path(out), _per_class_problem)]:
-            check_output_file(path, lambda p: None if p.name in listed else problem(p), param)
-
-
 def _check_model(out: Path, model: LoadedModel, request: EvalRequest) -> EvalResult | None:
     """A results file is rewritten by its own model only; returns it (None where there is none). Read again now
-    that the run holds its claim: a run that held it until then may have added datasets since ``_check_outputs``."""
-    return _earlier(out, "out" if request.out is not None else "out_dir", model.id)
-
-
-def _plan(request: EvalRequest) -> tuple[tuple[str, ...], set[str]]:
-    """Datasets to run (controls of requested shift sets added) and the explicitly requested ones."""
-    explicit = set(expand_names(request.datasets)) if request.datasets else set()
-    names = list(expand_names(request.datasets or ("all",)))
-    for name in list(names):
-        control = get_benchmark(name).control
-        if control and control not in names:
-            names.append(control)
-    return tuple(names), explicit
-
-
-def _source_of(name: str) -> str:
-    """The dataset whose images ``name`` is scored from: its parent (a control drawn from ImageNet val), or itself."""
-    return get_benchmark(name).parent or name
+    that the run holds its claim: a run that held it until then may have added datasets since ``check_eval_outputs``."""
+    return earlier_results(out, "out" if request.out is not None else "out_dir", model.id)
 
 
 def _find(
@@ -183,18 +63,14 @@ def _find(
     """Locate and scan every dataset; missing explicit ones raise, others are recorded as skipped."""
     loaded: dict[str, LoadedDataset] = {}
     missing: dict[str, str] = {}
-    sources = dict.fromkeys(_source_of(n) for n in names)
+    sources = dict.fromkeys(source_of(n) for n in names)
     for name in sources:
         spec = get_benchmark(name)
-        location = locate(spec, request.data_root, request.paths.get(name), request.v2_variant)
+        location = locate_source(request, name, [n for n in names if source_of(n) == name and n in explicit])
         if location is None:
-            looked = ", ".join(str(p) for p in candidate_folders(spec, request.data_root, request.v2_variant))
-            reason = f"not found (looked in {looked}; set its path with --path {name}=DIR)"
-            wanted_by = [n for n in names if _source_of(n) == name and n in explicit]
-            if wanted_by:
-                raise DatasetNotFoundError(f"{', '.join(wanted_by)}: {name} {reason}")
+            reason = not_found(spec, request.data_root, request.v2_variant)
             for n in names:
-                if _source_of(n) == name:
+                if source_of(n) == name:
                     missing[n] = reason if n == name else f"needs {name}, which was {reason}"
             continue
         loaded[name] = load(spec, location, request.release, request.v2_variant)
@@ -267,8 +143,6 @@ def _write_predictions(path: Path, spec: Benchmark, preds: Predictions) -> None:
         pq.write_table(table, tmp)
 
 
-_PER_CLASS_COLUMNS = ("dataset", "class_index", "wnid", "class_name", "images", "top1", "top5")
-
 
 def _write_per_class(path: Path, result: EvalResult, folder: Path) -> None:
     """Per-class top-1/top-5 of every dataset as CSV, from the predictions files (classes with images only).
@@ -292,7 +166,7 @@ def _write_per_class(path: Path, result: EvalResult, folder: Path) -> None:
     with atomic_path(path) as tmp:
         with tmp.open("w", newline="", encoding="utf-8") as fh:
             writer = csv.writer(fh)
-            writer.writerow(_PER_CLASS_COLUMNS)
+            writer.writerow(PER_CLASS_COLUMNS)
             writer.writerows(rows)
 
 
@@ -369,7 +243,7 @@ class _Run:
         self.channels_last: bool | None = None
 
     def save(self, names, missing, complete: bool, er=None, er_skipped=None) -> EvalResult:
-        per_class = _per_class_path(self.out)
+        per_class = per_class_path(self.out)
         env = {**self.env}
         if self.channels_last is not None:
             env["memory_format"] = "channels_last" if self.channels_last else "contiguous"
@@ -393,10 +267,11 @@ def run_evals(request: EvalRequest, progress: bool = False,
     Writes one results JSON per model (with predictions and per-class files beside it) and returns them.
     ``models``: classifiers already loaded (e.g. just trained), scored instead of loading ``request.model``.
     """
-    check_eval_request(request, models=models is None)
-    names, explicit = _plan(request)
+    check_eval_request(request, models=models is None)  # with the request's models: its outputs too
+    if models is not None:
+        check_eval_outputs(request)
+    names, explicit = planned_datasets(request)
     outs = output_paths(request)
-    _check_outputs(request, outs, names)
     with ExitStack() as claims:
         for out in outs:
             claims.enter_context(claimed(out, f"results file {out}"))
@@ -448,7 +323,7 @@ def _run_evals(request: EvalRequest, progress: bool, models: Sequence[LoadedMode
 def _score_source(request: EvalRequest, names, explicit: set[str], missing: dict[str, str], runs: list[_Run],
                   source_name: str, data: LoadedDataset, progress: bool) -> None:
     """Score every dataset drawn from one source's images, for the models that do not have them yet."""
-    specs = [get_benchmark(n) for n in names if _source_of(n) == source_name]
+    specs = [get_benchmark(n) for n in names if source_of(n) == source_name]
     border = data.spec.border
     applied = {id(run): _applied_preprocess(run.model, border) for run in runs}
     prints = {(id(run), s.name): fingerprint(run.model, s, data, applied[id(run)], request.precision, request.tta)
@@ -488,7 +363,7 @@ def _score_source(request: EvalRequest, names, explicit: set[str], missing: dict
                     raise DatasetNotFoundError(f"{spec.name}: {note}; check the files in {data.source}")
                 missing[spec.name] = note
                 continue
-            pq_path = _predictions_path(run.out, spec.name)
+            pq_path = predictions_path(run.out, spec.name)
             _write_predictions(pq_path, spec, part)
             run.results[spec.name] = _dataset_result(spec, data, part, pq_path.name, applied[id(run)],
                                                      prints[(id(run), spec.name)])

@@ -21,7 +21,7 @@ from imagenet_g.lazy import lazy_exports
 if TYPE_CHECKING:
     from imagenet_g.images.batching import interruptible, mapped_batches, runs_in_workers, worker_init
     from imagenet_g.images.decode import UnreadableImage, decode_rgb
-    from imagenet_g.images.find import LoadedDataset, candidate_folders, check_release_built, load, locate
+    from imagenet_g.images.find import LoadedDataset, candidate_folders, check_release_built, load, locate, not_found
     from imagenet_g.images.folder import LAYOUTS, FolderImages, files_by_name
     from imagenet_g.images.hub import HubImages, labelled_images, load_rows, undecoded
     from imagenet_g.images.pixel_cache import CacheSize, PixelCache, cache_size, check_cache_dir, default_cache_dir
@@ -40,6 +40,7 @@ _HOMES = {
     "check_release_built": "find",
     "load": "find",
     "locate": "find",
+    "not_found": "find",
     "LAYOUTS": "folder",
     "FolderImages": "folder",
     "files_by_name": "folder",

@@ -72,8 +72,15 @@ def locate(
     return None
 
 
+def not_found(spec: Benchmark, data_root: Path, variant: str = V2_DEFAULT) -> str:
+    """Why ``locate`` found no ``spec`` under ``data_root``: where it looked, and how to name its folder instead."""
+    looked = ", ".join(str(p) for p in candidate_folders(spec, data_root, variant))
+    return f"not found (looked in {looked}; set its path with --path {spec.name}=DIR)"
+
+
 def check_release_built(location: Location, release: str) -> None:
-    """``release`` is built at the ImageNet-G ``location``, else an unknown release naming the ones that are."""
+    """``release`` is built at the ImageNet-G ``location`` (for a Hub id this asks the Hub), else an unknown release
+    naming the ones that are."""
     versions = release_versions(location)
     if release not in versions:
         raise unknown("release", release, versions, where=f"(not built at {location.where})",

@@ -161,7 +161,7 @@ def verify_submission(
         out=results_path,
         bootstrap=0,
     )
-    check_eval_request(request)
+    check_eval_request(request, datasets=False)  # the datasets: looked for by the eval (run_eval checks them first)
     if run is None:
         from imagenet_g.evaluate import run_eval as run  # torch: after every argument is checked
     measured = run(request, progress=progress)

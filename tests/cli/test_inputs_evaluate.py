@@ -44,6 +44,11 @@ CASES = [
     case(f"{EVAL} --datasets natural-shfit", says="did you mean: natural-shift"),
     case(f"{EVAL} --datasets ''", says="'' names nothing; set --datasets"),
     case(f"{EVAL} --datasets ,", says="',' names nothing"),
+    case(f"{EVAL} --datasets imagenet-g --release v11", says="unknown release 'v11' (not built at data/imagenet-g)"),
+    case(f"{EVAL} --datasets imagenet-g --release ''", says="unknown release '' (not built at data/imagenet-g)"),
+    case("eval --model resnet18 --data-root empty --datasets imagenet-sketch",
+         says="imagenet-sketch: imagenet-sketch not found (looked in empty/sketch"),
+    case("eval --model resnet18 --data-root empty --datasets imagenet-g", says="imagenet-g: imagenet-g not found"),
     case(f"{EVAL} --v2-variant bogus", says="unknown ImageNet-V2 variant 'bogus'"),
     case("eval --model resnet18 --data-root nowhere", says="data_root 'nowhere' does not exist"),
     case("eval --model resnet18 --data-root notes.txt", says="data_root 'notes.txt' is a file, not a folder"),
@@ -58,6 +63,11 @@ CASES = [
     # eval: outputs
     case(f"{EVAL} --out ''", says=EMPTY_PATH),
     case(f"{EVAL} --out-dir ''", says=EMPTY_PATH),
+    case(f"{EVAL} --out empty", says="empty is a folder, where a file would be written; set --out to a file"),
+    case(f"{EVAL} --out README.md", says="README.md is not an imagenet-g results file"),
+    case(f"{EVAL} --out notes.txt/r.json", says="cannot write results to notes.txt/r.json: "),
+    case(f"{EVAL} --out-dir notes.txt", says="out_dir 'notes.txt' is a file, not a folder; set --out-dir to a folder"),
+    case(f"{EVAL} --model resnet10t --out r.json", says="out names one results file, but 2 models were given"),
     case(f"{EVAL} --cache-dir ''", says=EMPTY_PATH),
     case(f"{EVAL} --cache-dir notes.txt", says="cache folder notes.txt is a file; set --cache-dir"),
     # data

@@ -58,9 +58,13 @@ CASES = [
     case(f"{VERIFY} --workers 1000000", says="1,000,000 worker processes asked for"),
     case(f"{VERIFY} --data-root nowhere", says="data_root 'nowhere' does not exist"),
     case(f"{VERIFY} --data-root notes.txt", says="data_root 'notes.txt' is a file, not a folder"),
+    case(f"{VERIFY} --data-root empty", heavy=True,  # looked for by the eval, before the model is loaded
+         says="imagenet-g: imagenet-g not found (looked in empty/imagenet-g"),
     case(f"{VERIFY} --path imagenet-g=nowhere", says="imagenet-g path 'nowhere' does not exist"),
     case(f"{VERIFY} --checkpoint nowhere.pth", says="checkpoint 'nowhere.pth' does not exist"),
     case(f"{VERIFY} --out ''", says=EMPTY_PATH),
+    case(f"{VERIFY} --out empty", says="empty is a folder, where a file would be written; set --out to a file"),
+    case(f"{VERIFY} --out README.md", says="README.md is not an imagenet-g results file"),
 ]
 
 
