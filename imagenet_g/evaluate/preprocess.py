@@ -18,6 +18,7 @@ _OVERRIDE_KEYS = ("input_size", "img_size", "crop_pct", "crop_mode", "interpolat
 # timm's str_to_interp_mode names and its eval crop modes (timm/data/transforms.py, transforms_factory.py)
 _INTERPOLATIONS = ("nearest", "bilinear", "bicubic", "box", "hamming", "lanczos")
 _CROP_MODES = ("center", "squash", "border")
+MAX_INPUT_SIZE = 4096  # pixels a side: above the largest timm eval size (1024, SAM ViTs); a larger one only exhausts memory
 
 
 @dataclass(frozen=True)
@@ -95,6 +96,8 @@ def check_overrides(overrides: Mapping[str, object]) -> dict[str, object]:
             sizes = value if isinstance(value, (tuple, list)) else (value,)
             if not all(isinstance(v, int) and v > 0 for v in sizes):
                 raise ModelError(f"input size {value!r} must be positive whole pixels")
+            if max(sizes) > MAX_INPUT_SIZE:
+                raise ModelError(f"input size {value!r} is over {MAX_INPUT_SIZE:,} pixels a side; give a smaller one")
             if key == "input_size" and (len(sizes) != 3 or sizes[0] != 3):
                 raise ModelError(f"input size {value!r} must be (3, height, width): images are scored as RGB")
         if key in ("mean", "std"):
@@ -103,6 +106,9 @@ def check_overrides(overrides: Mapping[str, object]) -> dict[str, object]:
                 raise ModelError(f"{key} {value!r} needs 3 numbers, one per RGB channel")
             if key == "std" and min(values) <= 0:
                 raise ModelError(f"std {value!r} must be positive in every channel")
+            low = "[0" if key == "mean" else "(0"
+            if not all((0 <= v if key == "mean" else 0 < v) and v <= 1 for v in values):
+                raise ModelError(f"{key} {value!r} must lie in {low}, 1] in every channel: pixels are scaled to [0, 1]")
     return out
 
 

@@ -36,7 +36,11 @@ CASES = [
     case(f"{EVAL} --interpolation bogus", says="unknown interpolation 'bogus'"),
     case(f"{EVAL} --crop-pct 2", says="crop_pct 2.0 must lie in (0, 1]"),
     case(f"{EVAL} --input-size 0", says="must be positive whole pixels"),
+    case(f"{EVAL} --input-size 1000000000", says="input size (3, 1000000000, 1000000000) is over 4,096 pixels a side"),
     case(f"{EVAL} --mean 1,2", says="needs 3 numbers"),
+    case(f"{EVAL} --mean 5,5,5", says="mean (5.0, 5.0, 5.0) must lie in [0, 1] in every channel"),
+    case(f"{EVAL} --mean nan,0.5,0.5", says="must lie in [0, 1] in every channel"),
+    case(f"{EVAL} --std 2,0.5,0.5", says="std (2.0, 0.5, 0.5) must lie in (0, 1] in every channel"),
     case(f"{EVAL} --std 0.5,x,0.5", says="--std '0.5,x,0.5'"),
     case(f"{EVAL} --std 0,0,0", says="must be positive in every channel"),
     # eval: datasets and paths
