@@ -155,19 +155,36 @@ def _check_checkpoint(checkpoint: Path | None) -> Path | None:
 
 
 def _load_state(module, checkpoint: Path, model_name: str) -> None:
-    """Load a local state dict strictly with timm's loader (handles 'state_dict'/'model' keys, safetensors)."""
+    """Load a local state dict strictly as timm's ``load_checkpoint`` does ('state_dict'/'model' keys, safetensors;
+    a model's own .npz/.npy format through the model), a file that cannot be read told apart from one that does not
+    fit the model."""
     from timm.models import load_checkpoint
 
+    path = str(checkpoint)
+    state = None if Path(path).suffix.lower() in (".npz", ".npy") else _read_state(path)
     try:
-        load_checkpoint(module, str(checkpoint), strict=True)
-    except (RuntimeError, KeyError, ValueError, OSError) as exc:
+        if state is None:
+            load_checkpoint(module, path, strict=True)
+        else:
+            module.load_state_dict(state, strict=True)
+    except (RuntimeError, KeyError, ValueError, OSError, NotImplementedError) as exc:
         first = " ".join(str(exc).split())[:300]
-        raise ModelError(f"checkpoint {str(checkpoint)!r} does not fit {model_name!r}: {first}") from exc
+        raise ModelError(f"checkpoint {path!r} does not fit {model_name!r}: {first}") from exc
+
+
+def _read_state(path: str) -> dict:
+    """A checkpoint file's state dict (timm's ``load_state_dict``); a file that is none is one short line with the
+    first sentence of the reader's own text (torch's runs to thousands of characters)."""
+    from timm.models import load_state_dict
+
+    try:
+        return load_state_dict(path)
     except Exception as exc:  # a file that is no checkpoint at all fails deep inside unpickling, with any type
-        raise ModelError(
-            f"checkpoint {str(checkpoint)!r} cannot be read as a state dict ({type(exc).__name__}); "
-            "give a file saved with torch.save or safetensors"
-        ) from exc
+        reader = "safetensors" if path.endswith(".safetensors") else "torch.load"
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0].split(". ")[0]  # the first sentence
+        first = first if len(first) <= 200 else first[:199] + "…"
+        raise ModelError(f"checkpoint {path!r} cannot be read as a state dict ({reader}: {first})",
+                         "give a .pth/.pt/.safetensors state dict as {checkpoint}") from exc
 
 
 def _weights(checkpoint: Path | None, module) -> dict[str, str | None]:

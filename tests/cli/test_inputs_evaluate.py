@@ -72,6 +72,8 @@ CASES = [
     case(f"{EVAL} --out notes.txt/r.json", says="cannot write results to notes.txt/r.json: "),
     case(f"{EVAL} --out-dir notes.txt", says="out_dir 'notes.txt' is a file, not a folder; set --out-dir to a folder"),
     case(f"{EVAL} --model resnet10t --out r.json", says="out names one results file, but 2 models were given"),
+    case(f"{EVAL} --release smoke --datasets imagenet-g --no-pretrained --checkpoint notes.txt", heavy=True,
+         says="checkpoint 'notes.txt' cannot be read as a state dict (torch.load: "),
     case(f"{EVAL} --cache-dir ''", says=EMPTY_PATH),
     case(f"{EVAL} --cache-dir notes.txt", says="cache folder notes.txt is a file; set --cache-dir"),
     # data

@@ -65,6 +65,8 @@ CASES = [
     case(f"{VERIFY} --out ''", says=EMPTY_PATH),
     case(f"{VERIFY} --out empty", says="empty is a folder, where a file would be written; set --out to a file"),
     case(f"{VERIFY} --out README.md", says="README.md is not an imagenet-g results file"),
+    case(f"{VERIFY} --data-root data --checkpoint notes.txt", heavy=True,
+         says="checkpoint 'notes.txt' cannot be read as a state dict (torch.load: "),
 ]
 
 

@@ -90,6 +90,14 @@ def test_checkpoint_loads_and_a_wrong_one_is_a_clear_error(tmp_path):
     not_a_checkpoint.write_text("root:x:0:0:root:/root:/bin/bash\n")
     with pytest.raises(ModelError, match="cannot be read as a state dict"):
         load_model("resnet18", checkpoint=not_a_checkpoint)
+    not_a_checkpoint.write_text("my notes\n")  # torch.load's weights-only refusal: thousands of characters
+    with pytest.raises(ModelError, match=r"cannot be read as a state dict \(torch.load: ") as refused:
+        load_model("resnet18", checkpoint=not_a_checkpoint)
+    assert "\n" not in str(refused.value) and len(str(refused.value)) < 400 and "does not fit" not in str(refused.value)
+    junk = tmp_path / "model.safetensors"
+    junk.write_bytes(b"\x00SAFETENSORS" * 10)
+    with pytest.raises(ModelError, match=r"cannot be read as a state dict \(safetensors: "):
+        load_model("resnet18", checkpoint=junk)
 
 
 def test_custom_callable_returning_a_module_or_a_module_and_transform(tmp_path, monkeypatch):
