@@ -83,8 +83,11 @@ _EvalFn = Callable[..., EvalResult]  # run_eval(request, progress=...) -> EvalRe
 def find_submission(key: str, root: Path = Path("leaderboard"), release: str | None = None) -> LoadedSubmission:
     """The submission whose file stem (slug), model id or display name is ``key``, under
     ``<root>/submissions/<release>/``; the release may be omitted when only one holds it."""
-    files = sorted(Path(root).glob(f"submissions/{release or '*'}/*.json"))
     where = f"release {release!r}" if release else "any release"
+    if not (Path(root) / "submissions").is_dir():
+        raise unknown("submission", key, (), where=f"under {root}: no leaderboard there ({Path(root) / 'submissions'} "
+                      "is not a folder)", fix="set {root} to a leaderboard folder, one holding submissions/<release>/")
+    files = sorted(Path(root).glob(f"submissions/{release or '*'}/*.json"))
     by_slug = [p for p in files if p.stem == key]
     if by_slug:
         matches = [(p, read_submission(p)[0]) for p in by_slug]

@@ -52,6 +52,9 @@ CASES = [
     case("leaderboard verify", says="Missing argument 'key'"),
     case("leaderboard verify bogus --root leaderboard", says="unknown submission 'bogus'"),
     case("leaderboard verify resnet18 --root nowhere", says="unknown submission 'resnet18'"),
+    case("leaderboard verify resnet18 --root nowhere/board", says="under nowhere/board: no leaderboard there "
+         "(nowhere/board/submissions is not a folder); set --root to a leaderboard folder"),
+    case("leaderboard verify resnet18 --root empty", says="under empty: no leaderboard there"),
     case(f"{VERIFY} --release v99", says="unknown submission 'resnet18' in release 'v99'"),
     case(f"{VERIFY} --tolerance -1", says="'--tolerance'"),
     case(f"{VERIFY} --device cdua", says="did you mean: cuda"),
