@@ -43,6 +43,10 @@ CASES = [
     case(f"{REAL_ONLY} --eval-datasets imagenet --data-root nowhere", says="data_root 'nowhere' does not exist"),
     case(f"{REAL_ONLY} --eval-datasets imagenet --path imagenet=nowhere", says="imagenet path 'nowhere' does not exist"),
     case(f"{REAL_ONLY} --eval-datasets imagenet --path imagenet", says="'imagenet' is not NAME=PATH"),
+    case(f"{REAL_ONLY} --eval-datasets imagenet-g --data-root data --release v11",
+         says="unknown release 'v11' (not built at data/imagenet-g)"),
+    case(f"{REAL_ONLY} --eval-datasets imagenet-sketch --data-root empty",
+         says="imagenet-sketch: imagenet-sketch not found (looked in empty/sketch"),
     # recipes
     case("recipes --bogus", says="No such option: --bogus"),
     case("recipes extra", says="unexpected extra argument"),
