@@ -18,8 +18,8 @@ if TYPE_CHECKING:
                                             load_model, parse_model_id)
     from imagenet_g.evaluate.predictions import Predictions, predict
     from imagenet_g.evaluate.preprocess import PreprocessConfig, check_overrides, recorded_overrides, resolve_preprocess
-    from imagenet_g.evaluate.request import (EvalRequest, check_dataset_paths, check_eval_request, check_precision,
-                                             check_tta, output_paths)
+    from imagenet_g.evaluate.request import (EvalRequest, check_dataset_paths, check_datasets_found, check_eval_request,
+                                             check_precision, check_tta, output_paths)
     from imagenet_g.evaluate.run import EvalInterrupted, run_eval, run_evals
     from imagenet_g.evaluate.sources import SourcedModel, SourceRequest
     from imagenet_g.evaluate.zeroshot import build_head, cached_head, head_key
@@ -42,6 +42,7 @@ _HOMES = {
     "resolve_preprocess": "preprocess",
     "EvalRequest": "request",
     "check_dataset_paths": "request",
+    "check_datasets_found": "request",
     "check_eval_request": "request",
     "check_precision": "request",
     "check_tta": "request",

@@ -160,13 +160,19 @@ def locate_source(request: EvalRequest, name: str, wanted_by: list[str]) -> Loca
     return location
 
 
-def check_datasets_found(request: EvalRequest) -> None:
+def check_datasets_found(request: EvalRequest, every: bool = False) -> None:
     """Before any work, from the file system alone: each dataset named in the request is found, and an ImageNet-G
-    folder named holds the release (datasets not named, "all that are found", are looked for by the run)."""
+    folder named holds the release (datasets not named, "all that are found", are looked for by the run; with
+    ``every``, a local ImageNet-G folder found is also checked for the release when no dataset is named)."""
     explicit = expand_names(request.datasets) if request.datasets else ()
     for name in dict.fromkeys(source_of(n) for n in explicit):
         location = locate_source(request, name, [n for n in explicit if source_of(n) == name])
         if location is not None and location.kind == "folder" and get_benchmark(name).layout == "release":
+            check_release_built(location, request.release)
+    if every and not explicit:
+        spec = next(s for s in map(get_benchmark, expand_names(("all",))) if s.layout == "release")
+        location = locate(spec, request.data_root, request.paths.get(spec.name), request.v2_variant)
+        if location is not None and location.kind == "folder":
             check_release_built(location, request.release)
 
 

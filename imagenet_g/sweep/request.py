@@ -12,7 +12,7 @@ from pydantic import ConfigDict, Field, field_validator
 from imagenet_g.benchmarks import V2_DEFAULT
 from imagenet_g.checks import MAX_BATCH
 from imagenet_g.errors import ArgumentError, unknown
-from imagenet_g.evaluate import EvalRequest, check_eval_request, check_precision
+from imagenet_g.evaluate import EvalRequest, check_datasets_found, check_eval_request, check_precision
 from imagenet_g.job_array import Share
 from imagenet_g.layout import DEFAULT_RELEASE
 from imagenet_g.outputs import RequestPath
@@ -90,16 +90,18 @@ class SweepRequest(StrictRequest):
 def check_sweep_request(request: SweepRequest) -> tuple[ModelEntry, ...] | None:
     """Every argument of ``request`` that can be checked without torch or reading an image: the models (see
     ``_check_models``), what eval is asked (``check_eval_request``: dataset names and paths, the data root, the
-    device's name, worker count, the cache folder), the executor's options, the job array's numbers, and the sweep
-    folder (new, empty, or this release's). Returns the models when they are known without a model library (a model
+    device's name, worker count, the cache folder), the executor's options, the job array's numbers, the sweep
+    folder (new, empty, or this release's), and the datasets (``check_datasets_found``: each one named is found, a
+    local ImageNet-G folder found holds the release). Returns the models when they are known without a model library (a model
     file, or entries given; after the id filters), else None (a named set, listed when the sweep runs)."""
     entries = _check_models(request.models, request.include, request.exclude, request.max_params)
     ids = [e.id for e in entries] if entries is not None else [str(request.models)]
-    check_eval_request(eval_request(request, ids, request.force), models=False)  # the models are checked above
+    asked = check_eval_request(eval_request(request, ids, request.force), models=False, datasets=False)  # models: above
     _check_executor(request)
     if entries is not None and request.share is not None and request.max_params is None:  # a budget counts later
         request.share.check(_planned_groups(entries, request.group_size), "model groups")
     check_sweep_folder(request.out_dir, request.release)
+    check_datasets_found(asked, every=True)
     return entries
 
 
