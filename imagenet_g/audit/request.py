@@ -4,21 +4,24 @@ line at once."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from pydantic import Field
 
 from imagenet_g import labels
+from imagenet_g.audit.report import AUDIT_FILE
 from imagenet_g.benchmarks import get_benchmark
 from imagenet_g.checks import MAX_BATCH, check_file, check_folder, check_workers
 from imagenet_g.devices import check_device
-from imagenet_g.errors import UnknownNameError, unknown
+from imagenet_g.errors import DatasetNotFoundError, OutputError, UnknownNameError, unknown
 from imagenet_g.evaluate import OPEN_CLIP_PREFIX, check_dataset_paths, check_model_id
-from imagenet_g.images import check_cache_dir, is_hub_id
-from imagenet_g.layout import DEFAULT_RELEASE
-from imagenet_g.outputs import RequestPath
+from imagenet_g.images import Location, candidate_folders, check_cache_dir, check_release_built, is_hub_id, locate
+from imagenet_g.layout import CARD_FILE, DEFAULT_RELEASE, MANIFEST_FILE, audit_dir, card_problem
+from imagenet_g.outputs import RequestPath, check_output_folder
 from imagenet_g.strict import StrictRequest
 
+RELEASE = "imagenet-g"  # the dataset an audit audits
 CLIP_PREFIX = "clip:"
 EXTRACTORS: dict[str, str] = {
     "inception-v3": "Inception-v3 pool3 (2048-d), the FID standard (torch-fidelity weights)",
@@ -73,7 +76,8 @@ def _check_extractor_id(extractor_id: str, role: str) -> None:
 def check_audit_request(request: AuditRequest) -> AuditRequest:
     """Every argument of ``request`` that can be checked without torch or reading an image: extractor, safety
     checker and template names, dataset names and paths, the data root, weights given by path, the device's name,
-    the worker count, the cache folder. Returns the request."""
+    the worker count, the cache folder, the release (found, and a local folder holds the version) and where the
+    audit writes (``audit_outputs``). Returns the request."""
     _check_extractor_id(request.fid_extractor, "fidelity")
     _check_extractor_id(request.clip_model, "CLIP")
     if not (request.clip_model.startswith(CLIP_PREFIX) or request.clip_model == "random-clip"):
@@ -96,4 +100,50 @@ def check_audit_request(request: AuditRequest) -> AuditRequest:
     check_device(request.device)
     check_workers(request.workers)
     check_cache_dir(request.cache_dir)
+    audit_outputs(request)
     return request
+
+
+def release_location(request: AuditRequest) -> Location:
+    """Where the audited release is: ``paths['imagenet-g']``, else ``<data_root>/imagenet-g``."""
+    spec = get_benchmark(RELEASE)
+    location = locate(spec, request.data_root, request.paths.get(RELEASE))
+    if location is None:
+        folder = candidate_folders(spec, request.data_root)[0]
+        raise DatasetNotFoundError(f"no release folder at {folder}",
+                                   f"build release {request.release} first, or set {{path}} imagenet-g=FOLDER")
+    return location
+
+
+def _release_folder_around(folder: Path) -> Path | None:
+    """The release version folder (one with a manifest) that ``folder`` is in, if any."""
+    here = Path(os.path.abspath(folder))
+    return next((p for p in (here, *here.parents) if (p / MANIFEST_FILE).is_file()), None)
+
+
+def audit_outputs(request: AuditRequest) -> tuple[Path, Path | None]:
+    """Where an audit writes: its folder (``out``; default ``<release folder>/audits/<version>``, beside the
+    release, or ``audits/<version>`` for a Hub release) and the dataset card it adds its section to (None: no card).
+
+    Checked before any work (``imagenet_g.outputs``): a local release folder holds the version; the folder is new,
+    empty or an audit's; it is not inside a release version folder (whose verification it would break); the card,
+    when there is one, is a card of ours.
+    """
+    location = release_location(request)
+    local = Path(location.where) if location.kind == "folder" else None
+    if local is not None:
+        check_release_built(location, request.release)
+    folder = request.out or audit_dir(local if local is not None else Path("."), request.release)
+    inside = _release_folder_around(folder)
+    if inside is not None:
+        raise OutputError(f"{folder} is inside the release folder {inside}, which must hold its shards and manifest "
+                          "only (verify and push would refuse it)",
+                          f"set {{out}} to a folder outside it, e.g. {audit_dir(inside.parent, inside.name)}")
+    check_output_folder(folder, AUDIT_FILE, f"an audit folder (it has no {AUDIT_FILE})", "out")
+    card = local / CARD_FILE if local is not None and request.card else None
+    if card is not None and not card.is_file():
+        card = None  # the build writes the card once the release is complete; an audit does not start one
+    if card is not None and card_problem(card) is not None:
+        raise OutputError(f"{card} is not a dataset card imagenet-g wrote; the audit adds its section only to its own "
+                          "cards", "set {card=False} to write the report alone")
+    return folder, card

@@ -8,7 +8,6 @@ same key, so eval and audit build it once between them.
 
 from __future__ import annotations
 
-import os
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -20,8 +19,8 @@ from imagenet_g.audit import fidelity as fid
 from imagenet_g.audit import schema as s
 from imagenet_g.audit.consistency import accuracy_by_group, clip_scores, zero_shot_predictions
 from imagenet_g.audit.extractors import LazyExtractor, checker_lock_sha256, clip_arch, resolve_extractor
-from imagenet_g.audit.report import AUDIT_FILE, write_outputs
-from imagenet_g.audit.request import AuditRequest, check_audit_request
+from imagenet_g.audit.report import write_outputs
+from imagenet_g.audit.request import RELEASE, AuditRequest, audit_outputs, check_audit_request, release_location
 from imagenet_g.audit.features import FeatureSet, dataset_fingerprint, extract, text_embeddings
 from imagenet_g.benchmarks import NATURAL_SHIFTS, get_benchmark
 from imagenet_g.devices import pick_device
@@ -30,10 +29,7 @@ from imagenet_g.claims import claimed
 from imagenet_g.errors import DatasetNotFoundError, InsufficientDataError, OutputError
 from imagenet_g.evaluate import cached_head, head_key
 from imagenet_g.images import LoadedDataset, Location, candidate_folders, default_cache_dir, load, locate, release_rows
-from imagenet_g.layout import CARD_FILE, MANIFEST_FILE, audit_dir, built_versions, card_problem
-from imagenet_g.outputs import check_output_folder
 
-RELEASE = "imagenet-g"
 _LIST_LIMIT = 200  # images listed per list in the JSON; each list's total is counted beside it
 
 
@@ -65,18 +61,8 @@ class _Data:
                              unreadable={**self.loaded.images.skipped, **failed})
 
 
-def _release_location(request: AuditRequest) -> Location:
-    spec = get_benchmark(RELEASE)
-    location = locate(spec, request.data_root, request.paths.get(RELEASE))
-    if location is None:
-        folder = candidate_folders(spec, request.data_root)[0]
-        raise DatasetNotFoundError(f"no release folder at {folder}",
-                                   f"build release {request.release} first, or set {{path}} imagenet-g=FOLDER")
-    return location
-
-
 def _load_release(request: AuditRequest) -> LoadedDataset:
-    return load(get_benchmark(RELEASE), _release_location(request), request.release)
+    return load(get_benchmark(RELEASE), release_location(request), request.release)
 
 
 def _load_optional(request: AuditRequest, name: str, required: bool, skipped: dict[str, str]) -> LoadedDataset | None:
@@ -362,46 +348,13 @@ def _compute_audit(request: AuditRequest, progress: bool = False) -> s.AuditResu
     return result
 
 
-def _release_folder_around(folder: Path) -> Path | None:
-    """The release version folder (one with a manifest) that ``folder`` is in, if any."""
-    here = Path(os.path.abspath(folder))
-    return next((p for p in (here, *here.parents) if (p / MANIFEST_FILE).is_file()), None)
-
-
-def _audit_outputs(request: AuditRequest) -> tuple[Path, Path | None]:
-    """Where an audit writes: its folder (``out``; default ``<release folder>/audits/<version>``, beside the
-    release, or ``audits/<version>`` for a Hub release) and the dataset card it adds its section to (None: no card).
-
-    Checked before any work (``imagenet_g.outputs``): the folder is new, empty or an audit's; it is not inside a
-    release version folder (whose verification it would break); the card, when there is one, is a card of ours.
-    """
-    location = _release_location(request)
-    local = Path(location.where) if location.kind == "folder" else None
-    if local is not None and request.release not in built_versions(local):
-        _load_release(request)  # the one unknown-release error, before anything is created
-    folder = request.out or audit_dir(local if local is not None else Path("."), request.release)
-    inside = _release_folder_around(folder)
-    if inside is not None:
-        raise OutputError(f"{folder} is inside the release folder {inside}, which must hold its shards and manifest "
-                          "only (verify and push would refuse it)",
-                          f"set {{out}} to a folder outside it, e.g. {audit_dir(inside.parent, inside.name)}")
-    check_output_folder(folder, AUDIT_FILE, f"an audit folder (it has no {AUDIT_FILE})", "out")
-    card = local / CARD_FILE if local is not None and request.card else None
-    if card is not None and not card.is_file():
-        card = None  # the build writes the card once the release is complete; an audit does not start one
-    if card is not None and card_problem(card) is not None:
-        raise OutputError(f"{card} is not a dataset card imagenet-g wrote; the audit adds its section only to its own "
-                          "cards", "set {card=False} to write the report alone")
-    return folder, card
-
-
 def run_audit(request: AuditRequest, progress: bool = False) -> tuple[s.AuditResult, dict[str, Path]]:
     """Audit a release and write the audit JSON, report, figures and card section; returns the result and paths.
 
-    The outputs are checked (``_audit_outputs``) and the audit folder claimed before any work, so a second audit
+    The outputs are checked (``audit_outputs``) and the audit folder claimed before any work, so a second audit
     into the same folder is refused while this one runs."""
     check_audit_request(request)
-    folder, card = _audit_outputs(request)
+    folder, card = audit_outputs(request)
     with claimed(folder, f"audit folder {folder}"):
         result = _compute_audit(request, progress)
         try:

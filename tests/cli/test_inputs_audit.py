@@ -44,6 +44,13 @@ CASES = [
     case(f"{AUDIT} --safety-weights notes.txt", says="safety_weights 'notes.txt' is a file, not a folder"),
     case(f"{AUDIT} --cache-dir notes.txt", says="cache folder notes.txt is a file; set --cache-dir"),
     case(f"{AUDIT} --out ''", says=EMPTY_PATH),
+    case(f"{AUDIT} --out notes.txt", says="notes.txt is a file, where an audit folder (it has no audit.json) would be"),
+    case(f"{AUDIT} --out results", says="results holds package.json, resnet18.json and is not an audit folder"),
+    # audit: the release
+    case("audit --release v11 --data-root data",
+         says="unknown release 'v11' (not built at data/imagenet-g); choose one of: smoke, or build release v11 first"),
+    case("audit --release '' --data-root data", says="unknown release '' (not built at data/imagenet-g); choose one of: smoke"),
+    case("audit --release smoke --data-root empty", says="no release folder at empty/imagenet-g; build release smoke first"),
     # audit compare
     case("audit compare", says="Missing argument 'a'"),
     case("audit compare nowhere.json x.json", says="does not exist"),
