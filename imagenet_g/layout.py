@@ -67,6 +67,14 @@ def audit_dir(dataset_dir: Path, version: str) -> Path:
     return Path(dataset_dir) / _AUDITS_DIR / version
 
 
+def audited_versions(dataset_dir: Path, audit_file: str) -> tuple[str, ...]:
+    """Versions with an audit (its ``audit_file``) under ``<dataset_dir>/audits``, sorted; empty when there is none."""
+    audits = Path(dataset_dir) / _AUDITS_DIR
+    if not audits.is_dir():
+        return ()
+    return tuple(sorted(d.name for d in audits.iterdir() if (d / audit_file).is_file()))
+
+
 def _manifest_path(dataset_dir: Path, version: str) -> Path:
     """``<dataset_dir>/<version>/manifest.json``."""
     return Path(dataset_dir) / version / MANIFEST_FILE

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from imagenet_g.layout import audit_dir
+from imagenet_g.benchmarks import get_benchmark
+from imagenet_g.checks import check_folder
+from imagenet_g.errors import ArgumentError, unknown
+from imagenet_g.layout import audit_dir, audited_versions, built_versions
 from imagenet_g.strict import StrictModel
 
 from imagenet_g.audit.schema import AuditResult
@@ -100,13 +103,26 @@ def compare_audits(a: AuditResult, b: AuditResult) -> Comparison:
     return Comparison(a=_name(a), b=_name(b), metrics=metrics, per_class=per_class, notes=notes)
 
 
-def find_audit(name: str, release_dir: Path) -> Path:
-    """An audit JSON given as a file, a folder holding ``audit.json``, or a release version under ``release_dir``."""
+def find_audit(name: str, data_root: Path) -> Path:
+    """An audit JSON given as a file, a folder holding ``audit.json``, or a release version audited under
+    ``<data_root>/imagenet-g`` (a version neither built nor audited there is an unknown release)."""
     from imagenet_g.audit.report import AUDIT_FILE
 
+    if not name:
+        raise ArgumentError("an empty string names no audit JSON, audit folder or release",
+                            "give an audit.json, its folder, or a release version audited under the data root")
+    check_folder(data_root, "data_root")
     path = Path(name)
     if path.is_file():
         return path
     if path.is_dir():
         return path / AUDIT_FILE
-    return audit_dir(release_dir, name) / AUDIT_FILE
+    if path.suffix == ".json" or len(path.parts) > 1:  # a path, not a version: read_audit says it does not exist
+        return path
+    release_dir = Path(data_root) / get_benchmark("imagenet-g").folders[0]
+    audit = audit_dir(release_dir, name) / AUDIT_FILE
+    if audit.is_file() or name in built_versions(release_dir):
+        return audit  # a built release not audited yet: read_audit says to audit it
+    raise unknown("release", name, audited_versions(release_dir, AUDIT_FILE),
+                  where=f"(no file or folder {name!r}, and {audit} does not exist)",
+                  otherwise="give an audit.json or its folder")

@@ -117,8 +117,7 @@ def compare(
     """Per-metric and per-class deltas between two audits (B - A); a version is looked up in DATA_ROOT/imagenet-g."""
     from imagenet_g.audit import compare_audits, find_audit, read_audit
 
-    release_dir = data_root / "imagenet-g"
-    result = compare_audits(read_audit(find_audit(a, release_dir)), read_audit(find_audit(b, release_dir)))
+    result = compare_audits(read_audit(find_audit(a, data_root)), read_audit(find_audit(b, data_root)))
     if as_json:
         console.print_json(result.model_dump_json())
         return

@@ -56,6 +56,11 @@ CASES = [
     case("audit compare nowhere.json x.json", says="does not exist"),
     case("audit compare bad.json bad.json", says="bad.json is not an audit JSON"),
     case("audit compare v99 v98 --data-root data", says="data/imagenet-g/audits/v99/audit.json does not exist"),
+    case("audit compare v11 bad.json --data-root data", says="unknown release 'v11' (no file or folder 'v11', and "
+         "data/imagenet-g/audits/v11/audit.json does not exist); give an audit.json or its folder"),
+    case("audit compare '' bad.json", says="an empty string names no audit JSON, audit folder or release"),
+    case("audit compare bad.json bad.json --data-root notes.txt", says="data_root 'notes.txt' is a file, not a folder"),
+    case("audit compare bad.json bad.json --data-root nowhere", says="data_root 'nowhere' does not exist"),
     case("audit compare --classes -1 a b", says="'--classes'"),
     case("audit compare a b --data-root ''", says=EMPTY_PATH),
     case("audit compare results/resnet18.json results/resnet18.json", says="is not an audit JSON"),
