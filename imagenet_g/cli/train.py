@@ -22,7 +22,7 @@ from imagenet_g.cli.options import (
     parse_names,
     parse_paths,
 )
-from imagenet_g.errors import RecipeError
+from imagenet_g.errors import ArgumentError, RecipeError
 from imagenet_g.layout import DEFAULT_DATASET_DIR, DEFAULT_RELEASE
 
 _RECIPE_HELP = ("a shipped recipe (paper = ResNet-18, paper-resnet50, paper-resnext50, paper-resnext101, paper-imagenet100, "
@@ -32,6 +32,7 @@ _GENERATED_HELP = "a built ImageNet-G release split, VERSION:SPLIT (e.g. v1:trai
 _POLICY_HELP = "concat (both whole, the paper), fraction, generated-only, real-only"
 _SET_HELP = "KEY=VALUE: override a recipe key (YAML value), e.g. schedule.epochs=16 or data.batch_size=256; repeatable"
 _EVAL_HELP = "after training, evaluate on these datasets/collections (e.g. imagenet,natural-shift,imagenet-g)"
+_EVAL_OPTIONS = {"release": "--release", "path": "--path", "data_root": "--data-root"}  # where --eval-datasets are
 _TRAINED = "trained"  # the eval request's model until the run exists: evaluate_run scores the run itself
 
 
@@ -70,6 +71,7 @@ def recipes_command(as_json: Json = False) -> None:
 
 @app.command("train")
 def train_command(
+    ctx: typer.Context,
     out: Annotated[Path, typer.Option("--out", parser=as_path, help="run folder: checkpoints, training record, results")],
     recipe: Annotated[str, typer.Option(help=_RECIPE_HELP)] = "paper",
     real: Annotated[Optional[str], typer.Option(help=_REAL_HELP)] = None,
@@ -109,11 +111,14 @@ def train_command(
     request = TrainRequest(recipe=recipe, overrides=_overrides(set_), real=real, generated=tuple(generated or ()),
                            dataset_dir=dataset_dir, mix=mix, out=out, device=device)
     check_train_request(request)
+    paths = parse_paths(path)
     evaluation = None
     if eval_datasets is not None:  # checked now, not after training: its model is the run, so only its data
         evaluation = check_eval_request(EvalRequest(
             model=_TRAINED, datasets=parse_names(eval_datasets, "eval_datasets"), data_root=data_root,
-            paths=parse_paths(path), release=release, device=device), models=False)
+            paths=paths, release=release, device=device), models=False)
+    else:
+        _refuse_eval_options(ctx)
     from imagenet_g.train import train  # torch: after every argument is checked
 
     with notes_to_stderr():
@@ -130,6 +135,15 @@ def train_command(
                   + (f", last loss {last.loss:.4f}, {last.images_per_second:.0f} images/s" if last else ""))
     console.print(f"weights: {result.weights}")
     console.print(f"record:  {result.run_dir / RECORD_FILE}")
+
+
+def _refuse_eval_options(ctx: typer.Context) -> None:
+    """Options that say where the --eval-datasets are, given without them: they would be ignored."""
+    given = [flag for name, flag in _EVAL_OPTIONS.items() if ctx.get_parameter_source(name).name == "COMMANDLINE"]
+    if given:
+        raise ArgumentError(f"{'/'.join(given)} {'is' if len(given) == 1 else 'are'} used only with --eval-datasets",
+                            "set {eval_datasets} to the datasets to evaluate the run on, or leave "
+                            + ("it" if len(given) == 1 else "them") + " out")
 
 
 def _evaluate(run_dir: Path, request, quiet: bool) -> None:

@@ -47,6 +47,11 @@ CASES = [
          says="unknown release 'v11' (not built at data/imagenet-g)"),
     case(f"{REAL_ONLY} --eval-datasets imagenet-sketch --data-root empty",
          says="imagenet-sketch: imagenet-sketch not found (looked in empty/sketch"),
+    case(f"{REAL_ONLY} --eval-datasets imagenet-g", says="imagenet-g: imagenet-g not found"),
+    case(f"{REAL_ONLY} --path noequals", says="'noequals' is not NAME=PATH"),
+    case(f"{REAL_ONLY} --release v11", says="--release is used only with --eval-datasets; set --eval-datasets"),
+    case(f"{REAL_ONLY} --data-root data --path imagenet=data/imagenet",
+         says="--path/--data-root are used only with --eval-datasets"),
     # recipes
     case("recipes --bogus", says="No such option: --bogus"),
     case("recipes extra", says="unexpected extra argument"),
