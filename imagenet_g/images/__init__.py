@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from imagenet_g.images.decode import UnreadableImage, decode_rgb
     from imagenet_g.images.find import LoadedDataset, candidate_folders, check_release_built, load, locate, not_found
     from imagenet_g.images.folder import LAYOUTS, FolderImages, files_by_name
-    from imagenet_g.images.hub import HubImages, labelled_images, load_rows, undecoded
+    from imagenet_g.images.hub import HubImages, is_dataset_folder, labelled_images, load_rows, undecoded
     from imagenet_g.images.pixel_cache import CacheSize, PixelCache, cache_size, check_cache_dir, default_cache_dir
     from imagenet_g.images.release import release_rows
     from imagenet_g.images.source import ImageSource, Location, is_hub_id
@@ -45,6 +45,7 @@ _HOMES = {
     "FolderImages": "folder",
     "files_by_name": "folder",
     "HubImages": "hub",
+    "is_dataset_folder": "hub",
     "labelled_images": "hub",
     "load_rows": "hub",
     "undecoded": "hub",

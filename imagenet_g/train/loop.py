@@ -21,7 +21,6 @@ from imagenet_g.environment import environment
 from imagenet_g.errors import OutputError, TrainingError
 from imagenet_g.files import sha256_file
 from imagenet_g.images import interruptible
-from imagenet_g.outputs import check_output_folder
 from imagenet_g.progress import progress_bar
 from imagenet_g.train.checkpoint import FINAL, LAST, Position, load_training_state, save_training_state, save_weights
 from imagenet_g.train.distributed import World, all_sum, barrier, join_world, leave_world
@@ -31,7 +30,6 @@ from imagenet_g.train.model import build_model
 from imagenet_g.train.optim import build_optimizer
 from imagenet_g.train.recipe import Recipe
 from imagenet_g.train.record import (
-    RECORD_FILE,
     EpochMetrics,
     TrainingRecord,
     fingerprint,
@@ -133,8 +131,7 @@ def train(request: TrainRequest, progress: bool = True) -> TrainResult:
 
     The run folder is new, empty or this run's (its training record); anything else is refused before any work.
     """
-    recipe = check_train_request(request)
-    check_output_folder(Path(request.out), RECORD_FILE, f"a training run folder (it has no {RECORD_FILE})", "out")
+    recipe = check_train_request(request)  # the run folder's kind included
     mix = load_mix(request.real, request.generated, request.dataset_dir, request.mix, recipe.classes)
     wants_cuda = request.device.startswith("cuda") or (request.device == "auto" and torch.cuda.is_available())
     world = join_world(wants_cuda)

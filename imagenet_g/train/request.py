@@ -13,10 +13,11 @@ from imagenet_g.checks import check_folder
 from imagenet_g.devices import check_device
 from imagenet_g.evaluate import check_model_id
 from imagenet_g.layout import DEFAULT_DATASET_DIR
-from imagenet_g.outputs import RequestPath
+from imagenet_g.outputs import RequestPath, check_output_folder
 from imagenet_g.strict import StrictRequest
 from imagenet_g.train.mix import MixPolicy, check_mix_sources, parse_split
 from imagenet_g.train.recipe import Recipe, load_recipe
+from imagenet_g.train.record import RECORD_FILE
 from imagenet_g.train.sources import built_split, check_real
 
 
@@ -35,8 +36,9 @@ class TrainRequest(StrictRequest):
 
 def check_train_request(request: TrainRequest) -> Recipe:
     """Every argument of ``request`` that can be checked without torch or reading an image: the recipe with its
-    overrides (its model a timm architecture), the sources the policy needs (the real set a folder or Hub id, each
-    generated split completely built), the run folder's kind, the device's name. Returns the recipe."""
+    overrides (its model a timm architecture), the sources the policy needs (the real set a Hub id, a dataset folder
+    or a folder of wnid folders; each generated split completely built), the run folder (new, empty or this run's),
+    the device's name. Returns the recipe."""
     recipe = load_recipe(request.recipe, request.overrides)
     check_model_id(recipe.model.arch)
     check_mix_sources(request.mix, request.real, request.generated)
@@ -45,5 +47,6 @@ def check_train_request(request: TrainRequest) -> Recipe:
     for generated in request.generated:
         built_split(request.dataset_dir, *parse_split(generated))
     check_folder(request.out, "out", must_exist=False)
+    check_output_folder(request.out, RECORD_FILE, f"a training run folder (it has no {RECORD_FILE})", "out")
     check_device(request.device)
     return recipe

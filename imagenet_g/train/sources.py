@@ -21,7 +21,8 @@ import numpy as np
 
 from imagenet_g import labels
 from imagenet_g.errors import DatasetNotFoundError, ReleaseIntegrityError
-from imagenet_g.images import FolderImages, HubImages, ImageSource, is_hub_id, labelled_images, load_rows, undecoded
+from imagenet_g.images import (FolderImages, HubImages, ImageSource, is_dataset_folder, is_hub_id, labelled_images,
+                               load_rows, undecoded)
 from imagenet_g.layout import MANIFEST_FILE
 from imagenet_g.release import Manifest, SplitRecord, read_manifest
 
@@ -106,10 +107,14 @@ def real_hub(where: str, classes: tuple[int, ...] | None = None) -> Source:
 
 
 def check_real(where: str | Path) -> None:
-    """The real set is a folder here or a Hub id (checked before anything is read)."""
-    if not Path(where).is_dir() and not is_hub_id(str(where)):
+    """The real set is a Hub id, a dataset folder of parquet, or a folder of wnid folders (checked before an image
+    or a table is read: only names in the folder)."""
+    path = Path(where)
+    if not path.is_dir() and not is_hub_id(str(where)):
         raise DatasetNotFoundError(f"real set {str(where)!r} is neither a folder nor a Hub id",
                                    fix="set {real} to a folder or to ORG/NAME[:split]")
+    if path.is_dir() and not is_dataset_folder(path):
+        _wnid_folders(path)
 
 
 def real_source(where: str | Path, classes: tuple[int, ...] | None = None) -> Source:
@@ -117,8 +122,7 @@ def real_source(where: str | Path, classes: tuple[int, ...] | None = None) -> So
     check_real(where)
     path = Path(where)
     if path.is_dir():
-        is_parquet = any(path.glob("*.parquet")) or any(path.glob("data/*.parquet"))
-        return real_hub(str(path), classes) if is_parquet else real_folder(path, classes)
+        return real_hub(str(path), classes) if is_dataset_folder(path) else real_folder(path, classes)
     return real_hub(str(where), classes)
 
 

@@ -27,6 +27,8 @@ CASES = [
     case(TRAIN, says="the concat policy needs a real set"),
     case(f"{TRAIN} --real data/imagenet/val", says="the concat policy needs a generated release split"),
     case(f"{TRAIN} --policy real-only --real nowhere", says="real set 'nowhere' is neither a folder nor a Hub id"),
+    case(f"{TRAIN} --policy real-only --real empty", says="real set empty has no class folders"),
+    case(f"{TRAIN} --policy real-only --real data", says="folder 'imagenet' in data is not an ImageNet wnid"),
     case(f"{REAL_ONLY} --generated smoke", says="the real-only policy uses no generated split"),
     case(f"{TRAIN} --policy generated-only --generated smoke", says="release smoke is not built in imagenet-g"),
     case(f"{TRAIN} --policy generated-only --generated smoke --dataset-dir data/imagenet-g",
@@ -37,6 +39,8 @@ CASES = [
     case(f"{REAL_ONLY} --device cdua", says="did you mean: cuda"),
     case("train --out notes.txt --recipe smoke --policy real-only --real data/imagenet/val",
          says="out 'notes.txt' is a file, not a folder"),
+    case("train --out results --recipe smoke --policy real-only --real data/imagenet/val",
+         says="is not a training run folder (it has no training-record.json)"),
     # train: the evaluation after training, checked before it
     case(f"{REAL_ONLY} --eval-datasets bogus", says="unknown dataset 'bogus'"),
     case(f"{REAL_ONLY} --eval-datasets ''", says="'' names nothing; set --eval-datasets"),
