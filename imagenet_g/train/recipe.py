@@ -13,6 +13,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import Field, ValidationError, model_validator
 
+from imagenet_g.checks import MAX_BATCH
 from imagenet_g.errors import RecipeError, UnknownNameError, unknown
 from imagenet_g.results import Tta
 from imagenet_g.strict import StrictModel, validation_message
@@ -20,6 +21,9 @@ from imagenet_g.strict import StrictModel, validation_message
 _RECIPE_SUFFIX = ".yaml"
 # Which parameters get no weight decay (``imagenet_g.train.optim``): timm's rule, the paper's code's, or none.
 _NoDecay = Literal["norm-and-bias", "bn-in-name", "none"]
+# the most epochs a recipe may train: far beyond any published ImageNet schedule, a bound on a typo
+# (schedule.epochs=100000000000 would run for ever); docs/train.md says it
+MAX_EPOCHS = 10_000
 
 
 class ModelConfig(StrictModel):
@@ -48,7 +52,7 @@ class OptimizerConfig(StrictModel):
 class ScheduleConfig(StrictModel):
     """Per-step learning rate: linear warm-up from ``warmup_lr_factor`` x lr to lr, then decay to 0 at the end."""
 
-    epochs: int = Field(ge=1)
+    epochs: int = Field(ge=1, le=MAX_EPOCHS, description=f"at most {MAX_EPOCHS:,}")
     warmup_epochs: int = Field(default=0, ge=0)
     warmup_lr_factor: float = Field(default=1e-4, ge=0, le=1)
     decay: Literal["linear", "cosine"] = "linear"
@@ -72,7 +76,7 @@ class DataConfig(StrictModel):
     epoch ``ramp_epochs[1]``, in between interpolated linearly and rounded to a multiple of 32.
     """
 
-    batch_size: int = Field(ge=1, description="global batch, split evenly over the processes")
+    batch_size: int = Field(ge=1, le=MAX_BATCH, description="global batch, split evenly over the processes")
     size: int = Field(ge=8, description="training crop size (the schedule's start)")
     max_size: int | None = Field(default=None, ge=8, description="the size the schedule ends at; None: size throughout")
     ramp_epochs: tuple[int, int] | None = Field(
@@ -103,7 +107,7 @@ class EvalConfig(StrictModel):
     size: int = Field(ge=8)
     crop_pct: float = Field(default=0.875, gt=0, le=1)
     interpolation: Literal["bilinear", "bicubic", "nearest"] = "bilinear"
-    batch_size: int = Field(default=256, ge=1)
+    batch_size: int = Field(default=256, ge=1, le=MAX_BATCH)
     tta: Tta = Field(default="none", description="test-time augmentation: flip sums the logits of each image and "
                                                  "its horizontal flip (the paper's code)")
 

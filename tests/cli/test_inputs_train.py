@@ -18,6 +18,10 @@ CASES = [
     case(f"{TRAIN} --set bogus=1", says="bogus: unknown key"),
     case(f"{TRAIN} --set x", says="--set 'x' is not KEY=VALUE"),
     case(f"{TRAIN} --set schedule.epochs=0", says="schedule.epochs"),
+    case(f"{TRAIN} --set schedule.epochs=100000000000",
+         says="schedule.epochs: Input should be less than or equal to 10000"),
+    case(f"{TRAIN} --set data.batch_size=99999999999",
+         says="data.batch_size: Input should be less than or equal to 65536"),
     case(f"{REAL_ONLY} --set model.arch=resnt18", says="unknown timm model 'resnt18'"),
     # train: the data
     case(f"{TRAIN} --policy bogus", says="policy: Input should be"),
