@@ -45,7 +45,7 @@ def run_on_ray(tasks: Sequence[GroupTask], address: str | None, gpus_per_task: f
     if not tasks:
         return
     started = connect(address)
-    refs: list = []
+    pending: list = []
     try:
         device = tasks[0].device
         gpus = gpus_per_task if gpus_per_task is not None else (1.0 if device.startswith("cuda") else 0.0)
@@ -57,14 +57,15 @@ def run_on_ray(tasks: Sequence[GroupTask], address: str | None, gpus_per_task: f
         remote = ray.remote(_score_on_worker).options(num_cpus=cpus, num_gpus=gpus, max_retries=_MAX_RETRIES,
                                                       retry_exceptions=False)
         hook = (crash_once[0], str(crash_once[1])) if crash_once else None
-        refs = [remote.remote(task, hook) for task in tasks]
-        pending = list(refs)
+        pending = [remote.remote(task, hook) for task in tasks]
         while pending:
             done, pending = ray.wait(pending, num_returns=1, timeout=_WAIT_S)
             for ref in done:
                 yield _get(ray, ref)
     finally:
-        for ref in refs:
+        # only the unfinished ones: cancelling a finished task that Ray had retried after its worker died can abort
+        # the driver (Ray's task manager fails a check, 'Tried to complete task that was not pending')
+        for ref in pending:
             ray.cancel(ref, force=True)
         if started:
             ray.shutdown()
